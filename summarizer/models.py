@@ -1,0 +1,234 @@
+"""Pydantic models: the brief contract (schema v1) and the metadata the code adds to it.
+
+`BriefReply` is exactly what a model is asked to return. `Brief` is a `BriefReply` plus a
+`meta` object that only the code fills. Field names here are the public contract: other
+programs, the digest and the tests rely on them, so renaming one is a schema-version bump.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+
+Status = Literal["confirmed", "claimed", "reported", "disputed"]
+PartyKind = Literal["person", "organization", "government", "country", "group", "media", "other"]
+Engine = Literal["llm", "offline"]
+
+# A sentence ends with . ! ? (optionally followed by a closing quote or bracket) and then
+# whitespace. Abbreviations such as "U.S." are rare enough in a summary not to matter much, and
+# the bound is loose (2 to 4) on purpose.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s+|$)")
+
+
+def count_sentences(text: str) -> int:
+    """Count sentences in a short summary (approximate, punctuation-based)."""
+    text = text.strip()
+    if not text:
+        return 0
+    n = len(_SENTENCE_END.findall(text))
+    # Text that does not end with terminal punctuation still holds one more sentence.
+    return n if _SENTENCE_END.search(text[-3:]) else n + 1
+
+
+class KeyFact(BaseModel):
+    """One fact from the article, with the verbatim quotes that support it."""
+
+    statement: str = Field(description="The fact, in one plain sentence.")
+    evidence: list[str] = Field(
+        min_length=1,
+        description="One or more quotes copied verbatim from the article that support the fact. "
+        "Use '…' between parts of a quote when skipping words.",
+    )
+    attribution: str | None = Field(
+        default=None,
+        description="Who asserts the fact (e.g. \"Russia's Investigative Committee\"); null when "
+        "the article states it in its own voice.",
+    )
+    status: Status = Field(
+        description="confirmed: officially confirmed or stated as established fact; claimed: "
+        "asserted by one party and not confirmed; reported: relayed from a media or unnamed "
+        "source; disputed: contested by another party."
+    )
+
+
+class Party(BaseModel):
+    """A person, organisation, government, country, group or outlet that matters to the story."""
+
+    name: str = Field(description="The name as it appears in the article.")
+    kind: PartyKind
+    role: str = Field(description="Who they are in this story, in a few words.")
+    aliases: list[str] = Field(
+        default_factory=list,
+        description="Other names the article uses for the same party (surname, title, acronym).",
+    )
+
+
+class Position(BaseModel):
+    """What one party says or wants, with the quotes that show it."""
+
+    party: str = Field(description="The name of one of the parties listed in `parties`.")
+    stance: str = Field(description="The party's position, in one sentence.")
+    evidence: list[str] = Field(
+        min_length=1, description="One or more verbatim quotes from the article."
+    )
+    topic: str | None = Field(default=None, description="What the position is about.")
+
+
+class OpenQuestion(BaseModel):
+    """Something the article leaves unknown, unconfirmed or pending."""
+
+    question: str
+    why_open: str = Field(description="Why the article leaves it open.")
+    parties: list[str] = Field(
+        default_factory=list, description="Names of the parties the question concerns."
+    )
+
+
+class BriefReply(BaseModel):
+    """The structured brief a model returns for one article (schema v1)."""
+
+    model_config = ConfigDict(title="BriefReply")
+
+    title: str = Field(description="A short, neutral headline for the article.")
+    summary: str = Field(description="2 to 4 sentences that say what happened and why it matters.")
+    key_facts: list[KeyFact]
+    parties: list[Party]
+    positions: list[Position]
+    open_questions: list[OpenQuestion]
+
+    @field_validator("summary")
+    @classmethod
+    def _summary_length(cls, value: str) -> str:
+        n = count_sentences(value)
+        if not 2 <= n <= 4:
+            raise ValueError(f"summary must be 2 to 4 sentences, got {n}")
+        return value
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> BriefReply:
+        # Grounding runs only when the caller passes the article as validation context, so a
+        # reply can still be parsed on its own (e.g. to salvage it with strict=False).
+        ctx = info.context if isinstance(info.context, dict) else None
+        if ctx and ctx.get("article") is not None:
+            from summarizer.grounding import check_reply, format_issues
+
+            report = check_reply(self, ctx["article"])
+            if report.issues:
+                raise ValueError(format_issues(report.issues))
+        return self
+
+
+class Usage(BaseModel):
+    """Token usage added up over every call made for one brief."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+
+    def add(self, other: Usage) -> Usage:
+        """Return the sum of two usages."""
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+        )
+
+
+class EvidenceLocation(BaseModel):
+    """Where one evidence quote was found in the article: character offsets, one span per part."""
+
+    path: str = Field(description='Where the quote sits in the brief, e.g. "key_facts[0].evidence[1]".')
+    quote: str
+    spans: list[tuple[int, int]] = Field(
+        description="[start, end) character offsets into the article text; one per '…' part."
+    )
+
+
+class DroppedItem(BaseModel):
+    """An item removed from a brief because it failed grounding (only with strict=False)."""
+
+    path: str
+    reason: str
+    item: dict[str, Any]
+
+
+class SourceMeta(BaseModel):
+    """Where the article came from, as far as the caller or the extractor knows."""
+
+    url: str | None = None
+    path: str | None = None
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    site: str | None = None
+    content_sha256: str | None = None
+
+
+class BriefMeta(BaseModel):
+    """What the code records about how a brief was made. The model never fills this."""
+
+    engine: Engine = "llm"
+    model: str | None = None
+    prompt_version: str
+    schema_version: str = SCHEMA_VERSION
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = Field(
+        default=None, description="Estimated cost in US dollars; null when the price is unknown."
+    )
+    attempts: int = Field(default=0, description="Model calls made, re-asks and retries included.")
+    chunks: int = Field(default=1, description="Parts the article was split into.")
+    evidence: list[EvidenceLocation] = Field(default_factory=list)
+    dropped: list[DroppedItem] = Field(default_factory=list)
+    language: str | None = None
+    source: SourceMeta | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    duration_s: float | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Brief(BriefReply):
+    """A grounded brief: the model's reply plus code-filled `meta`."""
+
+    model_config = ConfigDict(title="Brief")
+
+    meta: BriefMeta
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Render the brief as JSON (the stable, versioned form)."""
+        return self.model_dump_json(indent=indent)
+
+    def to_markdown(self) -> str:
+        """Render the brief as Markdown."""
+        from summarizer.render import brief_markdown
+
+        return brief_markdown(self)
+
+    def to_html(self) -> str:
+        """Render the brief as one self-contained HTML page."""
+        from summarizer.render import brief_html
+
+        return brief_html(self)
+
+
+class CallRecord(BaseModel):
+    """One HTTP call to a model endpoint, as reported to `on_call` observers (and the store)."""
+
+    model: str
+    attempt: int = Field(description="1 for the first call of a brief, counting re-asks and retries.")
+    outcome: str = Field(
+        description='"ok", "invalid" (reply failed validation, re-asked), "refusal", "length", '
+        '"rate_limited", "server_error", "timeout", "connection", "client_error"'
+    )
+    status_code: int | None = None
+    latency_s: float
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = None
+    chunk: int = 0
+    error: str | None = None
