@@ -6,11 +6,24 @@ prints `str(error)` and exits with `error.exit_code`; nothing here ever holds an
 
 from __future__ import annotations
 
+import os
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from summarizer.grounding import GroundingIssue
     from summarizer.models import Usage
+
+
+_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_*.-]{3,}|Bearer\s+\S+)")
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like an API key (servers echo masked keys in 401 messages)."""
+    key = os.environ.get("OPENAI_API_KEY")
+    if key and len(key) >= 8:
+        text = text.replace(key, "[redacted]")
+    return _KEYLIKE.sub("[redacted]", text)
 
 
 class SummarizerError(Exception):
@@ -19,8 +32,8 @@ class SummarizerError(Exception):
     exit_code = 1
 
     def __init__(self, message: str) -> None:
-        # Messages are kept to one line so a CLI or a log shows them whole.
-        super().__init__(" ".join(str(message).split()))
+        # One line, so a CLI or a log shows it whole; redacted, so it can be logged at all.
+        super().__init__(redact(" ".join(str(message).split())))
 
 
 class InputError(SummarizerError):

@@ -206,3 +206,52 @@ def format_issues(issues: list[GroundingIssue]) -> str:
         "listed party; every party must be named in the article. Fix or remove these:"
     )
     return head + "\n" + "\n".join(f"- {i.message}" for i in issues)
+
+
+def prune_ungrounded(
+    reply: BriefReply, article: str | ArticleIndex
+) -> tuple[BriefReply, list[tuple[str, str, dict]]]:
+    """Drop what the article does not support; return the kept reply and (path, reason, item).
+
+    Ungrounded quotes are removed; a fact or position left with no quote is removed; so are
+    parties not named in the article and positions whose party is not a listed party.
+    """
+    index = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
+    dropped: list[tuple[str, str, dict]] = []
+
+    kept_parties = []
+    for i, party in enumerate(reply.parties):
+        if any(index.contains(n) for n in [party.name, *party.aliases]):
+            kept_parties.append(party)
+        else:
+            dropped.append((f"parties[{i}]", "party not named in the article", party.model_dump()))
+    names = party_names(reply.model_copy(update={"parties": kept_parties}))
+
+    def keep_evidence(section: str, items: list) -> list:
+        kept = []
+        for i, item in enumerate(items):
+            good = []
+            for j, q in enumerate(item.evidence):
+                kind, _ = check_quote(index, q)
+                if kind is None:
+                    good.append(q)
+                else:
+                    reason = kind.replace("_", " ")
+                    dropped.append((f"{section}[{i}].evidence[{j}]", reason, {"quote": q}))
+            if not good:
+                dropped.append((f"{section}[{i}]", "no grounded evidence left", item.model_dump()))
+                continue
+            if section == "positions" and normalize(item.party).strip(_EDGE) not in names:
+                dropped.append((f"{section}[{i}]", "party is not a listed party", item.model_dump()))
+                continue
+            kept.append(item.model_copy(update={"evidence": good}))
+        return kept
+
+    pruned = reply.model_copy(
+        update={
+            "parties": kept_parties,
+            "key_facts": keep_evidence("key_facts", reply.key_facts),
+            "positions": keep_evidence("positions", reply.positions),
+        }
+    )
+    return pruned, dropped

@@ -1,0 +1,328 @@
+"""The public brief API: `summarize` and `asummarize`.
+
+One article in, one grounded `Brief` out. The text is checked before any call is made, split on
+paragraph boundaries when it is longer than the input budget, briefed part by part (each part's
+reply validated and grounded against that part), merged, and grounded once more against the
+whole article to record where every quote was found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from summarizer.errors import InputError, OutputTruncatedError
+from summarizer.grounding import check_reply
+from summarizer.merge import merge_replies
+from summarizer.models import (
+    Brief,
+    BriefMeta,
+    BriefReply,
+    CallRecord,
+    DroppedItem,
+    SourceMeta,
+    Usage,
+)
+from summarizer.pricing import estimate_cost
+from summarizer.prompts import PROMPT_VERSION, brief_messages
+from summarizer.tokens import chunk_text, estimate_tokens
+
+if TYPE_CHECKING:
+    from summarizer.llm import ReplyResult, RetryPolicy
+
+# Tokens of article per request. Far below most context windows on purpose: long inputs make
+# extraction worse and re-asks dearer; a longer article is split and merged instead.
+DEFAULT_MAX_INPUT_TOKENS = 24_000
+MAX_ARTICLE_CHARS = 3_000_000
+# Output budgets tried in turn when a reply is cut off at the limit (finish_reason=length).
+OUTPUT_BUDGETS = (4096, 8192, 16384)
+PART_CONCURRENCY = 4
+
+
+def check_text(text: object) -> str:
+    """Refuse input that is not an article before any call is made."""
+    if isinstance(text, bytes | bytearray):
+        raise InputError("got bytes, expected text: decode it first (summarizer.ingest does)")
+    if not isinstance(text, str):
+        raise InputError(f"expected article text (str), got {type(text).__name__}")
+    if not text.strip():
+        raise InputError("the article is empty")
+    if "\x00" in text:
+        raise InputError("the article looks binary (it contains NUL bytes)")
+    sample = text[:20000]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > len(sample) * 0.05:
+        raise InputError("the article looks binary (too many control characters)")
+    letters = sum(1 for c in sample if c.isalpha())
+    if letters < 20:
+        raise InputError("the article has almost no words")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(
+            f"the article is too large ({len(text):,} characters; the limit is "
+            f"{MAX_ARTICLE_CHARS:,})"
+        )
+    return text
+
+
+def _finish(
+    text: str,
+    results: list[ReplyResult],
+    *,
+    model: str,
+    source: SourceMeta | None,
+    lang: str | None,
+    started: float,
+    warnings: list[str],
+) -> Brief:
+    reply = merge_replies([r.reply for r in results])
+    report = check_reply(reply, text)
+    dropped = [
+        DroppedItem(path=f"part{i + 1}.{path}" if len(results) > 1 else path, reason=why, item=item)
+        for i, r in enumerate(results)
+        for path, why, item in r.dropped
+    ]
+    if report.issues:
+        # Parts are verbatim slices of the article, so this only happens if merging broke a
+        # quote; keep the brief honest by saying so rather than failing the whole article.
+        warnings = [*warnings, *(i.message for i in report.issues)]
+    usage = Usage()
+    attempts = 0
+    for r in results:
+        usage = usage.add(r.log.usage)
+        attempts += len(r.log.records)
+    meta = BriefMeta(
+        engine="llm",
+        model=model,
+        prompt_version=PROMPT_VERSION,
+        usage=usage,
+        cost_usd=estimate_cost(model, usage),
+        attempts=attempts,
+        chunks=len(results),
+        evidence=report.evidence,
+        dropped=dropped,
+        language=lang,
+        source=source,
+        duration_s=round(time.perf_counter() - started, 3),
+        warnings=warnings,
+    )
+    return Brief(**reply.model_dump(), meta=meta)
+
+
+def _parts(text: str, max_input_tokens: int | None) -> list[str]:
+    budget = max_input_tokens or DEFAULT_MAX_INPUT_TOKENS
+    return chunk_text(text, budget)
+
+
+def _with_source(text: str, source: SourceMeta | None) -> SourceMeta:
+    import hashlib
+
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if source is None:
+        return SourceMeta(content_sha256=digest)
+    return source if source.content_sha256 else source.model_copy(update={"content_sha256": digest})
+
+
+def summarize(
+    text: str,
+    *,
+    model: str | None = None,
+    client: Any = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    engine: Literal["llm", "offline"] = "llm",
+    strict: bool = True,
+    lang: str | None = None,
+    source: SourceMeta | None = None,
+    max_retries: int = 2,
+    max_input_tokens: int | None = None,
+    timeout: float | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+    retry: RetryPolicy | None = None,
+    mode: str = "tools",
+) -> Brief:
+    """Brief one article.
+
+    `engine="llm"` (the default) asks `model` (argument, then `SUMMARIZER_MODEL`, then a small
+    current OpenAI model) through `client`, or a client built from `api_key`/`OPENAI_API_KEY`
+    and `base_url`/`OPENAI_BASE_URL`. `engine="offline"` needs no model at all.
+
+    Every evidence quote is checked against `text`; replies that fail are re-asked up to
+    `max_retries` times. Then, with `strict=True`, a `GroundingError` is raised; with
+    `strict=False` the brief comes back without the ungrounded items (listed in
+    `brief.meta.dropped`).
+    """
+    text = check_text(text)
+    source = _with_source(text, source)
+    if engine == "offline":
+        from summarizer.offline import brief_offline
+
+        return brief_offline(text, source=source, lang=lang)
+    from summarizer import llm
+
+    started = time.perf_counter()
+    model = llm.resolve_model(model)
+    if client is None:
+        client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
+    parts = _parts(text, max_input_tokens)
+    warnings: list[str] = []
+    results = []
+    for i, part in enumerate(parts):
+        results.extend(
+            _brief_part(
+                lambda messages, part_text, budget, i=i: llm.request_brief(
+                    client, messages, article=part_text, model=model, strict=strict,
+                    max_retries=max_retries, max_tokens=budget, policy=retry, mode=mode,
+                    chunk=i, on_call=on_call,
+                ),
+                part, i, len(parts), lang=lang, title=source.title, warnings=warnings,
+            )
+        )
+    return _finish(text, results, model=model, source=source, lang=lang, started=started,
+                   warnings=warnings)
+
+
+def _brief_part(
+    ask: Callable[[list[dict[str, str]], str, int], ReplyResult],
+    part: str,
+    index: int,
+    count: int,
+    *,
+    lang: str | None,
+    title: str | None,
+    warnings: list[str],
+) -> list[ReplyResult]:
+    """Brief one part, widening the output budget, then halving the part, on truncation."""
+    messages = brief_messages(part, lang=lang, title=title, part_number=index + 1,
+                              part_count=count)
+    last: OutputTruncatedError | None = None
+    for budget in OUTPUT_BUDGETS:
+        try:
+            return [ask(messages, part, budget)]
+        except OutputTruncatedError as exc:
+            last = exc
+            warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
+    halves = chunk_text(part, max(estimate_tokens(part) // 2, 200))
+    if len(halves) > 1 and last is not None:
+        warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
+        out: list[ReplyResult] = []
+        for h in halves:
+            msgs = brief_messages(h, lang=lang, title=title, part_number=index + 1,
+                                  part_count=count)
+            try:
+                out.append(ask(msgs, h, OUTPUT_BUDGETS[-1]))
+            except OutputTruncatedError as exc:
+                last = exc
+                break
+        else:
+            return out
+    assert last is not None
+    raise OutputTruncatedError(
+        f"the model's reply kept hitting its output limit (up to {OUTPUT_BUDGETS[-1]} tokens) "
+        "even on smaller parts: try a model with a larger output limit",
+        model=last.model, attempts=last.attempts, usage=last.usage, last_reply=last.last_reply,
+    )
+
+
+async def asummarize(
+    text: str,
+    *,
+    model: str | None = None,
+    client: Any = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    engine: Literal["llm", "offline"] = "llm",
+    strict: bool = True,
+    lang: str | None = None,
+    source: SourceMeta | None = None,
+    max_retries: int = 2,
+    max_input_tokens: int | None = None,
+    timeout: float | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+    retry: RetryPolicy | None = None,
+    mode: str = "tools",
+    before_call: Callable[[int], Awaitable[None]] | None = None,
+) -> Brief:
+    """Brief one article with asyncio (see `summarize`); parts of a long article run at once.
+
+    `before_call(estimated_tokens)` is awaited before every HTTP request: a rate limiter hooks in
+    there.
+    """
+    text = check_text(text)
+    source = _with_source(text, source)
+    if engine == "offline":
+        from summarizer.offline import brief_offline
+
+        return await asyncio.to_thread(brief_offline, text, source=source, lang=lang)
+    from summarizer import llm
+
+    started = time.perf_counter()
+    model = llm.resolve_model(model)
+    if client is None:
+        client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout,
+                                 asynchronous=True)
+    parts = _parts(text, max_input_tokens)
+    warnings: list[str] = []
+    gate = asyncio.Semaphore(PART_CONCURRENCY)
+
+    async def one(i: int, part: str) -> list[ReplyResult]:
+        async with gate:
+            return await _abrief_part(
+                lambda messages, part_text, budget: llm.arequest_brief(
+                    client, messages, article=part_text, model=model, strict=strict,
+                    max_retries=max_retries, max_tokens=budget, policy=retry, mode=mode,
+                    chunk=i, on_call=on_call, before_call=before_call,
+                ),
+                part, i, len(parts), lang=lang, title=source.title, warnings=warnings,
+            )
+
+    groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
+    results = [r for g in groups for r in g]
+    return _finish(text, results, model=model, source=source, lang=lang, started=started,
+                   warnings=warnings)
+
+
+async def _abrief_part(
+    ask: Callable[[list[dict[str, str]], str, int], Awaitable[ReplyResult]],
+    part: str,
+    index: int,
+    count: int,
+    *,
+    lang: str | None,
+    title: str | None,
+    warnings: list[str],
+) -> list[ReplyResult]:
+    """Async twin of `_brief_part`: same budgets, same split, same final error."""
+    messages = brief_messages(part, lang=lang, title=title, part_number=index + 1,
+                              part_count=count)
+    last: OutputTruncatedError | None = None
+    for budget in OUTPUT_BUDGETS:
+        try:
+            return [await ask(messages, part, budget)]
+        except OutputTruncatedError as exc:
+            last = exc
+            warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
+    halves = chunk_text(part, max(estimate_tokens(part) // 2, 200))
+    if len(halves) > 1 and last is not None:
+        warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
+        out: list[ReplyResult] = []
+        for h in halves:
+            msgs = brief_messages(h, lang=lang, title=title, part_number=index + 1,
+                                  part_count=count)
+            try:
+                out.append(await ask(msgs, h, OUTPUT_BUDGETS[-1]))
+            except OutputTruncatedError as exc:
+                last = exc
+                break
+        else:
+            return out
+    assert last is not None
+    raise OutputTruncatedError(
+        f"the model's reply kept hitting its output limit (up to {OUTPUT_BUDGETS[-1]} tokens) "
+        "even on smaller parts: try a model with a larger output limit",
+        model=last.model, attempts=last.attempts, usage=last.usage, last_reply=last.last_reply,
+    )
+
+
+__all__ = ["BriefReply", "asummarize", "check_text", "summarize"]

@@ -1,0 +1,572 @@
+"""Talking to the model: the only module that imports openai, instructor and tenacity.
+
+One brief request is one instructor call: instructor validates the reply against `BriefReply`
+(grounding included, through the validation context) and re-asks with the error text when it
+fails. Under it, every HTTP call goes through `_transport`, which retries what retrying can fix
+(429, 5xx, timeouts, dropped connections) with tenacity, and turns everything else into one of
+our own errors with a one-line message that says what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import instructor
+import openai
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from summarizer import errors
+from summarizer.grounding import check_reply, format_issues
+from summarizer.models import BriefReply, CallRecord, Usage
+from summarizer.pricing import estimate_cost
+from summarizer.tokens import estimate_tokens
+
+DEFAULT_MODEL = "gpt-4.1-mini"
+DEFAULT_MAX_OUTPUT_TOKENS = 4096
+# Models that take neither `temperature=0` nor `max_tokens` (reasoning models).
+_REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry transient failures (429, 5xx, timeouts, dropped connections)."""
+
+    attempts: int = 6
+    max_total_s: float = 180.0
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 30.0
+    # A server's Retry-After is honoured up to this; past it we give up rather than hang.
+    max_retry_after_s: float = 60.0
+
+
+@dataclass
+class CallLog:
+    """What the calls for one request cost and how they went."""
+
+    model: str
+    chunk: int = 0
+    records: list[CallRecord] = field(default_factory=list)
+    on_call: Callable[[CallRecord], None] | None = None
+    base_url: str | None = None
+
+    @property
+    def usage(self) -> Usage:
+        """Usage added up over every call."""
+        total = Usage()
+        for r in self.records:
+            total = total.add(r.usage)
+        return total
+
+    def add(self, record: CallRecord) -> None:
+        """Keep a record (outcomes of earlier 200s are fixed up by `finish`)."""
+        self.records.append(record)
+
+    def finish(self, *, success: bool) -> None:
+        """Mark replies that were re-asked as invalid, then report every call."""
+        oks = [r for r in self.records if r.outcome == "ok"]
+        # Every accepted HTTP reply but the last one (when the request succeeded) was rejected
+        # by validation and re-asked.
+        for r in oks[:-1] if success else oks:
+            r.outcome = "invalid"
+        if self.on_call:
+            for r in self.records:
+                self.on_call(r)
+
+
+def resolve_model(model: str | None) -> str:
+    """The model to use: argument, then SUMMARIZER_MODEL, then the default."""
+    return model or os.environ.get("SUMMARIZER_MODEL") or DEFAULT_MODEL
+
+
+def make_client(
+    *,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    timeout: float | None = None,
+    asynchronous: bool = False,
+) -> openai.OpenAI | openai.AsyncOpenAI:
+    """Build an OpenAI (or OpenAI-compatible) client; retries are ours, so the client's are off."""
+    api_key = api_key or os.environ.get("OPENAI_API_KEY")
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if not api_key:
+        if not base_url:
+            raise errors.AuthenticationError(
+                "no API key: set OPENAI_API_KEY or pass base_url (or use the offline engine)"
+            )
+        # Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) accept any key.
+        api_key = "no-key-needed"
+    cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
+    return cls(api_key=api_key, base_url=base_url, timeout=timeout or 120.0, max_retries=0)
+
+
+def _is_openai_host(client: Any) -> bool:
+    host = str(getattr(client, "base_url", "") or "")
+    return "api.openai.com" in host or "openai.azure.com" in host
+
+
+def request_kwargs(model: str, messages: list[dict[str, str]], max_tokens: int, client: Any) -> dict:
+    """The per-request parameters, adapted to what the endpoint and model accept."""
+    kw: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages]}
+    reasoning = model.startswith(_REASONING_PREFIXES)
+    if not reasoning:
+        kw["temperature"] = 0
+    # OpenAI's newer models reject `max_tokens`; many local servers only know it.
+    if _is_openai_host(client) or reasoning:
+        kw["max_completion_tokens"] = max_tokens
+    else:
+        kw["max_tokens"] = max_tokens
+    return kw
+
+
+# --- transport: retries and error mapping -------------------------------------------------
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, openai.RateLimitError):
+        # Out of quota is a billing problem, not a rate: retrying cannot fix it.
+        return _error_code(exc) != "insufficient_quota"
+    return isinstance(
+        exc, (openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
+    )
+
+
+def _error_code(exc: BaseException) -> str | None:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            code = inner.get("code") or inner.get("type")
+            return str(code) if code else None
+    return None
+
+
+def _server_message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return str(getattr(exc, "message", "") or exc)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _outcome(exc: BaseException) -> str:
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited"
+    if isinstance(exc, openai.InternalServerError):
+        return "server_error"
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    return "client_error"
+
+
+def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
+    backoff = wait_random_exponential(multiplier=policy.backoff_base_s, max=policy.backoff_max_s)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc) if exc else None
+        if after is not None:
+            # Honour the server's Retry-After, plus a little jitter so clients spread out.
+            return min(after, policy.max_retry_after_s) + backoff(state) * 0.1
+        return backoff(state)
+
+    return wait
+
+
+def _retrying_kwargs(policy: RetryPolicy) -> dict[str, Any]:
+    return {
+        "retry": retry_if_exception(_retryable),
+        "stop": stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_total_s),
+        "wait": _wait(policy),
+        "reraise": True,
+    }
+
+
+def map_api_error(exc: BaseException, *, model: str, log: CallLog) -> errors.SummarizerError:
+    """Turn an openai exception into our error, with a message that says what to do."""
+    usage = log.usage
+    attempts = len(log.records)
+    status = getattr(exc, "status_code", None)
+    where = f" at {log.base_url}" if log.base_url else ""
+    server = _server_message(exc)
+    kw: dict[str, Any] = {"model": model, "attempts": attempts, "usage": usage}
+    if isinstance(exc, openai.AuthenticationError):
+        return errors.AuthenticationError(
+            f"the endpoint{where} rejected the API key (401): check OPENAI_API_KEY. {server}",
+            status_code=status,
+            **kw,
+        )
+    if isinstance(exc, openai.PermissionDeniedError):
+        return errors.AuthenticationError(
+            f"access denied (403) for model {model!r}{where}: the key's project has no access. "
+            f"{server}",
+            status_code=status,
+            **kw,
+        )
+    if isinstance(exc, openai.NotFoundError):
+        return errors.APIStatusError(
+            f"not found (404): model {model!r} does not exist{where} or the key has no access; "
+            f"set --model or SUMMARIZER_MODEL. {server}",
+            status_code=status,
+            **kw,
+        )
+    if isinstance(exc, openai.RateLimitError) and _error_code(exc) == "insufficient_quota":
+        return errors.APIStatusError(
+            f"out of quota (429 insufficient_quota){where}: check the account's plan and billing. "
+            f"{server}",
+            status_code=status,
+            **kw,
+        )
+    if isinstance(exc, openai.BadRequestError):
+        return errors.APIStatusError(
+            f"the endpoint refused the request (400) for model {model!r}: {server}",
+            status_code=status,
+            **kw,
+        )
+    if _retryable(exc):
+        return errors.TransientError(
+            f"gave up after {attempts} attempt(s): {_outcome(exc).replace('_', ' ')}"
+            f"{f' ({status})' if status else ''}{where}. {server}",
+            **kw,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return errors.APIStatusError(
+            f"the endpoint answered {status}{where}: {server}", status_code=status, **kw
+        )
+    return errors.LLMError(f"model call failed{where}: {exc}", **kw)
+
+
+def _usage_of(response: Any) -> Usage:
+    u = getattr(response, "usage", None)
+    if u is None:
+        return Usage()
+    details = getattr(u, "prompt_tokens_details", None)
+    return Usage(
+        prompt_tokens=u.prompt_tokens or 0,
+        completion_tokens=u.completion_tokens or 0,
+        total_tokens=u.total_tokens or 0,
+        cached_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
+    )
+
+
+def _inspect_reply(response: Any, *, model: str, log: CallLog, max_tokens: int) -> None:
+    """Raise our own error for a refusal or a truncated reply, before instructor parses it."""
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return
+    message = choices[0].message
+    refusal = getattr(message, "refusal", None)
+    if refusal:
+        log.records[-1].outcome = "refusal"
+        raise errors.RefusalError(
+            f"the model refused to brief this article: {refusal}",
+            refusal=refusal,
+            model=model,
+            attempts=len(log.records),
+            usage=log.usage,
+            last_reply=response.model_dump(),
+        )
+    if choices[0].finish_reason == "length":
+        log.records[-1].outcome = "length"
+        raise errors.OutputTruncatedError(
+            f"the reply was cut off at the output limit ({max_tokens} tokens)",
+            model=model,
+            attempts=len(log.records),
+            usage=log.usage,
+            last_reply=response.model_dump(),
+        )
+
+
+def _record(log: CallLog, *, start: float, outcome: str, usage: Usage | None = None,
+            status: int | None = None, error: str | None = None) -> None:
+    usage = usage or Usage()
+    log.add(
+        CallRecord(
+            model=log.model,
+            attempt=len(log.records) + 1,
+            outcome=outcome,
+            status_code=status,
+            latency_s=round(time.perf_counter() - start, 4),
+            usage=usage,
+            cost_usd=estimate_cost(log.model, usage),
+            chunk=log.chunk,
+            error=errors.redact(error) if error else None,
+        )
+    )
+
+
+def _sync_transport(
+    create: Callable[..., Any], policy: RetryPolicy, log: CallLog, max_tokens: int
+) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for attempt in Retrying(**_retrying_kwargs(policy)):
+            with attempt:
+                start = time.perf_counter()
+                try:
+                    response = create(*args, **kwargs)
+                except openai.APIError as exc:
+                    _record(log, start=start, outcome=_outcome(exc),
+                            status=getattr(exc, "status_code", None), error=str(exc))
+                    raise
+                _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
+                _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
+                return response
+        raise AssertionError("unreachable: tenacity reraises")
+
+    return call
+
+
+def _async_transport(
+    create: Callable[..., Awaitable[Any]],
+    policy: RetryPolicy,
+    log: CallLog,
+    max_tokens: int,
+    before_call: Callable[[int], Awaitable[None]] | None,
+) -> Callable[..., Awaitable[Any]]:
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        async for attempt in AsyncRetrying(**_retrying_kwargs(policy)):
+            with attempt:
+                if before_call is not None:
+                    text = "".join(str(m.get("content") or "") for m in kwargs.get("messages", []))
+                    await before_call(estimate_tokens(text) + max_tokens // 4)
+                start = time.perf_counter()
+                try:
+                    response = await create(*args, **kwargs)
+                except openai.APIError as exc:
+                    _record(log, start=start, outcome=_outcome(exc),
+                            status=getattr(exc, "status_code", None), error=str(exc))
+                    raise
+                _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
+                _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
+                return response
+        raise AssertionError("unreachable: tenacity reraises")
+
+    return call
+
+
+# --- one structured request -----------------------------------------------------------------
+
+
+@dataclass
+class ReplyResult:
+    """A validated reply and what it took to get it."""
+
+    reply: BriefReply
+    log: CallLog
+    dropped: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _mode(name: str) -> instructor.Mode:
+    modes = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
+             "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}
+    try:
+        return modes[name]
+    except KeyError:
+        raise errors.ConfigError(f"unknown mode {name!r}: use one of {', '.join(modes)}") from None
+
+
+def _last_arguments(exc: BaseException) -> str | None:
+    """The raw JSON the model sent in its last reply, from instructor's retry exception."""
+    completion = getattr(exc, "last_completion", None)
+    if completion is None:
+        return None
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError):
+        return None
+    calls = getattr(message, "tool_calls", None) or []
+    if calls:
+        return str(calls[0].function.arguments)
+    content = getattr(message, "content", None)
+    return str(content) if content else None
+
+
+def _unwrap(exc: BaseException) -> BaseException:
+    """instructor wraps transport errors; find the original."""
+    seen = exc
+    while isinstance(seen, instructor.core.InstructorRetryException) and seen.__cause__:
+        seen = seen.__cause__
+    return seen
+
+
+def _after_failure(
+    exc: BaseException, *, article: str, model: str, log: CallLog, strict: bool
+) -> ReplyResult:
+    """Map a failed request to our error, or salvage the last reply when not strict."""
+    cause = _unwrap(exc)
+    if isinstance(cause, errors.SummarizerError):
+        raise cause
+    if isinstance(cause, openai.APIError):
+        raise map_api_error(cause, model=model, log=log) from None
+    if not isinstance(exc, instructor.core.InstructorRetryException):
+        raise errors.LLMError(f"model call failed: {exc}", model=model,
+                              attempts=len(log.records), usage=log.usage) from exc
+    raw = _last_arguments(exc)
+    attempts = len(log.records)
+    reply: BriefReply | None = None
+    try:
+        reply = BriefReply.model_validate_json(raw) if raw else None
+    except ValidationError as parse_error:
+        reason = str(parse_error).splitlines()[0]
+        raise errors.ReplyValidationError(
+            f"the model's reply did not match the brief schema after {attempts} attempt(s): "
+            f"{reason}",
+            model=model, attempts=attempts, usage=log.usage, last_reply=raw,
+        ) from None
+    if reply is None:
+        raise errors.ReplyValidationError(
+            f"the model sent no usable reply after {attempts} attempt(s)",
+            model=model, attempts=attempts, usage=log.usage, last_reply=raw,
+        )
+    report = check_reply(reply, article)
+    if strict or not report.issues:
+        first = report.issues[0].message if report.issues else "validation failed"
+        raise errors.GroundingError(
+            f"{len(report.issues)} evidence item(s) still not found in the article after "
+            f"{attempts} attempt(s) (first: {first}); pass strict=False to keep the rest",
+            issues=report.issues, model=model, attempts=attempts, usage=log.usage,
+            last_reply=raw,
+        )
+    from summarizer.grounding import prune_ungrounded
+
+    pruned, dropped = prune_ungrounded(reply, article)
+    return ReplyResult(reply=pruned, log=log, dropped=dropped)
+
+
+def request_brief(
+    client: openai.OpenAI,
+    messages: list[dict[str, str]],
+    *,
+    article: str,
+    model: str,
+    strict: bool = True,
+    max_retries: int = 2,
+    max_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    policy: RetryPolicy | None = None,
+    mode: str = "tools",
+    chunk: int = 0,
+    on_call: Callable[[CallRecord], None] | None = None,
+) -> ReplyResult:
+    """Ask for one validated, grounded brief of `article` (sync)."""
+    log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
+    create = _sync_transport(client.chat.completions.create, policy or RetryPolicy(), log,
+                             max_tokens)
+    patched = instructor.patch(create=create, mode=_mode(mode))
+    ok = False
+    try:
+        reply = patched(
+            response_model=BriefReply,
+            max_retries=max_retries,
+            context={"article": article},
+            **request_kwargs(model, messages, max_tokens, client),
+        )
+        ok = True
+        return ReplyResult(reply=reply, log=log)
+    except Exception as exc:  # noqa: BLE001 - every failure is mapped below
+        return _after_failure(exc, article=article, model=model, log=log, strict=strict)
+    finally:
+        log.finish(success=ok)
+
+
+async def arequest_brief(
+    client: openai.AsyncOpenAI,
+    messages: list[dict[str, str]],
+    *,
+    article: str,
+    model: str,
+    strict: bool = True,
+    max_retries: int = 2,
+    max_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    policy: RetryPolicy | None = None,
+    mode: str = "tools",
+    chunk: int = 0,
+    on_call: Callable[[CallRecord], None] | None = None,
+    before_call: Callable[[int], Awaitable[None]] | None = None,
+) -> ReplyResult:
+    """Ask for one validated, grounded brief of `article` (asyncio)."""
+    log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
+    create = _async_transport(client.chat.completions.create, policy or RetryPolicy(), log,
+                              max_tokens, before_call)
+    patched = instructor.patch(create=create, mode=_mode(mode))
+    ok = False
+    try:
+        reply = await patched(  # type: ignore[misc]
+            response_model=BriefReply,
+            max_retries=max_retries,
+            context={"article": article},
+            **request_kwargs(model, messages, max_tokens, client),
+        )
+        ok = True
+        return ReplyResult(reply=reply, log=log)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is mapped below
+        return _after_failure(exc, article=article, model=model, log=log, strict=strict)
+    finally:
+        log.finish(success=ok)
+
+
+def _base_url(client: Any) -> str | None:
+    url = getattr(client, "base_url", None)
+    return str(url).rstrip("/") if url else None
+
+
+def is_client(obj: Any) -> bool:
+    """Whether `obj` is an OpenAI client we can use (sync or async)."""
+    return isinstance(obj, (openai.OpenAI, openai.AsyncOpenAI))
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "CallLog",
+    "ReplyResult",
+    "RetryPolicy",
+    "arequest_brief",
+    "format_issues",
+    "make_client",
+    "request_brief",
+    "resolve_model",
+]

@@ -1,0 +1,274 @@
+"""A local OpenAI-compatible server for tests and benchmarks (127.0.0.1 only).
+
+It speaks just enough of `POST /v1/chat/completions` for the real `openai` client: tests record
+cassettes through it, so the request side of every authored cassette is the real client's.
+What it answers is decided by a *script* (a list of steps, played in order) or, when the script
+is empty, by the default responder, which builds a grounded reply for the article in the prompt
+with the offline engine. Nothing here pretends to be a model: cassettes recorded through it are
+marked "authored" in cassettes/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from hashlib import sha256
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from summarizer.tokens import estimate_tokens
+
+_ARTICLE = re.compile(r"<article>\n?(.*?)\n?</article>", re.S)
+
+
+@dataclass
+class Step:
+    """One scripted answer.
+
+    kind: "reply" (a tool call whose arguments are `data`, a dict or a raw string), "refusal"
+    (`data` is the refusal text), "length" (a reply cut off: `data` is the partial arguments),
+    "error" (HTTP `status` with JSON body `data`), "drop" (close the connection mid-body),
+    "stall" (sleep `delay` seconds before answering, to trigger client timeouts).
+    """
+
+    kind: str
+    data: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def reply(data: dict[str, Any] | str) -> Step:
+    """A successful tool-call reply."""
+    return Step("reply", data)
+
+
+def error(status: int, message: str, *, code: str | None = None,
+          headers: dict[str, str] | None = None) -> Step:
+    """An OpenAI-style error response."""
+    body = {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                      "code": code}}
+    return Step("error", body, status=status, headers=headers or {})
+
+
+def article_of(request: dict[str, Any]) -> str:
+    """The article text inside the last user message of a chat request."""
+    for message in reversed(request.get("messages", [])):
+        if message.get("role") == "user":
+            content = message.get("content") or ""
+            if isinstance(content, list):
+                content = " ".join(str(p.get("text", "")) for p in content)
+            m = _ARTICLE.search(content)
+            return m.group(1) if m else content
+    return ""
+
+
+def offline_responder(request: dict[str, Any]) -> Step:
+    """Answer with the offline engine's brief of the article in the request (always grounded)."""
+    from summarizer.offline import brief_offline
+
+    brief = brief_offline(article_of(request))
+    return reply(brief.model_dump(mode="json", exclude={"meta"}))
+
+
+class FakeOpenAIServer:
+    """An OpenAI-compatible chat-completions endpoint on 127.0.0.1, for tests and benchmarks.
+
+    Use as a context manager; `base_url` is what to give the client. `requests` keeps every
+    request body; `per_article` counts requests by the sha256 of the article they carry.
+    `latency` (seconds, or a function returning seconds) delays every answer; `faults` maps a
+    fault kind ("429", "500", "503", "timeout", "drop", "malformed", "invented_quote",
+    "refusal", "length") to the rate at which it replaces the normal answer.
+    """
+
+    def __init__(
+        self,
+        script: list[Step] | None = None,
+        *,
+        responder: Callable[[dict[str, Any]], Step] | None = None,
+        latency: float | Callable[[], float] = 0.0,
+        faults: dict[str, float] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.script = list(script or [])
+        self.responder = responder or offline_responder
+        self.latency = latency
+        self.faults = dict(faults or {})
+        self.random = random.Random(seed)
+        self.requests: list[dict[str, Any]] = []
+        self.per_article: Counter[str] = Counter()
+        self.faults_served: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """The `base_url` for an OpenAI client."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Listen on a free port of 127.0.0.1 in a background thread."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass  # keep test output clean
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw or b"{}")
+                except json.JSONDecodeError:
+                    self._send(400, {"error": {"message": "request body is not JSON"}})
+                    return
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send(404, {"error": {"message": f"unknown path {self.path}"}})
+                    return
+                step = server._next(body)
+                server._answer(self, step, body)
+
+            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
+                      raw: bytes | None = None) -> None:
+                data = raw if raw is not None else json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening and join the server thread."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    # -- deciding and sending answers -----------------------------------------------------
+
+    def _next(self, body: dict[str, Any]) -> Step:
+        article = article_of(body)
+        with self._lock:
+            self.requests.append(body)
+            self.per_article[sha256(article.encode()).hexdigest()] += 1
+            if self.script:
+                return self.script.pop(0)
+            for kind, rate in self.faults.items():
+                if rate and self.random.random() < rate:
+                    self.faults_served[kind] += 1
+                    return self._fault(kind, body)
+        return self.responder(body)
+
+    def _fault(self, kind: str, body: dict[str, Any]) -> Step:
+        if kind in ("429", "rate_limit"):
+            return error(429, "Rate limit reached (injected)", code="rate_limit_exceeded",
+                         headers={"retry-after": "0"})
+        if kind in ("500", "503"):
+            return error(int(kind), "The server had an error (injected)", code="server_error")
+        if kind == "timeout":
+            return Step("stall", delay=30.0)
+        if kind == "drop":
+            return Step("drop")
+        if kind == "malformed":
+            return Step("reply", '{"title": "cut', status=200)
+        if kind == "refusal":
+            return Step("refusal", "I'm sorry, I can't help with that. (injected)")
+        if kind == "length":
+            return Step("length", '{"title": "Cut off')
+        if kind == "invented_quote":
+            good = self.responder(body)
+            data = dict(good.data) if isinstance(good.data, dict) else {}
+            facts = [dict(f) for f in data.get("key_facts", [])]
+            if facts:
+                facts[0]["evidence"] = ["this sentence was never in the article (injected)"]
+                data["key_facts"] = facts
+            return reply(data)
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+    def _answer(self, handler: Any, step: Step, request: dict[str, Any]) -> None:
+        delay = self.latency() if callable(self.latency) else self.latency
+        if delay or step.delay:
+            time.sleep(delay + step.delay)
+        if step.kind == "error":
+            handler._send(step.status, step.data, step.headers)
+            return
+        if step.kind == "drop":
+            handler.send_response(200)
+            handler.send_header("content-type", "application/json")
+            handler.send_header("content-length", "5000")
+            handler.end_headers()
+            handler.wfile.write(b'{"id": "chatcmpl-dropped", "choices": [')
+            handler.wfile.flush()
+            handler.close_connection = True
+            return
+        handler._send(200, completion(request, step), step.headers)
+
+
+def completion(request: dict[str, Any], step: Step) -> dict[str, Any]:
+    """A chat.completion object for `step`, shaped like OpenAI's."""
+    model = request.get("model", "fake-model")
+    tools = request.get("tools") or []
+    name = tools[0]["function"]["name"] if tools else "BriefReply"
+    prompt_text = "".join(str(m.get("content") or "") for m in request.get("messages", []))
+    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+    finish = "tool_calls"
+    if step.kind == "refusal":
+        message["refusal"] = str(step.data)
+        finish = "stop"
+        out_text = str(step.data)
+    else:
+        args = step.data if isinstance(step.data, str) else json.dumps(step.data,
+                                                                        ensure_ascii=False)
+        out_text = args
+        call = {"id": "call_fake_1", "type": "function",
+                "function": {"name": name, "arguments": args}}
+        if tools:
+            message["tool_calls"] = [call]
+        else:
+            # JSON modes read the content, not a tool call.
+            message["content"] = args
+            finish = "stop"
+        if step.kind == "length":
+            finish = "length"
+    prompt_tokens = estimate_tokens(prompt_text)
+    completion_tokens = estimate_tokens(out_text)
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 1764000000,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
