@@ -163,11 +163,29 @@ def summarize(
 
     started = time.perf_counter()
     model = llm.resolve_model(model)
-    if client is None:
+    own_client = client is None
+    if own_client:
         client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     parts = _parts(text, max_input_tokens)
     warnings: list[str] = []
     results = []
+    try:
+        results = _brief_parts_sync(llm, client, parts, model=model, strict=strict,
+                                    max_retries=max_retries, retry=retry, mode=mode,
+                                    on_call=on_call, lang=lang, title=source.title,
+                                    warnings=warnings)
+    finally:
+        if own_client:
+            client.close()
+    return _finish(text, results, model=model, source=source, lang=lang, started=started,
+                   warnings=warnings)
+
+
+def _brief_parts_sync(llm: Any, client: Any, parts: list[str], *, model: str, strict: bool,
+                      max_retries: int, retry: RetryPolicy | None, mode: str,
+                      on_call: Callable[[CallRecord], None] | None, lang: str | None,
+                      title: str | None, warnings: list[str]) -> list[ReplyResult]:
+    results: list[ReplyResult] = []
     for i, part in enumerate(parts):
         results.extend(
             _brief_part(
@@ -176,11 +194,10 @@ def summarize(
                     max_retries=max_retries, max_tokens=budget, policy=retry, mode=mode,
                     chunk=i, on_call=on_call,
                 ),
-                part, i, len(parts), lang=lang, title=source.title, warnings=warnings,
+                part, i, len(parts), lang=lang, title=title, warnings=warnings,
             )
         )
-    return _finish(text, results, model=model, source=source, lang=lang, started=started,
-                   warnings=warnings)
+    return results
 
 
 def _brief_part(
@@ -259,7 +276,8 @@ async def asummarize(
 
     started = time.perf_counter()
     model = llm.resolve_model(model)
-    if client is None:
+    own_client = client is None
+    if own_client:
         client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout,
                                  asynchronous=True)
     parts = _parts(text, max_input_tokens)
@@ -277,7 +295,11 @@ async def asummarize(
                 part, i, len(parts), lang=lang, title=source.title, warnings=warnings,
             )
 
-    groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
+    try:
+        groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
+    finally:
+        if own_client:
+            await client.close()
     results = [r for g in groups for r in g]
     return _finish(text, results, model=model, source=source, lang=lang, started=started,
                    warnings=warnings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -135,10 +136,16 @@ def request_kwargs(model: str, messages: list[dict[str, str]], max_tokens: int, 
 # --- transport: retries and error mapping -------------------------------------------------
 
 
+def _too_large(exc: BaseException) -> bool:
+    # "Request too large for gpt-4o ... on tokens per min": bigger than the whole TPM limit.
+    return "request too large" in _server_message(exc).lower()
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, openai.RateLimitError):
-        # Out of quota is a billing problem, not a rate: retrying cannot fix it.
-        return _error_code(exc) != "insufficient_quota"
+        # Out of quota is a billing problem, and a request above the whole per-minute limit
+        # never fits: retrying fixes neither.
+        return _error_code(exc) != "insufficient_quota" and not _too_large(exc)
     return isinstance(
         exc, (openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError)
     )
@@ -165,10 +172,17 @@ def _server_message(exc: BaseException) -> str:
     return str(getattr(exc, "message", "") or exc)
 
 
+_TRY_AGAIN = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(ms|s)\b", re.I)
+
+
 def _retry_after(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
-    if not headers:
+    if not headers or not (headers.get("retry-after") or headers.get("retry-after-ms")):
+        # OpenAI's 429 bodies say "Please try again in 26.604s" even without the header.
+        m = _TRY_AGAIN.search(_server_message(exc))
+        if m:
+            return float(m.group(1)) / (1000 if m.group(2).lower() == "ms" else 1)
         return None
     ms = headers.get("retry-after-ms")
     if ms:
@@ -257,6 +271,13 @@ def map_api_error(exc: BaseException, *, model: str, log: CallLog) -> errors.Sum
         return errors.APIStatusError(
             f"out of quota (429 insufficient_quota){where}: check the account's plan and billing. "
             f"{server}",
+            status_code=status,
+            **kw,
+        )
+    if isinstance(exc, openai.RateLimitError) and _too_large(exc):
+        return errors.APIStatusError(
+            f"the request is larger than the account's tokens-per-minute limit (429){where}: "
+            f"lower max_input_tokens so articles are split into smaller parts. {server}",
             status_code=status,
             **kw,
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +42,63 @@ def seed_text() -> str:
     if not SEED.exists():
         pytest.skip("../shared/seeds is not beside the repo")
     return SEED.read_text(encoding="utf-8")
+
+
+# --- cassettes -----------------------------------------------------------------------------
+
+# Response headers that identify an account or a session; never kept in a cassette.
+_SCRUB_RESPONSE_HEADERS = {"set-cookie", "openai-organization", "openai-project", "cf-ray"}
+
+
+_KEYLIKE = re.compile(rb"sk-[A-Za-z0-9_*.-]+")
+
+
+def _scrub_response(response: dict) -> dict:
+    headers = response.get("headers") or {}
+    for name in list(headers):
+        if name.lower() in _SCRUB_RESPONSE_HEADERS:
+            del headers[name]
+    # Real 401 bodies echo a masked key ("sk-proj-abc***xyz"); no key-like string is kept.
+    body = response.get("body") or {}
+    if isinstance(body.get("string"), bytes):
+        body["string"] = _KEYLIKE.sub(b"[redacted-key]", body["string"])
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict:
+    """Readable, scrubbed cassettes that replay by method and path, in recorded order."""
+    return {
+        "filter_headers": [
+            ("authorization", "REDACTED"),
+            ("api-key", "REDACTED"),
+            "cookie",
+            "openai-organization",
+            "openai-project",
+        ],
+        "decode_compressed_response": True,
+        "before_record_response": _scrub_response,
+        # The local server's port changes every run; what identifies a call is its path and
+        # its place in the sequence.
+        "match_on": ["method", "path"],
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """cassettes/<test module>/<test>.yaml at the repo root."""
+    return str(CASSETTES / request.module.__name__.split(".")[-1])
+
+
+@pytest.fixture(autouse=True)
+def _cassette_fully_played(request: pytest.FixtureRequest, vcr: object) -> Iterator[None]:
+    """A replayed cassette with an interaction nobody asked for means the code changed."""
+    yield
+    if vcr is None or request.config.getoption("--record-mode") != "none":
+        return
+    cassette: Any = vcr
+    if not cassette.all_played:
+        played = cassette.play_count
+        pytest.fail(
+            f"cassette {cassette._path} has {len(cassette) - played} unplayed interaction(s)"
+        )
