@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer.errors import InputError, OutputTruncatedError
@@ -19,7 +19,6 @@ from summarizer.merge import merge_replies
 from summarizer.models import (
     Brief,
     BriefMeta,
-    BriefReply,
     CallRecord,
     DroppedItem,
     SourceMeta,
@@ -168,77 +167,34 @@ def summarize(
         client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     parts = _parts(text, max_input_tokens)
     warnings: list[str] = []
-    results = []
+    results: list[ReplyResult] = []
     try:
-        results = _brief_parts_sync(llm, client, parts, model=model, strict=strict,
-                                    max_retries=max_retries, retry=retry, mode=mode,
-                                    on_call=on_call, lang=lang, title=source.title,
-                                    warnings=warnings)
+        for i, part in enumerate(parts):
+
+            def ask(
+                messages: list[dict[str, str]], part_text: str, budget: int, i: int = i
+            ) -> ReplyResult:
+                return llm.request_brief(
+                    client,
+                    messages,
+                    article=part_text,
+                    model=model,
+                    strict=strict,
+                    max_retries=max_retries,
+                    max_tokens=budget,
+                    policy=retry,
+                    mode=mode,
+                    chunk=i,
+                    on_call=on_call,
+                )
+
+            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, warnings=warnings)
+            results.extend(_drive(plan, ask))
     finally:
         if own_client:
             client.close()
-    return _finish(text, results, model=model, source=source, lang=lang, started=started,
-                   warnings=warnings)
-
-
-def _brief_parts_sync(llm: Any, client: Any, parts: list[str], *, model: str, strict: bool,
-                      max_retries: int, retry: RetryPolicy | None, mode: str,
-                      on_call: Callable[[CallRecord], None] | None, lang: str | None,
-                      title: str | None, warnings: list[str]) -> list[ReplyResult]:
-    results: list[ReplyResult] = []
-    for i, part in enumerate(parts):
-        results.extend(
-            _brief_part(
-                lambda messages, part_text, budget, i=i: llm.request_brief(
-                    client, messages, article=part_text, model=model, strict=strict,
-                    max_retries=max_retries, max_tokens=budget, policy=retry, mode=mode,
-                    chunk=i, on_call=on_call,
-                ),
-                part, i, len(parts), lang=lang, title=title, warnings=warnings,
-            )
-        )
-    return results
-
-
-def _brief_part(
-    ask: Callable[[list[dict[str, str]], str, int], ReplyResult],
-    part: str,
-    index: int,
-    count: int,
-    *,
-    lang: str | None,
-    title: str | None,
-    warnings: list[str],
-) -> list[ReplyResult]:
-    """Brief one part, widening the output budget, then halving the part, on truncation."""
-    messages = brief_messages(part, lang=lang, title=title, part_number=index + 1,
-                              part_count=count)
-    last: OutputTruncatedError | None = None
-    for budget in OUTPUT_BUDGETS:
-        try:
-            return [ask(messages, part, budget)]
-        except OutputTruncatedError as exc:
-            last = exc
-            warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
-    halves = chunk_text(part, max(estimate_tokens(part) // 2, 200))
-    if len(halves) > 1 and last is not None:
-        warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
-        out: list[ReplyResult] = []
-        for h in halves:
-            msgs = brief_messages(h, lang=lang, title=title, part_number=index + 1,
-                                  part_count=count)
-            try:
-                out.append(ask(msgs, h, OUTPUT_BUDGETS[-1]))
-            except OutputTruncatedError as exc:
-                last = exc
-                break
-        else:
-            return out
-    assert last is not None
-    raise OutputTruncatedError(
-        f"the model's reply kept hitting its output limit (up to {OUTPUT_BUDGETS[-1]} tokens) "
-        "even on smaller parts: try a model with a larger output limit",
-        model=last.model, attempts=last.attempts, usage=last.usage, last_reply=last.last_reply,
+    return _finish(
+        text, results, model=model, source=source, lang=lang, started=started, warnings=warnings
     )
 
 
@@ -278,22 +234,33 @@ async def asummarize(
     model = llm.resolve_model(model)
     own_client = client is None
     if own_client:
-        client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout,
-                                 asynchronous=True)
+        client = llm.make_client(
+            api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
+        )
     parts = _parts(text, max_input_tokens)
     warnings: list[str] = []
     gate = asyncio.Semaphore(PART_CONCURRENCY)
 
     async def one(i: int, part: str) -> list[ReplyResult]:
-        async with gate:
-            return await _abrief_part(
-                lambda messages, part_text, budget: llm.arequest_brief(
-                    client, messages, article=part_text, model=model, strict=strict,
-                    max_retries=max_retries, max_tokens=budget, policy=retry, mode=mode,
-                    chunk=i, on_call=on_call, before_call=before_call,
-                ),
-                part, i, len(parts), lang=lang, title=source.title, warnings=warnings,
+        async def ask(messages: list[dict[str, str]], part_text: str, budget: int) -> ReplyResult:
+            return await llm.arequest_brief(
+                client,
+                messages,
+                article=part_text,
+                model=model,
+                strict=strict,
+                max_retries=max_retries,
+                max_tokens=budget,
+                policy=retry,
+                mode=mode,
+                chunk=i,
+                on_call=on_call,
+                before_call=before_call,
             )
+
+        async with gate:
+            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, warnings=warnings)
+            return await _adrive(plan, ask)
 
     try:
         groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
@@ -301,12 +268,18 @@ async def asummarize(
         if own_client:
             await client.close()
     results = [r for g in groups for r in g]
-    return _finish(text, results, model=model, source=source, lang=lang, started=started,
-                   warnings=warnings)
+    return _finish(
+        text, results, model=model, source=source, lang=lang, started=started, warnings=warnings
+    )
 
 
-async def _abrief_part(
-    ask: Callable[[list[dict[str, str]], str, int], Awaitable[ReplyResult]],
+# --- one part: what to ask, and what to do when the reply is cut off ---------------------------
+
+Request = tuple[list[dict[str, str]], str, int]
+Plan = Generator[Request, "ReplyResult | OutputTruncatedError", list["ReplyResult"]]
+
+
+def _part_plan(
     part: str,
     index: int,
     count: int,
@@ -314,37 +287,80 @@ async def _abrief_part(
     lang: str | None,
     title: str | None,
     warnings: list[str],
-) -> list[ReplyResult]:
-    """Async twin of `_brief_part`: same budgets, same split, same final error."""
-    messages = brief_messages(part, lang=lang, title=title, part_number=index + 1,
-                              part_count=count)
+) -> Plan:
+    """Decide the requests for one part: yields (messages, text, output budget), is sent each
+    outcome, returns the results.
+
+    A reply cut off at the output limit is asked again with a larger budget; when the largest
+    budget is not enough, the part is halved; when halves are not enough either, a clear error.
+    The same plan drives the sync and the async engine.
+    """
+
+    def messages(text: str) -> list[dict[str, str]]:
+        return brief_messages(text, lang=lang, title=title, part_number=index + 1, part_count=count)
+
     last: OutputTruncatedError | None = None
     for budget in OUTPUT_BUDGETS:
-        try:
-            return [await ask(messages, part, budget)]
-        except OutputTruncatedError as exc:
-            last = exc
-            warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
+        outcome = yield messages(part), part, budget
+        if not isinstance(outcome, OutputTruncatedError):
+            return [outcome]
+        last = outcome
+        warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
     halves = chunk_text(part, max(estimate_tokens(part) // 2, 200))
-    if len(halves) > 1 and last is not None:
+    if len(halves) > 1:
         warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
         out: list[ReplyResult] = []
-        for h in halves:
-            msgs = brief_messages(h, lang=lang, title=title, part_number=index + 1,
-                                  part_count=count)
-            try:
-                out.append(await ask(msgs, h, OUTPUT_BUDGETS[-1]))
-            except OutputTruncatedError as exc:
-                last = exc
+        for half in halves:
+            outcome = yield messages(half), half, OUTPUT_BUDGETS[-1]
+            if isinstance(outcome, OutputTruncatedError):
+                last = outcome
                 break
+            out.append(outcome)
         else:
             return out
     assert last is not None
     raise OutputTruncatedError(
         f"the model's reply kept hitting its output limit (up to {OUTPUT_BUDGETS[-1]} tokens) "
         "even on smaller parts: try a model with a larger output limit",
-        model=last.model, attempts=last.attempts, usage=last.usage, last_reply=last.last_reply,
+        model=last.model,
+        attempts=last.attempts,
+        usage=last.usage,
+        last_reply=last.last_reply,
     )
 
 
-__all__ = ["BriefReply", "asummarize", "check_text", "summarize"]
+def _drive(
+    plan: Plan, ask: Callable[[list[dict[str, str]], str, int], ReplyResult]
+) -> list[ReplyResult]:
+    """Run a part plan with a sync `ask`."""
+    request = next(plan)
+    while True:
+        outcome: ReplyResult | OutputTruncatedError
+        try:
+            outcome = ask(*request)
+        except OutputTruncatedError as exc:
+            outcome = exc
+        try:
+            request = plan.send(outcome)
+        except StopIteration as done:
+            return done.value
+
+
+async def _adrive(
+    plan: Plan, ask: Callable[[list[dict[str, str]], str, int], Awaitable[ReplyResult]]
+) -> list[ReplyResult]:
+    """Run a part plan with an async `ask`."""
+    request = next(plan)
+    while True:
+        outcome: ReplyResult | OutputTruncatedError
+        try:
+            outcome = await ask(*request)
+        except OutputTruncatedError as exc:
+            outcome = exc
+        try:
+            request = plan.send(outcome)
+        except StopIteration as done:
+            return done.value
+
+
+__all__ = ["asummarize", "check_text", "summarize"]

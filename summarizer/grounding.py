@@ -50,10 +50,14 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     for i, ch in enumerate(text):
         folded = _fold_char(ch)
         if folded == " ":
-            if prev_space:
+            # No space after a dash: "Kellogg — Trump" and "Kellogg—Trump" read the same.
+            if prev_space or (out and out[-1] == "-"):
                 continue
             prev_space = True
         else:
+            if folded == "-" and out and out[-1] == " ":
+                out.pop()
+                where.pop()
             prev_space = False
         for c in folded:
             out.append(c)
@@ -242,7 +246,9 @@ def prune_ungrounded(
                 dropped.append((f"{section}[{i}]", "no grounded evidence left", item.model_dump()))
                 continue
             if section == "positions" and normalize(item.party).strip(_EDGE) not in names:
-                dropped.append((f"{section}[{i}]", "party is not a listed party", item.model_dump()))
+                dropped.append(
+                    (f"{section}[{i}]", "party is not a listed party", item.model_dump())
+                )
                 continue
             kept.append(item.model_copy(update={"evidence": good}))
         return kept

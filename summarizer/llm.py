@@ -119,7 +119,9 @@ def _is_openai_host(client: Any) -> bool:
     return "api.openai.com" in host or "openai.azure.com" in host
 
 
-def request_kwargs(model: str, messages: list[dict[str, str]], max_tokens: int, client: Any) -> dict:
+def request_kwargs(
+    model: str, messages: list[dict[str, str]], max_tokens: int, client: Any
+) -> dict:
     """The per-request parameters, adapted to what the endpoint and model accept."""
     kw: dict[str, Any] = {"model": model, "messages": [dict(m) for m in messages]}
     reasoning = model.startswith(_REASONING_PREFIXES)
@@ -341,8 +343,15 @@ def _inspect_reply(response: Any, *, model: str, log: CallLog, max_tokens: int) 
         )
 
 
-def _record(log: CallLog, *, start: float, outcome: str, usage: Usage | None = None,
-            status: int | None = None, error: str | None = None) -> None:
+def _record(
+    log: CallLog,
+    *,
+    start: float,
+    outcome: str,
+    usage: Usage | None = None,
+    status: int | None = None,
+    error: str | None = None,
+) -> None:
     usage = usage or Usage()
     log.add(
         CallRecord(
@@ -369,8 +378,13 @@ def _sync_transport(
                 try:
                     response = create(*args, **kwargs)
                 except openai.APIError as exc:
-                    _record(log, start=start, outcome=_outcome(exc),
-                            status=getattr(exc, "status_code", None), error=str(exc))
+                    _record(
+                        log,
+                        start=start,
+                        outcome=_outcome(exc),
+                        status=getattr(exc, "status_code", None),
+                        error=str(exc),
+                    )
                     raise
                 _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
                 _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
@@ -397,8 +411,13 @@ def _async_transport(
                 try:
                     response = await create(*args, **kwargs)
                 except openai.APIError as exc:
-                    _record(log, start=start, outcome=_outcome(exc),
-                            status=getattr(exc, "status_code", None), error=str(exc))
+                    _record(
+                        log,
+                        start=start,
+                        outcome=_outcome(exc),
+                        status=getattr(exc, "status_code", None),
+                        error=str(exc),
+                    )
                     raise
                 _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
                 _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
@@ -421,8 +440,12 @@ class ReplyResult:
 
 
 def _mode(name: str) -> instructor.Mode:
-    modes = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON,
-             "json_schema": instructor.Mode.JSON_SCHEMA, "md_json": instructor.Mode.MD_JSON}
+    modes = {
+        "tools": instructor.Mode.TOOLS,
+        "json": instructor.Mode.JSON,
+        "json_schema": instructor.Mode.JSON_SCHEMA,
+        "md_json": instructor.Mode.MD_JSON,
+    }
     try:
         return modes[name]
     except KeyError:
@@ -463,8 +486,9 @@ def _after_failure(
     if isinstance(cause, openai.APIError):
         raise map_api_error(cause, model=model, log=log) from None
     if not isinstance(exc, instructor.core.InstructorRetryException):
-        raise errors.LLMError(f"model call failed: {exc}", model=model,
-                              attempts=len(log.records), usage=log.usage) from exc
+        raise errors.LLMError(
+            f"model call failed: {exc}", model=model, attempts=len(log.records), usage=log.usage
+        ) from exc
     raw = _last_arguments(exc)
     attempts = len(log.records)
     reply: BriefReply | None = None
@@ -475,12 +499,18 @@ def _after_failure(
         raise errors.ReplyValidationError(
             f"the model's reply did not match the brief schema after {attempts} attempt(s): "
             f"{reason}",
-            model=model, attempts=attempts, usage=log.usage, last_reply=raw,
+            model=model,
+            attempts=attempts,
+            usage=log.usage,
+            last_reply=raw,
         ) from None
     if reply is None:
         raise errors.ReplyValidationError(
             f"the model sent no usable reply after {attempts} attempt(s)",
-            model=model, attempts=attempts, usage=log.usage, last_reply=raw,
+            model=model,
+            attempts=attempts,
+            usage=log.usage,
+            last_reply=raw,
         )
     report = check_reply(reply, article)
     if strict or not report.issues:
@@ -488,7 +518,10 @@ def _after_failure(
         raise errors.GroundingError(
             f"{len(report.issues)} evidence item(s) still not found in the article after "
             f"{attempts} attempt(s) (first: {first}); pass strict=False to keep the rest",
-            issues=report.issues, model=model, attempts=attempts, usage=log.usage,
+            issues=report.issues,
+            model=model,
+            attempts=attempts,
+            usage=log.usage,
             last_reply=raw,
         )
     from summarizer.grounding import prune_ungrounded
@@ -513,8 +546,9 @@ def request_brief(
 ) -> ReplyResult:
     """Ask for one validated, grounded brief of `article` (sync)."""
     log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
-    create = _sync_transport(client.chat.completions.create, policy or RetryPolicy(), log,
-                             max_tokens)
+    create = _sync_transport(
+        client.chat.completions.create, policy or RetryPolicy(), log, max_tokens
+    )
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
@@ -526,7 +560,7 @@ def request_brief(
         )
         ok = True
         return ReplyResult(reply=reply, log=log)
-    except Exception as exc:  # noqa: BLE001 - every failure is mapped below
+    except Exception as exc:
         return _after_failure(exc, article=article, model=model, log=log, strict=strict)
     finally:
         log.finish(success=ok)
@@ -549,8 +583,9 @@ async def arequest_brief(
 ) -> ReplyResult:
     """Ask for one validated, grounded brief of `article` (asyncio)."""
     log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
-    create = _async_transport(client.chat.completions.create, policy or RetryPolicy(), log,
-                              max_tokens, before_call)
+    create = _async_transport(
+        client.chat.completions.create, policy or RetryPolicy(), log, max_tokens, before_call
+    )
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
@@ -564,7 +599,7 @@ async def arequest_brief(
         return ReplyResult(reply=reply, log=log)
     except asyncio.CancelledError:
         raise
-    except Exception as exc:  # noqa: BLE001 - every failure is mapped below
+    except Exception as exc:
         return _after_failure(exc, article=article, model=model, log=log, strict=strict)
     finally:
         log.finish(success=ok)

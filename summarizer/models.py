@@ -46,7 +46,7 @@ class KeyFact(BaseModel):
     )
     attribution: str | None = Field(
         default=None,
-        description="Who asserts the fact (e.g. \"Russia's Investigative Committee\"); null when "
+        description='Who asserts the fact (e.g. "Russia\'s Investigative Committee"); null when '
         "the article states it in its own voice.",
     )
     status: Status = Field(
@@ -144,7 +144,9 @@ class Usage(BaseModel):
 class EvidenceLocation(BaseModel):
     """Where one evidence quote was found in the article: character offsets, one span per part."""
 
-    path: str = Field(description='Where the quote sits in the brief, e.g. "key_facts[0].evidence[1]".')
+    path: str = Field(
+        description='Where the quote sits in the brief, e.g. "key_facts[0].evidence[1]".'
+    )
     quote: str
     spans: list[tuple[int, int]] = Field(
         description="[start, end) character offsets into the article text; one per '…' part."
@@ -221,7 +223,9 @@ class CallRecord(BaseModel):
     """One HTTP call to a model endpoint, as reported to `on_call` observers (and the store)."""
 
     model: str
-    attempt: int = Field(description="1 for the first call of a brief, counting re-asks and retries.")
+    attempt: int = Field(
+        description="1 for the first call of a brief, counting re-asks and retries."
+    )
     outcome: str = Field(
         description='"ok", "invalid" (reply failed validation, re-asked), "refusal", "length", '
         '"rate_limited", "server_error", "timeout", "connection", "client_error"'

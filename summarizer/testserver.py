@@ -49,11 +49,13 @@ def reply(data: dict[str, Any] | str) -> Step:
     return Step("reply", data)
 
 
-def error(status: int, message: str, *, code: str | None = None,
-          headers: dict[str, str] | None = None) -> Step:
+def error(
+    status: int, message: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> Step:
     """An OpenAI-style error response."""
-    body = {"error": {"message": message, "type": "invalid_request_error", "param": None,
-                      "code": code}}
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
+    }
     return Step("error", body, status=status, headers=headers or {})
 
 
@@ -128,7 +130,7 @@ class FakeOpenAIServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
             def do_POST(self) -> None:
@@ -145,8 +147,13 @@ class FakeOpenAIServer:
                 step = server._next(body)
                 server._answer(self, step, body)
 
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                      raw: bytes | None = None) -> None:
+            def _send(
+                self,
+                status: int,
+                payload: Any,
+                headers: dict[str, str] | None = None,
+                raw: bytes | None = None,
+            ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -193,8 +200,12 @@ class FakeOpenAIServer:
 
     def _fault(self, kind: str, body: dict[str, Any]) -> Step:
         if kind in ("429", "rate_limit"):
-            return error(429, "Rate limit reached (injected)", code="rate_limit_exceeded",
-                         headers={"retry-after": "0"})
+            return error(
+                429,
+                "Rate limit reached (injected)",
+                code="rate_limit_exceeded",
+                headers={"retry-after": "0"},
+            )
         if kind in ("500", "503"):
             return error(int(kind), "The server had an error (injected)", code="server_error")
         if kind == "timeout":
@@ -249,11 +260,15 @@ def completion(request: dict[str, Any], step: Step) -> dict[str, Any]:
         finish = "stop"
         out_text = str(step.data)
     else:
-        args = step.data if isinstance(step.data, str) else json.dumps(step.data,
-                                                                        ensure_ascii=False)
+        args = (
+            step.data if isinstance(step.data, str) else json.dumps(step.data, ensure_ascii=False)
+        )
         out_text = args
-        call = {"id": "call_fake_1", "type": "function",
-                "function": {"name": name, "arguments": args}}
+        call = {
+            "id": "call_fake_1",
+            "type": "function",
+            "function": {"name": name, "arguments": args},
+        }
         if tools:
             message["tool_calls"] = [call]
         else:

@@ -109,8 +109,9 @@ def test_grounding_failure_not_strict_drops_items(seed_text: str) -> None:
     bad = with_invented_quote(authored("seed"))
     bad["parties"].append({"name": "Olaf Scholz", "kind": "person", "role": "x", "aliases": []})
     with FakeOpenAIServer([reply(bad)] * 2) as server:
-        brief = summarize(seed_text, base_url=server.base_url, retry=FAST, max_retries=1,
-                          strict=False)
+        brief = summarize(
+            seed_text, base_url=server.base_url, retry=FAST, max_retries=1, strict=False
+        )
     dropped = {d.path: d.reason for d in brief.meta.dropped}
     assert dropped["key_facts[0].evidence[0]"] == "quote not found"
     assert dropped["key_facts[0]"] == "no grounded evidence left"
@@ -123,8 +124,12 @@ def test_grounding_failure_not_strict_drops_items(seed_text: str) -> None:
 @pytest.mark.parametrize(
     ("first", "outcome"),
     [
-        (error(429, "Rate limit reached", code="rate_limit_exceeded",
-               headers={"retry-after": "0"}), "rate_limited"),
+        (
+            error(
+                429, "Rate limit reached", code="rate_limit_exceeded", headers={"retry-after": "0"}
+            ),
+            "rate_limited",
+        ),
         (error(500, "The server had an error while processing your request."), "server_error"),
         (error(503, "The engine is currently overloaded."), "server_error"),
     ],
@@ -142,7 +147,10 @@ def test_transient_error_then_success(seed_text: str, first: Step, outcome: str)
 @pytest.mark.vcr
 def test_refusal_is_reported_as_refusal(seed_text: str) -> None:
     refusal = "I'm sorry, but I can't help with that request."
-    with FakeOpenAIServer([Step("refusal", refusal)]) as server, pytest.raises(RefusalError) as info:
+    with (
+        FakeOpenAIServer([Step("refusal", refusal)]) as server,
+        pytest.raises(RefusalError) as info,
+    ):
         summarize(seed_text, base_url=server.base_url, retry=FAST)
     assert info.value.refusal == refusal
     assert info.value.attempts == 1
@@ -151,8 +159,9 @@ def test_refusal_is_reported_as_refusal(seed_text: str) -> None:
 
 @pytest.mark.vcr
 def test_length_then_larger_budget_succeeds(seed_text: str, vcr: Any) -> None:
-    with FakeOpenAIServer([Step("length", '{"title": "Russian gen'),
-                           reply(authored("seed"))]) as server:
+    with FakeOpenAIServer(
+        [Step("length", '{"title": "Russian gen'), reply(authored("seed"))]
+    ) as server:
         brief = summarize(seed_text, base_url=server.base_url, retry=FAST)
     budgets = [request_json(vcr, i)["max_tokens"] for i in range(2)]
     assert budgets[1] > budgets[0]
@@ -161,8 +170,10 @@ def test_length_then_larger_budget_succeeds(seed_text: str, vcr: Any) -> None:
 
 @pytest.mark.vcr
 def test_length_every_time_is_a_clear_error(seed_text: str, vcr: Any) -> None:
-    with FakeOpenAIServer([Step("length", '{"title": "Cut')] * 4) as server, \
-            pytest.raises(OutputTruncatedError) as info:
+    with (
+        FakeOpenAIServer([Step("length", '{"title": "Cut')] * 4) as server,
+        pytest.raises(OutputTruncatedError) as info,
+    ):
         summarize(seed_text, base_url=server.base_url, retry=FAST)
     assert "output limit" in str(info.value)
     # three growing budgets on the whole article, then a smaller part, then give up
@@ -171,8 +182,11 @@ def test_length_every_time_is_a_clear_error(seed_text: str, vcr: Any) -> None:
 
 @pytest.mark.vcr
 def test_401_fails_at_once_with_what_to_do(seed_text: str) -> None:
-    step = error(401, "Incorrect API key provided: sk-proj-abc***************************xyz1.",
-                 code="invalid_api_key")
+    step = error(
+        401,
+        "Incorrect API key provided: sk-proj-abc***************************xyz1.",
+        code="invalid_api_key",
+    )
     with FakeOpenAIServer([step]) as server, pytest.raises(AuthenticationError) as info:
         summarize(seed_text, base_url=server.base_url, retry=FAST)
     message = str(info.value)
@@ -229,14 +243,19 @@ def test_bad_input_fails_before_any_call(text: Any, message: str) -> None:
 
 def test_no_key_no_base_url_is_a_one_line_error(seed_text: str, monkeypatch: Any) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
-    with pytest.raises(AuthenticationError, match="no API key: set OPENAI_API_KEY or pass base_url"):
+    with pytest.raises(
+        AuthenticationError, match="no API key: set OPENAI_API_KEY or pass base_url"
+    ):
         summarize(seed_text)
 
 
 def test_401_message_never_shows_a_key(seed_text: str) -> None:
     """Live against the local server (a cassette is scrubbed, so it could not show this)."""
-    step = error(401, "Incorrect API key provided: sk-proj-abc***************************xyz1.",
-                 code="invalid_api_key")
+    step = error(
+        401,
+        "Incorrect API key provided: sk-proj-abc***************************xyz1.",
+        code="invalid_api_key",
+    )
     with FakeOpenAIServer([step]) as server, pytest.raises(AuthenticationError) as info:
         summarize(seed_text, base_url=server.base_url, retry=FAST)
     assert "sk-" not in str(info.value)

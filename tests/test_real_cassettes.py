@@ -8,6 +8,7 @@ Each test replays one recording through the real client and checks the error we 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 from pathlib import Path
@@ -27,16 +28,16 @@ from tests.conftest import SHARED
 REAL = SHARED / "external" / "openai_cassettes"
 FAST = RetryPolicy(attempts=3, backoff_base_s=0.01, backoff_max_s=0.05, max_retry_after_s=0.05)
 
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/external is not beside the repo")
+pytestmark = pytest.mark.skipif(
+    not REAL.is_dir(), reason="../shared/external is not beside the repo"
+)
 
 
 def _body_text(interaction: dict[str, Any]) -> str:
     raw = interaction["response"]["body"].get("string", "")
     if isinstance(raw, bytes):
-        try:
+        with contextlib.suppress(OSError):
             raw = gzip.decompress(raw)
-        except OSError:
-            pass
         return raw.decode("utf-8", "replace")
     return str(raw)
 
@@ -56,8 +57,11 @@ def replay(path: str, **kw: Any) -> Any:
 
 
 def test_real_refusal(seed_text: str, tmp_path: Path) -> None:
-    path = subset("openllmetry__test_parsed_refused_completion.yaml", tmp_path,
-                  lambda i: '"refusal": "' in _body_text(i))
+    path = subset(
+        "openllmetry__test_parsed_refused_completion.yaml",
+        tmp_path,
+        lambda i: '"refusal": "' in _body_text(i),
+    )
     with replay(path) as cassette, pytest.raises(RefusalError) as info:
         summarize(seed_text, base_url="https://api.openai.com/v1", retry=FAST)
     assert cassette.play_count == 1
@@ -69,8 +73,11 @@ def test_real_length_every_time(seed_text: str, tmp_path: Path) -> None:
     path = subset("crewai__test_openai_async_with_max_tokens_length.yaml", tmp_path)
     calls: list[CallRecord] = []
     with replay(path, allow_playback_repeats=True), pytest.raises(OutputTruncatedError):
-        asyncio.run(asummarize(seed_text, base_url="https://api.openai.com/v1", retry=FAST,
-                               on_call=calls.append))
+        asyncio.run(
+            asummarize(
+                seed_text, base_url="https://api.openai.com/v1", retry=FAST, on_call=calls.append
+            )
+        )
     # three growing output budgets, then a smaller part, then a clear error
     assert [c.outcome for c in calls] == ["length"] * 4
 
@@ -97,8 +104,9 @@ def test_real_400_is_not_retried(seed_text: str, tmp_path: Path) -> None:
 def test_real_404_model_not_found(seed_text: str, tmp_path: Path) -> None:
     path = subset("crewai__test_llm_call_with_error_404.yaml", tmp_path)
     with replay(path) as cassette, pytest.raises(APIStatusError) as info:
-        summarize(seed_text, model="non-existent-model", base_url="https://api.openai.com/v1",
-                  retry=FAST)
+        summarize(
+            seed_text, model="non-existent-model", base_url="https://api.openai.com/v1", retry=FAST
+        )
     assert cassette.play_count == 1
     message = str(info.value)
     assert "not found (404)" in message and "SUMMARIZER_MODEL" in message
@@ -109,15 +117,23 @@ def test_real_429s_are_retried_then_reported(seed_text: str, tmp_path: Path) -> 
     path = subset("pydantic_ai__test_openrouter_errors_raised_429.converted_std_vcr.yaml", tmp_path)
     calls: list[CallRecord] = []
     with replay(path) as cassette, pytest.raises(TransientError) as info:
-        summarize(seed_text, model="google/gemini-2.0-flash-exp:free",
-                  base_url="https://openrouter.ai/api/v1", retry=FAST, on_call=calls.append)
+        summarize(
+            seed_text,
+            model="google/gemini-2.0-flash-exp:free",
+            base_url="https://openrouter.ai/api/v1",
+            retry=FAST,
+            on_call=calls.append,
+        )
     assert cassette.all_played
     assert [c.outcome for c in calls] == ["rate_limited"] * 3
     assert "gave up after 3 attempt(s)" in str(info.value)
 
 
-ERROR_BODIES = json.loads((REAL / "openai_error_bodies_from_issue_reports.json").read_text()
-                          if REAL.is_dir() else '{"errors": []}')["errors"]
+ERROR_BODIES = json.loads(
+    (REAL / "openai_error_bodies_from_issue_reports.json").read_text()
+    if REAL.is_dir()
+    else '{"errors": []}'
+)["errors"]
 
 
 @pytest.mark.parametrize("case", ERROR_BODIES, ids=[e["kind"] for e in ERROR_BODIES])

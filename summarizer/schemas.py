@@ -1,0 +1,61 @@
+"""Export the JSON Schemas in `schemas/` from the pydantic models, which are the source.
+
+Run `python -m summarizer.schemas` after changing a model; a test fails when the files drift.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from summarizer import models
+
+# file stem -> model name in summarizer.models
+EXPORTED = {
+    "brief.v1": "Brief",
+    "brief-reply.v1": "BriefReply",
+    "digest.v1": "Digest",
+}
+
+
+def schemas() -> dict[str, dict[str, Any]]:
+    """Every exported schema by file stem (models not defined yet are skipped)."""
+    out: dict[str, dict[str, Any]] = {}
+    for stem, name in EXPORTED.items():
+        model = getattr(models, name, None)
+        if model is not None:
+            schema = model.model_json_schema()
+            schema["$id"] = f"https://summarizer.local/schemas/{stem}.schema.json"
+            out[stem] = schema
+    return out
+
+
+def render(schema: dict[str, Any]) -> str:
+    """The exact text of a schema file (stable key order, trailing newline)."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def schemas_dir() -> Path:
+    """`schemas/` of a source checkout, or the copy inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "schemas", here / "_data" / "schemas"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "schemas"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write every schema file into `schemas/` (or the directory given)."""
+    args = argv if argv is not None else sys.argv[1:]
+    target = Path(args[0]) if args else schemas_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for stem, schema in schemas().items():
+        (target / f"{stem}.schema.json").write_text(render(schema), encoding="utf-8")
+        print(f"wrote {target / f'{stem}.schema.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
