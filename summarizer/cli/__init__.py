@@ -10,17 +10,17 @@ from typing import Any
 
 import click
 
-# name -> "module:attribute"; each module owns its commands and only parses, calls the
-# library and prints.
-COMMANDS: dict[str, str] = {
-    "brief": "summarizer.cli.brief:brief",
-    "schema": "summarizer.cli.brief:schema",
-    "config": "summarizer.cli.brief:config",
-    "digest": "summarizer.cli.digest:digest",
-    "history": "summarizer.cli.digest:history",
-    "show": "summarizer.cli.digest:show",
-    "schedule": "summarizer.cli.digest:schedule",
-    "eval": "summarizer.cli.eval:eval_command",
+# name -> ("module:attribute", one-line help). Each module owns its commands and only parses,
+# calls the library and prints. The help line lives here so `--help` imports none of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "brief": ("summarizer.cli.brief:brief", "Brief one article from a file, stdin or URL."),
+    "schema": ("summarizer.cli.brief:schema", "Print the JSON Schema of a brief."),
+    "config": ("summarizer.cli.brief:config", "Show the effective settings and their sources."),
+    "digest": ("summarizer.cli.digest:digest", "Brief many sources and write one digest."),
+    "history": ("summarizer.cli.digest:history", "List past digest runs."),
+    "show": ("summarizer.cli.digest:show", "Show one run or brief from the store."),
+    "schedule": ("summarizer.cli.digest:schedule", "Run digests on a cron schedule."),
+    "eval": ("summarizer.cli.eval:eval_command", "Measure brief quality against gold briefs."),
 }
 
 
@@ -31,12 +31,17 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = COMMANDS.get(cmd_name)
-        if target is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module, attr = target.split(":")
+        module, attr = entry[0].split(":")
         cmd: Any = getattr(importlib.import_module(module), attr)
         return cmd  # type: ignore[no-any-return]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
