@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,9 @@ CASSETTES = ROOT / "cassettes"
 
 # Not an "sk-" string on purpose: the cassette scan looks for real-looking keys.
 DUMMY_KEY = "test-dummy-key-not-a-secret"
+# Taken before any test runs, for the live tests only (tests/test_live.py); every other test
+# sees DUMMY_KEY.
+REAL_KEY = os.environ.get("OPENAI_API_KEY")
 
 
 @pytest.fixture(autouse=True)
