@@ -267,3 +267,96 @@ def test_no_cassette_holds_a_key() -> None:
 
     offenders = [p for p in CASSETTES.rglob("*.yaml") if "sk-" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def long_article(words: int = 60_000) -> str:
+    """A deterministic synthetic article of about `words` words, in paragraphs."""
+    import random
+
+    rng = random.Random(7)
+    people = ["Maria Keller", "Tomas Reed", "Anan Chai", "Lena Ortiz", "Omar Haddad"]
+    places = ["Northport", "the river district", "the old harbour", "the capital", "Eastfield"]
+    verbs = ["said", "told reporters", "wrote in a statement", "argued", "confirmed"]
+    things = [
+        "the new flood barrier",
+        "the budget plan",
+        "the port expansion",
+        "the rail contract",
+        "the water tariff",
+    ]
+    paras: list[str] = []
+    count = 0
+    n = 0
+    while count < words:
+        sents = []
+        for _ in range(rng.randint(3, 6)):
+            n += 1
+            s = (
+                f"{rng.choice(people)} {rng.choice(verbs)} that {rng.choice(things)} in "
+                f"{rng.choice(places)} would be reviewed again in meeting {n}."
+            )
+            sents.append(s)
+            count += len(s.split())
+        paras.append(" ".join(sents))
+    return "\n\n".join(paras)
+
+
+def part_responder(request: dict[str, Any]) -> Step:
+    """Authored replies for the synthetic long article, made from the part in each request."""
+    from summarizer.testserver import article_of
+
+    part = article_of(request)
+    sentences = [s.strip() for s in part.split(".") if s.strip()][:3]
+    people = sorted({" ".join(s.split()[:2]) for s in sentences})
+    return reply(
+        {
+            "title": "Northport council reviews its projects",
+            "summary": "Officials keep reviewing several projects. Meetings continue.",
+            "key_facts": [
+                {
+                    "statement": s,
+                    "evidence": [s + "."],
+                    "status": "claimed",
+                    "attribution": " ".join(s.split()[:2]),
+                }
+                for s in sentences
+            ],
+            "parties": [
+                {"name": p, "kind": "person", "role": "official", "aliases": [p.split()[-1]]}
+                for p in people
+            ],
+            "positions": [
+                {"party": " ".join(s.split()[:2]), "stance": "Wants a review.", "evidence": [s]}
+                for s in sentences[:1]
+            ],
+            "open_questions": [
+                {
+                    "question": "When will the reviews end?",
+                    "why_open": "No date is given.",
+                    "parties": people[:1],
+                }
+            ],
+        }
+    )
+
+
+@pytest.mark.vcr
+def test_sixty_thousand_words_several_calls_one_brief(vcr: Any) -> None:
+    article = long_article()
+    assert len(article.split()) >= 60_000
+    with FakeOpenAIServer(responder=part_responder) as server:
+        brief = summarize(article, base_url=server.base_url, retry=FAST)
+    calls = len(vcr.requests)
+    assert calls >= 3
+    assert brief.meta.chunks == calls
+    # each request carried one part, marked as such, and together they cover the article
+    parts = [request_json(vcr, i)["messages"][1]["content"] for i in range(calls)]
+    assert all(f"of {calls} of one long article" in p for p in parts)
+    # one merged brief: parties deduplicated across parts, facts from every part, all grounded
+    names = [p.name for p in brief.parties]
+    assert len(names) == len(set(names)) <= 5
+    assert len(brief.key_facts) == 3 * calls
+    assert len(brief.meta.evidence) == sum(len(f.evidence) for f in brief.key_facts) + sum(
+        len(p.evidence) for p in brief.positions
+    )
+    assert brief.meta.usage.prompt_tokens > 60_000
