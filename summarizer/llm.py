@@ -10,6 +10,7 @@ our own errors with a one-line message that says what to do.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import time
@@ -35,6 +36,30 @@ from summarizer.grounding import check_reply, format_issues
 from summarizer.models import BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.tokens import estimate_tokens
+
+
+class _RedactKeys(logging.Filter):
+    """Redact key-like strings from third-party log records (instructor logs raw API errors,
+    and a 401 body echoes a masked key)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = errors.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+for _name in (
+    "instructor",
+    "instructor.v2",
+    "instructor.v2.retry",
+    "openai",
+    "openai._base_client",
+    "httpx",
+    "httpx2",
+):
+    logging.getLogger(_name).addFilter(_RedactKeys())
 
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_MAX_OUTPUT_TOKENS = 4096

@@ -354,3 +354,15 @@ def test_sixty_thousand_words_several_calls_one_brief(vcr: Any) -> None:
         len(p.evidence) for p in brief.positions
     )
     assert brief.meta.usage.prompt_tokens > 60_000
+
+
+def test_logs_never_show_a_key(seed_text: str, caplog: pytest.LogCaptureFixture) -> None:
+    """instructor logs raw API errors; a 401 body echoes a masked key; our filter redacts it."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    step = error(401, "Incorrect API key provided: sk-proj-abc***xyz1.", code="invalid_api_key")
+    with FakeOpenAIServer([step]) as server, pytest.raises(AuthenticationError):
+        summarize(seed_text, base_url=server.base_url, retry=FAST)
+    assert caplog.records, "expected instructor/openai to log the failure"
+    assert all("sk-" not in r.getMessage() for r in caplog.records)
