@@ -107,6 +107,11 @@ class FakeOpenAIServer:
         self.per_article: Counter[str] = Counter()
         self.faults_served: Counter[str] = Counter()
         self._lock = threading.Lock()
+        # Batch API state: uploaded files by id, batches by id; a batch answers "in_progress"
+        # to its first `batch_polls` polls, then completes.
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls = 1
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -133,9 +138,19 @@ class FakeOpenAIServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
+            def do_GET(self) -> None:
+                status, payload, raw = server._batch_get(self.path)
+                self._send(status, payload, raw=raw)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
+                if self.path.rstrip("/").endswith(("/files", "/batches")):
+                    status, payload = server._batch_post(
+                        self.path, raw, self.headers.get("content-type", "")
+                    )
+                    self._send(status, payload)
+                    return
                 try:
                     body = json.loads(raw or b"{}")
                 except json.JSONDecodeError:
@@ -182,6 +197,101 @@ class FakeOpenAIServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    # -- the Batch API ---------------------------------------------------------------------
+
+    def _batch_post(self, path: str, raw: bytes, content_type: str) -> tuple[int, Any]:
+        with self._lock:
+            if path.rstrip("/").endswith("/files"):
+                from email.parser import BytesParser
+
+                message = BytesParser().parsebytes(
+                    b"content-type: " + content_type.encode() + b"\r\n\r\n" + raw
+                )
+                data = b""
+                for part in message.walk():
+                    if part.get_param("name", header="content-disposition") == "file":
+                        payload = part.get_payload(decode=True)
+                        data = payload if isinstance(payload, bytes) else b""
+                file_id = f"file-fake-{len(self.files) + 1}"
+                self.files[file_id] = data
+                return 200, {
+                    "id": file_id,
+                    "object": "file",
+                    "bytes": len(data),
+                    "created_at": 1764000000,
+                    "filename": "briefs.jsonl",
+                    "purpose": "batch",
+                }
+            body = json.loads(raw or b"{}")
+            batch_id = f"batch_fake_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "input_file_id": body["input_file_id"],
+                "polls": 0,
+                "output_file_id": None,
+            }
+            return 200, self._batch_object(batch_id, "validating")
+
+    def _batch_object(self, batch_id: str, status: str) -> dict[str, Any]:
+        b = self.batches[batch_id]
+        return {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": b["input_file_id"],
+            "completion_window": "24h",
+            "status": status,
+            "output_file_id": b["output_file_id"],
+            "error_file_id": None,
+            "created_at": 1764000000,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+        }
+
+    def _batch_get(self, path: str) -> tuple[int, Any, bytes | None]:
+        parts = path.split("?")[0].rstrip("/").split("/")
+        if "batches" in parts:
+            batch_id = parts[-1]
+            if batch_id not in self.batches:
+                return 404, {"error": {"message": f"no batch {batch_id}"}}, None
+            return 200, self._poll(batch_id), None
+        if "files" in parts and parts[-1] == "content":
+            file_id = parts[-2]
+            if file_id not in self.files:
+                return 404, {"error": {"message": f"no file {file_id}"}}, None
+            return 200, None, self.files[file_id]
+        return 404, {"error": {"message": f"unknown path {path}"}}, None
+
+    def _poll(self, batch_id: str) -> dict[str, Any]:
+        b = self.batches[batch_id]
+        b["polls"] += 1
+        if b["polls"] <= self.batch_polls:
+            return self._batch_object(batch_id, "in_progress")
+        if b["output_file_id"] is None:
+            lines = []
+            for raw in self.files[b["input_file_id"]].decode().splitlines():
+                if not raw.strip():
+                    continue
+                line = json.loads(raw)
+                step = self._next(line["body"])
+                body = completion(line["body"], step)
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": f"batch_req_{line['custom_id']}",
+                            "custom_id": line["custom_id"],
+                            "response": {
+                                "status_code": 200,
+                                "request_id": "req_fake",
+                                "body": body,
+                            },
+                            "error": None,
+                        }
+                    )
+                )
+            out_id = f"file-fake-{len(self.files) + 1}"
+            self.files[out_id] = ("\n".join(lines) + "\n").encode()
+            b["output_file_id"] = out_id
+        return self._batch_object(batch_id, "completed")
 
     # -- deciding and sending answers -----------------------------------------------------
 
