@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -79,6 +80,12 @@ def offline_responder(request: dict[str, Any]) -> Step:
     return reply(brief.model_dump(mode="json", exclude={"meta"}))
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops SYNs when a client opens dozens of connections at
+    # once, and each dropped SYN costs a one-second retransmit: benchmarks open 64.
+    request_queue_size = 256
+
+
 class FakeOpenAIServer:
     """An OpenAI-compatible chat-completions endpoint on 127.0.0.1, for tests and benchmarks.
 
@@ -135,6 +142,12 @@ class FakeOpenAIServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in separate writes; without TCP_NODELAY, Nagle's
+                # algorithm and the client's delayed ACK add ~40 ms to every keep-alive answer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
@@ -180,7 +193,7 @@ class FakeOpenAIServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(

@@ -1,0 +1,289 @@
+"""Shared helpers for the benchmarks: synthetic articles, a grounded responder, timing, machine.
+
+Every benchmark here runs against `summarizer.testserver.FakeOpenAIServer` on 127.0.0.1, so the
+model's latency is simulated and everything else is ours. The articles are generated, not real
+news: deterministic per index, each one distinct (so the server can count requests per article),
+with named people the replies can cite as parties.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seeds" / "000_9423660f65a83069.txt"
+
+if str(ROOT) not in sys.path:  # run as `python benchmarks/bench_x.py` from a checkout
+    sys.path.insert(0, str(ROOT))
+
+from summarizer.testserver import Step, article_of, reply  # noqa: E402
+
+_FIRST = ["Maria", "Tomas", "Anan", "Lena", "Omar", "Ingrid", "Kofi", "Yuki", "Pavel", "Sara"]
+_LAST = ["Keller", "Reed", "Chai", "Ortiz", "Haddad", "Berg", "Mensah", "Tanaka", "Novak", "Lund"]
+_VERBS = ["said", "told reporters", "wrote in a statement", "argued", "confirmed", "warned"]
+_THINGS = [
+    "the new flood barrier",
+    "the budget plan",
+    "the port expansion",
+    "the rail contract",
+    "the water tariff",
+    "the school merger",
+    "the hospital wing",
+    "the bridge repair",
+]
+_PLACES = ["Northport", "the river district", "the old harbour", "the capital", "Eastfield"]
+
+
+def make_article(index: int, words: int = 600) -> str:
+    """A deterministic synthetic news article of about `words` words, distinct for each index."""
+    rng = random.Random(index * 7919 + words)
+    people = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(4)]
+    paras: list[str] = []
+    count = 0
+    n = 0
+    while count < words:
+        sents = []
+        for _ in range(rng.randint(3, 6)):
+            n += 1
+            s = (
+                f"{rng.choice(people)} {rng.choice(_VERBS)} that {rng.choice(_THINGS)} in "
+                f"{rng.choice(_PLACES)} would be reviewed again at meeting {index}-{n}."
+            )
+            sents.append(s)
+            count += len(s.split())
+        paras.append(" ".join(sents))
+    return "\n\n".join(paras)
+
+
+def articles(count: int, words: int = 600, start: int = 0) -> Iterator[str]:
+    """`count` distinct synthetic articles, generated lazily."""
+    for i in range(start, start + count):
+        yield make_article(i, words)
+
+
+def grounded_reply(article: str, facts: int = 3) -> dict[str, Any]:
+    """A reply for `article` that passes validation and grounding: its first sentences as facts.
+
+    Written for the synthetic articles above (each sentence starts with a two-word name) but
+    grounded for any text whose sentences end with ". ".
+    """
+    flat = " ".join(article.split())
+    sentences = [s.strip() + "." for s in flat.split(". ") if len(s.strip()) > 20][:facts]
+    if not sentences:
+        sentences = [flat[:120]]
+    people = list(dict.fromkeys(" ".join(s.split()[:2]) for s in sentences))
+    return {
+        "title": "Officials review local projects",
+        "summary": "Officials said several projects would be reviewed. Meetings continue.",
+        "key_facts": [
+            {
+                "statement": s,
+                "evidence": [s],
+                "status": "claimed",
+                "attribution": " ".join(s.split()[:2]),
+            }
+            for s in sentences
+        ],
+        "parties": [
+            {"name": p, "kind": "person", "role": "official", "aliases": [p.split()[-1]]}
+            for p in people
+        ],
+        "positions": [
+            {
+                "party": " ".join(sentences[0].split()[:2]),
+                "stance": "Wants a review.",
+                "evidence": [sentences[0]],
+            }
+        ],
+        "open_questions": [
+            {
+                "question": "When will the reviews end?",
+                "why_open": "No date is given.",
+                "parties": people[:1],
+            }
+        ],
+    }
+
+
+class CachedResponder:
+    """A responder for FakeOpenAIServer that answers `grounded_reply`, computed once per article.
+
+    The reply is kept as a JSON string, so serving it costs the server as little as possible: on a
+    2-core machine the fake server shares the CPU with the client being measured.
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+
+    def warm(self, texts: list[str]) -> None:
+        """Build the replies for `texts` ahead of a timed run."""
+        for t in texts:
+            self.cache[sha256(t.encode()).hexdigest()] = json.dumps(grounded_reply(t))
+
+    def __call__(self, request: dict[str, Any]) -> Step:
+        text = article_of(request)
+        key = sha256(text.encode()).hexdigest()
+        data = self.cache.get(key)
+        if data is None:
+            data = self.cache[key] = json.dumps(grounded_reply(text))
+        return reply(data)
+
+
+# --- timing -------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0-100) of `values`, nearest-rank."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def time_call(fn: Callable[[], Any], repeat: int, warmup: int = 3) -> list[float]:
+    """Run `fn` `warmup` times untimed, then `repeat` times; return each run's seconds."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def ms_stats(samples: list[float]) -> tuple[float, float]:
+    """(median, p95) of `samples` (seconds) in milliseconds."""
+    return statistics.median(samples) * 1000, percentile(samples, 95) * 1000
+
+
+# --- the machine -------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        commit = ""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "ram": ram,
+        "python": platform.python_version(),
+        "commit": commit or "unknown",
+    }
+
+
+def print_machine() -> None:
+    """Print the machine line every benchmark starts with."""
+    m = machine()
+    print(
+        f"# {m['date']} | nproc={m['nproc']} | {m['cpu']} | RAM {m['ram']} | "
+        f"Python {m['python']} | commit {m['commit']}"
+    )
+
+
+def has_module(name: str) -> bool:
+    """Whether `summarizer.<name>` exists in this checkout (other parts land over time)."""
+    import importlib.util
+
+    return importlib.util.find_spec(f"summarizer.{name}") is not None
+
+
+# --- the fake server in its own process ----------------------------------------------------
+
+
+class ServerProcess:
+    """FakeOpenAIServer in a child process, so its threads do not share the client's GIL.
+
+    The machine has 2 cores: one for the client being measured, one for the server. The child
+    answers every article with `CachedResponder` after `latency` seconds, and stops when the
+    context exits (or when its stdin closes, if the parent dies).
+    """
+
+    def __init__(self, latency: float = 0.0, faults: dict[str, float] | None = None) -> None:
+        self.latency = latency
+        self.faults = faults or {}
+        self.proc: subprocess.Popen[str] | None = None
+        self.base_url = ""
+
+    def __enter__(self) -> ServerProcess:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "serve",
+                str(self.latency),
+                json.dumps(self.faults),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http://"):
+            raise RuntimeError(f"fake server did not start: {line!r}")
+        self.base_url = line
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def _serve(latency: float, faults: dict[str, float]) -> None:
+    from summarizer.testserver import FakeOpenAIServer
+
+    server = FakeOpenAIServer(responder=CachedResponder(), latency=latency, faults=faults)
+    with server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin (or dies)
+
+
+if __name__ == "__main__" and len(sys.argv) >= 2 and sys.argv[1] == "serve":
+    _serve(float(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})

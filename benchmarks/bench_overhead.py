@@ -1,0 +1,161 @@
+"""Our own overhead per article: everything but waiting for the model.
+
+    python benchmarks/bench_overhead.py [--quick]
+
+The pieces of a brief are timed directly, in the order the engine runs them, for a 1,000-word
+and a 60,000-word article: split into parts, render the prompt, build the tool schema (instructor
+does this on every call), parse + validate + ground each reply (`BriefReply.model_validate_json`
+with the article as context, as instructor calls it), merge + ground the whole + build the
+`Brief` (`engine._finish`), render JSON (and Markdown, once `summarizer.render` exists), and write
+to the store (once `summarizer.store` exists). Then grounding alone at 4 sizes, to show its cost is
+linear in the article's length. Last, for context, one whole `summarize` call end to end against
+a latency-0 local server in another process (that figure includes the HTTP client and the
+server's own answer time, so it is an upper bound).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from _common import (
+    ServerProcess,
+    grounded_reply,
+    has_module,
+    make_article,
+    ms_stats,
+    print_machine,
+    time_call,
+)
+
+from summarizer import engine
+from summarizer.grounding import ArticleIndex, check_reply
+from summarizer.llm import CallLog, ReplyResult
+from summarizer.models import Brief, BriefReply
+from summarizer.prompts import brief_messages
+
+
+def pieces(text: str) -> dict[str, Callable[[], Any]]:
+    """One callable per step of the engine's own work on `text`."""
+    parts = engine._parts(text, None)
+    raws = [json.dumps(grounded_reply(p)) for p in parts]
+    replies = [BriefReply.model_validate_json(r) for r in raws]
+
+    def finish() -> Brief:
+        results = [
+            ReplyResult(reply=r, log=CallLog(model="gpt-4.1-mini", records=[])) for r in replies
+        ]
+        return engine._finish(
+            text,
+            results,
+            model="gpt-4.1-mini",
+            source=engine._with_source(text, None),
+            lang=None,
+            started=time.perf_counter(),
+            warnings=[],
+        )
+
+    brief = finish()
+    out: dict[str, Callable[[], Any]] = {
+        "check + split": lambda: engine._parts(engine.check_text(text), None),
+        "render prompt": lambda: [brief_messages(p) for p in parts],
+        "tool schema (instructor)": lambda: [BriefReply.model_json_schema() for _ in parts],
+        "parse+validate+ground": lambda: [
+            BriefReply.model_validate_json(r, context={"article": p})
+            for r, p in zip(raws, parts, strict=True)
+        ],
+        "merge+ground+Brief": finish,
+        "to_json": brief.to_json,
+    }
+    if has_module("render"):
+        out["to_markdown"] = brief.to_markdown
+    if has_module("store"):
+        out["store write"] = _store_writer(brief)
+    return out
+
+
+def _store_writer(brief: Brief) -> Callable[[], Any]:
+    """A callable that writes `brief` to a fresh store (API as landed; skipped if unknown)."""
+    from summarizer import store as store_mod
+
+    tmp = Path(tempfile.mkdtemp())
+    opener = getattr(store_mod, "open_store", None) or getattr(store_mod, "Store", None)
+    if opener is None:
+        return lambda: None
+    st = opener(tmp / "bench.sqlite")
+    counter = iter(range(10**9))
+    put = getattr(st, "put_brief", None) or getattr(st, "save_brief", None)
+    if put is None:
+        return lambda: None
+
+    def write() -> None:
+        n = next(counter)
+        put(brief.model_copy(update={"title": f"{brief.title} {n}"}))
+
+    return write
+
+
+def main() -> None:
+    """Run the benchmark and print its tables."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    reps = {1_000: 30 if args.quick else 200, 60_000: 3 if args.quick else 15}
+    print_machine()
+    print("# per-article overhead, model time excluded: median / p95 in ms")
+    totals: dict[int, list[float]] = {}
+    for words, n in reps.items():
+        text = make_article(1, words)
+        steps = pieces(text)
+        print(
+            f"\n## {words:,} words ({len(text):,} chars, {len(engine._parts(text, None))} part(s))"
+        )
+        print(f"{'step':<28}{'median':>9}{'p95':>9}")
+        per_run = [0.0] * n
+        for name, fn in steps.items():
+            samples = time_call(fn, n)
+            per_run = [a + b for a, b in zip(per_run, samples, strict=True)]
+            med, p95 = ms_stats(samples)
+            print(f"{name:<28}{med:>9.2f}{p95:>9.2f}")
+        totals[words] = per_run
+        med, p95 = ms_stats(per_run)
+        print(f"{'TOTAL':<28}{med:>9.2f}{p95:>9.2f}")
+
+    print("\n## grounding alone (index the article + check one brief of 3 facts, 1 position)")
+    print(f"{'words':>8}{'chars':>10}{'median ms':>11}{'µs/1k words':>13}")
+    sizes = [1_000, 5_000, 20_000, 60_000]
+    for words in sizes:
+        text = make_article(2, words)
+        reply = BriefReply.model_validate(grounded_reply(text))
+        real_words = len(text.split())
+        samples = time_call(
+            lambda t=text, r=reply: check_reply(r, ArticleIndex(t)), 5 if args.quick else 20
+        )
+        med = statistics.median(samples) * 1000
+        print(
+            f"{real_words:>8,}{len(text):>10,}{med:>11.2f}{med * 1000 / real_words * 1000:>13.1f}"
+        )
+
+    print("\n## for context: summarize() end to end, local server at latency 0 (other process)")
+    from summarizer import summarize
+    from summarizer.llm import RetryPolicy
+
+    text = make_article(3, 1_000)
+    with ServerProcess(latency=0.0) as server:
+
+        def call() -> Brief:
+            return summarize(text, base_url=server.base_url, api_key="bench", retry=RetryPolicy())
+
+        samples = time_call(call, 20 if args.quick else 100)
+    med, p95 = ms_stats(samples)
+    print(f"{'1,000 words e2e':<28}{med:>9.2f}{p95:>9.2f}  (incl. client set-up, HTTP, server)")
+
+
+if __name__ == "__main__":
+    main()
