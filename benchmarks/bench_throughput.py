@@ -16,7 +16,7 @@ import asyncio
 import time
 from typing import Any
 
-from _common import ServerProcess, articles, has_module, print_machine
+from _common import ServerProcess, articles, print_machine
 
 from summarizer.llm import RetryPolicy
 from summarizer.models import Brief
