@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import random
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -28,43 +26,16 @@ SEED = ROOT.parent / "shared" / "seeds" / "000_9423660f65a83069.txt"
 if str(ROOT) not in sys.path:  # run as `python benchmarks/bench_x.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from summarizer.testserver import Step, article_of, reply  # noqa: E402
-
-_FIRST = ["Maria", "Tomas", "Anan", "Lena", "Omar", "Ingrid", "Kofi", "Yuki", "Pavel", "Sara"]
-_LAST = ["Keller", "Reed", "Chai", "Ortiz", "Haddad", "Berg", "Mensah", "Tanaka", "Novak", "Lund"]
-_VERBS = ["said", "told reporters", "wrote in a statement", "argued", "confirmed", "warned"]
-_THINGS = [
-    "the new flood barrier",
-    "the budget plan",
-    "the port expansion",
-    "the rail contract",
-    "the water tariff",
-    "the school merger",
-    "the hospital wing",
-    "the bridge repair",
-]
-_PLACES = ["Northport", "the river district", "the old harbour", "the capital", "Eastfield"]
+from summarizer.testserver import (  # noqa: E402
+    FirstSentencesResponder,
+    first_sentences_reply,
+    synthetic_article,
+)
 
 
 def make_article(index: int, words: int = 600) -> str:
     """A deterministic synthetic news article of about `words` words, distinct for each index."""
-    rng = random.Random(index * 7919 + words)
-    people = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(4)]
-    paras: list[str] = []
-    count = 0
-    n = 0
-    while count < words:
-        sents = []
-        for _ in range(rng.randint(3, 6)):
-            n += 1
-            s = (
-                f"{rng.choice(people)} {rng.choice(_VERBS)} that {rng.choice(_THINGS)} in "
-                f"{rng.choice(_PLACES)} would be reviewed again at meeting {index}-{n}."
-            )
-            sents.append(s)
-            count += len(s.split())
-        paras.append(" ".join(sents))
-    return "\n\n".join(paras)
+    return synthetic_article(index, words)
 
 
 def articles(count: int, words: int = 600, start: int = 0) -> Iterator[str]:
@@ -73,72 +44,8 @@ def articles(count: int, words: int = 600, start: int = 0) -> Iterator[str]:
         yield make_article(i, words)
 
 
-def grounded_reply(article: str, facts: int = 3) -> dict[str, Any]:
-    """A reply for `article` that passes validation and grounding: its first sentences as facts.
-
-    Written for the synthetic articles above (each sentence starts with a two-word name) but
-    grounded for any text whose sentences end with ". ".
-    """
-    flat = " ".join(article.split())
-    sentences = [s.strip() + "." for s in flat.split(". ") if len(s.strip()) > 20][:facts]
-    if not sentences:
-        sentences = [flat[:120]]
-    people = list(dict.fromkeys(" ".join(s.split()[:2]) for s in sentences))
-    return {
-        "title": "Officials review local projects",
-        "summary": "Officials said several projects would be reviewed. Meetings continue.",
-        "key_facts": [
-            {
-                "statement": s,
-                "evidence": [s],
-                "status": "claimed",
-                "attribution": " ".join(s.split()[:2]),
-            }
-            for s in sentences
-        ],
-        "parties": [
-            {"name": p, "kind": "person", "role": "official", "aliases": [p.split()[-1]]}
-            for p in people
-        ],
-        "positions": [
-            {
-                "party": " ".join(sentences[0].split()[:2]),
-                "stance": "Wants a review.",
-                "evidence": [sentences[0]],
-            }
-        ],
-        "open_questions": [
-            {
-                "question": "When will the reviews end?",
-                "why_open": "No date is given.",
-                "parties": people[:1],
-            }
-        ],
-    }
-
-
-class CachedResponder:
-    """A responder for FakeOpenAIServer that answers `grounded_reply`, computed once per article.
-
-    The reply is kept as a JSON string, so serving it costs the server as little as possible: on a
-    2-core machine the fake server shares the CPU with the client being measured.
-    """
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str] = {}
-
-    def warm(self, texts: list[str]) -> None:
-        """Build the replies for `texts` ahead of a timed run."""
-        for t in texts:
-            self.cache[sha256(t.encode()).hexdigest()] = json.dumps(grounded_reply(t))
-
-    def __call__(self, request: dict[str, Any]) -> Step:
-        text = article_of(request)
-        key = sha256(text.encode()).hexdigest()
-        data = self.cache.get(key)
-        if data is None:
-            data = self.cache[key] = json.dumps(grounded_reply(text))
-        return reply(data)
+grounded_reply = first_sentences_reply
+CachedResponder = FirstSentencesResponder
 
 
 # --- timing -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ marked "authored" in cassettes/README.md.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import socket
@@ -104,8 +105,14 @@ class FakeOpenAIServer:
         latency: float | Callable[[], float] = 0.0,
         faults: dict[str, float] | None = None,
         seed: int = 0,
+        stall_s: float = 30.0,
+        retry_after: str = "0",
     ) -> None:
         self.script = list(script or [])
+        # How long a "timeout" fault stalls (set the client's timeout below it), and the
+        # Retry-After header an injected 429 carries.
+        self.stall_s = stall_s
+        self.retry_after = retry_after
         self.responder = responder or offline_responder
         self.latency = latency
         self.faults = dict(faults or {})
@@ -327,12 +334,12 @@ class FakeOpenAIServer:
                 429,
                 "Rate limit reached (injected)",
                 code="rate_limit_exceeded",
-                headers={"retry-after": "0"},
+                headers={"retry-after": self.retry_after},
             )
         if kind in ("500", "503"):
             return error(int(kind), "The server had an error (injected)", code="server_error")
         if kind == "timeout":
-            return Step("stall", delay=30.0)
+            return Step("stall", delay=self.stall_s)
         if kind == "drop":
             return Step("drop")
         if kind == "malformed":
@@ -343,7 +350,8 @@ class FakeOpenAIServer:
             return Step("length", '{"title": "Cut off')
         if kind == "invented_quote":
             good = self.responder(body)
-            data = dict(good.data) if isinstance(good.data, dict) else {}
+            raw = json.loads(good.data) if isinstance(good.data, str) else good.data
+            data = dict(raw) if isinstance(raw, dict) else {}
             facts = [dict(f) for f in data.get("key_facts", [])]
             if facts:
                 facts[0]["evidence"] = ["this sentence was never in the article (injected)"]
@@ -414,3 +422,144 @@ def completion(request: dict[str, Any], step: Step) -> dict[str, Any]:
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+# --- latency distributions and synthetic articles, for reliability tests and benchmarks --------
+
+
+def lognormal_latency(median: float, sigma: float = 0.5, *, seed: int = 0) -> Callable[[], float]:
+    """A `latency` for FakeOpenAIServer drawn from a log-normal distribution (seconds).
+
+    Real model latencies have a long right tail; `sigma` sets how long (0 gives `median` always).
+    """
+    rng = random.Random(seed)
+    lock = threading.Lock()
+    mu = math.log(median) if median > 0 else float("-inf")
+
+    def draw() -> float:
+        if median <= 0:
+            return 0.0
+        with lock:  # server threads draw concurrently
+            return rng.lognormvariate(mu, sigma)
+
+    return draw
+
+
+def uniform_latency(low: float, high: float, *, seed: int = 0) -> Callable[[], float]:
+    """A `latency` for FakeOpenAIServer drawn uniformly from [low, high] seconds."""
+    rng = random.Random(seed)
+    lock = threading.Lock()
+
+    def draw() -> float:
+        with lock:
+            return rng.uniform(low, high)
+
+    return draw
+
+
+_FIRST = ["Maria", "Tomas", "Anan", "Lena", "Omar", "Ingrid", "Kofi", "Yuki", "Pavel", "Sara"]
+_LAST = ["Keller", "Reed", "Chai", "Ortiz", "Haddad", "Berg", "Mensah", "Tanaka", "Novak", "Lund"]
+_VERBS = ["said", "told reporters", "wrote in a statement", "argued", "confirmed", "warned"]
+_THINGS = [
+    "the new flood barrier",
+    "the budget plan",
+    "the port expansion",
+    "the rail contract",
+    "the water tariff",
+    "the school merger",
+    "the hospital wing",
+    "the bridge repair",
+]
+_PLACES = ["Northport", "the river district", "the old harbour", "the capital", "Eastfield"]
+
+
+def synthetic_article(index: int, words: int = 600) -> str:
+    """A deterministic synthetic news article of about `words` words, distinct for each index.
+
+    Not real news: sentences of the form "<First Last> said that <thing> in <place> would be
+    reviewed again at meeting <index>-<n>.", in paragraphs, so that replies can cite named
+    people and quote whole sentences.
+    """
+    rng = random.Random(index * 7919 + words)
+    people = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(4)]
+    paras: list[str] = []
+    count = 0
+    n = 0
+    while count < words:
+        sents = []
+        for _ in range(rng.randint(3, 6)):
+            n += 1
+            s = (
+                f"{rng.choice(people)} {rng.choice(_VERBS)} that {rng.choice(_THINGS)} in "
+                f"{rng.choice(_PLACES)} would be reviewed again at meeting {index}-{n}."
+            )
+            sents.append(s)
+            count += len(s.split())
+        paras.append(" ".join(sents))
+    return "\n\n".join(paras)
+
+
+def first_sentences_reply(article: str, facts: int = 3) -> dict[str, Any]:
+    """A reply for `article` that passes validation and grounding: its first sentences as facts.
+
+    Made for `synthetic_article` (every sentence starts with a two-word name) but grounded for
+    any text whose sentences end with ". ". An authored reply, not a model's.
+    """
+    flat = " ".join(article.split())
+    sentences = [s.strip() + "." for s in flat.split(". ") if len(s.strip()) > 20][:facts]
+    if not sentences:
+        sentences = [flat[:120]]
+    people = list(dict.fromkeys(" ".join(s.split()[:2]) for s in sentences))
+    return {
+        "title": "Officials review local projects",
+        "summary": "Officials said several projects would be reviewed. Meetings continue.",
+        "key_facts": [
+            {
+                "statement": s,
+                "evidence": [s],
+                "status": "claimed",
+                "attribution": " ".join(s.split()[:2]),
+            }
+            for s in sentences
+        ],
+        "parties": [
+            {"name": p, "kind": "person", "role": "official", "aliases": [p.split()[-1]]}
+            for p in people
+        ],
+        "positions": [
+            {
+                "party": " ".join(sentences[0].split()[:2]),
+                "stance": "Wants a review.",
+                "evidence": [sentences[0]],
+            }
+        ],
+        "open_questions": [
+            {
+                "question": "When will the reviews end?",
+                "why_open": "No date is given.",
+                "parties": people[:1],
+            }
+        ],
+    }
+
+
+class FirstSentencesResponder:
+    """A responder answering `first_sentences_reply`, computed once per article and kept as JSON.
+
+    Cheap to serve, which matters when the server shares two cores with the client under test.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, request: dict[str, Any]) -> Step:
+        text = article_of(request)
+        key = sha256(text.encode()).hexdigest()
+        with self._lock:
+            data = self._cache.get(key)
+        if data is None:
+            data = json.dumps(first_sentences_reply(text))
+            with self._lock:
+                self._cache[key] = data
+        return reply(data)
