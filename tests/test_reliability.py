@@ -1,0 +1,324 @@
+"""Fault injection: every fault kind of the test server, alone and mixed, through the real client.
+
+Each kind is first served on every request, to check that the real `openai` client meets it and
+that we turn it into the right outcome and error. Then 300 articles run with 20% of the answers
+replaced by a mix of faults: every article must end briefed or failed with a reason, none twice,
+none lost, requests per article within the bound the retry settings allow, and the usage
+reported to `on_call` must add up to the usage recorded in briefs and errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from hashlib import sha256
+from typing import Any
+
+import pytest
+
+from summarizer import engine
+from summarizer.engine import OUTPUT_BUDGETS, asummarize, summarize
+from summarizer.errors import (
+    GroundingError,
+    LLMError,
+    OutputTruncatedError,
+    RefusalError,
+    ReplyValidationError,
+    SummarizerError,
+    TransientError,
+)
+from summarizer.grounding import ArticleIndex
+from summarizer.llm import RetryPolicy
+from summarizer.models import Brief, CallRecord, Usage
+from summarizer.testserver import (
+    FakeOpenAIServer,
+    FirstSentencesResponder,
+    lognormal_latency,
+    synthetic_article,
+    uniform_latency,
+)
+from summarizer.tokens import chunk_text, estimate_tokens
+
+FAST = RetryPolicy(attempts=4, backoff_base_s=0.001, backoff_max_s=0.005)
+MAX_RETRIES = 2
+
+
+def sha(text: str) -> str:
+    return sha256(text.encode()).hexdigest()
+
+
+def request_bound(article: str, policy: RetryPolicy = FAST, max_retries: int = MAX_RETRIES) -> int:
+    """The most HTTP requests one short (single-part) article may cost.
+
+    The engine asks once per output budget (a reply cut off at the limit is asked again with a
+    larger one), then once per half of the article. Each ask is one instructor call: up to
+    `max_retries + 1` validation attempts, each one transport call of up to `policy.attempts`
+    HTTP requests (429, 5xx, timeouts and dropped connections are retried there).
+    """
+    assert len(engine._parts(article, None)) == 1
+    halves = len(chunk_text(article, max(estimate_tokens(article) // 2, 200)))
+    asks = len(OUTPUT_BUDGETS) + halves
+    return asks * (max_retries + 1) * policy.attempts
+
+
+def usage_sum(usages: list[Usage]) -> Usage:
+    total = Usage()
+    for u in usages:
+        total = total.add(u)
+    return total
+
+
+# --- each fault kind alone, on every request -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "error", "outcome", "requests"),
+    [
+        ("429", TransientError, "rate_limited", FAST.attempts),
+        ("500", TransientError, "server_error", FAST.attempts),
+        ("503", TransientError, "server_error", FAST.attempts),
+        ("drop", TransientError, "connection", FAST.attempts),
+        ("malformed", ReplyValidationError, "invalid", MAX_RETRIES + 1),
+        ("invented_quote", GroundingError, "invalid", MAX_RETRIES + 1),
+        ("refusal", RefusalError, "refusal", 1),
+        ("length", OutputTruncatedError, "length", None),
+    ],
+)
+def test_each_fault_kind_reaches_the_real_client(
+    kind: str, error: type[LLMError], outcome: str, requests: int | None
+) -> None:
+    article = synthetic_article(1)
+    calls: list[CallRecord] = []
+    with (
+        FakeOpenAIServer(responder=FirstSentencesResponder(), faults={kind: 1.0}) as server,
+        pytest.raises(error) as info,
+    ):
+        summarize(
+            article,
+            base_url=server.base_url,
+            retry=FAST,
+            max_retries=MAX_RETRIES,
+            on_call=calls.append,
+        )
+    if requests is None:  # length: every budget, then every half
+        halves = len(chunk_text(article, max(estimate_tokens(article) // 2, 200)))
+        requests = len(OUTPUT_BUDGETS) + 1 if halves > 1 else len(OUTPUT_BUDGETS)
+    assert len(server.requests) == requests
+    # the server counts by the text it was sent: a half of the article is another text
+    whole = len(OUTPUT_BUDGETS) if kind == "length" else requests
+    assert server.per_article[sha(article)] == whole
+    assert server.faults_served[kind] == requests
+    assert {c.outcome for c in calls} == {outcome}
+    assert len(calls) == requests
+    message = str(info.value)
+    assert message and "\n" not in message
+    if kind == "invented_quote":
+        assert "never in the article" in message
+
+
+def test_timeout_fault_needs_a_small_client_timeout() -> None:
+    article = synthetic_article(2)
+    calls: list[CallRecord] = []
+    policy = RetryPolicy(attempts=2, backoff_base_s=0.001, backoff_max_s=0.005)
+    started = time.perf_counter()
+    with (
+        FakeOpenAIServer(
+            responder=FirstSentencesResponder(), faults={"timeout": 1.0}, stall_s=2.0
+        ) as server,
+        pytest.raises(TransientError, match="timeout"),
+    ):
+        summarize(
+            article, base_url=server.base_url, retry=policy, timeout=0.2, on_call=calls.append
+        )
+    assert [c.outcome for c in calls] == ["timeout", "timeout"]
+    assert server.per_article[sha(article)] == 2
+    # two client timeouts of 0.2 s, not two server stalls of 2 s
+    assert time.perf_counter() - started < 1.5
+
+
+def test_429_retry_after_is_honoured() -> None:
+    article = synthetic_article(3)
+    calls: list[CallRecord] = []
+    policy = RetryPolicy(attempts=2, backoff_base_s=0.001, backoff_max_s=0.005)
+    started = time.perf_counter()
+    with (
+        FakeOpenAIServer(
+            responder=FirstSentencesResponder(), faults={"429": 1.0}, retry_after="0.3"
+        ) as server,
+        pytest.raises(TransientError, match="rate limited"),
+    ):
+        summarize(article, base_url=server.base_url, retry=policy, on_call=calls.append)
+    assert [c.status_code for c in calls] == [429, 429]
+    assert time.perf_counter() - started >= 0.3
+
+
+@pytest.mark.parametrize(
+    "latency",
+    [lognormal_latency(0.02, 0.3, seed=1), uniform_latency(0.01, 0.03, seed=1)],
+    ids=["lognormal", "uniform"],
+)
+def test_latency_drawn_from_a_distribution_delays_each_call(latency: Any) -> None:
+    articles = [synthetic_article(i) for i in range(4)]
+    calls: list[CallRecord] = []
+    with FakeOpenAIServer(responder=FirstSentencesResponder(), latency=latency) as server:
+        for a in articles:
+            summarize(a, base_url=server.base_url, retry=FAST, on_call=calls.append)
+    assert len(calls) == 4
+    assert all(c.latency_s >= 0.005 for c in calls)
+    assert len({round(c.latency_s, 4) for c in calls}) > 1
+
+
+def test_latency_distributions_are_reproducible() -> None:
+    a, b = lognormal_latency(0.2, 0.5, seed=3), lognormal_latency(0.2, 0.5, seed=3)
+    draws = [a() for _ in range(200)]
+    assert draws == [b() for _ in range(200)]
+    assert all(d > 0 for d in draws)
+    assert 0.15 < sorted(draws)[100] < 0.27  # the median is near 0.2
+    assert lognormal_latency(0.0)() == 0.0
+
+
+# --- 300 articles, 20% faults ------------------------------------------------------------------
+
+MIX = ["429", "500", "503", "drop", "malformed", "invented_quote", "refusal", "length"]
+N = 300
+
+
+@dataclass
+class Batch:
+    """One faulty batch run: the articles, what became of each, and what the server saw."""
+
+    texts: list[str]
+    briefs: dict[str, Brief]
+    failed: dict[str, BaseException]
+    calls: dict[str, list[CallRecord]]
+    server: FakeOpenAIServer
+    seconds: float
+
+
+def run_batch(mix: list[str], rate: float = 0.20, seed: int = 20) -> Batch:
+    """Brief N short articles at concurrency 32 with `rate` of the answers replaced by faults."""
+    texts = [synthetic_article(i, words=250) for i in range(N)]
+    calls: dict[str, list[CallRecord]] = {sha(t): [] for t in texts}
+    faults = dict.fromkeys(mix, rate / len(mix))
+
+    async def run(base_url: str) -> list[Brief | BaseException]:
+        from summarizer import llm
+
+        client: Any = llm.make_client(base_url=base_url, api_key="test", asynchronous=True)
+        gate = asyncio.Semaphore(32)
+
+        async def one(text: str) -> Brief:
+            async with gate:
+                return await asummarize(
+                    text,
+                    client=client,
+                    retry=FAST,
+                    max_retries=MAX_RETRIES,
+                    on_call=calls[sha(text)].append,
+                )
+
+        try:
+            return await asyncio.gather(*(one(t) for t in texts), return_exceptions=True)
+        finally:
+            await client.close()
+
+    started = time.perf_counter()
+    with FakeOpenAIServer(responder=FirstSentencesResponder(), faults=faults, seed=seed) as server:
+        outcomes = asyncio.run(run(server.base_url))
+    pairs = list(zip(texts, outcomes, strict=True))
+    return Batch(
+        texts=texts,
+        briefs={sha(t): o for t, o in pairs if isinstance(o, Brief)},
+        failed={sha(t): o for t, o in pairs if not isinstance(o, Brief)},
+        calls=calls,
+        server=server,
+        seconds=time.perf_counter() - started,
+    )
+
+
+@pytest.fixture(scope="module")
+def batch() -> Batch:
+    """300 articles, 20% faults of every kind."""
+    return run_batch(MIX)
+
+
+@pytest.fixture(scope="module")
+def batch_without_length() -> Batch:
+    """300 articles, 20% faults of every kind but finish_reason=length."""
+    return run_batch([k for k in MIX if k != "length"], seed=21)
+
+
+def test_every_article_ends_briefed_or_failed_with_a_reason(batch: Batch) -> None:
+    assert batch.seconds < 30
+    assert len({sha(t) for t in batch.texts}) == N
+    assert len(batch.briefs) + len(batch.failed) == N
+    for err in batch.failed.values():
+        assert isinstance(err, SummarizerError), repr(err)
+        assert str(err) and "\n" not in str(err)
+    reasons = Counter(type(e).__name__ for e in batch.failed.values())
+    # faults of every kind were served, and most articles still came through
+    assert set(batch.server.faults_served) == set(MIX)
+    assert len(batch.briefs) >= 0.85 * N, reasons
+    assert reasons["RefusalError"] >= 1  # a refusal is final: the article fails, honestly
+
+
+def test_no_duplicate_no_crossed_no_ungrounded_brief(batch: Batch) -> None:
+    by_sha = {sha(t): t for t in batch.texts}
+    for key, brief in batch.briefs.items():
+        assert brief.meta.source is not None and brief.meta.source.content_sha256 == key
+        index = ArticleIndex(by_sha[key])
+        assert all(index.find(q) for f in brief.key_facts for q in f.evidence)
+        assert len(brief.meta.evidence) == sum(len(f.evidence) for f in brief.key_facts) + sum(
+            len(p.evidence) for p in brief.positions
+        )
+    assert len({b.meta.source.content_sha256 for b in batch.briefs.values() if b.meta.source}) == (
+        len(batch.briefs)
+    )
+
+
+def test_retries_are_bounded_and_every_request_is_accounted_for(batch: Batch) -> None:
+    server = batch.server
+    for t in batch.texts:
+        assert 1 <= server.per_article[sha(t)] <= request_bound(t)
+        assert 1 <= len(batch.calls[sha(t)]) <= request_bound(t)
+    assert sum(server.per_article.values()) == len(server.requests)
+    assert sum(len(c) for c in batch.calls.values()) == len(server.requests)
+    assert len(server.requests) < 2 * N  # 20% faults cost about a quarter more requests
+
+
+def assert_totals_add_up(batch: Batch) -> None:
+    """What on_call saw, per article and in all, equals what the briefs and errors record."""
+    for key, brief in batch.briefs.items():
+        calls = batch.calls[key]
+        outcomes = [c.outcome for c in calls]
+        assert brief.meta.attempts == len(calls), outcomes
+        assert usage_sum([c.usage for c in calls]) == brief.meta.usage, outcomes
+    for key, err in batch.failed.items():
+        calls = batch.calls[key]
+        assert isinstance(err, LLMError) and err.usage is not None
+        outcomes = [c.outcome for c in calls]
+        assert err.attempts == len(calls), outcomes
+        assert usage_sum([c.usage for c in calls]) == err.usage, outcomes
+    seen = usage_sum([c.usage for cs in batch.calls.values() for c in cs])
+    recorded = usage_sum(
+        [b.meta.usage for b in batch.briefs.values()]
+        + [e.usage for e in batch.failed.values() if isinstance(e, LLMError) and e.usage]
+    )
+    assert seen == recorded
+
+
+def test_totals_add_up_without_length_faults(batch_without_length: Batch) -> None:
+    assert batch_without_length.seconds < 30
+    assert len(batch_without_length.briefs) + len(batch_without_length.failed) == N
+    assert_totals_add_up(batch_without_length)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine bug: a request cut off at the output limit (finish_reason=length) is paid "
+    "for, but its usage and attempts are left out of the brief's meta (and of a later error)",
+)
+def test_totals_add_up_with_every_fault_kind(batch: Batch) -> None:
+    assert_totals_add_up(batch)
