@@ -1,0 +1,167 @@
+"""Property-based tests (hypothesis) of the grounding checker, the input check and ingestion.
+
+Examples are derandomized (the same every run, so CI never flakes on a newly drawn case) and
+have no deadline (no timing in the verdict); the counts keep the file to a few seconds.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from summarizer.engine import MAX_ARTICLE_CHARS, check_text
+from summarizer.errors import InputError
+from summarizer.grounding import (
+    _EDGE,
+    MIN_QUOTE_CHARS,
+    ArticleIndex,
+    check_quote,
+    normalize,
+    normalize_with_map,
+    quote_parts,
+)
+
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+# Words with the letters news text has: ASCII, accents, a ligature, German ß, Cyrillic, Greek.
+LETTERS = string.ascii_letters + "éèàçñöüÅßœﬁЖжкиΩωİı"
+word = st.text(alphabet=LETTERS + string.digits, min_size=1, max_size=10)
+# What sits between words in real articles: spaces of every kind, line breaks, punctuation,
+# curly and straight quotes, dashes, ellipses.
+separator = st.sampled_from(
+    [" ", " ", " ", "  ", "\n", "\n\n", "\t", "\u00a0", ", ", ". ", "; ", ": ", " — ", "–", "-",
+     " - ", "’", "'", " “", "” ", '"', "…", "...", " (", ") ", "? ", "! "]
+)  # fmt: skip
+
+
+@st.composite
+def articles(draw: st.DrawFn) -> str:
+    """Article-like text: words joined by varied separators."""
+    words = draw(st.lists(word, min_size=4, max_size=60))
+    seps = draw(st.lists(separator, min_size=len(words), max_size=len(words)))
+    return "".join(w + s for w, s in zip(words, seps, strict=True))
+
+
+@st.composite
+def article_and_substring(draw: st.DrawFn) -> tuple[str, str]:
+    """An article and a slice of it."""
+    text = draw(articles())
+    start = draw(st.integers(0, max(0, len(text) - 8)))
+    end = draw(st.integers(min(len(text), start + 8), len(text)))
+    return text, text[start:end]
+
+
+def checkable(quote: str) -> bool:
+    """Whether the checker would look the quote up at all (long enough, parts long enough)."""
+    parts = quote_parts(quote)
+    return bool(parts) and sum(map(len, parts)) >= MIN_QUOTE_CHARS and min(map(len, parts)) >= 3
+
+
+# --- grounding -----------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(article_and_substring())
+def test_any_substring_of_the_article_is_found(pair: tuple[str, str]) -> None:
+    text, quote = pair
+    assume(checkable(quote))
+    kind, spans = check_quote(ArticleIndex(text), quote)
+    assert kind is None, (text, quote)
+    assert spans
+
+
+@SETTINGS
+@given(article_and_substring())
+def test_spans_map_back_to_text_that_normalises_to_the_quote(pair: tuple[str, str]) -> None:
+    text, quote = pair
+    assume(checkable(quote))
+    spans = ArticleIndex(text).find(quote)
+    assert spans is not None
+    parts = quote_parts(quote)
+    assert len(spans) == len(parts)
+    previous_end = 0
+    for (a, b), part in zip(spans, parts, strict=True):
+        assert 0 <= a < b <= len(text)
+        assert a >= previous_end  # parts are found in order
+        previous_end = b
+        assert normalize(text[a:b]).strip(_EDGE) == part, (text[a:b], part)
+
+
+@SETTINGS
+@given(article_and_substring(), st.lists(st.sampled_from(
+    ["zebra", "allegedly", "never", "not", "secretly", "Ukrainian"]), min_size=1, max_size=3),
+    st.data())  # fmt: skip
+def test_a_quote_with_inserted_words_is_found_only_if_it_is_in_the_article(
+    pair: tuple[str, str], inserted: list[str], data: st.DataObject
+) -> None:
+    text, quote = pair
+    words = quote.split(" ")
+    for w in inserted:
+        at = data.draw(st.integers(0, len(words)))
+        words.insert(at, w)
+    changed = " ".join(words)
+    assume(checkable(changed) and "…" not in changed and "..." not in changed)
+    found = ArticleIndex(text).find(changed) is not None
+    # the oracle: the normalised quote is (or is not) a plain substring of the normalised text
+    truly_there = normalize(changed).strip(_EDGE) in normalize(text)
+    assert found == truly_there, (text, changed)
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_normalisation_never_crashes_and_its_map_is_sound(text: str) -> None:
+    norm, where = normalize_with_map(text)
+    assert len(norm) == len(where)
+    assert all(0 <= i < len(text) for i in where)
+    assert where == sorted(where)
+    assert normalize(text) == norm
+    # (White space is not always collapsed: NFKC turns a few spacing marks such as "¯" or "´"
+    # into a space plus a combining mark. Both sides are normalised alike, so this only matters
+    # for quotes that differ from the article around such a mark.)
+
+
+@SETTINGS
+@given(st.text(max_size=200), st.text(max_size=60))
+def test_checking_random_unicode_never_crashes(text: str, quote: str) -> None:
+    index = ArticleIndex(text)
+    kind, spans = check_quote(index, quote)
+    assert kind in (None, "quote_too_short", "quote_not_found")
+    assert (kind is None) == bool(spans)
+    index.contains(quote)
+
+
+# --- the input check ---------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=400), st.binary(max_size=50), st.none(), st.integers()))
+def test_check_text_returns_the_text_or_raises_input_error(value: object) -> None:
+    try:
+        out = check_text(value)
+    except InputError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert out is value
+    assert isinstance(out, str) and out.strip() and "\x00" not in out
+
+
+@SETTINGS
+@given(articles())
+def test_check_text_accepts_article_like_text(text: str) -> None:
+    assume(sum(c.isalpha() for c in text) >= 20)
+    assert check_text(text) == text
+    with pytest.raises(InputError, match="binary"):
+        check_text(text + "\x00")
+
+
+def test_check_text_refuses_what_is_too_large() -> None:
+    with pytest.raises(InputError, match="too large"):
+        check_text("word " * (MAX_ARTICLE_CHARS // 5 + 1))
