@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarizer.errors import InputError, OutputTruncatedError
+from summarizer.errors import InputError, LLMError, OutputTruncatedError
 from summarizer.grounding import check_reply
 from summarizer.merge import merge_replies
 from summarizer.models import (
@@ -65,6 +66,29 @@ def check_text(text: object) -> str:
     return text
 
 
+@dataclass
+class _Tally:
+    """What a brief spent beyond its accepted replies: truncated replies, and warnings."""
+
+    warnings: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    attempts: int = 0
+
+    def spend(self, exc: LLMError) -> None:
+        """Count a failed request's calls and tokens."""
+        self.usage = self.usage.add(exc.usage or Usage())
+        self.attempts += exc.attempts
+
+    def charge(self, exc: LLMError, results: list[ReplyResult]) -> LLMError:
+        """Make a brief's error carry everything the brief spent, not just its last request."""
+        for r in results:
+            exc.usage = (exc.usage or Usage()).add(r.log.usage)
+            exc.attempts += len(r.log.records)
+        exc.usage = (exc.usage or Usage()).add(self.usage)
+        exc.attempts += self.attempts
+        return exc
+
+
 def _finish(
     text: str,
     results: list[ReplyResult],
@@ -73,7 +97,7 @@ def _finish(
     source: SourceMeta | None,
     lang: str | None,
     started: float,
-    warnings: list[str],
+    tally: _Tally,
 ) -> Brief:
     reply = merge_replies([r.reply for r in results])
     report = check_reply(reply, text)
@@ -85,9 +109,9 @@ def _finish(
     if report.issues:
         # Parts are verbatim slices of the article, so this only happens if merging broke a
         # quote; keep the brief honest by saying so rather than failing the whole article.
-        warnings = [*warnings, *(i.message for i in report.issues)]
-    usage = Usage()
-    attempts = 0
+        tally.warnings.extend(i.message for i in report.issues)
+    usage = tally.usage
+    attempts = tally.attempts
     for r in results:
         usage = usage.add(r.log.usage)
         attempts += len(r.log.records)
@@ -104,7 +128,7 @@ def _finish(
         language=lang,
         source=source,
         duration_s=round(time.perf_counter() - started, 3),
-        warnings=warnings,
+        warnings=tally.warnings,
     )
     return Brief(**reply.model_dump(), meta=meta)
 
@@ -166,7 +190,7 @@ def summarize(
     if own_client:
         client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     parts = _parts(text, max_input_tokens)
-    warnings: list[str] = []
+    tally = _Tally()
     results: list[ReplyResult] = []
     try:
         for i, part in enumerate(parts):
@@ -188,13 +212,15 @@ def summarize(
                     on_call=on_call,
                 )
 
-            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, warnings=warnings)
+            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, tally=tally)
             results.extend(_drive(plan, ask))
+    except LLMError as exc:
+        raise tally.charge(exc, results) from None
     finally:
         if own_client:
             client.close()
     return _finish(
-        text, results, model=model, source=source, lang=lang, started=started, warnings=warnings
+        text, results, model=model, source=source, lang=lang, started=started, tally=tally
     )
 
 
@@ -238,7 +264,8 @@ async def asummarize(
             api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
         )
     parts = _parts(text, max_input_tokens)
-    warnings: list[str] = []
+    tally = _Tally()
+    done: list[ReplyResult] = []
     gate = asyncio.Semaphore(PART_CONCURRENCY)
 
     async def one(i: int, part: str) -> list[ReplyResult]:
@@ -259,17 +286,21 @@ async def asummarize(
             )
 
         async with gate:
-            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, warnings=warnings)
-            return await _adrive(plan, ask)
+            plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, tally=tally)
+            results = await _adrive(plan, ask)
+            done.extend(results)
+            return results
 
     try:
         groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
+    except LLMError as exc:
+        raise tally.charge(exc, done) from None
     finally:
         if own_client:
             await client.close()
     results = [r for g in groups for r in g]
     return _finish(
-        text, results, model=model, source=source, lang=lang, started=started, warnings=warnings
+        text, results, model=model, source=source, lang=lang, started=started, tally=tally
     )
 
 
@@ -286,7 +317,7 @@ def _part_plan(
     *,
     lang: str | None,
     title: str | None,
-    warnings: list[str],
+    tally: _Tally,
 ) -> Plan:
     """Decide the requests for one part: yields (messages, text, output budget), is sent each
     outcome, returns the results.
@@ -305,15 +336,17 @@ def _part_plan(
         if not isinstance(outcome, OutputTruncatedError):
             return [outcome]
         last = outcome
-        warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
+        tally.spend(outcome)
+        tally.warnings.append(f"part {index + 1}: reply cut off at {budget} tokens, retrying")
     halves = chunk_text(part, max(estimate_tokens(part) // 2, 200))
     if len(halves) > 1:
-        warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
+        tally.warnings.append(f"part {index + 1}: split in {len(halves)} to fit the output limit")
         out: list[ReplyResult] = []
         for half in halves:
             outcome = yield messages(half), half, OUTPUT_BUDGETS[-1]
             if isinstance(outcome, OutputTruncatedError):
                 last = outcome
+                tally.spend(outcome)
                 break
             out.append(outcome)
         else:
@@ -323,8 +356,9 @@ def _part_plan(
         f"the model's reply kept hitting its output limit (up to {OUTPUT_BUDGETS[-1]} tokens) "
         "even on smaller parts: try a model with a larger output limit",
         model=last.model,
-        attempts=last.attempts,
-        usage=last.usage,
+        # what the truncated requests cost is in the tally, which charges it to this error
+        attempts=0,
+        usage=Usage(),
         last_reply=last.last_reply,
     )
 
