@@ -16,6 +16,7 @@ server's own answer time, so it is an upper bound).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import statistics
 import tempfile
@@ -51,6 +52,14 @@ def pieces(text: str) -> dict[str, Callable[[], Any]]:
         results = [
             ReplyResult(reply=r, log=CallLog(model="gpt-4.1-mini", records=[])) for r in replies
         ]
+        # engine._finish is private and its bookkeeping argument has changed shape before:
+        # pass whichever it takes, so this keeps timing the engine's own code.
+        kwargs: dict[str, Any] = {}
+        params = inspect.signature(engine._finish).parameters
+        if "tally" in params:
+            kwargs["tally"] = engine._Tally()  # type: ignore[attr-defined]
+        if "warnings" in params:
+            kwargs["warnings"] = []
         return engine._finish(
             text,
             results,
@@ -58,7 +67,7 @@ def pieces(text: str) -> dict[str, Callable[[], Any]]:
             source=engine._with_source(text, None),
             lang=None,
             started=time.perf_counter(),
-            warnings=[],
+            **kwargs,
         )
 
     brief = finish()
