@@ -48,7 +48,7 @@ async def _batch(texts: Iterator[str], base_url: str, out: Path) -> int:
                 done += 1
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    await client.close()  # type: ignore[union-attr]
+    await client.close()
     return done
 
 

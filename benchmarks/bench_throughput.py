@@ -23,7 +23,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from _common import ServerProcess, articles, print_machine
@@ -33,7 +34,7 @@ from summarizer.llm import RetryPolicy
 MODEL = "gpt-4.1-mini"
 POLICY = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
 
-Runner = Callable[[list[str], int, str], Awaitable[int]]
+Runner = Callable[[list[str], int, str], Coroutine[Any, Any, int]]
 
 
 def path_used() -> str:
@@ -84,7 +85,7 @@ async def run_instructor_async(texts: list[str], concurrency: int, base_url: str
         return await client.chat.completions.create(
             model=MODEL,
             response_model=BriefReply,
-            messages=brief_messages(text),  # type: ignore[arg-type]
+            messages=brief_messages(text),
             temperature=0,
         )
 
@@ -102,16 +103,13 @@ async def run_bare(texts: list[str], concurrency: int, base_url: str) -> int:
     from summarizer.prompts import brief_messages
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
-    tool = brief_tool()
-    choice = {"type": "function", "function": {"name": "BriefReply"}}
+    tool: Any = brief_tool()
+    choice: Any = {"type": "function", "function": {"name": "BriefReply"}}
 
     async def one(text: str) -> Any:
+        messages: Any = brief_messages(text)
         return await client.chat.completions.create(
-            model=MODEL,
-            messages=brief_messages(text),  # type: ignore[arg-type]
-            tools=[tool],  # type: ignore[list-item]
-            tool_choice=choice,  # type: ignore[arg-type]
-            temperature=0,
+            model=MODEL, messages=messages, tools=[tool], tool_choice=choice, temperature=0
         )
 
     try:
@@ -134,11 +132,15 @@ def run_instructor_loop(texts: list[str], base_url: str) -> int:
         result = client.chat.completions.create(
             model=MODEL,
             response_model=BriefReply,
-            messages=brief_messages(text),  # type: ignore[arg-type]
+            messages=brief_messages(text),
             temperature=0,
         )
         made += bool(result.key_facts)
     return made
+
+
+def _run(runner: Runner, texts: list[str], c: int, url: str) -> int:
+    return asyncio.run(runner(texts, c, url))
 
 
 def measure(fn: Callable[[], int]) -> tuple[float, float, int]:
@@ -189,7 +191,7 @@ def main() -> None:
             for name, runner, always in runs:
                 if c == 1 and not always:
                     continue  # at concurrency 1 the sequential loop below is the reference
-                wall, cpu, made = measure(lambda r=runner, c=c: asyncio.run(r(texts, c, url)))
+                wall, cpu, made = measure(partial(_run, runner, texts, c, url))
                 assert made == n, f"{name}: only {made} of {n}"
                 row(name, c, n, wall, cpu)
         loop_n = min(n, 50) if args.quick else n
