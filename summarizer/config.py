@@ -1,0 +1,184 @@
+"""Settings: flags beat environment variables beat the config file beat defaults.
+
+Each resolved value remembers where it came from, so `summarizer config` can say it.
+
+Environment variables:
+    OPENAI_API_KEY        the key (never printed in full anywhere)
+    OPENAI_BASE_URL       an OpenAI-compatible endpoint (Ollama, vLLM, Azure's v1 API, ...)
+    SUMMARIZER_MODEL      the model
+    SUMMARIZER_ENGINE     auto | llm | offline
+    SUMMARIZER_LANG       language of the brief
+    SUMMARIZER_DB         the SQLite store of digests
+    SUMMARIZER_CONFIG     the config file (default: <config dir>/config.toml)
+    SUMMARIZER_DATA_DIR   where the store lives (default: the platform's user data dir)
+    SUMMARIZER_CONFIG_DIR where config.toml lives (default: the platform's user config dir)
+
+The config file is TOML whose keys are the field names of `Settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from summarizer.errors import ConfigError
+
+ENV = {
+    "api_key": "OPENAI_API_KEY",
+    "base_url": "OPENAI_BASE_URL",
+    "model": "SUMMARIZER_MODEL",
+    "engine": "SUMMARIZER_ENGINE",
+    "lang": "SUMMARIZER_LANG",
+    "db": "SUMMARIZER_DB",
+}
+
+
+def data_dir() -> Path:
+    """Where the store lives: SUMMARIZER_DATA_DIR, else the platform's user data dir."""
+    env = os.environ.get("SUMMARIZER_DATA_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("summarizer"))
+
+
+def config_dir() -> Path:
+    """Where config.toml lives: SUMMARIZER_CONFIG_DIR, else the platform's user config dir."""
+    env = os.environ.get("SUMMARIZER_CONFIG_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("summarizer"))
+
+
+def default_config_path() -> Path:
+    """SUMMARIZER_CONFIG, else <config dir>/config.toml."""
+    env = os.environ.get("SUMMARIZER_CONFIG")
+    return Path(env) if env else config_dir() / "config.toml"
+
+
+@dataclass
+class Settings:
+    """Every setting the CLI and the digest use, with where each value came from."""
+
+    engine: str = "auto"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    lang: str | None = None
+    strict: bool = True
+    format: str | None = None
+    db: str | None = None
+    concurrency: int = 4
+    rpm: int | None = None
+    tpm: int | None = None
+    max_cost: float | None = None
+    timeout: float = 120.0
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """The settings as a dict, key masked."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sources"}
+        out["api_key"] = masked(self.api_key)
+        return out
+
+
+def masked(key: str | None) -> str | None:
+    """Show a key's kind and last four characters only."""
+    if not key:
+        return None
+    if len(key) <= 8:
+        return "…" * 3
+    prefix = "sk-" if key.startswith("sk-") else ""
+    return f"{prefix}…{key[-4:]}"
+
+
+_TYPES = {f.name: f.type for f in fields(Settings)}
+
+
+def _coerce(name: str, value: Any, where: str) -> Any:
+    kind = str(_TYPES[name])
+    if value is None:
+        return None
+    try:
+        if "bool" in kind:
+            if isinstance(value, str):
+                return value.strip().lower() in {"1", "true", "yes", "on"}
+            return bool(value)
+        if kind.startswith("int"):
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{where}: {name} must be a {kind.split(' ')[0]}, got {value!r}"
+        ) from None
+    return str(value)
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The settings in a TOML file (its top-level keys, or its [summarizer] table)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    section = data.get("summarizer", data)
+    return section if isinstance(section, dict) else {}
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None, *, config_path: Path | None = None
+) -> Settings:
+    """Resolve every setting: flags, then env, then the config file, then defaults."""
+    settings = Settings()
+    for f in fields(Settings):
+        if f.name != "sources":
+            settings.sources[f.name] = "default"
+    path = config_path or default_config_path()
+    explicit = config_path is not None
+    if explicit and not path.exists():
+        raise ConfigError(f"{path}: config file not found")
+    from_file = read_config_file(path)
+    known = set(_TYPES) - {"sources"}
+    for name, value in from_file.items():
+        if name in known:
+            setattr(settings, name, _coerce(name, value, str(path)))
+            settings.sources[name] = f"file:{path}"
+    for name, var in ENV.items():
+        value = os.environ.get(var)
+        if value:
+            setattr(settings, name, _coerce(name, value, var))
+            settings.sources[name] = f"env:{var}"
+    for name, value in (flags or {}).items():
+        if name in known and value is not None:
+            setattr(settings, name, _coerce(name, value, f"--{name.replace('_', '-')}"))
+            settings.sources[name] = "flag"
+    if settings.engine not in {"auto", "llm", "offline"}:
+        raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
+    return settings
+
+
+def effective_engine(settings: Settings) -> Literal["llm", "offline"]:
+    """auto means the LLM when a key or a base URL is set, else the offline engine."""
+    if settings.engine == "llm":
+        return "llm"
+    if settings.engine == "offline":
+        return "offline"
+    return "llm" if (settings.api_key or settings.base_url) else "offline"
+
+
+def default_db_path(settings: Settings | None = None) -> Path:
+    """The SQLite store: the setting, else <data dir>/summarizer.db."""
+    if settings is not None and settings.db:
+        return Path(settings.db)
+    return data_dir() / "summarizer.db"
