@@ -84,7 +84,8 @@ def brief_markdown(brief: Brief) -> str:
 
 
 _CSS = """
-body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+body{font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
+background:#f6f7f9;color:#1d2330}
 main{max-width:860px;margin:0 auto;padding:32px 24px 48px;background:#fff;min-height:100vh}
 h1{font-size:1.7em;line-height:1.25;margin:.2em 0 .5em}
 h2{font-size:1.15em;text-transform:uppercase;letter-spacing:.06em;color:#4a5568;margin-top:2em;
@@ -192,9 +193,9 @@ def brief_terminal(brief: Brief, *, color: bool) -> str:
         out.append("")
     if brief.positions:
         out.append(s("POSITIONS", bold=True, underline=True))
-        for p in brief.positions:
-            out.append(wrap.fill(f"  • {s(p.party, bold=True)}: {p.stance}"))
-            out += [s(quote.fill(q) + "”", dim=True) for q in p.evidence]
+        for pos in brief.positions:
+            out.append(wrap.fill(f"  • {s(pos.party, bold=True)}: {pos.stance}"))
+            out += [s(quote.fill(q) + "”", dim=True) for q in pos.evidence]
         out.append("")
     if brief.open_questions:
         out.append(s("OPEN QUESTIONS", bold=True, underline=True))

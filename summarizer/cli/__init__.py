@@ -36,7 +36,7 @@ class LazyGroup(click.Group):
             return None
         module, attr = entry[0].split(":")
         cmd: Any = getattr(importlib.import_module(module), attr)
-        return cmd  # type: ignore[no-any-return]
+        return cmd
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
