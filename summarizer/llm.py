@@ -32,8 +32,8 @@ from tenacity import (
 )
 
 from summarizer import errors
-from summarizer.grounding import check_reply, format_issues
-from summarizer.models import BriefReply, CallRecord, Usage
+from summarizer.grounding import ArticleIndex, check_reply, format_issues
+from summarizer.models import BriefReply, CallRecord, Usage, grounding_article
 from summarizer.pricing import estimate_cost
 from summarizer.tokens import estimate_tokens
 
@@ -577,12 +577,12 @@ def request_brief(
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
-        reply = patched(
-            response_model=BriefReply,
-            max_retries=max_retries,
-            context={"article": article},
-            **request_kwargs(model, messages, max_tokens, client),
-        )
+        with grounding_article(ArticleIndex(article)):
+            reply = patched(
+                response_model=BriefReply,
+                max_retries=max_retries,
+                **request_kwargs(model, messages, max_tokens, client),
+            )
         ok = True
         return ReplyResult(reply=reply, log=log)
     except Exception as exc:
@@ -614,12 +614,12 @@ async def arequest_brief(
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
-        reply = await patched(  # type: ignore[misc]
-            response_model=BriefReply,
-            max_retries=max_retries,
-            context={"article": article},
-            **request_kwargs(model, messages, max_tokens, client),
-        )
+        with grounding_article(ArticleIndex(article)):
+            reply = await patched(  # type: ignore[misc]
+                response_model=BriefReply,
+                max_retries=max_retries,
+                **request_kwargs(model, messages, max_tokens, client),
+            )
         ok = True
         return ReplyResult(reply=reply, log=log)
     except asyncio.CancelledError:
@@ -736,9 +736,8 @@ def batch_results(
     for file_id in (state.output_file_id, state.error_file_id):
         if not file_id:
             continue
-        fid: str = file_id
         content = _call(
-            lambda: client.files.content(fid),
+            _downloader(client, file_id),
             what="download",
             model=model,
             base_url=_base_url(client),
@@ -748,6 +747,10 @@ def batch_results(
                 line = json.loads(raw)
                 out[str(line.get("custom_id"))] = line
     return out
+
+
+def _downloader(client: openai.OpenAI, file_id: str) -> Callable[[], Any]:
+    return lambda: client.files.content(file_id)
 
 
 def reply_from_batch_line(
@@ -785,7 +788,8 @@ def reply_from_batch_line(
     if not raw:
         return None, usage, "batch answer has no tool call"
     try:
-        return _Reply.model_validate_json(raw, context={"article": article}), usage, None
+        with grounding_article(ArticleIndex(article)):
+            return _Reply.model_validate_json(raw), usage, None
     except ValidationError as exc:
         return None, usage, errors.redact(str(exc).splitlines()[0])
 

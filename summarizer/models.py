@@ -8,12 +8,31 @@ programs, the digest and the tests rely on them, so renaming one is a schema-ver
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 SCHEMA_VERSION = "1"
+
+# The article a reply is validated against, bound per request (see `grounding_article`).
+# instructor's own `context=` would also render every message as a Jinja template, so an
+# article containing "{{ ... }}" or "{% if %}" would be altered or fail: we never pass it.
+GROUNDING_ARTICLE: ContextVar[Any] = ContextVar("GROUNDING_ARTICLE", default=None)
+
+
+@contextmanager
+def grounding_article(article: Any) -> Iterator[None]:
+    """Validate every `BriefReply` made inside this block against `article` (text or index)."""
+    token = GROUNDING_ARTICLE.set(article)
+    try:
+        yield
+    finally:
+        GROUNDING_ARTICLE.reset(token)
+
 
 Status = Literal["confirmed", "claimed", "reported", "disputed"]
 PartyKind = Literal["person", "organization", "government", "country", "group", "media", "other"]
@@ -111,13 +130,15 @@ class BriefReply(BaseModel):
 
     @model_validator(mode="after")
     def _grounded(self, info: ValidationInfo) -> BriefReply:
-        # Grounding runs only when the caller passes the article as validation context, so a
-        # reply can still be parsed on its own (e.g. to salvage it with strict=False).
+        # Grounding runs only when an article is given, as pydantic validation context or bound
+        # with `grounding_article()`, so a reply can still be parsed on its own (e.g. to salvage
+        # it with strict=False).
         ctx = info.context if isinstance(info.context, dict) else None
-        if ctx and ctx.get("article") is not None:
+        article = ctx.get("article") if ctx else GROUNDING_ARTICLE.get()
+        if article is not None:
             from summarizer.grounding import check_reply, format_issues
 
-            report = check_reply(self, ctx["article"])
+            report = check_reply(self, article)
             if report.issues:
                 raise ValueError(format_issues(report.issues))
         return self
@@ -236,3 +257,91 @@ class CallRecord(BaseModel):
     cost_usd: float | None = None
     chunk: int = 0
     error: str | None = None
+
+
+# --- Digest models (digest schema v1) -------------------------------------------------------
+
+DIGEST_SCHEMA_VERSION = "1"
+
+
+class SourceRef(BaseModel):
+    """One article of a story, as the digest cites it."""
+
+    article_id: str = Field(description="The article's content hash (sha256, first 16 hex).")
+    title: str
+    url: str | None = None
+    path: str | None = None
+    site: str | None = None
+    published: str | None = None
+
+
+class StoryFact(BaseModel):
+    """A fact and every source that supports it (facts worded alike are merged)."""
+
+    statement: str
+    status: Status
+    sources: list[str] = Field(description="article_ids of the sources that state it")
+    evidence: list[str] = Field(description="One verbatim quote per supporting source")
+    attributions: list[str] = Field(default_factory=list)
+
+
+class StoryPosition(BaseModel):
+    """What one party says across sources."""
+
+    party: str
+    stances: list[str]
+    sources: list[str]
+    evidence: list[str]
+
+
+class Disagreement(BaseModel):
+    """A claim the sources do not agree on, and why the digest thinks so."""
+
+    about: str = Field(description="What the sources disagree about.")
+    claims: list[str] = Field(description="The conflicting statements, one per source.")
+    sources: list[str]
+    reason: str = Field(description="How the disagreement was detected (explainable rule).")
+
+
+class Story(BaseModel):
+    """Articles about the same event, merged."""
+
+    id: str
+    title: str
+    summary: str
+    importance: float
+    sources: list[SourceRef]
+    why_grouped: list[str] = Field(description="The evidence that the articles are one story.")
+    parties: list[str]
+    facts: list[StoryFact]
+    positions: list[StoryPosition]
+    open_questions: list[str]
+    disagreements: list[Disagreement]
+
+
+class FailedSource(BaseModel):
+    """A source that produced no brief, and why."""
+
+    source: str
+    reason: str
+    status: Literal["failed", "skipped"] = "failed"
+
+
+class Digest(BaseModel):
+    """Many briefs grouped into stories (digest schema v1)."""
+
+    model_config = ConfigDict(title="Digest")
+
+    schema_version: str = DIGEST_SCHEMA_VERSION
+    run_id: int | None = None
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    engine: str
+    model: str | None = None
+    prompt_version: str
+    stories: list[Story]
+    failed: list[FailedSource] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    totals: dict[str, float] = Field(
+        default_factory=dict,
+        description="articles, briefed, cached, failed, skipped, calls, tokens, cost_usd",
+    )

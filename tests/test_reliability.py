@@ -322,12 +322,6 @@ def test_totals_add_up_with_every_fault_kind(batch: Batch) -> None:
 # --- the article reaches the model as it is ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instructor renders every message as a Jinja template when `context=` is passed "
-    "(llm.request_brief passes the article as validation context): '{{ 7*7 }}' reaches the "
-    "model as '49', and an unclosed '{% if %}' fails the article with 'model call failed'",
-)
 @pytest.mark.parametrize(
     "tail",
     [
