@@ -182,3 +182,67 @@ def default_db_path(settings: Settings | None = None) -> Path:
     if settings is not None and settings.db:
         return Path(settings.db)
     return data_dir() / "summarizer.db"
+
+
+@dataclass
+class DigestConfig:
+    """A digest job in one TOML file: sources, schedule, outputs and settings."""
+
+    path: Path
+    sources: list[str]
+    schedule: str | None = None
+    since: str | None = None
+    outputs: list[tuple[str, str]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def load_digest_config(path: str | Path) -> DigestConfig:
+    """Read a digest config; relative paths in it are relative to the file.
+
+    ```toml
+    sources = ["feeds.txt", "https://example.org/rss"]
+    schedule = "0 7 * * *"      # cron, UTC, for `summarizer schedule`
+    since = "24h"
+    [[outputs]]
+    path = "out/digest.md"
+    format = "md"
+    [settings]                  # any Settings field: engine, model, concurrency, max_cost, db...
+    engine = "auto"
+    ```
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"{p}: digest config not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    base = p.parent
+
+    def rel(value: str) -> str:
+        if value.startswith(("http://", "https://")) or Path(value).is_absolute():
+            return value
+        return str(base / value)
+
+    sources = data.get("sources") or []
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise ConfigError(f"{p}: sources must be a list of strings")
+    outputs = []
+    for out in data.get("outputs") or []:
+        if not isinstance(out, dict) or "path" not in out:
+            raise ConfigError(f"{p}: each [[outputs]] needs a path")
+        fmt = str(out.get("format") or Path(out["path"]).suffix.lstrip(".") or "md")
+        if fmt not in {"md", "html", "json"}:
+            raise ConfigError(f"{p}: output format must be md, html or json, got {fmt!r}")
+        outputs.append((rel(out["path"]), fmt))
+    settings = dict(data.get("settings") or {})
+    if "db" in settings:
+        settings["db"] = rel(str(settings["db"]))
+    return DigestConfig(
+        path=p,
+        sources=[rel(s) for s in sources],
+        schedule=data.get("schedule"),
+        since=data.get("since"),
+        outputs=outputs,
+        settings=settings,
+    )

@@ -1,0 +1,244 @@
+"""`summarizer digest`, `history`, `show`, `schedule`: parse, call the library, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from summarizer.cli._common import EXIT_CODES, handle_errors
+
+
+def _progress_printer() -> Any:
+    """A one-line progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: Any) -> None:
+        width = 24
+        filled = int(width * p.finished / p.total) if p.total else width
+        sys.stderr.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {p.finished}/{p.total} "
+            f"done {p.done} cached {p.cached} failed {p.failed} skipped {p.skipped} "
+            f"tokens {p.tokens:,} ${p.cost_usd:.4f}\033[K"
+        )
+        if p.finished == p.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A digest config (TOML): sources, schedule, outputs, settings.",
+)
+@click.option("--since", help="Only feed entries newer than this (24h, 7d, or an ISO date).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the digest here (atomically).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json"]),
+    help="Output format (default md, or from --out's suffix).",
+)
+@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("--concurrency", type=int, help="Briefs at once (default 4).")
+@click.option("--rpm", type=int, help="Requests per minute at most.")
+@click.option("--tpm", type=int, help="Tokens per minute at most.")
+@click.option("--max-cost", type=float, help="Stop starting model calls at this estimated USD.")
+@click.option("--engine", type=click.Choice(["auto", "llm", "offline"]))
+@click.option("--model", help="Model name.")
+@click.option("--base-url", help="OpenAI-compatible endpoint.")
+@click.option("--wait", is_flag=True, help="Wait for another run's lock instead of exiting.")
+@click.option("-v", "--verbose", is_flag=True, help="Every failure and warning on stderr.")
+@handle_errors
+def digest(
+    sources: tuple[str, ...],
+    config_file: Path | None,
+    since: str | None,
+    out: str | None,
+    fmt: str | None,
+    db: str | None,
+    concurrency: int | None,
+    rpm: int | None,
+    tpm: int | None,
+    max_cost: float | None,
+    engine: str | None,
+    model: str | None,
+    base_url: str | None,
+    wait: bool,
+    verbose: bool,
+) -> None:
+    """Brief many SOURCES into one digest of stories.
+
+    SOURCES are files, folders, http(s) URLs, files listing URLs one per line, and RSS/Atom
+    feeds. Briefs are cached in the store: a re-run over unchanged sources makes no model call.
+    """
+    from summarizer.config import load_digest_config, load_settings
+    from summarizer.digest import digest as run_digest
+    from summarizer.errors import ConfigError
+
+    job = load_digest_config(config_file) if config_file else None
+    flags = {
+        "db": db,
+        "concurrency": concurrency,
+        "rpm": rpm,
+        "tpm": tpm,
+        "max_cost": max_cost,
+        "engine": engine,
+        "model": model,
+        "base_url": base_url,
+    }
+    if job:
+        flags = {**job.settings, **{k: v for k, v in flags.items() if v is not None}}
+    settings = load_settings(flags)
+    all_sources = list(sources) or (job.sources if job else [])
+    if not all_sources:
+        raise ConfigError("no sources: give SOURCES or --config with a sources list")
+    outputs: list[tuple[str | Path, str]] = []
+    if out:
+        suffix = Path(out).suffix.lower().lstrip(".")
+        outputs.append(
+            (out, fmt or {"html": "html", "htm": "html", "json": "json"}.get(suffix, "md"))
+        )
+    elif job and job.outputs:
+        outputs.extend(job.outputs)
+    result = run_digest(
+        all_sources,
+        since=since or (job.since if job else None),
+        engine=settings.engine,
+        model=settings.model,
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        db=settings.db,
+        concurrency=settings.concurrency,
+        rpm=settings.rpm,
+        tpm=settings.tpm,
+        max_cost=settings.max_cost,
+        strict=settings.strict,
+        lang=settings.lang,
+        timeout=settings.timeout,
+        outputs=outputs,
+        progress=_progress_printer(),
+        wait=wait,
+    )
+    d = result.digest
+    if not outputs:
+        from summarizer.digest_render import render_digest
+
+        click.echo(render_digest(d, fmt or "md"), nl=False)
+    t = d.totals
+    click.echo(
+        f"summarizer: run {result.run_id}: {len(d.stories)} stories from {int(t['articles'])} "
+        f"sources ({int(t['briefed'])} briefed, {int(t['cached'])} cached, {int(t['failed'])} "
+        f"failed, {int(t['skipped'])} skipped), {int(t['calls'])} model calls, "
+        f"${t['cost_usd']:.4f}" + "".join(f"; wrote {p}" for p in result.outputs),
+        err=True,
+    )
+    for f in d.failed:
+        click.echo(f"summarizer: {f.status}: {f.source}: {f.reason}", err=True)
+    if verbose:
+        for w in d.warnings:
+            click.echo(f"summarizer: warning: {w}", err=True)
+    sys.exit(result.exit_code)
+
+
+def _store(db: str | None) -> Any:
+    from summarizer.config import default_db_path, load_settings
+    from summarizer.errors import ConfigError
+    from summarizer.store import SQLiteStore
+
+    path = Path(db) if db else default_db_path(load_settings())
+    if not path.exists():
+        raise ConfigError(f"{path}: no store yet (run a digest first, or pass --db)")
+    return SQLiteStore(path)
+
+
+@click.command()
+@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("-n", "--limit", default=20, show_default=True, help="How many runs.")
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@handle_errors
+def history(db: str | None, limit: int, as_json: bool) -> None:
+    """List past digest runs, newest first."""
+    store = _store(db)
+    runs = store.runs(limit)
+    if as_json:
+        click.echo(json.dumps(runs, indent=2))
+        return
+    for r in runs:
+        t = json.loads(r["totals_json"] or "{}")
+        click.echo(
+            f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} "
+            f"{int(t.get('articles', 0)):>4} sources  {int(t.get('briefed', 0)):>4} briefed  "
+            f"{int(t.get('cached', 0)):>4} cached  {int(t.get('failed', 0)):>3} failed  "
+            f"${t.get('cost_usd', 0):.4f}"
+        )
+
+
+@click.command()
+@click.argument("ident")
+@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md")
+@handle_errors
+def show(ident: str, db: str | None, fmt: str) -> None:
+    """Show run IDENT (a number) or the brief of article IDENT (a hash prefix)."""
+    from summarizer.errors import InputError
+
+    store = _store(db)
+    if ident.isdigit():
+        found = store.run(int(ident))
+        if found is None:
+            raise InputError(f"no run {ident}")
+        run, items = found
+        if fmt == "json":
+            click.echo(json.dumps({"run": run, "items": items}, indent=2))
+            return
+        click.echo(f"run {run['id']}: {run['status']}, {run['started_at']} → {run['finished_at']}")
+        for i in items:
+            reason = f" — {i['reason']}" if i["reason"] else ""
+            click.echo(f"  {i['status']:<8} {i['source']}{reason}")
+        return
+    brief = store.brief_by_article(ident)
+    if brief is None:
+        raise InputError(f"no run or brief matches {ident!r}")
+    click.echo(brief.to_json() + "\n" if fmt == "json" else brief.to_markdown(), nl=False)
+
+
+@click.command()
+@click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--once", is_flag=True, help="Wait for the next due time, run once, exit.")
+@handle_errors
+def schedule(config_file: Path, once: bool) -> None:
+    """Run the digest in CONFIG_FILE on its cron `schedule` (UTC), forever.
+
+    Runs never overlap; a failing run is logged and the schedule goes on.
+    """
+    import logging
+    import subprocess
+
+    from summarizer.config import load_digest_config
+    from summarizer.errors import ConfigError
+    from summarizer.scheduler import Cron, run_schedule
+
+    job = load_digest_config(config_file)
+    if not job.schedule:
+        raise ConfigError(f"{config_file}: no `schedule` (a cron expression) in the file")
+    cron = Cron.parse(job.schedule)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+
+    def run() -> int:
+        # Each run in its own process: a crash or a leak in one run cannot take the scheduler
+        # down, and the store's lock keeps runs from overlapping with any other run too.
+        cmd = [sys.executable, "-m", "summarizer", "digest", "--config", str(config_file)]
+        return subprocess.run(cmd, check=False).returncode
+
+    click.echo(f"summarizer: schedule {cron.expression!r} (UTC) for {config_file}", err=True)
+    run_schedule(cron, run, max_runs=1 if once else None)

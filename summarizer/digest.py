@@ -1,0 +1,353 @@
+"""Many sources -> cached briefs -> one digest of stories. Safe to run from cron.
+
+A run takes a lock next to the store (a second run at once exits, or waits), records every
+source's outcome and every model call, commits each brief the moment it is made (a killed run
+loses nothing it finished, and the next run redoes nothing), stops starting new model calls at a
+cost cap, and writes its outputs atomically. One source failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from summarizer.errors import SummarizerError
+from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
+from summarizer.prompts import PROMPT_VERSION
+from summarizer.store import BriefKey, SQLiteStore
+from summarizer.stories import Entry, stories
+
+
+class DigestLocked(SummarizerError):
+    """Another digest run holds the store's lock."""
+
+    exit_code = 8
+
+
+@dataclass
+class Progress:
+    """Counts so far, for a progress line."""
+
+    total: int = 0
+    done: int = 0
+    cached: int = 0
+    failed: int = 0
+    skipped: int = 0
+    calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def finished(self) -> int:
+        """Sources with an outcome."""
+        return self.done + self.cached + self.failed + self.skipped
+
+
+@dataclass
+class DigestResult:
+    """What a run produced."""
+
+    digest: Digest
+    run_id: int
+    progress: Progress
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FailedSource]:
+        """Sources that failed or were skipped."""
+        return self.digest.failed
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every source was briefed, 7 when some failed or were skipped."""
+        return 7 if self.digest.failed else 0
+
+
+@contextmanager
+def run_lock(db_path: Path, *, wait: bool) -> Iterator[None]:
+    """Hold an exclusive lock beside the store for the whole run (fcntl; released on exit/kill)."""
+    import fcntl
+
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise DigestLocked(
+                f"another digest run holds the lock {lock_path}; wait for it, or pass --wait"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def _llm_configured(api_key: str | None, base_url: str | None) -> bool:
+    return bool(
+        api_key or base_url or os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
+    )
+
+
+async def adigest(
+    sources: list[str],
+    *,
+    since: str | datetime | None = None,
+    engine: str = "auto",
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    client: Any = None,
+    db: str | Path | None = None,
+    concurrency: int = 4,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    max_cost: float | None = None,
+    strict: bool = True,
+    lang: str | None = None,
+    timeout: float = 60.0,
+    outputs: list[tuple[str | Path, str]] | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    wait: bool = False,
+    retry: Any = None,
+) -> DigestResult:
+    """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
+
+    `outputs` is a list of (path, format) with format md, html or json; each is written
+    atomically. The store defaults to `<data dir>/summarizer.db`.
+    """
+    from summarizer.config import default_db_path
+    from summarizer.engine import asummarize
+    from summarizer.ratelimit import RateLimiter
+    from summarizer.sources import expand, parse_since
+
+    chosen = (
+        engine if engine != "auto" else ("llm" if _llm_configured(api_key, base_url) else "offline")
+    )
+    own_client = False
+    if chosen == "llm":
+        from summarizer.llm import make_client, resolve_model
+
+        model = resolve_model(model)
+        if client is None:
+            own_client = True
+            client = make_client(
+                api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
+            )
+    else:
+        model = None
+    cutoff = since if isinstance(since, datetime) else parse_since(since)
+    db_path = Path(db) if db else default_db_path()
+    with run_lock(db_path, wait=wait):
+        store = SQLiteStore(db_path)
+        try:
+            return await _run(
+                store,
+                sources,
+                cutoff=cutoff,
+                engine=chosen,
+                model=model,
+                client=client,
+                concurrency=concurrency,
+                limiter=RateLimiter(rpm, tpm),
+                max_cost=max_cost,
+                strict=strict,
+                lang=lang,
+                timeout=timeout,
+                outputs=outputs or [],
+                progress=progress,
+                asummarize=asummarize,
+                expand=expand,
+                retry=retry,
+                args={
+                    "sources": sources,
+                    "engine": chosen,
+                    "model": model,
+                    "since": str(since) if since else None,
+                    "max_cost": max_cost,
+                },
+            )
+        finally:
+            store.close()
+            if own_client:
+                await client.close()
+
+
+async def _run(
+    store: SQLiteStore,
+    sources: list[str],
+    *,
+    cutoff: datetime | None,
+    engine: str,
+    model: str | None,
+    client: Any,
+    concurrency: int,
+    limiter: Any,
+    max_cost: float | None,
+    strict: bool,
+    lang: str | None,
+    timeout: float,
+    outputs: list[tuple[str | Path, str]],
+    progress: Callable[[Progress], None] | None,
+    asummarize: Any,
+    expand: Any,
+    retry: Any,
+    args: dict[str, Any],
+) -> DigestResult:
+    store.mark_interrupted()
+    run_id = store.start_run(args)
+    started = time.perf_counter()
+    items, failed, warnings = await asyncio.to_thread(
+        expand, sources, since=cutoff, timeout=timeout
+    )
+    for f in failed:
+        store.record_item(run_id, f.source, None, "failed", f.reason)
+    prog = Progress(total=len(items) + len(failed), failed=len(failed))
+    entries: dict[str, Entry] = {}
+    gate = asyncio.Semaphore(max(1, concurrency))
+    seen: dict[str, str] = {}
+    cache_model = model or "offline"
+
+    def tick() -> None:
+        if progress:
+            progress(prog)
+
+    async def one(item: Any) -> None:
+        async with gate:
+            try:
+                article, warning = await asyncio.to_thread(item.load)
+            except SummarizerError as exc:
+                failed.append(FailedSource(source=item.name, reason=str(exc)))
+                store.record_item(run_id, item.name, None, "failed", str(exc))
+                prog.failed += 1
+                tick()
+                return
+            if warning:
+                warnings.append(warning)
+            article_id = store.add_article(article.text, item.name, article.source)
+            ref = SourceRef(
+                article_id=article_id[:16],
+                title=article.source.title or item.name,
+                url=article.source.url,
+                path=article.source.path,
+                site=article.source.site,
+                published=(item.published.isoformat() if item.published else article.source.date),
+            )
+            if article_id in seen:
+                store.record_item(
+                    run_id, item.name, article_id, "cached", f"same text as {seen[article_id]}"
+                )
+                prog.cached += 1
+                tick()
+                return
+            seen[article_id] = item.name
+            key = BriefKey(article_id, engine, cache_model, PROMPT_VERSION, SCHEMA_VERSION)
+            brief = store.get_brief(key)
+            if brief is not None:
+                store.record_item(run_id, item.name, article_id, "cached")
+                prog.cached += 1
+            else:
+                if max_cost is not None and prog.cost_usd >= max_cost:
+                    reason = f"cost cap ${max_cost:.4f} reached"
+                    failed.append(FailedSource(source=item.name, reason=reason, status="skipped"))
+                    store.record_item(run_id, item.name, article_id, "skipped", reason)
+                    prog.skipped += 1
+                    tick()
+                    return
+
+                def on_call(call: CallRecord) -> None:
+                    store.record_call(run_id, article_id, call)
+                    prog.calls += 1
+                    prog.tokens += call.usage.total_tokens
+                    prog.cost_usd += call.cost_usd or 0.0
+
+                try:
+                    brief = await asummarize(
+                        article.text,
+                        engine=engine,
+                        model=model,
+                        client=client,
+                        strict=strict,
+                        lang=lang,
+                        source=article.source,
+                        on_call=on_call,
+                        timeout=timeout,
+                        before_call=limiter.acquire,
+                        retry=retry,
+                    )
+                except SummarizerError as exc:
+                    failed.append(FailedSource(source=item.name, reason=str(exc)))
+                    store.record_item(run_id, item.name, article_id, "failed", str(exc))
+                    prog.failed += 1
+                    tick()
+                    return
+                store.put_brief(key, brief)
+                store.record_item(run_id, item.name, article_id, "done")
+                prog.done += 1
+            when = item.published or _parse_date(article.source.date)
+            entries[article_id] = Entry(ref.article_id, brief, ref, when)
+            tick()
+
+    tick()
+    await asyncio.gather(*(one(item) for item in items))
+    digest = Digest(
+        run_id=run_id,
+        engine=engine,
+        model=model,
+        prompt_version=PROMPT_VERSION,
+        stories=stories(list(entries.values())),
+        failed=failed,
+        warnings=warnings,
+        totals={
+            "articles": prog.total,
+            "briefed": prog.done,
+            "cached": prog.cached,
+            "failed": prog.failed,
+            "skipped": prog.skipped,
+            "calls": prog.calls,
+            "tokens": prog.tokens,
+            "cost_usd": round(prog.cost_usd, 6),
+            "seconds": round(time.perf_counter() - started, 2),
+        },
+    )
+    written = _write_outputs(digest, outputs)
+    store.finish_run(run_id, "partial" if failed else "ok", digest.totals)
+    return DigestResult(digest=digest, run_id=run_id, progress=prog, outputs=written)
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        from datetime import UTC
+
+        dt = dt.replace(tzinfo=UTC)
+    return dt
+
+
+def _write_outputs(digest: Digest, outputs: list[tuple[str | Path, str]]) -> list[Path]:
+    from summarizer.digest_render import render_digest
+    from summarizer.files import write_atomic
+
+    return [write_atomic(path, render_digest(digest, fmt)) for path, fmt in outputs]
+
+
+def digest(sources: list[str], **kwargs: Any) -> DigestResult:
+    """Brief many sources into one digest (see `adigest` for the options)."""
+    return asyncio.run(adigest(sources, **kwargs))
+
+
+__all__ = ["Brief", "DigestLocked", "DigestResult", "Progress", "adigest", "digest"]

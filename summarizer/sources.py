@@ -1,0 +1,181 @@
+"""Turn a digest's SOURCE arguments into work items: files, folders, URLs, URL lists, feeds.
+
+Expanding a source never stops the digest: a source that cannot be read becomes a failed item
+with its one-line reason, and the rest go on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from summarizer.errors import InputError, SummarizerError
+from summarizer.models import FailedSource
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text"}
+FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
+_URL = re.compile(r"^https?://\S+$", re.I)
+
+
+# Returns (Article, warning or None); raises InputError/FetchError.
+Loader = Callable[[], tuple[object, str | None]]
+
+
+@dataclass
+class Item:
+    """One article to brief; `load` fetches and extracts it (in a worker thread)."""
+
+    name: str
+    load: Loader
+    published: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_since(value: str | None, *, now: datetime | None = None) -> datetime | None:
+    """'24h', '90m', '7d', '2w' or an ISO date/time -> an aware UTC datetime (None: no limit)."""
+    if not value:
+        return None
+    now = now or datetime.now(UTC)
+    m = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", value)
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = {
+            "m": timedelta(minutes=n),
+            "h": timedelta(hours=n),
+            "d": timedelta(days=n),
+            "w": timedelta(weeks=n),
+        }[unit]
+        return now - delta
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--since {value!r}: use 24h, 90m, 7d, 2w or an ISO date") from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _is_url_list(path: Path) -> list[str] | None:
+    try:
+        head = path.read_bytes()[:1_000_000].decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    lines = [ln.strip() for ln in head.splitlines() if ln.strip() and not ln.startswith("#")]
+    if lines and all(_URL.match(ln) for ln in lines):
+        return lines
+    return None
+
+
+def _feed_items(
+    data: bytes, name: str, base_url: str | None, since: datetime | None, timeout: float
+) -> tuple[list[Item], list[str]]:
+    from summarizer.feeds import parse_feed
+
+    feed = parse_feed(data, name=name, base_url=base_url)
+    items: list[Item] = []
+    for i, entry in enumerate(feed.entries):
+        if since and entry.published and entry.published < since:
+            continue
+        label = entry.link or f"{name}#{i + 1}"
+        items.append(
+            Item(label, _entry_loader(entry, label, timeout), entry.published, list(feed.warnings))
+        )
+    return items, [f"{name}: {w}" for w in feed.warnings]
+
+
+def _entry_loader(entry: object, label: str, timeout: float) -> Loader:
+    def load() -> tuple[object, str | None]:
+        from summarizer.ingest import article_from_bytes, load_source
+
+        link = getattr(entry, "link", None)
+        content = getattr(entry, "content_text", None)
+        reason = "the entry has no link"
+        if link:
+            try:
+                return load_source(link, timeout=timeout), None
+            except SummarizerError as exc:
+                if not content:
+                    raise
+                reason = str(exc)
+        if not content:
+            raise InputError(
+                "the feed entry has neither a fetchable page nor content", source=label
+            )
+        # The page could not be fetched: brief the entry's own text, and say so.
+        article = article_from_bytes(content.encode("utf-8"), name=label, url=link)
+        return article, f"{label}: page not fetched ({reason}); briefed the feed entry's own text"
+
+    return load
+
+
+def expand(
+    sources: list[str], *, since: datetime | None = None, timeout: float = 20.0
+) -> tuple[list[Item], list[FailedSource], list[str]]:
+    """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed)."""
+    from summarizer.ingest import load_source
+
+    items: list[Item] = []
+    failed: list[FailedSource] = []
+    warnings: list[str] = []
+
+    def article(path_or_url: str) -> Item:
+        return Item(path_or_url, lambda: (load_source(path_or_url, timeout=timeout), None))
+
+    def one(source: str) -> None:
+        if _URL.match(source):
+            from summarizer.feeds import looks_like_feed
+            from summarizer.ingest import article_from_bytes, fetch_url
+
+            body, final, ctype = fetch_url(source, timeout=timeout)
+            if looks_like_feed(body):
+                got, warn = _feed_items(body, source, final, since, timeout)
+                items.extend(got)
+                warnings.extend(warn)
+            else:
+                items.append(
+                    Item(
+                        source,
+                        lambda: (
+                            article_from_bytes(body, name=source, content_type=ctype, url=final),
+                            None,
+                        ),
+                    )
+                )
+            return
+        path = Path(source)
+        if path.is_dir():
+            files = sorted(
+                p
+                for p in path.iterdir()
+                if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES
+            )
+            if not files:
+                raise InputError("no article or feed files in this folder", source=source)
+            for p in files:
+                guarded(str(p))
+            return
+        if not path.exists():
+            raise InputError("no such file, folder or URL", source=source)
+        if path.suffix.lower() in FEED_SUFFIXES:
+            data = path.read_bytes()
+            got, warn = _feed_items(data, source, None, since, timeout)
+            items.extend(got)
+            warnings.extend(warn)
+            return
+        urls = _is_url_list(path)
+        if urls is not None:
+            for url in urls:
+                guarded(url)
+            return
+        items.append(article(source))
+
+    def guarded(source: str) -> None:
+        try:
+            one(source)
+        except SummarizerError as exc:
+            failed.append(FailedSource(source=source, reason=str(exc)))
+
+    for s in sources:
+        guarded(s)
+    return items, failed, warnings
