@@ -66,10 +66,10 @@ def _looks_binary(data: bytes) -> str | None:
         if data.startswith(magic):
             return what
     sample = data[:8192]
-    if b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        # UTF-16 text has NULs too, but then it starts with a BOM or has them in a pattern.
-        if not _utf16_guess(sample):
-            return "binary data (it contains NUL bytes)"
+    # UTF-16 text has NULs too, but then it starts with a BOM or has them in a pattern.
+    utf16 = sample.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_guess(sample)
+    if b"\x00" in sample and not utf16:
+        return "binary data (it contains NUL bytes)"
     return None
 
 
