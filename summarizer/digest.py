@@ -119,11 +119,13 @@ async def adigest(
     progress: Callable[[Progress], None] | None = None,
     wait: bool = False,
     retry: Any = None,
+    fetch_pages: bool = True,
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
     `outputs` is a list of (path, format) with format md, html or json; each is written
-    atomically. The store defaults to `<data dir>/summarizer.db`.
+    atomically. The store defaults to `<data dir>/summarizer.db`. With `fetch_pages=False`
+    feed entries are briefed from the feed's own text, without fetching their pages.
     """
     from summarizer.config import default_db_path
     from summarizer.engine import asummarize

@@ -68,7 +68,12 @@ def _is_url_list(path: Path) -> list[str] | None:
 
 
 def _feed_items(
-    data: bytes, name: str, base_url: str | None, since: datetime | None, timeout: float
+    data: bytes,
+    name: str,
+    base_url: str | None,
+    since: datetime | None,
+    timeout: float,
+    fetch: bool = True,
 ) -> tuple[list[Item], list[str]]:
     from summarizer.feeds import parse_feed
 
@@ -79,19 +84,24 @@ def _feed_items(
             continue
         label = entry.link or f"{name}#{i + 1}"
         items.append(
-            Item(label, _entry_loader(entry, label, timeout), entry.published, list(feed.warnings))
+            Item(
+                label,
+                _entry_loader(entry, label, timeout, fetch),
+                entry.published,
+                list(feed.warnings),
+            )
         )
     return items, [f"{name}: {w}" for w in feed.warnings]
 
 
-def _entry_loader(entry: object, label: str, timeout: float) -> Loader:
+def _entry_loader(entry: object, label: str, timeout: float, fetch: bool) -> Loader:
     def load() -> tuple[object, str | None]:
         from summarizer.ingest import article_from_bytes, load_source
 
         link = getattr(entry, "link", None)
         content = getattr(entry, "content_text", None)
-        reason = "the entry has no link"
-        if link:
+        reason = "the entry has no link" if fetch else "fetching pages is off"
+        if link and fetch:
             try:
                 return load_source(link, timeout=timeout), None
             except SummarizerError as exc:
@@ -110,9 +120,16 @@ def _entry_loader(entry: object, label: str, timeout: float) -> Loader:
 
 
 def expand(
-    sources: list[str], *, since: datetime | None = None, timeout: float = 20.0
+    sources: list[str],
+    *,
+    since: datetime | None = None,
+    timeout: float = 20.0,
+    fetch_pages: bool = True,
 ) -> tuple[list[Item], list[FailedSource], list[str]]:
-    """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed)."""
+    """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed).
+
+    With `fetch_pages=False`, feed entries are briefed from the feed's own text.
+    """
     from summarizer.ingest import load_source
 
     items: list[Item] = []
@@ -129,7 +146,7 @@ def expand(
 
             body, final, ctype = fetch_url(source, timeout=timeout)
             if looks_like_feed(body):
-                got, warn = _feed_items(body, source, final, since, timeout)
+                got, warn = _feed_items(body, source, final, since, timeout, fetch_pages)
                 items.extend(got)
                 warnings.extend(warn)
             else:
@@ -159,7 +176,7 @@ def expand(
             raise InputError("no such file, folder or URL", source=source)
         if path.suffix.lower() in FEED_SUFFIXES:
             data = path.read_bytes()
-            got, warn = _feed_items(data, source, None, since, timeout)
+            got, warn = _feed_items(data, source, None, since, timeout, fetch_pages)
             items.extend(got)
             warnings.extend(warn)
             return

@@ -57,6 +57,12 @@ def _progress_printer() -> Any:
 @click.option("--model", help="Model name.")
 @click.option("--base-url", help="OpenAI-compatible endpoint.")
 @click.option("--wait", is_flag=True, help="Wait for another run's lock instead of exiting.")
+@click.option(
+    "--fetch/--no-fetch",
+    default=True,
+    show_default=True,
+    help="Fetch each feed entry's page, or brief the feed's own text.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Every failure and warning on stderr.")
 @handle_errors
 def digest(
@@ -74,6 +80,7 @@ def digest(
     model: str | None,
     base_url: str | None,
     wait: bool,
+    fetch: bool,
     verbose: bool,
 ) -> None:
     """Brief many SOURCES into one digest of stories.
@@ -128,6 +135,7 @@ def digest(
         outputs=outputs,
         progress=_progress_printer(),
         wait=wait,
+        fetch_pages=fetch,
     )
     d = result.digest
     if not outputs:

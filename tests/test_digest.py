@@ -1,0 +1,258 @@
+"""Digests end to end, through the local test server with authored replies (never a model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.digest import DigestLocked, digest, run_lock
+from summarizer.llm import RetryPolicy
+from summarizer.store import SQLiteStore, migrate
+from summarizer.testserver import FakeOpenAIServer
+from tests.conftest import SHARED
+from tests.digest_helpers import ARTICLES, responder
+
+FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
+FEEDS = SHARED / "external" / "feeds"
+
+
+def run(server: FakeOpenAIServer, db: Path, *sources: Any, **kw: Any) -> Any:
+    return digest(
+        [str(s) for s in sources] or [str(ARTICLES)],
+        engine="llm",
+        base_url=server.base_url,
+        db=db,
+        retry=FAST,
+        **kw,
+    )
+
+
+def test_five_articles_two_stories_with_a_disagreement(tmp_path: Path) -> None:
+    out = tmp_path / "digest.json"
+    with FakeOpenAIServer(responder=responder) as server:
+        result = run(
+            server,
+            tmp_path / "s.db",
+            outputs=[(out, "json"), (tmp_path / "d.md", "md"), (tmp_path / "d.html", "html")],
+        )
+    d = result.digest
+    assert result.exit_code == 0 and not d.failed
+    assert len(d.stories) == 2
+    dam, bank = d.stories  # three sources outrank two
+    assert len(dam.sources) == 3 and len(bank.sources) == 2
+    assert "Harlow" in dam.title and "Valdoria" in bank.title
+    assert any("Nadia Brennan" in why for why in dam.why_grouped)
+    # the wire says twelve dead, the local paper fourteen: listed as a disagreement
+    assert any("12" in x.reason and "14" in x.reason for x in dam.disagreements)
+    # the same fact from two outlets is one fact with both sources
+    rate = [f for f in bank.facts if "4.5 percent" in f.statement]
+    assert len(rate) == 1 and len(rate[0].sources) == 2
+    okafor = [p for p in bank.positions if p.party == "Tomas Okafor"]
+    assert okafor and len(okafor[0].sources) == 2
+    # outputs: valid JSON of the Digest model, Markdown, a self-contained page
+    from summarizer.models import Digest
+
+    assert Digest.model_validate_json(out.read_text()).stories[0].id == dam.id
+    assert "## 1. " in (tmp_path / "d.md").read_text()
+    page = (tmp_path / "d.html").read_text()
+    assert "<script" not in page and "https://" not in page
+
+
+def test_second_run_makes_zero_model_calls(tmp_path: Path) -> None:
+    with FakeOpenAIServer(responder=responder) as server:
+        first = run(server, tmp_path / "s.db")
+        calls_after_first = len(server.requests)
+        second = run(server, tmp_path / "s.db")
+        assert len(server.requests) == calls_after_first == 5
+    assert first.digest.totals["briefed"] == 5
+    assert second.digest.totals["briefed"] == 0 and second.digest.totals["cached"] == 5
+    assert second.digest.totals["calls"] == 0
+    assert [s.id for s in second.digest.stories] == [s.id for s in first.digest.stories]
+
+
+def test_failing_sources_do_not_stop_the_digest(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.txt"
+    bad.write_text("", encoding="utf-8")
+    sources = [
+        ARTICLES / "dam-wire.txt",
+        tmp_path / "missing.txt",
+        bad,
+        FEEDS / "node-feedparser__notafeed.html",
+    ]
+    with FakeOpenAIServer(responder=responder) as server:
+        result = run(server, tmp_path / "s.db", *sources)
+    reasons = {Path(f.source).name: f.reason for f in result.digest.failed}
+    assert "no such file" in reasons["missing.txt"]
+    assert "empty" in reasons["empty.txt"]
+    assert "no article text" in reasons["node-feedparser__notafeed.html"]
+    assert len(result.digest.stories) == 1
+    assert result.exit_code == 7
+    store = SQLiteStore(tmp_path / "s.db")
+    _, items = store.run(result.run_id) or ({}, [])
+    assert sorted(i["status"] for i in items) == ["done", "failed", "failed", "failed"]
+
+
+def test_cost_cap_stops_new_calls(tmp_path: Path) -> None:
+    with FakeOpenAIServer(responder=responder) as server:
+        result = run(server, tmp_path / "s.db", concurrency=1, max_cost=0.000001)
+        assert len(server.requests) == 1
+    t = result.digest.totals
+    assert t["briefed"] == 1 and t["skipped"] == 4
+    assert all("cost cap" in f.reason for f in result.digest.failed)
+
+
+def test_lock_makes_a_second_run_exit(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    with (
+        run_lock(db, wait=False),
+        FakeOpenAIServer(responder=responder) as server,
+        pytest.raises(DigestLocked, match="another digest run holds the lock"),
+    ):
+        run(server, db)
+    assert DigestLocked("x").exit_code == 8
+
+
+def test_rate_limiter_spaces_requests(tmp_path: Path) -> None:
+    import asyncio
+
+    from summarizer.ratelimit import RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    async def fake_sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    limiter = RateLimiter(rpm=60, tpm=None, clock=lambda: now[0], sleep=fake_sleep)
+
+    async def go() -> None:
+        for _ in range(65):
+            await limiter.acquire(100)
+
+    asyncio.run(go())
+    # a full bucket of 60, then one request a second
+    assert len(slept) == 5 and all(abs(s - 1.0) < 1e-6 for s in slept)
+
+
+def test_migrations_apply_once(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "m.db")
+    first = migrate(db)
+    assert first == ["m001_initial", "m002_batches"]
+    assert migrate(db) == []
+    names = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]
+    assert names == first
+
+
+def test_real_feeds_as_sources(tmp_path: Path) -> None:
+    """Real feeds; entries briefed from their own text (their pages are on the internet)."""
+    if not FEEDS.is_dir():
+        pytest.skip("shared feeds absent")
+    from summarizer.testserver import FirstSentencesResponder
+
+    sources = [
+        FEEDS / "node-feedparser__saxerror.xml",
+        FEEDS / "feedparser__bozo_invalid-bytes-with-bom.xml",
+    ]
+    with FakeOpenAIServer(responder=FirstSentencesResponder()) as server:
+        result = run(server, tmp_path / "s.db", *sources, fetch_pages=False)
+    d = result.digest
+    reasons = {Path(f.source).name: f.reason for f in d.failed}
+    assert "broken feed" in reasons[sources[1].name]
+    # "This item is fine." is all the first entry says: too little to brief, and said so
+    assert "almost no words" in reasons["good"]
+    assert any("malformed feed" in w for w in d.warnings)
+    # the other two recovered entries are briefed from the feed's own text, and it says so
+    assert d.totals["briefed"] == 2
+    assert sum("feed entry's own text" in w for w in d.warnings) == 2
+
+
+def _wait_for_briefs(db: Path, n: int, timeout: float = 30) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as c:
+                    got = c.execute("SELECT count(*) FROM briefs").fetchone()[0]
+                if got >= n:
+                    return int(got)
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError(f"no {n} briefs within {timeout}s")
+
+
+def test_kill_9_then_resume_redoes_nothing_and_loses_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    env = {**os.environ, "SUMMARIZER_DATA_DIR": str(tmp_path)}
+    with FakeOpenAIServer(responder=responder, latency=0.4) as server:
+        cmd = [
+            sys.executable,
+            "-m",
+            "summarizer",
+            "digest",
+            str(ARTICLES),
+            "--engine",
+            "llm",
+            "--base-url",
+            server.base_url,
+            "--db",
+            str(db),
+            "--concurrency",
+            "1",
+            "--out",
+            str(tmp_path / "d.md"),
+        ]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done_before = _wait_for_briefs(db, 2)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        with sqlite3.connect(db) as c:
+            briefed = {r[0] for r in c.execute("SELECT article_id FROM briefs")}
+        assert len(briefed) >= done_before
+        requests_before = len(server.requests)
+        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        import hashlib
+
+        after = server.requests[requests_before:]
+        from summarizer.testserver import article_of
+
+        redone = {hashlib.sha256(article_of(r).encode()).hexdigest() for r in after}
+    assert not (redone & briefed), "a finished article was briefed again"
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert c.execute("SELECT count(*) FROM briefs").fetchone()[0] == 5
+        statuses = [r[0] for r in c.execute("SELECT status FROM runs ORDER BY id")]
+    assert statuses == ["interrupted", "ok"]
+    assert "## 1." in (tmp_path / "d.md").read_text()
+
+
+def test_cli_history_and_show(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    db = tmp_path / "s.db"
+    with FakeOpenAIServer(responder=responder) as server:
+        result = run(server, db)
+    runner = CliRunner()
+    out = runner.invoke(main, ["history", "--db", str(db)])
+    assert out.exit_code == 0 and f"{result.run_id:>5}" in out.output and " ok " in out.output
+    out = runner.invoke(main, ["show", str(result.run_id), "--db", str(db), "--format", "json"])
+    assert out.exit_code == 0
+    assert len(json.loads(out.output)["items"]) == 5
+    aid = result.digest.stories[0].sources[0].article_id
+    out = runner.invoke(main, ["show", aid, "--db", str(db)])
+    assert out.exit_code == 0 and out.output.startswith("# ")
+    out = runner.invoke(main, ["show", "999", "--db", str(db)])
+    assert out.exit_code == 3 and "no run 999" in out.output
