@@ -45,12 +45,13 @@ def _parse_field(text: str, lo: int, hi: int, name: str) -> frozenset[int]:
             start = end = int(part)
             if "/" in text:
                 end = hi
-        if name == "weekday" and end == 7:
-            end = 6
-            values.add(0)  # 7 is Sunday too
-        if not (lo <= start <= end <= hi):
+        # 7 is Sunday too
+        top = 7 if name == "weekday" else hi
+        if not (lo <= start <= end <= top):
             raise ValueError
         values.update(range(start, end + 1, step))
+    if name == "weekday" and 7 in values:
+        values = (values - {7}) | {0}
     return frozenset(values)
 
 
