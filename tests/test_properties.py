@@ -7,6 +7,7 @@ have no deadline (no timing in the verdict); the counts keep the file to a few s
 from __future__ import annotations
 
 import string
+from hashlib import sha256
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -165,3 +166,68 @@ def test_check_text_accepts_article_like_text(text: str) -> None:
 def test_check_text_refuses_what_is_too_large() -> None:
     with pytest.raises(InputError, match="too large"):
         check_text("word " * (MAX_ARTICLE_CHARS // 5 + 1))
+
+
+# --- ingestion ---------------------------------------------------------------------------------
+
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "latin-1", "cp1252", "koi8-r",
+             "shift_jis", "gb18030", "iso-8859-7", "mac_roman", "cp437"]  # fmt: skip
+HTML_BITS = ["<html>", "<head><title>", "</title></head>", "<body>", "<div class='a'>", "</div>",
+             "<p>", "</p>", "<script>var x = '<p>';</script>", "<style>p{}</style>", "<!--",
+             "-->", "&amp;", "&nbsp;", "&#x27;", "&bogus;", "<br/>", "<a href='x'>", "</a>",
+             "<table><tr><td>", "<meta charset='koi8-r'>", "<![CDATA[", "]]>", "<", ">",
+             "</body></html>", "<article>", "</article>", "<h1>", "</h1>"]  # fmt: skip
+
+
+def assert_valid_or_input_error(data: bytes, name: str, content_type: str | None = None) -> None:
+    """Ingestion ends in an Article the engine accepts, or a one-line InputError naming it."""
+    from summarizer.ingest import Article, article_from_bytes
+
+    try:
+        article = article_from_bytes(data, name=name, content_type=content_type)
+    except InputError as exc:
+        message = str(exc)
+        assert message.startswith(name) and "\n" not in message, message
+        return
+    assert isinstance(article, Article)
+    assert isinstance(article.text, str) and article.text.strip()
+    assert "\x00" not in article.text
+    assert article.source.content_sha256 == sha256(article.text.encode()).hexdigest()
+    if len(article.text) <= MAX_ARTICLE_CHARS:
+        assert check_text(article.text) == article.text
+
+
+@SETTINGS
+@given(st.binary(max_size=2000))
+def test_ingesting_random_bytes_never_crashes(data: bytes) -> None:
+    assert_valid_or_input_error(data, "random.bin")
+    assert_valid_or_input_error(data, "random.txt", "text/plain; charset=utf-8")
+
+
+@SETTINGS
+@given(st.one_of(articles(), st.text(min_size=1, max_size=400)), st.sampled_from(ENCODINGS))
+def test_ingesting_text_in_any_encoding_never_crashes(text: str, encoding: str) -> None:
+    data = text.encode(encoding, errors="ignore")
+    assert_valid_or_input_error(data, f"article.{encoding}.txt")
+    assert_valid_or_input_error(data, "declared.txt", f"text/plain; charset={encoding}")
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.one_of(st.sampled_from(HTML_BITS), word, separator), max_size=120))
+def test_ingesting_html_soup_never_crashes(bits: list[str]) -> None:
+    data = "".join(bits).encode("utf-8")
+    assert_valid_or_input_error(data, "soup.html", "text/html")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        ("word " * 400_000).encode(),  # one 2 MB line
+        b"x" * 3_000_000,  # one 3 MB "word"
+        ("<p>" + "long line " * 200_000 + "</p>").encode(),  # one huge HTML paragraph
+        "Ünïcödé ".encode("utf-16") * 100_000,
+    ],
+    ids=["2MB-line", "3MB-word", "huge-html", "utf16-800KB"],
+)
+def test_ingesting_huge_lines_never_crashes(data: bytes) -> None:
+    assert_valid_or_input_error(data, "huge.html" if data.startswith(b"<p>") else "huge.txt")
