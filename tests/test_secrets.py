@@ -149,3 +149,68 @@ def test_leak_check_would_catch_a_leak(key: str) -> None:
     assert leaks(key, f"Authorization: Bearer {key}")
     assert leaks(key, f"masked: sk-...{key[-20:]}".encode())
     assert not leaks(key, "Authorization: Bearer [redacted]")
+
+
+def test_cli_digest_and_store_leave_the_key_nowhere(
+    key: str, debug_logs: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for i in range(4):
+        (articles / f"a{i}.txt").write_text(synthetic_article(40 + i), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    db = tmp_path / "store.db"
+    runner = CliRunner()
+    outputs: dict[str, str] = {}
+    with FakeOpenAIServer(responder=FirstSentencesResponder()) as server:
+        url = server.base_url
+        ok = runner.invoke(
+            main,
+            ["brief", str(articles / "a0.txt"), "--engine", "llm", "--base-url", url,
+             "--format", "json", "--out", str(out / "brief.json"), "-v"],
+        )  # fmt: skip
+        assert ok.exit_code == 0, ok.output
+        outputs["brief"] = ok.output
+        server.script.append(echo_key_401(key))
+        denied = runner.invoke(
+            main, ["brief", str(articles / "a1.txt"), "--engine", "llm", "--base-url", url]
+        )
+        assert denied.exit_code == 2, denied.output
+        assert "401" in denied.output
+        outputs["brief 401"] = denied.output
+        # one source of the digest meets the 401: its failure reason goes to the store
+        server.script.append(echo_key_401(key))
+        run = runner.invoke(
+            main,
+            ["digest", str(articles), "--engine", "llm", "--base-url", url, "--db", str(db),
+             "--concurrency", "1", "--out", str(out / "digest.md"), "-v"],
+        )  # fmt: skip
+        outputs["digest"] = run.output
+        assert len(server.requests) >= 5
+    assert (out / "digest.md").exists(), run.output
+    for args in (["history", "--db", str(db), "--json"], ["show", "1", "--db", str(db)]):
+        shown = runner.invoke(main, args)
+        assert shown.exit_code == 0, shown.output
+        outputs[" ".join(args[:1])] = shown.output
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        reasons = [r[0] for r in c.execute("SELECT reason FROM run_items WHERE reason IS NOT NULL")]
+        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = [repr(r) for t in tables for r in c.execute(f"SELECT * FROM {t}")]
+    assert any("401" in r for r in reasons), reasons  # the failure was recorded, redacted
+    files = {p.name: p.read_bytes() for p in [*out.iterdir(), *tmp_path.glob("store.db*")]}
+    assert "store.db" in files and "brief.json" in files and "digest.md" in files
+    places: dict[str, str | bytes] = {
+        **{f"output of {k}": v for k, v in outputs.items()},
+        **{f"file {k}": v for k, v in files.items()},
+        "store rows": "\n".join(rows),
+        "logs": log_text(debug_logs),
+    }
+    leaked = [name for name, text in places.items() if leaks(key, text)]
+    assert leaked == []
