@@ -262,7 +262,6 @@ def test_401_message_never_shows_a_key(seed_text: str) -> None:
     assert "[redacted]" in str(info.value)
 
 
-
 def long_article(words: int = 60_000) -> str:
     """A deterministic synthetic article of about `words` words, in paragraphs."""
     import random

@@ -30,7 +30,9 @@ def test_live_seed_brief(seed_text: str, request: pytest.FixtureRequest) -> None
     key = _cassette_or_key(request)
     brief = summarize(seed_text, api_key=key or "replayed-from-cassette")
     assert check_reply(brief, seed_text).ok
-    names = " ".join([p.name for p in brief.parties] + [a for p in brief.parties for a in p.aliases])
+    names = " ".join(
+        [p.name for p in brief.parties] + [a for p in brief.parties for a in p.aliases]
+    )
     for who in ("Moskalik", "Putin", "Trump", "Witkoff"):
         assert who in names
     assert brief.positions and brief.open_questions

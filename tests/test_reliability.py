@@ -10,10 +10,12 @@ reported to `on_call` must add up to the usage recorded in briefs and errors.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -341,3 +343,80 @@ def test_the_article_reaches_the_model_unchanged(tail: str) -> None:
         sent = article_of(server.requests[0])
     assert sent == article
     assert brief.key_facts
+
+
+# --- kill -9 at a random point, then rerun -------------------------------------------------------
+
+
+def _briefs_in(db: Path) -> set[str]:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db) as c:
+            return {r[0] for r in c.execute("SELECT article_id FROM briefs")}
+    except sqlite3.OperationalError:  # not created yet, or locked for a moment
+        return set()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_at_a_random_point_then_rerun(tmp_path: Path, seed: int) -> None:
+    """SIGKILL the digest CLI at a random point of a concurrent, faulty run; rerun it.
+
+    tests/test_digest.py kills a sequential run of 5 after its second brief; this one kills a
+    run of 30 at concurrency 8, with faults and random latencies, after a random number of
+    briefs plus a random few milliseconds (so sometimes mid-write).
+    """
+    import random
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    from summarizer.testserver import article_of
+
+    rng = random.Random(seed)
+    n = 30
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"{i:02}.txt").write_text(synthetic_article(1000 * seed + i, 200), "utf-8")
+    db = tmp_path / "s.db"
+    env = {**os.environ, "SUMMARIZER_DATA_DIR": str(tmp_path)}
+    # Faults whose retries need no backoff sleep (429 carries Retry-After: 0; a re-ask is
+    # immediate), so the run's length does not depend on the default RetryPolicy's backoff.
+    # Faults that exhaust an article's attempts are test_300_articles' subject, not this one's:
+    # here every article must end briefed, so the rerun's exit status is 0.
+    faults = {"429": 0.05, "invented_quote": 0.03}
+    with FakeOpenAIServer(
+        responder=FirstSentencesResponder(),
+        latency=lognormal_latency(0.03, 0.5, seed=seed),
+        faults=faults,
+        seed=seed,
+    ) as server:
+        cmd = [sys.executable, "-m", "summarizer", "digest", str(folder), "--engine", "llm",
+               "--base-url", server.base_url, "--db", str(db), "--concurrency", "8",
+               "--out", str(tmp_path / "d.md")]  # fmt: skip
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        target = rng.randint(1, n - 8)
+        deadline = time.monotonic() + 30
+        while len(_briefs_in(db)) < target:
+            assert proc.poll() is None, "the run ended before the kill"
+            assert time.monotonic() < deadline, "no progress"
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        finished = _briefs_in(db)
+        assert len(finished) >= target
+        before = len(server.requests)
+        second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0, second.stderr
+        redone = {sha(article_of(r)) for r in server.requests[before:]}
+    assert not (redone & finished), "a finished article was briefed again"
+    with sqlite3.connect(db) as c:
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ids = [r[0] for r in c.execute("SELECT article_id FROM briefs")]
+        statuses = [r[0] for r in c.execute("SELECT status FROM runs ORDER BY id")]
+    texts = [p.read_text("utf-8") for p in sorted(folder.iterdir())]
+    assert sorted(ids) == sorted({sha(t) for t in texts})  # none lost, none twice
+    assert statuses == ["interrupted", "ok"]
