@@ -88,7 +88,6 @@ MEDIA_NAMES = {
     "BBC",
     "CNN",
     "Associated Press",
-    "Telegram",
     "TASS",
     "Interfax",
     "Al Jazeera",
@@ -423,10 +422,32 @@ def guess_language(text: str) -> str:
 # --- parties ------------------------------------------------------------------------------------
 
 
+_INNER_TITLES = {
+    "President",
+    "Executive",
+    "Co-founder",
+    "Founder",
+    "Chairman",
+    "Director",
+    "Minister",
+    "Secretary",
+    "Spokesman",
+    "Spokeswoman",
+    "Chief",
+    "Officer",
+}
+
+
 def _strip_title(run: str) -> tuple[str, str]:
     """('Lieutenant General Yaroslav Moskalik') -> ('Yaroslav Moskalik', 'Lieutenant General')."""
     words = run.split()
     prefix: list[str] = []
+    # "Microsoft President Brad Smith", "Chief Executive Satya Nadella": the name follows the
+    # last title word, and everything before it is the role.
+    inner = [i for i, w in enumerate(words[:-1]) if w in _INNER_TITLES]
+    if inner and 1 <= len(words) - inner[-1] - 1 <= 3:
+        k = inner[-1] + 1
+        return " ".join(words[k:]), " ".join(words[:k])
     changed = True
     while changed and len(words) > 1:
         changed = False
@@ -480,9 +501,29 @@ def _clean_run(run: str) -> str:
     return " ".join(words)
 
 
+_ROLE_NOUN = r"(?:" + "|".join(sorted(PERSON_ROLE_WORDS, key=len, reverse=True)) + r")s?"
+_PRECEDING_ROLE = re.compile(
+    r"((?:[A-Z][\w.]*(?:\s[A-Z][\w.]*)*[’']s\s+|[A-Z][a-z]+\s+)?(?:[a-z][\w\-]*\s+){0,3}"
+    + _ROLE_NOUN
+    + r")(?:,\s*|\s+)$"
+)
+
+
+def _preceding_role(text: str, start: int) -> str:
+    """ "Donald Trump’s special envoy, Steve Witkoff" -> "Donald Trump’s special envoy"."""
+    m = _PRECEDING_ROLE.search(text[max(0, start - 80) : start])
+    if not m:
+        return ""
+    role = re.sub(r"s$", "", m.group(1).strip())  # "Putin advisers X and Y": each an adviser
+    return role[0].lower() + role[1:] if role.split()[0] in NOT_NAMES | {"Military"} else role
+
+
 def _appositive_role(text: str, end: int) -> str:
     after = text[end : end + 160]
-    m = re.match(r"\s*(?:,|—|–|\s-\s)\s*((?:an?\s+|the\s+)?[a-z][^,.;—–()]{3,90})", after)
+    m = re.match(
+        r"\s*(?:,|—|–|\s-\s)\s*((?:an?\s+|the\s+|[A-Z][\w.]*[’']s\s+)?[a-z][^,.;—–()]{3,90})",
+        after,
+    )
     if m:
         role = m.group(1).strip()
         if any(w in role.lower() for w in PERSON_ROLE_WORDS | MEDIA_WORDS) or role.startswith(
@@ -507,13 +548,20 @@ def find_parties(text: str) -> list[Entity]:
         ent.mentions += 1
         return ent
 
-    # Split capitalised runs on possessives and dashes, then classify each piece.
+    # Split capitalised runs on possessives and dashes (and on "and" between names, but not
+    # inside "Department of Health and Human Services"), then classify each piece.
     for m in _CAP_RUN.finditer(text):
         raw = m.group()
         offset = m.start()
-        for piece in re.split(r"(’s|'s|—|–)", raw):
-            if piece in ("’s", "'s", "—", "–"):
+        split_on = r"(’s|'s|—|–)"
+        if not any(w in ORG_WORDS for w in raw.split()):
+            split_on = r"(’s|'s|—|–| and )"
+        shared_role = ""  # "advisers Yuri Ushakov and Kirill Dmitriev": both are advisers
+        for piece in re.split(split_on, raw):
+            if piece in ("’s", "'s", "—", "–", " and "):
                 offset += len(piece)
+                if piece != " and ":
+                    shared_role = ""
                 continue
             start = offset
             offset += len(piece)
@@ -521,6 +569,13 @@ def find_parties(text: str) -> list[Entity]:
             if not run:
                 continue
             run_at = text.find(run, start)
+            if re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", run) and text.startswith(".", run_at + len(run)):
+                run += "."  # "U.S." lost its last full stop to the sentence end
+            # "a Telegram channel", "a Time magazine interview": a modifier, not a party.
+            if re.search(r"(?<![\w])[Aa]n?\s+$", text[max(0, run_at - 3) : run_at]) and re.match(
+                r"\s+[a-z]", text[run_at + len(run) : run_at + len(run) + 3]
+            ):
+                continue
             name, title = _strip_title(run)
             if not name or name in NOT_NAMES:
                 continue
@@ -533,6 +588,9 @@ def find_parties(text: str) -> list[Entity]:
             role = title
             if kind in ("person", "media", "organization", "government"):
                 appos = _appositive_role(text, run_at + len(run))
+                if not appos and not title and kind == "person":
+                    appos = _preceding_role(text, run_at) or shared_role
+                    shared_role = appos
                 role = (f"{title} — {appos}" if title and appos else title or appos).strip()
             alias = run if (title and kind == "person" and run != name) else None
             add(name, kind, role, run_at, alias)
@@ -578,11 +636,23 @@ def find_parties(text: str) -> list[Entity]:
 
 
 def _keep_party(ent: Entity, text: str) -> bool:
-    if ent.kind in ("person", "media", "government", "organization", "group"):
+    """Drop the noise capitalised runs bring: one-off acronyms, headlines, unplaced names."""
+    if ent.name.isupper() and "." not in ent.name:
+        # "DOC", "JPEG", "NOT": an acronym counts when the article defines it or keeps using it.
+        return bool(re.search(r"\(" + re.escape(ent.name) + r"\)", text)) or ent.mentions >= 3
+    if ent.kind == "person":
+        words = [w for w in ent.name.split() if w[:1].isupper()]
+        if len(words) > 3:
+            return False  # "Meta Outage Hits Facebook" is a headline, not a person
+        # A person is introduced with a title or role, named again, or quoted.
+        near = text[max(0, ent.first - 40) : ent.first + len(ent.name) + 40]
+        named = len(re.findall(r"(?<![\w])" + re.escape(words[-1]) + r"(?![\w])", text))
+        return bool(ent.role) or named >= 2 or bool(_SPEECH.search(near))
+    if ent.kind in ("media", "government", "organization", "group"):
         return True
     if ent.kind == "country":
         return len(re.findall(r"(?<!\w)" + re.escape(ent.name) + r"(?!\w)", text)) >= 2
-    return True
+    return ent.mentions >= 2
 
 
 # --- mentions and speakers -------------------------------------------------------------------
@@ -680,7 +750,7 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
                 speaker = left[-1].party
             elif re.search(r"\b(he|she)\s+(?:\w+\s+)?$", s.text[: v.start()], re.I) and last_person:
                 speaker = last_person
-            elif v.group() in ("said", "says"):
+            elif v.group() in ("said", "says", "told", "added", "wrote", "noted"):
                 # "..., said X"
                 right = [m for m in in_s if 0 <= m.start - s.start - v.end() <= 2]
                 speaker = right[0].party if right else None
@@ -696,11 +766,24 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
             quote = _QUOTE.search(s.text)
             if quote and v.group() in ("said", "says", "told") and quote.end() <= v.start() + 2:
                 stance = quote.group(1).strip(" ,")
+            if len(stance.split()) < 4:
+                # "..., Houser said." holds no stance of its own: the quote, or the sentence, does.
+                stance = quote.group(1).strip(" ,") if quote else s.text
             out.append(Speech(s, speaker, v.group(), stance))
             last_speaker, found = speaker, True
-        if not found and s.text.lstrip().startswith(("“", '"')) and last_speaker:
-            # A quote standing alone continues the previous speaker.
-            out.append(Speech(s, last_speaker, "said", s.text.strip(' “”"')))
+        if not found and s.text.lstrip().startswith(("“", '"')):
+            # '“...,” remembers Shanna Challenger': a person right after the quote speaks it;
+            # a quote standing alone continues the previous speaker.
+            close = re.search(r"[”\"]", s.text[1:])
+            after = [
+                m
+                for m in in_s
+                if m.kind == "person" and close and 0 <= m.start - s.start - close.end() - 1 < 25
+            ]
+            speaker = after[0].party if after else last_speaker
+            if speaker:
+                out.append(Speech(s, speaker, "said", s.text.strip(' “”"')))
+                last_speaker = speaker
         persons = [m for m in in_s if m.kind == "person"]
         if persons:
             last_person = persons[-1].party
@@ -856,19 +939,22 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         words = set(_content_words(s.text))
         score = (
             2.0 / (1 + 0.25 * i)
-            + 0.6 * n_parties
+            + 0.4 * min(n_parties, 3)
             + 0.4 * len(re.findall(r"\d", s.text) and [1])
             + 0.15 * len(words & top)
         )
         if len(s.text) < 40 or s.text.strip().startswith(("“", '"')):
             score -= 1.5
+        # What an investigator, a government or an outlet states is what a reader needs most.
+        if kinds.get(speaker_of.get(s.start) or "") in ("government", "organization", "media"):
+            score += 1.0
         scored.append((score, i))
     n_facts = min(10, max(3, len(sentences) // 3))
     chosen = sorted(i for _, i in sorted(scored, reverse=True)[:n_facts])
     facts = []
     for i in chosen:
         s = sentences[i]
-        who = speaker_of.get(s.start)
+        who = speaker_of.get(s.start) or _fact_source(s, ments)
         facts.append(
             KeyFact(
                 statement=s.text,
@@ -895,7 +981,7 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         Party(
             name=e.name,
             kind=e.kind,  # type: ignore[arg-type]
-            role=e.role or e.kind,
+            role=e.role or f"{e.kind} named in the article",
             aliases=[a for a in dict.fromkeys(e.aliases) if a != e.name],
         )
         for e in entities
@@ -930,6 +1016,22 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         warnings=warnings,
     )
     return Brief(**reply.model_dump(), meta=meta)
+
+
+_SOURCE_VERB = re.compile(
+    r"\s+(?:has\s+|have\s+)?(?:identified|released|announced|reported|published|confirmed|"
+    r"disclosed|revealed|stated)\b"
+)
+
+
+def _fact_source(s: Sentence, ments: list[Mention]) -> str | None:
+    """The party a fact comes from when the sentence opens with it: "The Kremlin released ..."."""
+    lead = _LEADING.match(s.text)
+    start = s.start + (lead.end() if lead else 0)
+    for m in ments:
+        if start <= m.start <= start + 5 and m.kind != "country":
+            return m.party if _SOURCE_VERB.match(s.text, m.end - s.start) else None
+    return None
 
 
 def _headline(first: str) -> str:
