@@ -422,6 +422,14 @@ def guess_language(text: str) -> str:
 # --- parties ------------------------------------------------------------------------------------
 
 
+# Occupations that open a sentence capitalised: "Librarian Tom Hale criticized the vote."
+OCCUPATIONS = set(
+    """librarian teacher farmer lawyer attorney economist analyst scientist researcher professor
+    doctor nurse officer spokesperson witness resident activist author historian journalist
+    reporter engineer coach player singer actor actress designer founder blogger prosecutor
+    defendant investor trader pilot soldier commander priest bishop rabbi imam lawmaker
+    legislator candidate voter sheriff detective chef architect student worker owner""".split()
+)
 _INNER_TITLES = {
     "President",
     "Executive",
@@ -442,12 +450,14 @@ def _strip_title(run: str) -> tuple[str, str]:
     """('Lieutenant General Yaroslav Moskalik') -> ('Yaroslav Moskalik', 'Lieutenant General')."""
     words = run.split()
     prefix: list[str] = []
+    while len(words) > 2 and words[0].lower() in OCCUPATIONS:
+        prefix.append(words.pop(0))
     # "Microsoft President Brad Smith", "Chief Executive Satya Nadella": the name follows the
     # last title word, and everything before it is the role.
     inner = [i for i, w in enumerate(words[:-1]) if w in _INNER_TITLES]
     if inner and 1 <= len(words) - inner[-1] - 1 <= 3:
         k = inner[-1] + 1
-        return " ".join(words[k:]), " ".join(words[:k])
+        return " ".join(words[k:]), " ".join(prefix + words[:k])
     changed = True
     while changed and len(words) > 1:
         changed = False

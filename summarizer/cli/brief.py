@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -77,15 +79,9 @@ def brief(
         config_path=config_file,
     )
     chosen = effective_engine(settings)
-    if settings.engine == "auto" and chosen == "offline":
-        click.echo(
-            "summarizer: no API key or base URL set, so the offline engine was used; set "
-            "OPENAI_API_KEY (or pass --base-url) for an LLM brief",
-            err=True,
-        )
     started = time.perf_counter()
     article = load_source(source, timeout=settings.timeout, stdin=sys.stdin.buffer)
-    with status("briefing", enabled=chosen == "llm"):
+    with status("briefing", enabled=chosen == "llm"), _naming(source):
         result = summarize(
             article.text,
             engine=chosen,
@@ -96,6 +92,13 @@ def brief(
             lang=settings.lang,
             source=article.source,
             timeout=settings.timeout,
+        )
+    if settings.engine == "auto" and chosen == "offline":
+        # Said after the brief is made, so that a failed run prints its one error line only.
+        click.echo(
+            "summarizer: no API key or base URL set, so the offline engine was used; set "
+            "OPENAI_API_KEY (or pass --base-url) for an LLM brief",
+            err=True,
         )
     if verbose:
         m = result.meta
@@ -124,6 +127,19 @@ def brief(
         click.echo(f"summarizer: wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@contextmanager
+def _naming(source: str) -> Iterator[None]:
+    """Name the input in an input error raised after loading ("x.txt: not an article")."""
+    from summarizer.errors import InputError
+
+    try:
+        yield
+    except InputError as exc:
+        if exc.source is None:
+            raise InputError(str(exc), source=source) from exc
+        raise
 
 
 @click.command()
