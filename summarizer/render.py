@@ -24,7 +24,7 @@ def _md(text: str) -> str:
     """One line of untrusted text made inert in Markdown (no headings, lists or raw HTML)."""
     text = " ".join(str(text).split())
     text = text.replace("<", "&lt;").replace(">", "&gt;")
-    if text[:1] in "#>-+*|" or text[:2].rstrip(".").isdigit():
+    if (text and text[0] in "#>-+*|") or text[:2].rstrip(".").isdigit():
         text = "\\" + text
     return text
 
@@ -55,6 +55,10 @@ def brief_markdown(brief: Brief) -> str:
         out += ["## Key facts", ""]
         for fact in brief.key_facts:
             who = f" — {_md(fact.attribution)}" if fact.attribution else ""
+            if fact.evidence == [fact.statement]:
+                # The statement is its own quote (the offline engine's facts): say it once.
+                out.append(f"- “{_md(fact.statement)}” _({fact.status}{who})_")
+                continue
             out.append(f"- **{_md(fact.statement)}** _({fact.status}{who})_")
             out += [f"  > {_md(q)}" for q in fact.evidence]
         out.append("")

@@ -47,6 +47,18 @@ def test_markdown_neutralises_untrusted_text(seed_brief: Brief) -> None:
     assert md.startswith("# \\# &lt;img")
 
 
+def test_markdown_of_an_offline_brief(seed_text: str) -> None:
+    from summarizer.offline import brief_offline
+
+    md = brief_markdown(brief_offline(seed_text))
+    rows = [line for line in md.splitlines() if line.startswith("| Russia |")]
+    assert rows == ["| Russia | country | country named in the article |  |"]  # no stray "\\"
+    # A fact that is its own quote is shown once, in quotation marks.
+    fact = "According to Baza, a Telegram channel linked to Russian law enforcement"
+    assert md.count(fact) == 2  # once as a fact, once as a position's evidence
+    assert f"- “{fact}" in md
+
+
 def test_html_is_self_contained_and_escaped(seed_brief: Brief) -> None:
     page = brief_html(
         seed_brief.model_copy(update={"summary": "x <script>alert(1)</script> y. z."})

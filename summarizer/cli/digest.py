@@ -53,7 +53,11 @@ def _progress_printer() -> Any:
 @click.option("--rpm", type=int, help="Requests per minute at most.")
 @click.option("--tpm", type=int, help="Tokens per minute at most.")
 @click.option("--max-cost", type=float, help="Stop starting model calls at this estimated USD.")
-@click.option("--engine", type=click.Choice(["auto", "llm", "offline"]))
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "llm", "offline"]),
+    help="auto (default): the LLM when a key or base URL is set, else offline.",
+)
 @click.option("--model", help="Model name.")
 @click.option("--base-url", help="OpenAI-compatible endpoint.")
 @click.option("--wait", is_flag=True, help="Wait for another run's lock instead of exiting.")
