@@ -228,8 +228,9 @@ async def _run(
             try:
                 article, warning = await asyncio.to_thread(item.load)
             except SummarizerError as exc:
-                failed.append(FailedSource(source=item.name, reason=str(exc)))
-                store.record_item(run_id, item.name, None, "failed", str(exc))
+                reason = _reason(exc, item.name)
+                failed.append(FailedSource(source=item.name, reason=reason))
+                store.record_item(run_id, item.name, None, "failed", reason)
                 prog.failed += 1
                 tick()
                 return
@@ -287,8 +288,9 @@ async def _run(
                         retry=retry,
                     )
                 except SummarizerError as exc:
-                    failed.append(FailedSource(source=item.name, reason=str(exc)))
-                    store.record_item(run_id, item.name, article_id, "failed", str(exc))
+                    reason = _reason(exc, item.name)
+                    failed.append(FailedSource(source=item.name, reason=reason))
+                    store.record_item(run_id, item.name, article_id, "failed", reason)
                     prog.failed += 1
                     tick()
                     return
@@ -353,3 +355,9 @@ def digest(sources: list[str], **kwargs: Any) -> DigestResult:
 
 
 __all__ = ["Brief", "DigestLocked", "DigestResult", "Progress", "adigest", "digest"]
+
+
+def _reason(exc: Exception, source: str) -> str:
+    """The error without the source's name in front: the failure record names it already."""
+    text = str(exc)
+    return text[len(source) + 2 :] if text.startswith(f"{source}: ") else text

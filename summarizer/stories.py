@@ -1,7 +1,8 @@
 """Group briefs into stories and merge each story across its sources. No model involved.
 
 Two briefs are one story when they share named parties (people, organisations, media) and their
-wording overlaps; every grouping records why, in words. Within a story, facts worded alike are
+wording overlaps; a party named in a large share of the batch's briefs links nothing. Every
+grouping records why, in words. Within a story, facts worded alike are
 merged with all their sources, positions are collected per party, and facts that talk about the
 same thing with different numbers, or with a status one source calls disputed, are listed as
 disagreements.
@@ -38,6 +39,11 @@ _NUMBER = re.compile(r"\d[\d,.]*")
 
 # Thresholds, explained in why_grouped: shared named parties and wording overlap.
 SHARED_PARTIES_ALONE = 2
+SHARED_PARTIES_MIN_WORDING = 0.05
+# A party named in more than this share of a batch's briefs (and in more than 4) links nothing:
+# in a day of US politics "Donald Trump" is in every brief and would chain them all into one.
+COMMON_PARTY_SHARE = 0.15
+COMMON_PARTY_MIN = 4
 WORDING_ALONE = 0.30
 WORDING_WITH_ONE_PARTY = 0.12
 FACT_MERGE = 0.5
@@ -95,12 +101,19 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
 
     names = [_named(e.brief) for e in entries]
     words = [_words(e.brief) for e in entries]
+    df: dict[str, int] = {}
+    for n in names:
+        for key in set(n.values()):
+            df[key] = df.get(key, 0) + 1
+    common = {
+        k for k, c in df.items() if c > COMMON_PARTY_MIN and c > COMMON_PARTY_SHARE * len(entries)
+    }
     for i in range(len(entries)):
         for j in range(i + 1, len(entries)):
-            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()})
+            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
             overlap = jaccard(words[i], words[j])
             linked = (
-                len(shared) >= SHARED_PARTIES_ALONE
+                (len(shared) >= SHARED_PARTIES_ALONE and overlap >= SHARED_PARTIES_MIN_WORDING)
                 or overlap >= WORDING_ALONE
                 or (len(shared) == 1 and overlap >= WORDING_WITH_ONE_PARTY)
             )

@@ -1,0 +1,59 @@
+"""Story grouping on its own: which briefs become one story, and why."""
+
+from __future__ import annotations
+
+from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
+from summarizer.stories import Entry, group
+
+TOPICS = [
+    "tariffs on steel imports from Canada rise",
+    "hurricane season forecast for Florida coast",
+    "senate vote on the defence budget delayed",
+    "pipeline permit denied by the river authority",
+    "school lunch programme expanded in Ohio",
+    "space agency delays the lunar lander test",
+    "farm subsidies cut for dairy producers",
+    "court blocks the new voting map in Texas",
+    "central bank holds interest rates steady",
+    "wildfire smoke closes schools in Oregon",
+    "drug prices capped for insulin users",
+    "railway strike averted after late talks",
+]
+
+
+def entry(i: int, topic: str, parties: list[str]) -> Entry:
+    sentence = f"{topic.capitalize()}."
+    brief = Brief(
+        title=topic.capitalize(),
+        summary=f"{sentence} {sentence}",
+        key_facts=[KeyFact(statement=sentence, evidence=[sentence], status="claimed")],
+        parties=[Party(name=p, kind="person", role="named") for p in parties],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test"),
+    )
+    return Entry(article_id=f"a{i}", brief=brief, ref=SourceRef(article_id=f"a{i}", title=topic))
+
+
+def test_a_party_in_every_brief_does_not_chain_a_batch_into_one_story() -> None:
+    # Every brief names the same two people, as a day of US politics names the president.
+    entries = [entry(i, t, ["Donald Trump", "Mike Johnson"]) for i, t in enumerate(TOPICS)]
+    stories = group(entries)
+    assert len(stories) == len(TOPICS)
+
+
+def test_two_named_parties_and_some_shared_wording_make_one_story() -> None:
+    a = entry(1, "dam collapse in harlow kills twelve", ["Nadia Brennan", "Harlow Courier"])
+    b = entry(2, "harlow dam collapse toll rises to fourteen", ["Nadia Brennan", "Harlow Courier"])
+    c = entry(3, "central bank holds interest rates steady", ["Ilse Marquardt"])
+    stories = group([a, b, c])
+    sizes = sorted(len(members) for members, _ in stories)
+    assert sizes == [1, 2]
+    (members, why), *_ = [s for s in stories if len(s[0]) == 2]
+    assert "shared parties Harlow Courier, Nadia Brennan" in why[0]
+
+
+def test_two_named_parties_without_any_shared_wording_stay_apart() -> None:
+    a = entry(1, "tariffs on steel imports from canada rise", ["Nadia Brennan", "Tom Hale"])
+    b = entry(2, "hurricane season forecast for florida coast", ["Nadia Brennan", "Tom Hale"])
+    assert len(group([a, b])) == 2
