@@ -49,7 +49,7 @@ def test_two_named_parties_and_some_shared_wording_make_one_story() -> None:
     stories = group([a, b, c])
     sizes = sorted(len(members) for members, _ in stories)
     assert sizes == [1, 2]
-    (members, why), *_ = [s for s in stories if len(s[0]) == 2]
+    (_members, why), *_ = [s for s in stories if len(s[0]) == 2]
     assert "shared parties Harlow Courier, Nadia Brennan" in why[0]
 
 
