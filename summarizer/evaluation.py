@@ -33,7 +33,6 @@ predicted items summed over articles first).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -43,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, computed_field
 
 from summarizer.errors import ConfigError, InputError, SummarizerError
 from summarizer.grounding import ArticleIndex, check_reply, normalize
@@ -293,16 +292,19 @@ class Counts(BaseModel):
     predicted: int = 0
     matched: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def precision(self) -> float | None:
         """matched / predicted."""
         return self.matched / self.predicted if self.predicted else None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def recall(self) -> float | None:
         """matched / gold."""
         return self.matched / self.gold if self.gold else None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def f1(self) -> float | None:
         """Harmonic mean of precision and recall (0 when both are 0)."""
@@ -330,6 +332,7 @@ class Ratio(BaseModel):
     hits: int = 0
     total: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def value(self) -> float | None:
         """hits / total."""
@@ -501,23 +504,8 @@ class EvalReport(BaseModel):
     overall: Overall
 
     def to_json(self) -> str:
-        """The report as JSON, with precision, recall, F1 and ratio values spelled out."""
-        data = self.model_dump(mode="json")
-        for art, res in zip(data["articles"], self.articles, strict=True):
-            if res.scores is not None:
-                _spell_out(art["scores"], res.scores)
-        _spell_out(data["overall"]["counts"] | data["overall"]["ratios"], self.overall)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _spell_out(target: dict[str, Any], source: Scores | Overall) -> None:
-    # Derived values are properties (never stored twice in the model), written out for readers.
-    for name in SECTIONS:
-        counts = source.counts[name] if isinstance(source, Overall) else getattr(source, name)
-        target[name].update(counts.scores())
-    for name in RATIOS:
-        ratio = source.ratios[name] if isinstance(source, Overall) else getattr(source, name)
-        target[name]["value"] = ratio.value
+        """The report as JSON (derived scores such as precision and F1 included)."""
+        return self.model_dump_json(indent=2) + "\n"
 
 
 def overall(results: Sequence[ArticleResult]) -> Overall:
@@ -563,7 +551,7 @@ def _cassette(directory: Path | None, article_id: str, *, record: bool) -> Itera
         raise ConfigError("--replay needs vcrpy: pip install 'summarizer[test]'") from None
     path = directory / f"{article_id}.yaml"
     if not record and not path.exists():
-        raise InputError(f"no cassette for article {article_id!r}: {path} does not exist")
+        raise ConfigError(f"no cassette for article {article_id!r}: {path} does not exist")
     recorder = vcr.VCR(
         record_mode="all" if record else "none",
         match_on=["method", "path"],
@@ -573,7 +561,7 @@ def _cassette(directory: Path | None, article_id: str, *, record: bool) -> Itera
     with recorder.use_cassette(str(path)) as cassette:
         yield
     if not record and not cassette.all_played:
-        raise InputError(f"{path}: not every recorded call was made; re-record the cassette")
+        raise ConfigError(f"{path}: not every recorded call was made; re-record the cassette")
 
 
 def run_eval(
@@ -596,6 +584,7 @@ def run_eval(
     An article whose brief fails is reported with its error and counted in `overall.failed`.
     """
     from summarizer.engine import summarize
+    from summarizer.offline import OFFLINE_VERSION
     from summarizer.prompts import PROMPT_VERSION
 
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
@@ -605,11 +594,12 @@ def run_eval(
 
         model = resolve_model(model)
         if replay_dir is not None and not record:
-            base_url = base_url or REPLAY_BASE_URL
-            api_key = api_key or "replay-no-key"
+            # Replayed calls never leave the process, and no real key or endpoint is used.
+            base_url = REPLAY_BASE_URL
+            api_key = "replay-no-key"
     else:
         model = None
-    prompt_version = PROMPT_VERSION
+    prompt_version = PROMPT_VERSION if engine == "llm" else OFFLINE_VERSION
     results: list[ArticleResult] = []
     for art in data.articles:
         result = ArticleResult(id=art.id, kind=art.source.kind, language=art.source.language)
@@ -624,14 +614,11 @@ def run_eval(
                     base_url=base_url,
                     api_key=api_key,
                     strict=False,
-                    lang=art.source.language if engine == "llm" else None,
                 )
-        except (ConfigError, InputError) as exc:
-            if isinstance(exc, InputError) and "cassette" not in str(exc):
-                result.error = str(exc)
-            else:
-                raise
         except SummarizerError as exc:
+            # Settings, keys and cassettes fail every article alike: stop at the first.
+            if exc.exit_code == ConfigError.exit_code:
+                raise
             result.error = str(exc)
             usage = getattr(exc, "usage", None)
             if usage is not None:
@@ -684,6 +671,7 @@ class CompareRow(BaseModel):
     a: float | None
     b: float | None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def delta(self) -> float | None:
         """b - a (None when either is undefined)."""
@@ -757,11 +745,14 @@ def compare(a: EvalReport, b: EvalReport) -> Comparison:
 PERTURBATIONS = {
     "invented_quote": "evidence replaced by the item's own paraphrase, presented as a quote",
     "altered_quote": "a real quote with one word inserted ('not')",
+    "number_changed": "a real quote with its first digit changed (37 -> 47)",
     "other_article_quote": "evidence replaced by a quote from another article of the set",
+    "unsupporting_quote": "evidence replaced by a real quote of another item of the same brief",
     "unlisted_party": "a position given to a party that is not among the listed parties",
-    "wrong_listed_party": "a real quote attached to another listed party (guard cannot see this)",
+    "wrong_listed_party": "a real quote attached to another listed party",
     "absent_party": "a party added whose name does not occur in the article",
-    "status_flip": "a claimed, reported or disputed fact turned 'confirmed' (guard cannot see)",
+    "status_flip": "a claimed, reported or disputed fact turned 'confirmed'",
+    "ellipsis_drops_negation": "a real quote whose negation is skipped with '…' (not -> …)",
 }
 
 
@@ -774,6 +765,7 @@ class KindResult(BaseModel):
     caught: int = 0
     examples_missed: list[str] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def rate(self) -> float | None:
         """caught / total."""
@@ -792,11 +784,13 @@ class GuardReport(BaseModel):
         default=0, description="Perturbations dropped because the 'fake' text is in the article."
     )
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def caught(self) -> int:
         """Perturbations caught, every kind."""
         return sum(k.caught for k in self.kinds)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total(self) -> int:
         """Perturbations made, every kind."""
@@ -810,7 +804,17 @@ class GuardReport(BaseModel):
 
 # The guard checks quotes against the article and party names against the party list and the
 # article; it never reads meaning, so these two kinds pass it by design.
-UNCATCHABLE = {"wrong_listed_party", "status_flip"}
+# An ellipsis may skip any words, so one that skips a negation keeps every part verbatim.
+# A real quote of the same article under the wrong item is found verbatim: the guard checks
+# that evidence exists, not that it supports the statement.
+UNCATCHABLE = {
+    "wrong_listed_party",
+    "status_flip",
+    "ellipsis_drops_negation",
+    "unsupporting_quote",
+}
+_DIGIT = re.compile(r"\d")
+_NEGATION = re.compile(r"\s(not|never|no|nicht|kein|keine|keinen|nie)\s", re.I)
 
 
 def _plain(text: str) -> str:
@@ -901,6 +905,31 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
                 if foreign_quotes:
                     q = foreign_quotes[(i * 7 + n) % len(foreign_quotes)]
                     tally("other_article_quote", swapped([q]), index, prefix, label)
+                mine = evidence_chars(index, item.evidence)
+                elsewhere = [
+                    q
+                    for j, other in enumerate(items)
+                    if j != i
+                    for q in other.evidence
+                    if not evidence_chars(index, [q]) & mine
+                ]
+                if elsewhere:
+                    q = elsewhere[i % len(elsewhere)]
+                    tally("unsupporting_quote", swapped([q]), index, prefix, label)
+                with_digit = next((q for q in item.evidence if _DIGIT.search(q)), None)
+                if with_digit is not None:
+                    d = _DIGIT.search(with_digit)
+                    assert d is not None
+                    new = str((int(d.group(0)) + 1) % 10)
+                    changed = with_digit[: d.start()] + new + with_digit[d.end() :]
+                    if _plain(changed) in plain:
+                        excluded += 1
+                    else:
+                        tally("number_changed", swapped([changed]), index, prefix, label)
+                negated = next((q for q in item.evidence if _NEGATION.search(q)), None)
+                if negated is not None:
+                    dropped = _NEGATION.sub(" … ", negated, count=1)
+                    tally("ellipsis_drops_negation", swapped([dropped]), index, prefix, label)
 
         for i, pos in enumerate(gold.positions):
             prefix = f"positions[{i}]"

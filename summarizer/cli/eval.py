@@ -1,0 +1,215 @@
+"""`summarizer eval`: parse, call `summarizer.evaluation`, print tables, write the JSON report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from summarizer.cli._common import EXIT_CODES, handle_errors
+
+if TYPE_CHECKING:
+    from summarizer.evaluation import ArticleResult, Comparison, EvalReport, GuardReport
+
+DEFAULT_CASSETTES = "cassettes/eval"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _pr(counts: object) -> str:
+    p = getattr(counts, "precision", None)
+    r = getattr(counts, "recall", None)
+    return f"{_num(p)}/{_num(r)}"
+
+
+HEADER = (
+    f"{'article':30} {'parties P/R':>11} {'facts P/R':>11} {'posit. P/R':>11} "
+    f"{'quest. P/R':>11} {'ground':>6} {'attrib':>6} {'status':>6} {'tokens':>7} "
+    f"{'cost $':>8} {'calls':>5} {'time s':>7}"
+)
+
+
+def _row(name: str, r: ArticleResult) -> str:
+    if r.scores is None:
+        return f"{name[:30]:30} failed: {r.error}"
+    s = r.scores
+    cost = _num(r.cost_usd, 4)
+    return (
+        f"{name[:30]:30} {_pr(s.parties):>11} {_pr(s.key_facts):>11} {_pr(s.positions):>11} "
+        f"{_pr(s.open_questions):>11} {_num(s.grounding.value):>6} "
+        f"{_num(s.attribution.value):>6} {_num(s.status.value):>6} "
+        f"{r.prompt_tokens + r.completion_tokens:>7} {cost:>8} {r.calls:>5} {r.wall_s:>7.2f}"
+    )
+
+
+def report_table(report: EvalReport) -> str:
+    """The per-article table and the overall (micro-averaged) line."""
+    o = report.overall
+    c, q = o.counts, o.ratios
+    lines = [
+        f"engine={report.engine} model={report.model or '-'} prompt={report.prompt_version} "
+        f"schema=v{report.schema_version}{' (replayed)' if report.replayed else ''} "
+        f"dataset={report.dataset}",
+        HEADER,
+        *(_row(r.id, r) for r in report.articles),
+        "-" * len(HEADER),
+        (
+            f"{'overall (' + str(o.articles - o.failed) + '/' + str(o.articles) + ' briefed)':30} "
+            f"{_pr(c['parties']):>11} {_pr(c['key_facts']):>11} {_pr(c['positions']):>11} "
+            f"{_pr(c['open_questions']):>11} {_num(q['grounding'].value):>6} "
+            f"{_num(q['attribution'].value):>6} {_num(q['status'].value):>6} "
+            f"{o.prompt_tokens + o.completion_tokens:>7} {_num(o.cost_usd, 4):>8} "
+            f"{o.calls:>5} {o.wall_s:>7.2f}"
+        ),
+    ]
+    lines += [f"skipped: {s}" for s in report.skipped]
+    return "\n".join(lines) + "\n"
+
+
+def compare_table(comparison: Comparison, *, all_rows: bool) -> str:
+    """Overall metrics side by side; per-article rows only where they differ (unless all)."""
+    lines = [f"A: {comparison.a}", f"B: {comparison.b}", ""]
+    lines.append(f"{'article':30} {'metric':26} {'A':>8} {'B':>8} {'B-A':>8}")
+    shown = 0
+    for row in comparison.rows:
+        delta = row.delta
+        if row.article != "overall" and not all_rows and (delta is None or abs(delta) < 1e-9):
+            continue
+        sign = "" if delta is None else ("+" if delta > 0 else "")
+        lines.append(
+            f"{row.article[:30]:30} {row.metric:26} {_num(row.a, 3):>8} {_num(row.b, 3):>8} "
+            f"{sign + _num(delta, 3):>8}"
+        )
+        shown += 1
+    lines += [f"note: {n}" for n in comparison.notes]
+    return "\n".join(lines) + "\n"
+
+
+def guard_table(report: GuardReport) -> str:
+    """Caught / total per perturbation kind, and genuine items wrongly rejected."""
+    from summarizer.evaluation import UNCATCHABLE
+
+    lines = [f"{'perturbation':22} {'caught':>7} {'total':>6} {'rate':>6}  what"]
+    for k in report.kinds:
+        flag = " (not checkable by the guard)" if k.kind in UNCATCHABLE else ""
+        lines.append(
+            f"{k.kind:22} {k.caught:>7} {k.total:>6} {_num(k.rate):>6}  {k.description}{flag}"
+        )
+    caught, total = report.catchable()
+    lines.append("")
+    lines.append(
+        f"checkable kinds: {caught}/{total} caught ({_num(caught / total if total else None, 3)}); "
+        f"all kinds: {report.caught}/{report.total}"
+    )
+    share = report.genuine_rejected / report.genuine_items if report.genuine_items else None
+    lines.append(
+        f"genuine gold items wrongly rejected: {report.genuine_rejected}/{report.genuine_items} "
+        f"({_num(share, 3)}); perturbations left out because the 'fake' is in the article: "
+        f"{report.excluded}"
+    )
+    lines += [f"rejected: {e}" for e in report.rejected_examples]
+    return "\n".join(lines) + "\n"
+
+
+@click.command(epilog=EXIT_CODES)
+@click.argument("dataset", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--engine",
+    type=click.Choice(["offline", "llm"]),
+    help="The engine to measure (default offline; llm with --replay).",
+)
+@click.option("--model", help="Model name for --engine llm (else SUMMARIZER_MODEL, config).")
+@click.option("--base-url", help="OpenAI-compatible endpoint (else OPENAI_BASE_URL).")
+@click.option(
+    "--replay",
+    is_flag=True,
+    help="Run the LLM engine through the real openai client, but answer every call from the "
+    "cassette <cassettes>/<article id>.yaml (vcrpy) instead of the network; needs no key.",
+)
+@click.option(
+    "--cassettes",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CASSETTES,
+    show_default=True,
+    help="Folder of per-article cassettes for --replay.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON report here (atomically). Default: eval-<engine>.json, or "
+    "eval-guard.json with --guard; '-' writes none.",
+)
+@click.option(
+    "--compare",
+    nargs=2,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="A.json B.json",
+    help="Show how run B differs from run A (two reports written by this command).",
+)
+@click.option("--all", "all_rows", is_flag=True, help="With --compare: every row, even equal.")
+@click.option(
+    "--guard",
+    is_flag=True,
+    help="Measure the grounding guard: perturb every gold brief and count what it rejects.",
+)
+@handle_errors
+def eval_command(
+    dataset: Path | None,
+    engine: str | None,
+    model: str | None,
+    base_url: str | None,
+    replay: bool,
+    cassettes: Path,
+    out: Path | None,
+    compare: tuple[Path, Path] | None,
+    all_rows: bool,
+    guard: bool,
+) -> None:
+    """Measure brief quality against gold briefs: DATASET is a folder such as eval/gold.
+
+    Prints a table per article and overall (precision/recall of parties, facts, positions and
+    open questions; grounding; attribution; status; tokens, cost, calls, time) and writes the
+    JSON report. See eval/README.md for the format and every metric.
+    """
+    from summarizer import evaluation
+    from summarizer.files import write_atomic
+
+    if compare:
+        a, b = (evaluation.load_report(p) for p in compare)
+        click.echo(compare_table(evaluation.compare(a, b), all_rows=all_rows), nl=False)
+        return
+    if dataset is None:
+        raise click.UsageError("give a DATASET folder (e.g. eval/gold), or --compare A B")
+    if replay and engine == "offline":
+        raise click.UsageError("--replay replays LLM calls: use it with --engine llm")
+    if guard:
+        result = evaluation.perturbation_suite(dataset)
+        click.echo(guard_table(result), nl=False)
+        text = result.model_dump_json(indent=2) + "\n"
+        default_out = "eval-guard.json"
+    else:
+        chosen = "llm" if replay else (engine or "offline")
+        api_key = None
+        if chosen == "llm" and not replay:
+            from summarizer.config import load_settings
+
+            settings = load_settings({"model": model, "base_url": base_url})
+            model, base_url, api_key = settings.model, settings.base_url, settings.api_key
+        report = evaluation.run_eval(
+            dataset,
+            engine="llm" if chosen == "llm" else "offline",
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            cassettes=cassettes if replay else None,
+        )
+        click.echo(report_table(report), nl=False)
+        text = report.to_json()
+        default_out = f"eval-{chosen}.json"
+    target = out or Path(default_out)
+    if str(target) != "-":
+        write_atomic(target, text)
+        click.echo(f"summarizer: wrote {target}", err=True)
