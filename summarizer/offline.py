@@ -709,7 +709,9 @@ def _subject_zone(sentence: str, verb_at: int) -> tuple[int, str]:
     # Blank dash parentheticals and comma appositives after a name (keep offsets).
     left = re.sub(r"—[^—]*—|–[^–]*–", lambda m: " " * len(m.group()), left)
     left = re.sub(
-        r",\s*(?:an?|the|known|who|which|whose)\b[^,]*,", lambda m: " " * len(m.group()), left
+        r",\s*(?:an?|the|known|who|which|whose|[a-z][\w\-]*(?:\s+[a-z][\w\-]*)*\s+of)\b[^,]*,",
+        lambda m: " " * len(m.group()),
+        left,
     )
     lead = _LEADING.match(left)
     start = lead.end() if lead else 0
@@ -739,8 +741,14 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
         if acc:
             after = [m for m in in_s if m.start - s.start >= acc.end()]
             if after:
-                rest = s.text[after[0].end - s.start :].lstrip(" ,")
-                rest = re.sub(r"^(?:an?|the)\s[^,]*,\s*", "", rest)
+                before = s.text[: acc.start()].rstrip(" ,—–")
+                if len(before.split()) >= 4:
+                    # "Fourteen people died, according to the Courier, which ...": the claim
+                    # is what comes before.
+                    rest = before
+                else:
+                    rest = s.text[after[0].end - s.start :].lstrip(" ,")
+                    rest = re.sub(r"^(?:an?|the)\s[^,]*,\s*", "", rest)
                 out.append(Speech(s, after[0].party, "according to", rest))
                 last_speaker, found = after[0].party, True
         for v in _SPEECH.finditer(s.text):
@@ -762,7 +770,14 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
                 speaker = last_person
             elif v.group() in ("said", "says", "told", "added", "wrote", "noted"):
                 # "..., said X"
-                right = [m for m in in_s if 0 <= m.start - s.start - v.end() <= 2]
+                # "..., said X" or "..., said authority director X"
+                gap = re.compile(r"\s*(?:[a-z][\w\-]*\s+){0,3}")
+                right = [
+                    m
+                    for m in in_s
+                    if m.start - s.start >= v.end()
+                    and gap.fullmatch(s.text[v.end() : m.start - s.start])
+                ]
                 speaker = right[0].party if right else None
             if speaker is None or re.match(r"\s*(Sources|Officials)\b", s.text):
                 continue

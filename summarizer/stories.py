@@ -135,8 +135,41 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     return [([entries[i] for i in members], reasons[root]) for root, members in clusters.items()]
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+_QUANTITY = re.compile(
+    r"\b(\d[\d,.]*|" + "|".join(_NUMBER_WORDS) + r")\s+([^\W\d_]{3,})", re.IGNORECASE
+)
+QUANTITY_SUBJECT = 0.2
+
+
 def _numbers(text: str) -> set[str]:
     return {n.rstrip(".,").replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def _quantities(text: str) -> dict[str, str]:
+    """'Fourteen people died' -> {'people': '14'}: a count and what it counts."""
+    out = {}
+    for number, unit in _QUANTITY.findall(text):
+        n = _NUMBER_WORDS.get(number.lower(), number.rstrip(".,").replace(",", ""))
+        out[unit.lower()] = n
+    return out
+
+
+def _counts_differ(a: str, b: str) -> str | None:
+    """The reason two facts count the same thing differently ("people: 12 vs 14"), if they do."""
+    qa, qb = _quantities(a), _quantities(b)
+    for unit in sorted(qa.keys() & qb.keys()):
+        if qa[unit] != qb[unit] and jaccard(content_words(a), content_words(b)) >= (
+            QUANTITY_SUBJECT
+        ):
+            return f"same count, different numbers: {qa[unit]} vs {qb[unit]} {unit}"
+    return None
 
 
 def _facts(members: list[Entry]) -> tuple[list[StoryFact], list[Disagreement]]:
@@ -149,6 +182,17 @@ def _facts(members: list[Entry]) -> tuple[list[StoryFact], list[Disagreement]]:
             w = content_words(f.statement)
             nums = _numbers(f.statement)
             for k, fact in enumerate(facts):
+                counted = _counts_differ(fact.statement, f.statement)
+                if counted and e.article_id not in fact.sources:
+                    disagreements.append(
+                        Disagreement(
+                            about=" ".join(sorted(w & keys[k])[:8]),
+                            claims=[fact.statement, f.statement],
+                            sources=[fact.sources[0], e.article_id],
+                            reason=counted,
+                        )
+                    )
+                    break
                 same_subject = jaccard(w, keys[k]) >= DISAGREE_SUBJECT
                 if (
                     same_subject

@@ -208,6 +208,16 @@ SPEAKERS = [
         "Anna Berg, the mayor, spoke on Monday. “We will reopen the bridge in May,” she added.",
         "Anna Berg",
     ),
+    (
+        "Nadia Brennan, director of the Harlow Water Authority, said the gates were inspected. "
+        "The river is high.",
+        "Nadia Brennan",
+    ),
+    (
+        "“We are investigating why the gates did not open,” said authority director Nadia "
+        "Brennan. The river is high.",
+        "Nadia Brennan",
+    ),
 ]
 
 
@@ -216,6 +226,16 @@ def test_speaker_table(text: str, speaker: str) -> None:
     brief = brief_offline(text)
     assert brief.positions, brief.parties
     assert {p.party for p in brief.positions} == {speaker}
+
+
+def test_according_to_mid_sentence_keeps_the_claim_before_it() -> None:
+    brief = brief_offline(
+        "Fourteen people died in the dam collapse, according to the Harlow Courier, which "
+        "cited hospital records. The river is high."
+    )
+    [position] = brief.positions
+    assert position.party == "Harlow Courier"
+    assert position.stance == "Fourteen people died in the dam collapse"
 
 
 def test_unnamed_sources_are_no_party() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
-from summarizer.stories import Entry, group
+from summarizer.stories import Entry, build_story, group
 
 TOPICS = [
     "tariffs on steel imports from Canada rise",
@@ -57,3 +59,41 @@ def test_two_named_parties_without_any_shared_wording_stay_apart() -> None:
     a = entry(1, "tariffs on steel imports from canada rise", ["Nadia Brennan", "Tom Hale"])
     b = entry(2, "hurricane season forecast for florida coast", ["Nadia Brennan", "Tom Hale"])
     assert len(group([a, b])) == 2
+
+
+def fact_entry(i: int, statement: str) -> Entry:
+    e = entry(i, "harlow dam collapse", ["Nadia Brennan", "Harlow Courier"])
+    fact = KeyFact(statement=statement, evidence=[statement], status="reported")
+    e.brief = e.brief.model_copy(update={"key_facts": [fact]})
+    return e
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "reason"),
+    [
+        (
+            "Fourteen people died in the Harlow dam collapse, according to the Courier.",
+            "Twelve people died when the Harlow dam failed on Monday night.",
+            "14 vs 12 people",
+        ),
+        (
+            "The dam failure destroyed 300 homes in the Harlow valley.",
+            "About 250 homes in the Harlow valley were destroyed by the dam failure.",
+            "300 vs 250 homes",
+        ),
+        (
+            "Twelve people died when the Harlow dam failed.",
+            "The Harlow dam had 3 spillway gates.",
+            None,
+        ),
+    ],
+)
+def test_counts_of_the_same_thing_that_differ_are_a_disagreement(
+    a: str, b: str, reason: str | None
+) -> None:
+    story = build_story([fact_entry(1, a), fact_entry(2, b)], [])
+    reasons = [d.reason for d in story.disagreements]
+    if reason is None:
+        assert reasons == []
+    else:
+        assert len(reasons) == 1 and reasons[0].endswith(reason)
