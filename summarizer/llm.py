@@ -32,6 +32,7 @@ from tenacity import (
 )
 
 from summarizer import errors
+from summarizer.config import DEFAULT_MODEL
 from summarizer.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.models import BriefReply, CallRecord, Usage, grounding_article
 from summarizer.pricing import estimate_cost
@@ -61,7 +62,6 @@ for _name in (
 ):
     logging.getLogger(_name).addFilter(_RedactKeys())
 
-DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 # Models that take neither `temperature=0` nor `max_tokens` (reasoning models).
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")

@@ -32,7 +32,7 @@ _STOP = frozenset(
     has have had do does did will would can could should may might must said says say also
     about after before over under into than then there here who whom which what when where
     why how all any some more most other such only own same so too very just new one two
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*")

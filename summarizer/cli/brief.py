@@ -162,10 +162,21 @@ def schema(reply: bool) -> None:
 @handle_errors
 def config(config_file: Path | None, as_json: bool) -> None:
     """Show the effective settings and where each came from (the key masked)."""
-    from summarizer.config import default_config_path, effective_engine, load_settings
+    from summarizer.config import (
+        DEFAULT_MODEL,
+        default_config_path,
+        default_db_path,
+        effective_engine,
+        load_settings,
+    )
 
     settings = load_settings(config_path=config_file)
     values = settings.public()
+    # Show what a run would use, not None, where the default is known here.
+    if values["model"] is None:
+        values["model"] = DEFAULT_MODEL
+    if values["db"] is None:
+        values["db"] = str(default_db_path(settings))
     values["engine (effective)"] = effective_engine(settings)
     if as_json:
         click.echo(json.dumps({"settings": values, "sources": settings.sources}, indent=2))
