@@ -1,0 +1,455 @@
+"""`summarizer eval`: the gold set, the matching, the metrics, the guard suite, the CLI.
+
+The LLM path replays `cassettes/eval/<article id>.yaml`: authored replies (each gold brief with
+one party removed and one fact's status flipped, see `imperfect`) served by the local test
+server and recorded through the real `openai` client. Re-record them with
+`pytest tests/test_eval.py --record-mode=rewrite`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from summarizer.cli import main
+from summarizer.evaluation import (
+    UNCATCHABLE,
+    Counts,
+    Dataset,
+    EvalReport,
+    greedy_match,
+    jaccard,
+    load_dataset,
+    parties_match,
+    perturbation_suite,
+    run_eval,
+    score_brief,
+    span_overlap,
+)
+from summarizer.grounding import check_reply
+from summarizer.models import BriefReply, KeyFact, Party
+from summarizer.testserver import FakeOpenAIServer, reply
+from tests.conftest import CASSETTES, ROOT, SEED
+
+GOLD = ROOT / "eval" / "gold"
+EVAL_CASSETTES = CASSETTES / "eval"
+IDS = sorted(d.name for d in GOLD.iterdir() if (d / "gold.json").exists())
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    """The shipped gold set (the seed only when ../shared is beside the repo)."""
+    return load_dataset(GOLD)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["eval", *args], catch_exceptions=False)
+
+
+# --- the gold set -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("article_id", IDS)
+def test_gold_brief_passes_the_guard(dataset: Dataset, article_id: str) -> None:
+    if article_id in {s.split(":")[0] for s in dataset.skipped}:
+        pytest.skip(f"{article_id}: article text is not beside the repo")
+    art = next(a for a in dataset.articles if a.id == article_id)
+    report = check_reply(art.gold, art.text)
+    assert report.issues == []
+    # Validating with the article bound is what the engine does with every model reply.
+    BriefReply.model_validate(art.gold.model_dump(), context={"article": art.text})
+    assert art.gold.key_facts and art.gold.parties and art.gold.positions
+    assert art.gold.open_questions
+    assert art.source.licence
+
+
+def test_set_covers_the_kinds_the_issue_asks_for(dataset: Dataset) -> None:
+    notes = {d.name: json.loads((d / "source.json").read_text("utf-8")) for d in GOLD.iterdir()}
+    own = {k: n for k, n in notes.items() if "article_path" not in n}
+    assert len(own) >= 8
+    kinds = " ".join(n["kind"] for n in notes.values())
+    for kind in ("conflict", "diplomacy", "election", "business", "science", "court", "disaster"):
+        assert kind in kinds
+    assert any(n["language"] != "en" for n in own.values())
+    for name, note in own.items():
+        assert note["licence"] == "CC0-1.0" and "written for this project" in note["origin"]
+        words = len((GOLD / name / "article.txt").read_text("utf-8").split())
+        assert 250 <= words <= 600, (name, words)
+
+
+def test_seed_is_referenced_not_copied() -> None:
+    note = json.loads((GOLD / "seed" / "source.json").read_text("utf-8"))
+    assert not (GOLD / "seed" / "article.txt").exists()
+    assert ((GOLD / "seed") / note["article_path"]).resolve() == SEED.resolve()
+
+
+def test_missing_external_article_is_skipped_and_said(tmp_path: Path) -> None:
+    shutil.copytree(GOLD / "seed", tmp_path / "seed")
+    shutil.copytree(GOLD / "science-talven-glacier", tmp_path / "science")
+    data = load_dataset(tmp_path)  # the seed's relative path does not resolve from tmp_path
+    assert [a.id for a in data.articles] == ["science"]
+    assert data.skipped and data.skipped[0].startswith("seed: ")
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+
+def party(name: str, *aliases: str) -> Party:
+    return Party(name=name, kind="other", role="", aliases=list(aliases))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (party("Yaroslav Moskalik"), party("Moskalik"), True),  # surname
+        (party("Donald Trump", "Trump"), party("President Trump"), True),
+        (party("Investigative Committee"), party("Russia's Investigative Committee"), True),
+        (party("the Kremlin"), party("Kremlin"), True),
+        (party("GVD"), party("Gewerkschaft Verkehr und Dienste", "GVD"), True),  # alias
+        (party("Russia"), party("Russia's Investigative Committee"), False),  # first word only
+        (party("Kostava"), party("Kostavan units"), False),  # not a whole word
+        (party("Ian Smith"), party("Ukrainian officials"), False),
+        (party("Halden Industries", "Halden"), party("Brightwave Energy", "Brightwave"), False),
+    ],
+)
+def test_party_matching(a: Party, b: Party, same: bool) -> None:
+    assert parties_match(a, b) is same
+    assert parties_match(b, a) is same
+
+
+ARTICLE = (
+    "The mayor, Giulia Conti, said residents had received alerts only when the water was "
+    "already in the streets. The weather service rejected the criticism. Rescue teams were "
+    "still searching for 41 missing people."
+)
+
+
+def fact(statement: str, *evidence: str) -> KeyFact:
+    return KeyFact(statement=statement, evidence=list(evidence), status="confirmed")
+
+
+@pytest.mark.parametrize(
+    ("gold", "pred", "matches"),
+    [
+        # The predicted quote is the whole sentence around the gold clause: spans overlap fully.
+        (
+            fact("Alerts came too late.", "alerts only when the water was already in the streets"),
+            fact(
+                "Conti criticised the alerts.",
+                "The mayor, Giulia Conti, said residents had received alerts only when the "
+                "water was already in the streets.",
+            ),
+            True,
+        ),
+        # No shared evidence, but the statements say the same thing in much the same words.
+        (
+            fact("Rescue teams still search for 41 missing people.", "41 missing people"),
+            fact("Rescuers search for 41 missing people.", "Rescue teams were still searching"),
+            True,
+        ),
+        # Different sentences, different statements.
+        (
+            fact("The weather service rejected the criticism.", "rejected the criticism"),
+            fact("41 people are missing.", "still searching for 41 missing people"),
+            False,
+        ),
+    ],
+    ids=["partial-span-overlap", "statement-overlap", "no-match"],
+)
+def test_fact_matching(gold: KeyFact, pred: KeyFact, matches: bool) -> None:
+    g = BriefReply(
+        title="t",
+        summary="One. Two.",
+        key_facts=[gold],
+        parties=[],
+        positions=[],
+        open_questions=[],
+    )
+    p = g.model_copy(update={"key_facts": [pred]})
+    assert score_brief(g, p, ARTICLE).key_facts.matched == int(matches)
+
+
+def test_overlap_measures() -> None:
+    assert span_overlap({1, 2, 3, 4}, {3, 4, 5, 6, 7, 8}) == 0.5  # over the smaller set
+    assert span_overlap(set(), {1}) == 0.0
+    assert jaccard("The mayor criticised the late alerts", "alerts criticised by the mayor") == 0.75
+    assert jaccard("der Streik", "the strike") == 0.0
+
+
+def test_greedy_matching_is_one_to_one_best_first() -> None:
+    scores = {("a", "x"): 0.9, ("a", "y"): 0.8, ("b", "x"): 0.85}
+    pairs = greedy_match(["a", "b"], ["x", "y"], lambda g, p: scores.get((g, p), 0.0))
+    assert pairs == [(0, 0)]  # a-x taken first; b's only candidate is gone, a-y would reuse a
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+def test_gold_against_itself_scores_one(dataset: Dataset) -> None:
+    for art in dataset.articles:
+        s = score_brief(art.gold, art.gold, art.text)
+        for counts in (s.parties, s.key_facts, s.positions, s.open_questions):
+            assert counts.precision == counts.recall == 1.0, art.id
+        assert s.grounding.value == s.attribution.value == s.status.value == 1.0
+
+
+def test_metrics_count_known_errors(dataset: Dataset) -> None:
+    art = next(a for a in dataset.articles if a.id == "conflict-sarnik-dam")
+    gold = art.gold
+    pred = gold.model_copy(deep=True)
+    # One gold party missing, one wrong party added.
+    pred.parties = [p for p in pred.parties if p.name != "Hydromer"]
+    pred.parties.append(Party(name="Valdor", kind="other", role="a dam, not a party"))
+    # One position given to another listed party, one fact's status changed, one question
+    # dropped, one fact replaced by an unrelated one.
+    pred.positions[2].party = "Anton Belik"
+    pred.key_facts[0].status = "confirmed"
+    pred.open_questions.pop()
+    pred.key_facts[5] = fact("Belik spoke to reporters.", "Belik told reporters in Sarnik")
+    s = score_brief(gold, pred, art.text)
+
+    n_parties = len(gold.parties)
+    assert s.parties == Counts(gold=n_parties, predicted=n_parties, matched=n_parties - 1)
+    assert s.missed["parties"] == ["Hydromer"] and s.extra["parties"] == ["Valdor"]
+    n_pos = len(gold.positions)
+    assert s.positions == Counts(gold=n_pos, predicted=n_pos, matched=n_pos - 1)
+    assert s.attribution.hits == n_pos - 1 and s.attribution.total == n_pos
+    n_facts = len(gold.key_facts)
+    assert s.key_facts == Counts(gold=n_facts, predicted=n_facts, matched=n_facts - 1)
+    assert s.status.hits == n_facts - 2 and s.status.total == n_facts - 1
+    n_q = len(gold.open_questions)
+    assert s.open_questions == Counts(gold=n_q, predicted=n_q - 1, matched=n_q - 1)
+    assert s.grounding.value == 1.0
+    assert s.parties.precision == s.parties.recall == (n_parties - 1) / n_parties
+
+
+def test_ungrounded_and_dropped_items_count_against_grounding(dataset: Dataset) -> None:
+    art = next(a for a in dataset.articles if a.id == "science-talven-glacier")
+    pred = art.gold.model_copy(deep=True)
+    pred.key_facts[0].evidence = ["The glacier will be gone by 2030, the scientists said."]
+    s = score_brief(art.gold, pred, art.text, dropped=2)
+    items = len(pred.key_facts) + len(pred.positions)
+    assert s.grounding.hits == items - 1 and s.grounding.total == items + 2
+
+
+# --- the guard, measured ------------------------------------------------------------------------
+
+
+def test_guard_suite_catches_fabrications_and_rejects_no_genuine_item(dataset: Dataset) -> None:
+    report = perturbation_suite(dataset)
+    kinds = {k.kind: k for k in report.kinds}
+    for kind in ("invented_quote", "altered_quote", "number_changed", "other_article_quote"):
+        assert kinds[kind].total >= 30 and kinds[kind].caught == kinds[kind].total, kind
+    for kind in ("unlisted_party", "absent_party"):
+        assert kinds[kind].total >= 8 * 4 and kinds[kind].caught == kinds[kind].total, kind
+    assert report.genuine_items > 150 and report.genuine_rejected == 0
+    caught, total = report.catchable()
+    assert caught == total
+    # What the guard cannot see, by design: a party swap among listed parties, a status, a real
+    # quote under the wrong item. If one of these starts being caught, the guard changed:
+    # update eval/README.md.
+    for kind in ("wrong_listed_party", "status_flip", "unsupporting_quote"):
+        assert kind in UNCATCHABLE
+        assert kinds[kind].total > 0 and kinds[kind].caught == 0, kind
+
+
+# --- the offline engine, for real ---------------------------------------------------------------
+
+
+def test_offline_engine_over_the_whole_set(dataset: Dataset) -> None:
+    report = run_eval(dataset, engine="offline")
+    assert report.engine == "offline" and report.model is None
+    assert report.prompt_version.startswith("offline")
+    assert report.overall.articles == len(dataset.articles) and report.overall.failed == 0
+    for art in report.articles:
+        assert art.scores is not None and art.error is None
+        assert art.scores.grounding.value == 1.0  # grounded by construction
+        for counts in (art.scores.parties, art.scores.key_facts, art.scores.positions):
+            for v in (counts.precision, counts.recall):
+                assert v is None or 0.0 <= v <= 1.0
+        assert art.calls == 0 and art.cost_usd == 0.0 and art.wall_s >= 0
+    values = [c.recall for c in report.overall.counts.values()]
+    values += [r.value for r in report.overall.ratios.values()]
+    assert all(v is not None and 0.0 <= v <= 1.0 for v in values)
+    assert report.overall.ratios["grounding"].value == 1.0
+    again = EvalReport.model_validate_json(report.to_json())
+    assert again.overall == report.overall
+
+
+# --- the LLM path, replayed ---------------------------------------------------------------------
+
+
+def imperfect(gold: BriefReply) -> dict[str, Any]:
+    """An authored reply: the gold brief with known errors, to see the metrics find them.
+
+    The last party that no position names is left out, and the first fact that is not
+    "confirmed" is turned "confirmed" (the first fact becomes "claimed" when all are confirmed).
+    """
+    data = gold.model_dump(mode="json")
+    named = {p.party for p in gold.positions}
+    drop = next(
+        i
+        for i in reversed(range(len(gold.parties)))
+        if not any(parties_match(gold.parties[i], party(n)) for n in named)
+    )
+    del data["parties"][drop]
+    flip = next((i for i, f in enumerate(gold.key_facts) if f.status != "confirmed"), None)
+    if flip is None:
+        data["key_facts"][0]["status"] = "claimed"
+    else:
+        data["key_facts"][flip]["status"] = "confirmed"
+    return data
+
+
+def assert_imperfections_found(report: EvalReport, dataset: Dataset) -> None:
+    """Each article lost exactly one party and one fact's status, and nothing else."""
+    assert report.engine == "llm" and report.model == "gpt-4.1-mini" and report.replayed
+    assert report.overall.failed == 0
+    for art, res in zip(dataset.articles, report.articles, strict=True):
+        s = res.scores
+        assert s is not None, res.error
+        n_parties, n_facts = len(art.gold.parties), len(art.gold.key_facts)
+        assert s.parties == Counts(gold=n_parties, predicted=n_parties - 1, matched=n_parties - 1)
+        assert len(s.missed["parties"]) == 1 and s.extra["parties"] == []
+        assert s.key_facts.precision == s.key_facts.recall == 1.0
+        assert s.status.hits == n_facts - 1 and s.status.total == n_facts
+        assert s.positions.precision == s.positions.recall == 1.0
+        assert s.open_questions.precision == s.open_questions.recall == 1.0
+        assert s.grounding.value == s.attribution.value == 1.0
+        assert res.calls == 1 and res.prompt_tokens > 0 and res.completion_tokens > 0
+        assert res.cost_usd is not None and res.cost_usd > 0
+    assert report.overall.cost_usd is not None and report.overall.calls == len(dataset.articles)
+
+
+def test_llm_path_replayed_from_authored_cassettes(
+    dataset: Dataset, request: pytest.FixtureRequest
+) -> None:
+    if request.config.getoption("--record-mode") == "rewrite":
+        # Record: the real client against the local server serving the authored replies.
+        script = [reply(imperfect(a.gold)) for a in dataset.articles]
+        with FakeOpenAIServer(script) as server:
+            run_eval(
+                dataset,
+                engine="llm",
+                base_url=server.base_url,
+                cassettes=EVAL_CASSETTES,
+                record=True,
+            )
+            assert len(server.requests) == len(dataset.articles)
+    report = run_eval(dataset, engine="llm", cassettes=EVAL_CASSETTES)
+    assert_imperfections_found(report, dataset)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def test_cli_table_and_json(tmp_path: Path, dataset: Dataset) -> None:
+    out = tmp_path / "offline.json"
+    result = run(str(GOLD), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("engine=offline")
+    for art in dataset.articles:
+        assert any(line.startswith(art.id) for line in lines)
+    assert lines[-1].startswith(f"overall ({len(dataset.articles)}/{len(dataset.articles)}")
+    data = json.loads(out.read_text("utf-8"))
+    assert data["engine"] == "offline" and data["schema_version"] == "1"
+    assert data["prompt_version"].startswith("offline") and data["eval_version"] == "1"
+    assert data["overall"]["ratios"]["grounding"]["value"] == 1.0
+    assert set(data["overall"]["counts"]["parties"]) >= {"precision", "recall", "f1"}
+    assert f"wrote {out}" in result.stderr
+
+
+def test_cli_default_out_is_eval_engine_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(GOLD / "court-clearwater-verdict", tmp_path / "set" / "court")
+    assert run("set").exit_code == 0
+    assert json.loads((tmp_path / "eval-offline.json").read_text("utf-8"))["engine"] == "offline"
+
+
+def test_cli_compare_shows_what_changed(tmp_path: Path) -> None:
+    data = tmp_path / "set"
+    for name in ("court-clearwater-verdict", "election-tarvia-runoff"):
+        shutil.copytree(GOLD / name, data / name)
+    assert run(str(data), "--out", str(tmp_path / "a.json")).exit_code == 0
+    first = json.loads((tmp_path / "a.json").read_text("utf-8"))
+    court = next(a for a in first["articles"] if a["id"] == "court-clearwater-verdict")
+    missed = court["scores"]["missed"]["parties"][0]
+    # Take away from the gold a party the engine missed: its recall must go up, nothing else.
+    gold_path = data / "court-clearwater-verdict" / "gold.json"
+    gold = json.loads(gold_path.read_text("utf-8"))
+    gold["parties"] = [p for p in gold["parties"] if p["name"] != missed]
+    gold_path.write_text(json.dumps(gold), encoding="utf-8")
+    assert run(str(data), "--out", str(tmp_path / "b.json")).exit_code == 0
+
+    result = run("--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()]
+    changed = [r for r in rows if r and r[0] == "court-clearwater-verdict"]
+    assert [r[1] for r in changed] == ["parties.recall"]
+    assert float(changed[0][4]) > 0
+    overall = next(r for r in rows if r[:2] == ["overall", "parties.recall"])
+    assert float(overall[4]) > 0
+    assert next(r for r in rows if r[:2] == ["overall", "parties.precision"])[4] == "0.000"
+
+
+def test_cli_replay(tmp_path: Path, dataset: Dataset) -> None:
+    out = tmp_path / "llm.json"
+    result = run(str(GOLD), "--replay", "--cassettes", str(EVAL_CASSETTES), "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "(replayed)" in result.stdout.splitlines()[0]
+    assert_imperfections_found(EvalReport.model_validate_json(out.read_text("utf-8")), dataset)
+
+
+def test_cli_guard(tmp_path: Path) -> None:
+    result = run(str(GOLD), "--guard", "--out", str(tmp_path / "guard.json"))
+    assert result.exit_code == 0, result.stderr
+    assert "invented_quote" in result.stdout and "not checkable by the guard" in result.stdout
+    data = json.loads((tmp_path / "guard.json").read_text("utf-8"))
+    assert data["genuine_rejected"] == 0 and data["caught"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["no/such/folder"], 3, "not a dataset folder"),
+        (["--compare", "missing-a.json", "missing-b.json"], 3, "no such file"),
+        (["--replay", "--cassettes", "no/such/dir"], 2, "no cassette for article"),
+    ],
+    ids=["bad-dataset", "bad-compare", "no-cassette"],
+)
+def test_cli_errors_are_one_line(args: list[str], code: int, words: str, tmp_path: Path) -> None:
+    if "--replay" in args:
+        args = [str(GOLD), *args, "--out", str(tmp_path / "x.json")]
+    result = run(*args)
+    assert result.exit_code == code
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("summarizer: error: ") and words in lines[0]
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_cli_compare_rejects_a_file_that_is_not_a_report(tmp_path: Path) -> None:
+    bogus = tmp_path / "a.json"
+    bogus.write_text('{"hello": 1}', encoding="utf-8")
+    result = run("--compare", str(bogus), str(bogus))
+    assert result.exit_code == 3 and "not an eval report" in result.stderr
+
+
+def test_help_does_not_import_openai() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from summarizer.cli import main\n"
+        "try:\n    main(['eval', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('openai' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("False")
