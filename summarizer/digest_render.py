@@ -44,6 +44,10 @@ def digest_markdown(d: Digest) -> str:
             out += ["### Facts", ""]
             for f in story.facts:
                 who = ", ".join(names.get(a, a) for a in f.sources)
+                if f.evidence[0] == f.statement:
+                    # The statement is its own quote (offline briefs): say it once, quoted.
+                    out.append(f"- “{_md(f.statement)}” _({f.status}; {_md(who)})_")
+                    continue
                 out.append(f"- {_md(f.statement)} _({f.status}; {_md(who)})_")
                 out.append(f"  > {_md(f.evidence[0])}")
             out.append("")

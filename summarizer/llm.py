@@ -131,7 +131,8 @@ def make_client(
     if not api_key:
         if not base_url:
             raise errors.AuthenticationError(
-                "no API key: set OPENAI_API_KEY or pass base_url (or use the offline engine)"
+                "no API key: set OPENAI_API_KEY, or give a base URL (--base-url, base_url=) "
+                "for a local server, or use the offline engine"
             )
         # Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) accept any key.
         api_key = "no-key-needed"

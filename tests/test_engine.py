@@ -244,7 +244,7 @@ def test_bad_input_fails_before_any_call(text: Any, message: str) -> None:
 def test_no_key_no_base_url_is_a_one_line_error(seed_text: str, monkeypatch: Any) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     with pytest.raises(
-        AuthenticationError, match="no API key: set OPENAI_API_KEY or pass base_url"
+        AuthenticationError, match="no API key: set OPENAI_API_KEY, or give a base URL"
     ):
         summarize(seed_text)
 
