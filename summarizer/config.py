@@ -40,6 +40,7 @@ ENV = {
 # The model when none is given (flag, SUMMARIZER_MODEL, config file); cheap and current.
 DEFAULT_MODEL = "gpt-4.1-mini"
 
+
 def data_dir() -> Path:
     """Where the store lives: SUMMARIZER_DATA_DIR, else the platform's user data dir."""
     env = os.environ.get("SUMMARIZER_DATA_DIR")
