@@ -33,7 +33,7 @@ from summarizer.evaluation import (
 )
 from summarizer.grounding import check_reply
 from summarizer.models import BriefReply, KeyFact, Party
-from summarizer.testserver import FakeOpenAIServer, reply
+from summarizer.testserver import FakeOpenAIServer, error, reply
 from tests.conftest import CASSETTES, ROOT, SEED
 
 GOLD = ROOT / "eval" / "gold"
@@ -356,7 +356,9 @@ def test_cli_table_and_json(tmp_path: Path, dataset: Dataset) -> None:
     assert lines[0].startswith("engine=offline")
     for art in dataset.articles:
         assert any(line.startswith(art.id) for line in lines)
-    assert lines[-1].startswith(f"overall ({len(dataset.articles)}/{len(dataset.articles)}")
+    n = len(dataset.articles)
+    assert lines[-2].startswith(f"overall ({n}/{n} briefed)")
+    assert lines[-1].startswith("mean per article")
     data = json.loads(out.read_text("utf-8"))
     assert data["engine"] == "offline" and data["schema_version"] == "1"
     assert data["prompt_version"].startswith("offline") and data["eval_version"] == "1"
@@ -406,6 +408,31 @@ def test_cli_replay(tmp_path: Path, dataset: Dataset) -> None:
     assert result.exit_code == 0, result.stderr
     assert "(replayed)" in result.stdout.splitlines()[0]
     assert_imperfections_found(EvalReport.model_validate_json(out.read_text("utf-8")), dataset)
+
+
+def test_cli_llm_articles_that_fail(tmp_path: Path) -> None:
+    data = tmp_path / "set"
+    for name in ("court-clearwater-verdict", "election-tarvia-runoff"):
+        shutil.copytree(GOLD / name, data / name)
+    election = load_dataset(data).articles[1].gold.model_dump(mode="json")
+    out = tmp_path / "r.json"
+    with FakeOpenAIServer([error(400, "Invalid request"), reply(election)]) as server:
+        result = run(str(data), "--engine", "llm", "--base-url", server.base_url, "--out", str(out))
+    # One article failed: the run still measures the other, says so, and succeeds.
+    assert result.exit_code == 0, result.stderr
+    assert "summarizer: warning: 1 of 2 article(s) got no brief" in result.stderr
+    assert "court-clearwater-verdict       failed: " in result.stdout
+    report = EvalReport.model_validate_json(out.read_text("utf-8"))
+    assert report.overall.failed == 1 and report.articles[1].scores is not None
+    assert report.articles[0].calls == 1 and report.articles[0].error
+
+    with FakeOpenAIServer([error(400, "Invalid request")] * 2) as server:
+        result = run(str(data), "--engine", "llm", "--base-url", server.base_url, "--out", str(out))
+    # Nothing measured: a failure, in one line, and the report is still there to read.
+    assert result.exit_code == 5
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("summarizer: error: 2 of 2 article(s) got no brief; first error: ")
+    assert EvalReport.model_validate_json(out.read_text("utf-8")).overall.failed == 2
 
 
 def test_cli_guard(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from summarizer.cli._common import EXIT_CODES, handle_errors
+from summarizer.cli._common import EXIT_CODES, fail, handle_errors
 
 if TYPE_CHECKING:
     from summarizer.evaluation import ArticleResult, Comparison, EvalReport, GuardReport
@@ -65,6 +65,13 @@ def report_table(report: EvalReport) -> str:
             f"{o.calls:>5} {o.wall_s:>7.2f}"
         ),
     ]
+    n = max(o.articles, 1)
+    mean_cost = None if o.cost_usd is None else o.cost_usd / n
+    lines.append(
+        f"{'mean per article':30} {'':>11} {'':>11} {'':>11} {'':>11} {'':>6} {'':>6} {'':>6} "
+        f"{(o.prompt_tokens + o.completion_tokens) / n:>7.0f} {_num(mean_cost, 4):>8} "
+        f"{o.calls / n:>5.1f} {o.wall_s / n:>7.2f}"
+    )
     lines += [f"skipped: {s}" for s in report.skipped]
     return "\n".join(lines) + "\n"
 
@@ -190,6 +197,7 @@ def eval_command(
         click.echo(guard_table(result), nl=False)
         text = result.model_dump_json(indent=2) + "\n"
         default_out = "eval-guard.json"
+        failed, total, first_error = 0, result.articles, None
     else:
         chosen = "llm" if replay else (engine or "offline")
         api_key = None
@@ -198,6 +206,12 @@ def eval_command(
 
             settings = load_settings({"model": model, "base_url": base_url})
             model, base_url, api_key = settings.model, settings.base_url, settings.api_key
+
+        def progress(r: ArticleResult) -> None:
+            # A real LLM run takes minutes: say where it is, on stderr, one line per article.
+            state = "failed" if r.error else "done"
+            click.echo(f"summarizer: {r.id} {state} in {r.wall_s:.1f}s", err=True)
+
         report = evaluation.run_eval(
             dataset,
             engine="llm" if chosen == "llm" else "offline",
@@ -205,11 +219,20 @@ def eval_command(
             base_url=base_url,
             api_key=api_key,
             cassettes=cassettes if replay else None,
+            on_article=progress if chosen == "llm" and not replay else None,
         )
         click.echo(report_table(report), nl=False)
         text = report.to_json()
         default_out = f"eval-{chosen}.json"
+        failed, total = report.overall.failed, report.overall.articles
+        first_error = next((r.error for r in report.articles if r.error), None)
     target = out or Path(default_out)
     if str(target) != "-":
         write_atomic(target, text)
         click.echo(f"summarizer: wrote {target}", err=True)
+    if failed:
+        what = f"{failed} of {total} article(s) got no brief"
+        if failed == total:
+            # Nothing was measured: a wrong URL, model or key, not a result.
+            fail(f"{what}; first error: {first_error}", 5)
+        click.echo(f"summarizer: warning: {what} (see the table)", err=True)
