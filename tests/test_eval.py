@@ -345,6 +345,23 @@ def test_llm_path_replayed_from_authored_cassettes(
     assert_imperfections_found(report, dataset)
 
 
+def test_llm_items_dropped_as_ungrounded_count_against_grounding(tmp_path: Path) -> None:
+    shutil.copytree(GOLD / "court-clearwater-verdict", tmp_path / "court")
+    data = load_dataset(tmp_path)
+    gold = data.articles[0].gold
+    bad = gold.model_dump(mode="json")
+    bad["key_facts"][0]["evidence"] = ["Price was sent to prison for four years, the judge ruled."]
+    # The same invented quote every time: re-asked twice, then dropped (strict=False).
+    with FakeOpenAIServer([reply(bad)] * 3) as server:
+        report = run_eval(data, engine="llm", base_url=server.base_url)
+    res = report.articles[0]
+    assert res.scores is not None and res.calls == 3
+    items = len(gold.key_facts) + len(gold.positions)
+    assert res.scores.grounding.hits == items - 1 and res.scores.grounding.total == items
+    assert res.scores.key_facts.recall == (len(gold.key_facts) - 1) / len(gold.key_facts)
+    assert not report.replayed
+
+
 # --- the command --------------------------------------------------------------------------------
 
 
