@@ -10,7 +10,7 @@ import click
 from summarizer.cli._common import EXIT_CODES, fail, handle_errors
 
 if TYPE_CHECKING:
-    from summarizer.evaluation import ArticleResult, Comparison, EvalReport, GuardReport
+    from summarizer.evaluation import ArticleResult, Comparison, Counts, EvalReport, GuardReport
 
 DEFAULT_CASSETTES = "cassettes/eval"
 
@@ -19,10 +19,8 @@ def _num(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _pr(counts: object) -> str:
-    p = getattr(counts, "precision", None)
-    r = getattr(counts, "recall", None)
-    return f"{_num(p)}/{_num(r)}"
+def _pr(counts: Counts) -> str:
+    return f"{_num(counts.precision)}/{_num(counts.recall)}"
 
 
 HEADER = (
@@ -80,7 +78,6 @@ def compare_table(comparison: Comparison, *, all_rows: bool) -> str:
     """Overall metrics side by side; per-article rows only where they differ (unless all)."""
     lines = [f"A: {comparison.a}", f"B: {comparison.b}", ""]
     lines.append(f"{'article':30} {'metric':26} {'A':>8} {'B':>8} {'B-A':>8}")
-    shown = 0
     for row in comparison.rows:
         delta = row.delta
         if row.article != "overall" and not all_rows and (delta is None or abs(delta) < 1e-9):
@@ -90,7 +87,6 @@ def compare_table(comparison: Comparison, *, all_rows: bool) -> str:
             f"{row.article[:30]:30} {row.metric:26} {_num(row.a, 3):>8} {_num(row.b, 3):>8} "
             f"{sign + _num(delta, 3):>8}"
         )
-        shown += 1
     lines += [f"note: {n}" for n in comparison.notes]
     return "\n".join(lines) + "\n"
 
