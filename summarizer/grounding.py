@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -44,6 +45,54 @@ def _fold_char(ch: str) -> str:
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Normalise text for matching; also return, per output char, its index in `text`."""
+    index = ArticleIndex(text)
+    return index.norm, [index.origin(i) for i in range(len(index.norm))]
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_ASCII_SPACE = re.compile(r"[\t\n\r\x0b\x0c\x1c-\x1f]")
+# Space runs that lose chars: at either end, beside a dash, or longer than one.
+_DROPPED_SPACES = re.compile(r"(?:^|(?<=-)) +| +(?=-|$)| {2,}")
+
+
+@lru_cache(maxsize=8192)
+def _fold_one(ch: str) -> str:
+    return _fold_char(ch)
+
+
+def _fold(text: str) -> tuple[str, dict[int, str]] | None:
+    """Every char folded as `_fold_char` does, with C-level string operations.
+
+    Also returns the folds that are not one char for one char ("…" -> "...", "ß" -> "ss"),
+    which move offsets. Each distinct non-ASCII char is folded once and replaced everywhere;
+    folding is idempotent, so a fold's output is never folded into something else. None when
+    only the char-by-char path gets the text right.
+    """
+    uneven: dict[int, str] = {}
+    folded = text
+    if not text.isascii():
+        for ch in set(_NON_ASCII.findall(text)):
+            f = _fold_one(ch)
+            if len(f) != 1:
+                if not f.strip() or f != "".join(f.split()):
+                    # A fold with white space inside ("´" is NFKC " ́"): its space is not
+                    # collapsed like the article's own, so only the char-by-char path is right.
+                    return None
+                uneven[ord(ch)] = f
+            if f != ch:
+                folded = folded.replace(ch, f)
+    folded = _ASCII_SPACE.sub(" ", folded.lower()).replace("`", "'")
+    return folded, uneven
+
+
+def _collapse(folded: str) -> str:
+    """Runs of spaces to one; none at the ends or beside a dash; "..." widened to 3 "…"."""
+    joined = " ".join(folded.split()).replace(" -", "-").replace("- ", "-")
+    return joined.replace("...", "\u2026\u2026\u2026")
+
+
+def _normalize_slow(text: str) -> tuple[str, list[int]]:
+    """The reference normalisation, one char at a time (for chars that fold to several)."""
     out: list[str] = []
     where: list[int] = []
     prev_space = True  # drops leading white space
@@ -70,7 +119,8 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def normalize(text: str) -> str:
     """Normalise text for matching (see the module docstring)."""
-    return normalize_with_map(text)[0]
+    fast = _fold(text)
+    return _collapse(fast[0]) if fast is not None else _normalize_slow(text)[0]
 
 
 def quote_parts(quote: str) -> list[str]:
@@ -80,14 +130,69 @@ def quote_parts(quote: str) -> list[str]:
 
 
 class ArticleIndex:
-    """An article normalised once, to look many quotes up in it."""
+    """An article normalised once, to look many quotes up in it.
+
+    Offsets back into the article are kept as two piecewise maps instead of one int per char:
+    normalised text -> folded text (spaces collapsed: one segment per kept stretch) and folded
+    text -> article (identity unless some char folds to several, like "…" to "...", whose
+    chars all point back at it). Both are built with C-level string operations.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        norm, self._where = normalize_with_map(text)
-        # "..." in the article was widened to three ellipsis chars to keep offsets aligned;
+        self._norm_at: list[int] = [0]
+        self._fold_at: list[int] = [0]
+        self._src: list[tuple[int, int, int]] = [(0, 0, 1)]
+        self._src_at: list[int] = [0]
+        fast = _fold(text)
+        if fast is None:
+            norm, where = _normalize_slow(text)
+            # One stretch per char: the same lookups, longer lists.
+            self.norm, self._norm_at, self._fold_at = norm, list(range(len(norm))), where
+            return
+        folded, uneven = fast
+        # normalised -> folded: a new stretch starts after each run of dropped spaces. Only
+        # runs that lose a char matter (most are one space between words, kept whole).
+        size = pos = 0
+        n = len(folded)
+        # (The regex scan is slow; ordinary text often has nothing for it to find.)
+        some = "  " in folded or " -" in folded or "- " in folded or folded[:1] == " "
+        for m in _DROPPED_SPACES.finditer(folded) if some or folded[-1:] == " " else ():
+            a, b = m.span()
+            keep = a > 0 and b < n and folded[a - 1] != "-" and folded[b] != "-"
+            size += (a + 1 if keep else a) - pos
+            pos = b
+            if size:
+                self._norm_at.append(size)
+                self._fold_at.append(b)
+            else:
+                self._fold_at[0] = b  # leading white space
+        # "..." in the article is widened to three ellipsis chars, keeping offsets aligned;
         # quotes are split on ellipses, so either spelling in the article matches.
-        self.norm = norm
+        self.norm = _collapse(folded)
+        # folded -> article: (folded start, article start, stride 1 or 0) per stretch.
+        if uneven:
+            shift = 0
+            odd = re.compile("[" + "".join(re.escape(chr(c)) for c in uneven) + "]")
+            for m in odd.finditer(text):
+                i = m.start()
+                k = len(uneven[ord(m.group())])
+                self._src.append((i + shift, i, 0))
+                self._src.append((i + shift + k, i + 1, 1))
+                shift += k - 1
+        self._src_at = [f for f, _, _ in self._src]
+
+    @classmethod
+    def of(cls, article: str | ArticleIndex) -> ArticleIndex:
+        """The index of `article`, reused when the same text was indexed lately."""
+        return article if isinstance(article, ArticleIndex) else _cached_index(article)
+
+    def origin(self, i: int) -> int:
+        """The offset in the article text of normalised char `i`."""
+        k = bisect_right(self._norm_at, i) - 1
+        j = self._fold_at[k] + i - self._norm_at[k]
+        f, a, stride = self._src[bisect_right(self._src_at, j) - 1]
+        return a + (j - f) * stride
 
     def find(self, quote: str) -> list[tuple[int, int]] | None:
         """Return the [start, end) spans of each part of `quote` in the article, or None."""
@@ -101,7 +206,7 @@ class ArticleIndex:
             if at < 0:
                 return None
             end = at + len(part)
-            spans.append((self._where[at], self._where[end - 1] + 1))
+            spans.append((self.origin(at), self.origin(end - 1) + 1))
             pos = end
         return spans
 
@@ -111,6 +216,12 @@ class ArticleIndex:
         if not p:
             return False
         return _word_pattern(p).search(self.norm) is not None
+
+
+@lru_cache(maxsize=16)
+def _cached_index(text: str) -> ArticleIndex:
+    # A brief's reply is checked in instructor's validator and again after merging: one index.
+    return ArticleIndex(text)
 
 
 @lru_cache(maxsize=4096)
@@ -168,7 +279,7 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
     """Check every quote, position party and party name of `reply` against `article`."""
     from summarizer.models import EvidenceLocation
 
-    index = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
+    index = ArticleIndex.of(article)
     report = GroundingReport()
 
     def quotes(section: str, items: list) -> None:
@@ -220,7 +331,7 @@ def prune_ungrounded(
     Ungrounded quotes are removed; a fact or position left with no quote is removed; so are
     parties not named in the article and positions whose party is not a listed party.
     """
-    index = article if isinstance(article, ArticleIndex) else ArticleIndex(article)
+    index = ArticleIndex.of(article)
     dropped: list[tuple[str, str, dict]] = []
 
     kept_parties = []

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -578,9 +579,9 @@ def request_brief(
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
-        with grounding_article(ArticleIndex(article)):
+        with grounding_article(ArticleIndex.of(article)):
             reply = patched(
-                response_model=BriefReply,
+                response_model=_REPLY_TOOL,
                 max_retries=max_retries,
                 **request_kwargs(model, messages, max_tokens, client),
             )
@@ -615,9 +616,9 @@ async def arequest_brief(
     patched = instructor.patch(create=create, mode=_mode(mode))
     ok = False
     try:
-        with grounding_article(ArticleIndex(article)):
+        with grounding_article(ArticleIndex.of(article)):
             reply = await patched(  # type: ignore[misc]
-                response_model=BriefReply,
+                response_model=_REPLY_TOOL,
                 max_retries=max_retries,
                 **request_kwargs(model, messages, max_tokens, client),
             )
@@ -789,10 +790,50 @@ def reply_from_batch_line(
     if not raw:
         return None, usage, "batch answer has no tool call"
     try:
-        with grounding_article(ArticleIndex(article)):
+        with grounding_article(ArticleIndex.of(article)):
             return _Reply.model_validate_json(raw), usage, None
     except ValidationError as exc:
         return None, usage, errors.redact(str(exc).splitlines()[0])
+
+
+# instructor wraps a plain model in a new class on every call (so its lru-cached tool schema
+# is rebuilt every time); a model that is already its ResponseSchema is used as is. Same class,
+# same name, same schema as instructor would make: made once.
+_REPLY_TOOL: type[BriefReply] = instructor.openai_schema(BriefReply)
+
+
+def _skip_known_async_check() -> None:
+    """Check our reply model for async validators once, not on every call.
+
+    instructor 1.17 walks the response model's whole class tree for async validators (which it
+    refuses) two or three times per request: a quarter of our client CPU per brief. The answer
+    for `_REPLY_TOOL` never changes, so it is computed once here and the walk is skipped for
+    that one model; every other model goes through instructor's check as before. If instructor
+    moves the function, nothing is patched and it simply runs as it does upstream.
+    """
+    try:
+        from instructor.v2.validation import async_validators as av
+    except ImportError:  # pragma: no cover - another instructor layout
+        return
+    original = getattr(av, "reject_async_validators", None)
+    if original is None or getattr(original, "_summarizer_wrapped", False):
+        return
+    original(_REPLY_TOOL)  # raises here, at import, if our model ever gains one
+
+    def reject_async_validators(response_model: Any) -> None:
+        if response_model is not _REPLY_TOOL:
+            original(response_model)
+
+    reject_async_validators._summarizer_wrapped = True  # type: ignore[attr-defined]
+    # Modules that imported the name hold their own reference to it.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("instructor") and getattr(module, "reject_async_validators", None) is (
+            original
+        ):
+            module.reject_async_validators = reject_async_validators  # type: ignore[attr-defined]
+
+
+_skip_known_async_check()
 
 
 def _base_url(client: Any) -> str | None:

@@ -19,6 +19,7 @@ from summarizer.grounding import (
     _EDGE,
     MIN_QUOTE_CHARS,
     ArticleIndex,
+    _normalize_slow,
     check_quote,
     normalize,
     normalize_with_map,
@@ -127,6 +128,15 @@ def test_normalisation_never_crashes_and_its_map_is_sound(text: str) -> None:
     # (White space is not always collapsed: NFKC turns a few spacing marks such as "¯" or "´"
     # into a space plus a combining mark. Both sides are normalised alike, so this only matters
     # for quotes that differ from the article around such a mark.)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True)
+@given(st.text(max_size=80) | st.lists(word | separator, max_size=30).map("".join))
+def test_fast_normalisation_equals_the_char_by_char_reference(text: str) -> None:
+    # The index and normalize() use str.translate/split/replace; _normalize_slow is the
+    # definition, one char at a time.
+    assert normalize_with_map(text) == _normalize_slow(text)
+    assert normalize(text) == _normalize_slow(text)[0]
 
 
 @SETTINGS
