@@ -11,6 +11,7 @@ disagreements.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,6 +89,45 @@ def _words(brief: Brief) -> set[str]:
     return content_words(text)
 
 
+def _candidates(
+    names: list[dict[str, str]], words: list[set[str]], common: set[str]
+) -> list[tuple[int, int]]:
+    """Every pair that can be linked, without comparing all pairs; sorted as (i, j), i < j.
+
+    A pair can be linked only if it shares a party that is not common (inverted index on
+    names) or if its wording overlap reaches WORDING_ALONE. For the latter, prefix filtering
+    is exact: with words ordered rarest first across the batch, two sets whose Jaccard is at
+    least t share a word among the first |x| - ceil(t|x|) + 1 words of each. So a 5,000-brief
+    digest compares the pairs that might match, not 12.5 million.
+    """
+    pairs: set[tuple[int, int]] = set()
+
+    def add_all(postings: dict[str, list[int]]) -> None:
+        for members in postings.values():
+            for a in range(len(members)):
+                for b in range(a + 1, len(members)):
+                    pairs.add((members[a], members[b]))
+
+    by_name: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        for key, canonical in n.items():
+            if canonical not in common:
+                by_name.setdefault(key, []).append(i)
+    add_all(by_name)
+    df: dict[str, int] = {}
+    for w in words:
+        for word in w:
+            df[word] = df.get(word, 0) + 1
+    by_word: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        ordered = sorted(w, key=lambda word: (df[word], word))
+        keep = len(ordered) - math.ceil(WORDING_ALONE * len(ordered) - 1e-9) + 1
+        for word in ordered[:keep]:
+            by_word.setdefault(word, []).append(i)
+    add_all(by_word)
+    return sorted(pairs)
+
+
 def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     """Cluster entries into stories (single linkage); each with the reasons it was grouped."""
     parent = list(range(len(entries)))
@@ -108,27 +148,27 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     common = {
         k for k, c in df.items() if c > COMMON_PARTY_MIN and c > COMMON_PARTY_SHARE * len(entries)
     }
-    for i in range(len(entries)):
-        for j in range(i + 1, len(entries)):
-            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
-            overlap = jaccard(words[i], words[j])
-            linked = (
-                (len(shared) >= SHARED_PARTIES_ALONE and overlap >= SHARED_PARTIES_MIN_WORDING)
-                or overlap >= WORDING_ALONE
-                or (len(shared) == 1 and overlap >= WORDING_WITH_ONE_PARTY)
-            )
-            if not linked:
-                continue
-            why = (
-                f"{entries[i].ref.title!r} and {entries[j].ref.title!r}: "
-                f"shared parties {', '.join(shared) or 'none'}; wording overlap {overlap:.2f}"
-            )
-            a, b = find(i), find(j)
-            if a != b:
-                parent[b] = a
-                reasons[a] = reasons[a] + reasons[b] + [why]
-            else:
-                reasons[a].append(why)
+    # (the pairs come in the order an all-pairs loop takes them, so the result is the same)
+    for i, j in _candidates(names, words, common):
+        shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
+        overlap = jaccard(words[i], words[j])
+        linked = (
+            (len(shared) >= SHARED_PARTIES_ALONE and overlap >= SHARED_PARTIES_MIN_WORDING)
+            or overlap >= WORDING_ALONE
+            or (len(shared) == 1 and overlap >= WORDING_WITH_ONE_PARTY)
+        )
+        if not linked:
+            continue
+        why = (
+            f"{entries[i].ref.title!r} and {entries[j].ref.title!r}: "
+            f"shared parties {', '.join(shared) or 'none'}; wording overlap {overlap:.2f}"
+        )
+        a, b = find(i), find(j)
+        if a != b:
+            parent[b] = a
+            reasons[a] = reasons[a] + reasons[b] + [why]
+        else:
+            reasons[a].append(why)
     clusters: dict[int, list[int]] = {}
     for i in range(len(entries)):
         clusters.setdefault(find(i), []).append(i)

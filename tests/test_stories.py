@@ -97,3 +97,60 @@ def test_counts_of_the_same_thing_that_differ_are_a_disagreement(
         assert reasons == []
     else:
         assert len(reasons) == 1 and reasons[0].endswith(reason)
+
+
+def brute_force_links(entries: list[Entry]) -> set[tuple[int, int]]:
+    """The definition: compare every pair (what group() did before it indexed candidates)."""
+    from summarizer import stories as st
+
+    names = [st._named(e.brief) for e in entries]
+    words = [st._words(e.brief) for e in entries]
+    df: dict[str, int] = {}
+    for n in names:
+        for key in set(n.values()):
+            df[key] = df.get(key, 0) + 1
+    common = {
+        k
+        for k, c in df.items()
+        if c > st.COMMON_PARTY_MIN and c > st.COMMON_PARTY_SHARE * len(entries)
+    }
+    links = set()
+    for i in range(len(entries)):
+        for j in range(i + 1, len(entries)):
+            shared = {names[i][k] for k in names[i].keys() & names[j].keys()} - common
+            overlap = st.jaccard(words[i], words[j])
+            if (
+                (len(shared) >= 2 and overlap >= st.SHARED_PARTIES_MIN_WORDING)
+                or overlap >= st.WORDING_ALONE
+                or (len(shared) == 1 and overlap >= st.WORDING_WITH_ONE_PARTY)
+            ):
+                links.add((i, j))
+    return links
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_indexed_grouping_equals_comparing_every_pair(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    # Small vocabularies make pairs that link on wording alone; half the seeds name nobody.
+    vocab = ["q" + chr(97 + k % 26) + chr(97 + k // 26) for k in range(rng.choice([15, 25, 40]))]
+    people = [f"Person {chr(65 + k)}{chr(97 + k)}" for k in range(10)] if seed % 2 else []
+    entries = [
+        entry(
+            i,
+            " ".join(rng.sample(vocab, rng.randint(3, 10))),
+            rng.sample(people, rng.randint(0, 3)) if people else [],
+        )
+        for i in range(rng.randint(20, 60))
+    ]
+    from summarizer import stories as st
+
+    links = brute_force_links(entries)
+    assert links  # the case has links to find
+    # Every pair that links is among the candidates, and group() reports exactly those links.
+    names = [st._named(e.brief) for e in entries]
+    words = [st._words(e.brief) for e in entries]
+    assert links <= set(st._candidates(names, words, set()))
+    reasons = [why for _, whys in group(entries) for why in whys]
+    assert len(reasons) == len(links)
