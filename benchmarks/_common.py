@@ -47,6 +47,56 @@ def articles(count: int, words: int = 600, start: int = 0) -> Iterator[str]:
 grounded_reply = first_sentences_reply
 CachedResponder = FirstSentencesResponder
 
+# --- articles that form stories (for the digest) ----------------------------------------------
+
+_SYLLABLES = "ka lo mi ren ta vos ul bri den fa gor hel ix jun ker lam nor pel qua rist sev tor"
+
+
+def _invented(rng: Any, syllables: int) -> str:
+    return "".join(rng.choice(_SYLLABLES.split()) for _ in range(syllables))
+
+
+def news_article(index: int, per_story: int = 4, words: int = 400) -> str:
+    """A synthetic article that belongs to story `index // per_story`, distinct per index.
+
+    `synthetic_article` shares one small vocabulary across all articles, so a digest of them is
+    one giant story. Here each story has its own invented people, place and topic words, and
+    the articles of one story share them (and not much else), as a day's news does.
+    """
+    import random
+
+    story = random.Random(f"story-{index // per_story}")
+    people = [f"{_invented(story, 2).title()} {_invented(story, 3).title()}" for _ in range(3)]
+    place = _invented(story, 3).title()
+    topic = [_invented(story, 3) for _ in range(6)]
+    rng = random.Random(f"article-{index}")
+    sentences = []
+    count = n = 0
+    while count < words:
+        n += 1
+        a, b, c = rng.sample(topic, 3)
+        # Few fixed words: what two stories share is little more than "said" and "the".
+        s = f"{rng.choice(people)} said the {a} of {place} {b} {c} {index}-{n}."
+        sentences.append(s)
+        count += len(s.split())
+    paras = [" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)]
+    return "\n\n".join(paras)
+
+
+class StoryResponder(FirstSentencesResponder):
+    """A grounded reply whose title and summary come from the article (see `news_article`)."""
+
+    def __call__(self, request: dict[str, Any]) -> Any:
+        from summarizer.testserver import article_of, reply
+
+        text = article_of(request)
+        data = first_sentences_reply(text)
+        flat = " ".join(text.split())
+        first = flat.split(". ")[:2]
+        data["title"] = " ".join(first[0].split()[:9])
+        data["summary"] = f"{first[0]}. {first[1]}." if len(first) > 1 else f"{first[0]}. More."
+        return reply(data)
+
 
 # --- timing -------------------------------------------------------------------------------
 
@@ -145,9 +195,15 @@ class ServerProcess:
     context exits (or when its stdin closes, if the parent dies).
     """
 
-    def __init__(self, latency: float = 0.0, faults: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        latency: float = 0.0,
+        faults: dict[str, float] | None = None,
+        responder: str = "first",
+    ) -> None:
         self.latency = latency
         self.faults = faults or {}
+        self.responder = responder
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
 
@@ -159,6 +215,7 @@ class ServerProcess:
                 "serve",
                 str(self.latency),
                 json.dumps(self.faults),
+                self.responder,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -183,14 +240,19 @@ class ServerProcess:
             self.proc = None
 
 
-def _serve(latency: float, faults: dict[str, float]) -> None:
+def _serve(latency: float, faults: dict[str, float], responder: str = "first") -> None:
     from summarizer.testserver import FakeOpenAIServer
 
-    server = FakeOpenAIServer(responder=CachedResponder(), latency=latency, faults=faults)
+    answer = StoryResponder() if responder == "story" else CachedResponder()
+    server = FakeOpenAIServer(responder=answer, latency=latency, faults=faults)
     with server:
         print(server.base_url, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or dies)
 
 
 if __name__ == "__main__" and len(sys.argv) >= 2 and sys.argv[1] == "serve":
-    _serve(float(sys.argv[2]), json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
+    _serve(
+        float(sys.argv[2]),
+        json.loads(sys.argv[3]) if len(sys.argv) > 3 else {},
+        sys.argv[4] if len(sys.argv) > 4 else "first",
+    )

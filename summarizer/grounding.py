@@ -2,8 +2,9 @@
 
 Matching is verbatim up to presentation: Unicode compatibility forms, case, runs of white
 space, curly versus straight quotes and apostrophes, and the dash family are normalised on both
-sides. A quote may skip words with "…" (or "..."); each part must then be found, in order.
-Paraphrase is not accepted: that is the point.
+sides. A quote may skip words with "…" (or "..."); each part must then be found, in order,
+and the words skipped must not hold a negation ("had … fired" for "had not fired" reverses the
+article). Paraphrase is not accepted: that is the point.
 
 The article is indexed once (`ArticleIndex`), so checking a brief costs one pass over the article
 plus one substring search per quote part.
@@ -16,6 +17,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -230,12 +232,22 @@ def _word_pattern(p: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)")
 
 
+# Words whose omission reverses a sentence (English, German, French, Spanish).
+_NEGATION = re.compile(
+    r"(?<![\w'’])(?:not|no|never|nor|neither|none|nothing|nobody|cannot|without|nicht|kein\w*|"
+    r"nie|niemals|pas|jamais|nunca)(?![\w'’])|\w[nN]['’][tT]\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class GroundingIssue:
     """One thing in a brief that the article does not support."""
 
     path: str
-    kind: str  # "quote_not_found" | "quote_too_short" | "unknown_party" | "party_not_in_article"
+    # "quote_not_found" | "quote_too_short" | "quote_skips_negation" | "unknown_party" |
+    # "party_not_in_article"
+    kind: str
     message: str
     quote: str | None = None
 
@@ -261,6 +273,11 @@ def check_quote(index: ArticleIndex, quote: str) -> tuple[str | None, list[tuple
     spans = index.find(quote)
     if spans is None:
         return "quote_not_found", []
+    for (_, end), (start, _) in pairwise(spans):
+        if _NEGATION.search(index.text, end, start):
+            # "had … fired a shot" for "had not fired a shot": every part is verbatim, the
+            # meaning is reversed.
+            return "quote_skips_negation", spans
     return None, spans
 
 
@@ -292,6 +309,12 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
                     report.issues.append(GroundingIssue(path, kind, msg, q))
                 elif kind == "quote_not_found":
                     msg = f"{path}: quote not found verbatim in the article: {q!r}"
+                    report.issues.append(GroundingIssue(path, kind, msg, q))
+                elif kind == "quote_skips_negation":
+                    msg = (
+                        f"{path}: the '…' in this quote skips a negation in the article, which "
+                        f"reverses it: quote the words around the negation too: {q!r}"
+                    )
                     report.issues.append(GroundingIssue(path, kind, msg, q))
                 else:
                     report.evidence.append(EvidenceLocation(path=path, quote=q, spans=spans))

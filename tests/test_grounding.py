@@ -67,6 +67,34 @@ def test_quote_table(quote: str, found: bool) -> None:
     assert bool(spans) is found
 
 
+NEGATIONS = (
+    "The army had not fired a single round, the ministry said. Officials never confirmed the "
+    "count. The mayor didn't attend. Die Polizei hat keine Schüsse abgegeben, sagte er. "
+    "The minister, who gave no interview, said the plan would work."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "kind"),
+    [
+        ("The army had … fired a single round", "quote_skips_negation"),
+        ("Officials … confirmed the count", "quote_skips_negation"),
+        ("The mayor … attend", "quote_skips_negation"),
+        ("Die Polizei hat … Schüsse abgegeben", "quote_skips_negation"),
+        # a negation that stays in the quote, or skipped words with none in them, are fine
+        ("The army had not fired … the ministry said", None),
+        ("The army had not fired a single round … Officials never confirmed", None),
+        # a skipped clause that holds a negation is refused too: the checker cannot tell
+        # whether the negation bore on what is quoted (the model is asked to quote around it)
+        ("The minister, … said the plan would work", "quote_skips_negation"),
+    ],
+)
+def test_an_ellipsis_that_skips_a_negation(quote: str, kind: str | None) -> None:
+    got, spans = check_quote(ArticleIndex(NEGATIONS), quote)
+    assert got == kind
+    assert spans  # every part is verbatim either way
+
+
 def test_spans_are_offsets_into_the_original_text() -> None:
     index = ArticleIndex(ARTICLE)
     spans = index.find("I think we're going to make a deal ... I think we're getting very close")
