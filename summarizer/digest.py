@@ -215,6 +215,8 @@ async def _run(
         store.record_item(run_id, f.source, None, "failed", f.reason)
     prog = Progress(total=len(items) + len(failed), failed=len(failed))
     entries: dict[str, Entry] = {}
+    position = {item.name: i for i, item in reversed(list(enumerate(items)))}
+    order: dict[str, int] = {}
     gate = asyncio.Semaphore(max(1, concurrency))
     seen: dict[str, str] = {}
     cache_model = model or "offline"
@@ -299,16 +301,21 @@ async def _run(
                 prog.done += 1
             when = item.published or _parse_date(article.source.date)
             entries[article_id] = Entry(ref.article_id, brief, ref, when)
+            order[article_id] = min(order.get(article_id, len(items)), position[item.name])
             tick()
 
     tick()
     await asyncio.gather(*(one(item) for item in items))
+    # Briefs finish in any order; the digest lists sources and failures in the order they were
+    # given, so the same sources make the same digest.
+    failed.sort(key=lambda f: position.get(f.source, -1))
+    ordered = [entries[k] for k in sorted(entries, key=lambda k: order[k])]
     digest = Digest(
         run_id=run_id,
         engine=engine,
         model=model,
         prompt_version=PROMPT_VERSION,
-        stories=stories(list(entries.values())),
+        stories=stories(ordered),
         failed=failed,
         warnings=warnings,
         totals={

@@ -191,6 +191,21 @@ MEDIA_TITLE_WORDS = {
 }
 TITLES = [
     "Lieutenant General",
+    "Oberbürgermeisterin",
+    "Oberbürgermeister",
+    "Bürgermeisterin",
+    "Bürgermeister",
+    "Verhandlungsführerin",
+    "Verhandlungsführer",
+    "Geschäftsführerin",
+    "Geschäftsführer",
+    "Sprecherin",
+    "Sprecher",
+    "Ministerin",
+    "Präsidentin",
+    "Präsident",
+    "Kanzlerin",
+    "Kanzler",
     "Lt Gen",
     "Lt. Gen.",
     "Major General",
@@ -281,6 +296,11 @@ July August September October November December Today Yesterday Tomorrow Earlier
 According Sources Source Officials Footage Photos Video Reports Analysts Residents Engineers
 Experts Critics Witnesses Police Local Last Next First Second Third Only Each Every Both
 Whether Who What Where Why How Once Now Until Unless Like Unlike Amid Among Between Toward
+Der Die Das Den Dem Des Ein Eine Einen Einem Einer Eines Nach Laut Am Im Auf Aus Bei Mit Von Vom
+Zu Zum Zur Für Über Unter Vor Auch Sein Seine Ihr Ihre Sie Er Es Wir Ich Dieses Diese Dieser
+Ob Wenn Als Wie Und Oder Aber Doch Noch Nur Schon Viele Einige Alle Angaben Millionen Milliarden
+Prozent Euro Dollar Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Januar Februar
+März Mai Juni Juli Oktober Dezember Le La Les Un Une Des Du Au Aux Selon El Los Las Según
 """.split()
 )
 SPEECH_VERBS = (
@@ -328,8 +348,26 @@ SPEECH_VERBS = (
     "dismissed",
     "welcomed",
     "described",
+    # German: the article may be in any language; these are the reporting verbs of the wires.
+    "sagte",
+    "sagt",
+    "erklärte",
+    "betonte",
+    "kritisierte",
+    "forderte",
+    "warnte",
+    "nannte",
+    "kündigte",
+    "wies",
+    "rief",
+    "äußerte",
+    "bestätigte",
+    "dementierte",
 )
 _SPEECH = re.compile(r"\b(" + "|".join(SPEECH_VERBS) + r")\b")
+_ACCORDING = re.compile(
+    r"\b(?:[Aa]ccording to|[Nn]ach Angaben (?:der|des|von)|[Ll]aut|[Ss]elon|[Ss]egún)\b"
+)
 _STOPWORDS = {
     "en": set(
         "the and of to in a is that for on was with as by at from it he said has have".split()
@@ -348,7 +386,7 @@ _ABBREV = re.compile(
     r"\b(?:U\.S|U\.K|U\.N|E\.U|Mr|Mrs|Ms|Dr|Gen|Lt|Col|St|Jr|Sr|Prof|No|vs"
     r"|Inc|Ltd|Co|Corp|Sen|Rep|Gov|a\.m|p\.m|e\.g|i\.e)\.$"
 )
-_SENT_END = re.compile(r"[.!?…][”\"’')\]]*\s+(?=[“\"‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
+_SENT_END = re.compile(r"[.!?…][”“\"’')\]]*\s+(?=[“„\"‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
 _WORDCHAR = r"[\w’'\-]"
 # A capitalised word, an initialism ("U.S.") or an initial ("J."); a trailing full stop is not
 # part of a word, so runs never cross a sentence end.
@@ -360,7 +398,7 @@ _CAP_RUN = re.compile(
     + _CAP_TOKEN
     + r")*"
 )
-_QUOTE = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+_QUOTE = re.compile(r"[“„\"]([^”“\"]{8,})[”“\"]")
 
 
 @dataclass
@@ -451,6 +489,9 @@ def _strip_title(run: str) -> tuple[str, str]:
     words = run.split()
     prefix: list[str] = []
     while len(words) > 2 and words[0].lower() in OCCUPATIONS:
+        prefix.append(words.pop(0))
+    # "GVD-Verhandlungsführerin Katrin Wolff": a title after a hyphen is a title too.
+    if len(words) > 2 and "-" in words[0] and words[0].rsplit("-", 1)[1] in TITLES:
         prefix.append(words.pop(0))
     # "Microsoft President Brad Smith", "Chief Executive Satya Nadella": the name follows the
     # last title word, and everything before it is the role.
@@ -606,7 +647,11 @@ def find_parties(text: str) -> list[Entity]:
             add(name, kind, role, run_at, alias)
 
     # "according to X" and "X, a Telegram channel" name single-word parties too.
-    for m in re.finditer(r"\b[Aa]ccording to (?:the )?([A-Z][\w’'\-]+(?: [A-Z][\w’'\-]+)*)", text):
+    for m in re.finditer(
+        r"\b(?:[Aa]ccording to (?:the )?|[Nn]ach Angaben (?:der|des|von) |[Ll]aut (?:der |dem )?)"
+        r"([A-Z][\w’'\-]+(?: [A-Z][\w’'\-]+)*)",
+        text,
+    ):
         name = _clean_run(m.group(1))
         if name and name not in NOT_NAMES and name not in found:
             kind = _classify(name, text[m.end() : m.end() + 120]) or "other"
@@ -737,7 +782,7 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
         in_s = [m for m in ments if s.start <= m.start < s.end]
         found = False
         # "according to X, ..."
-        acc = re.search(r"\b[Aa]ccording to\b", s.text)
+        acc = _ACCORDING.search(s.text)
         if acc:
             after = [m for m in in_s if m.start - s.start >= acc.end()]
             if after:
@@ -766,9 +811,12 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
                 r"\b(that|and|but|which)\s*$", s.text[left[-1].end - s.start : v.start()]
             ):
                 speaker = left[-1].party
-            elif re.search(r"\b(he|she)\s+(?:\w+\s+)?$", s.text[: v.start()], re.I) and last_person:
+            elif (
+                re.search(r"\b(he|she|er|sie)\s+(?:\w+\s+)?$", s.text[: v.start()], re.I)
+                and last_person
+            ):
                 speaker = last_person
-            elif v.group() in ("said", "says", "told", "added", "wrote", "noted"):
+            elif v.group() in ("said", "says", "told", "added", "wrote", "noted", "sagte", "sagt"):
                 # "..., said X"
                 # "..., said X" or "..., said authority director X"
                 gap = re.compile(r"\s*(?:[a-z][\w\-]*\s+){0,3}")
@@ -789,14 +837,18 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
             if cut:
                 stance = stance[: cut.start()]
             quote = _QUOTE.search(s.text)
-            if quote and v.group() in ("said", "says", "told") and quote.end() <= v.start() + 2:
+            if (
+                quote
+                and v.group() in ("said", "says", "told", "sagte", "sagt")
+                and quote.end() <= v.start() + 2
+            ):
                 stance = quote.group(1).strip(" ,")
             if len(stance.split()) < 4:
                 # "..., Houser said." holds no stance of its own: the quote, or the sentence, does.
                 stance = quote.group(1).strip(" ,") if quote else s.text
             out.append(Speech(s, speaker, v.group(), stance))
             last_speaker, found = speaker, True
-        if not found and s.text.lstrip().startswith(("“", '"')):
+        if not found and s.text.lstrip().startswith(("“", "„", '"')):
             # '“...,” remembers Shanna Challenger': a person right after the quote speaks it;
             # a quote standing alone continues the previous speaker.
             close = re.search(r"[”\"]", s.text[1:])
@@ -807,7 +859,7 @@ def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list
             ]
             speaker = after[0].party if after else last_speaker
             if speaker:
-                out.append(Speech(s, speaker, "said", s.text.strip(' “”"')))
+                out.append(Speech(s, speaker, "said", s.text.strip(' “”„"')))
                 last_speaker = speaker
         persons = [m for m in in_s if m.kind == "person"]
         if persons:

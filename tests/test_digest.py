@@ -256,3 +256,26 @@ def test_cli_history_and_show(tmp_path: Path) -> None:
     assert out.exit_code == 0 and out.output.startswith("# ")
     out = runner.invoke(main, ["show", "999", "--db", str(db)])
     assert out.exit_code == 3 and "no run 999" in out.output
+
+
+def test_same_sources_same_digest_whatever_order_briefs_finish(tmp_path: Path) -> None:
+    # The offline engine runs in worker threads: with 5 at once they finish in any order.
+    runs = []
+    for concurrency in (1, 5, 5):
+        result = digest(
+            [str(ARTICLES)],
+            engine="offline",
+            db=tmp_path / f"s{len(runs)}.db",
+            concurrency=concurrency,
+        )
+        runs.append(
+            [
+                ([s.path for s in story.sources], [f.statement for f in story.facts])
+                for story in result.digest.stories
+            ]
+        )
+    assert runs[0] == runs[1] == runs[2]
+    sources = [path for story in runs[0] for path in story[0]]
+    assert all(p is not None for p in sources)
+    for story_sources, _ in runs[0]:
+        assert story_sources == sorted(story_sources)  # the order the folder gave them

@@ -238,6 +238,28 @@ def test_according_to_mid_sentence_keeps_the_claim_before_it() -> None:
     assert position.stance == "Fourteen people died in the dam collapse"
 
 
+GERMAN = (
+    "Die Gewerkschaft fordert neun Prozent mehr Lohn. „Dieses Angebot ist eine Provokation“, "
+    "sagte GVD-Verhandlungsführerin Katrin Wolff. Der Geschäftsführer der Stadtwerke, Thomas "
+    "Berger, wies die Forderung als unbezahlbar zurück. Oberbürgermeisterin Sabine Keller rief "
+    "beide Seiten auf, schnell weiterzuverhandeln. Nach Angaben der Stadtwerke fuhren nur "
+    "wenige Busse.\n"
+)
+
+
+def test_german_reported_speech() -> None:
+    brief = brief_offline(GERMAN)
+    roles = {p.name: p.role for p in brief.parties}
+    assert roles["Katrin Wolff"] == "GVD-Verhandlungsführerin"
+    assert roles["Sabine Keller"] == "Oberbürgermeisterin"
+    said = {(p.party, p.stance) for p in brief.positions}
+    assert ("Katrin Wolff", "Dieses Angebot ist eine Provokation") in said
+    assert any(party == "Thomas Berger" and "unbezahlbar" in st for party, st in said)
+    assert any(party == "Sabine Keller" for party, _ in said)
+    assert not {"Die Gewerkschaft", "Nach Angaben", "Dieses Angebot"} & set(roles)
+    assert brief.meta.language == "de"
+
+
 def test_unnamed_sources_are_no_party() -> None:
     brief = brief_offline(
         "Sources said the bridge would reopen in May. Officials said nothing else. "
