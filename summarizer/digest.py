@@ -120,12 +120,20 @@ async def adigest(
     wait: bool = False,
     retry: Any = None,
     fetch_pages: bool = True,
+    batch_api: bool = False,
+    batch_wait: float = 0.0,
+    batch_poll: float = 30.0,
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
     `outputs` is a list of (path, format) with format md, html or json; each is written
     atomically. The store defaults to `<data dir>/summarizer.db`. With `fetch_pages=False`
     feed entries are briefed from the feed's own text, without fetching their pages.
+
+    With `batch_api=True` (LLM engine) the articles that need a brief go to the OpenAI Batch
+    API as one batch (half the price): the run waits up to `batch_wait` seconds for it, polling
+    every `batch_poll`, and lists what is still running as waiting; any later run collects it
+    (see `summarizer.batch`). Articles too long for one request are briefed live.
     """
     from summarizer.config import default_db_path
     from summarizer.engine import asummarize
@@ -147,6 +155,15 @@ async def adigest(
             )
     else:
         model = None
+    batch_client = None
+    if batch_api:
+        if chosen != "llm":
+            from summarizer.errors import ConfigError
+
+            raise ConfigError("--batch-api needs the LLM engine (a key or a base URL)")
+        from summarizer.llm import make_client
+
+        batch_client = make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     cutoff = since if isinstance(since, datetime) else parse_since(since)
     db_path = Path(db) if db else default_db_path()
     with run_lock(db_path, wait=wait):
@@ -170,18 +187,24 @@ async def adigest(
                 asummarize=asummarize,
                 expand=expand,
                 retry=retry,
+                batch_client=batch_client,
+                batch_wait=batch_wait,
+                batch_poll=batch_poll,
                 args={
                     "sources": sources,
                     "engine": chosen,
                     "model": model,
                     "since": str(since) if since else None,
                     "max_cost": max_cost,
+                    "batch_api": batch_api,
                 },
             )
         finally:
             store.close()
             if own_client:
                 await client.close()
+            if batch_client is not None:
+                batch_client.close()
 
 
 async def _run(
@@ -204,7 +227,13 @@ async def _run(
     expand: Any,
     retry: Any,
     args: dict[str, Any],
+    batch_client: Any = None,
+    batch_wait: float = 0.0,
+    batch_poll: float = 30.0,
 ) -> DigestResult:
+    from summarizer import batch
+    from summarizer.engine import _parts
+
     store.mark_interrupted()
     run_id = store.start_run(args)
     started = time.perf_counter()
@@ -268,44 +297,80 @@ async def _run(
                     prog.skipped += 1
                     tick()
                     return
-
-                def on_call(call: CallRecord) -> None:
-                    store.record_call(run_id, article_id, call)
-                    prog.calls += 1
-                    prog.tokens += call.usage.total_tokens
-                    prog.cost_usd += call.cost_usd or 0.0
-
-                try:
-                    brief = await asummarize(
-                        article.text,
-                        engine=engine,
-                        model=model,
-                        client=client,
-                        strict=strict,
-                        lang=lang,
-                        source=article.source,
-                        on_call=on_call,
-                        timeout=timeout,
-                        before_call=limiter.acquire,
-                        retry=retry,
-                    )
-                except SummarizerError as exc:
-                    reason = _reason(exc, item.name)
-                    failed.append(FailedSource(source=item.name, reason=reason))
-                    store.record_item(run_id, item.name, article_id, "failed", reason)
-                    prog.failed += 1
-                    tick()
+                if (
+                    batch_client is not None
+                    and article_id not in live_only
+                    and len(_parts(article.text, None)) == 1
+                ):
+                    # Collected from the batch after every article is read (see below).
+                    to_batch[article_id] = (item, article, ref)
                     return
-                store.put_brief(key, brief)
-                store.record_item(run_id, item.name, article_id, "done")
-                prog.done += 1
-            when = item.published or _parse_date(article.source.date)
-            entries[article_id] = Entry(ref.article_id, brief, ref, when)
-            order[article_id] = min(order.get(article_id, len(items)), position[item.name])
+                brief = await live(item, article, article_id, key)
+                if brief is None:
+                    return
+            add_entry(item, article, ref, article_id, brief)
+
+    def add_entry(item: Any, article: Any, ref: SourceRef, article_id: str, brief: Brief) -> None:
+        when = item.published or _parse_date(article.source.date)
+        entries[article_id] = Entry(ref.article_id, brief, ref, when)
+        order[article_id] = min(order.get(article_id, len(items)), position[item.name])
+        tick()
+
+    def charge(article_id: str, call: CallRecord) -> None:
+        store.record_call(run_id, article_id, call)
+        prog.calls += 1
+        prog.tokens += call.usage.total_tokens
+        prog.cost_usd += call.cost_usd or 0.0
+
+    async def live(item: Any, article: Any, article_id: str, key: BriefKey) -> Brief | None:
+        """Brief one article now, with re-asks and retries; None (and recorded) if it fails."""
+        try:
+            brief: Brief = await asummarize(
+                article.text,
+                engine=engine,
+                model=model,
+                client=client,
+                strict=strict,
+                lang=lang,
+                source=article.source,
+                on_call=lambda call: charge(article_id, call),
+                timeout=timeout,
+                before_call=limiter.acquire,
+                retry=retry,
+            )
+        except SummarizerError as exc:
+            reason = _reason(exc, item.name)
+            failed.append(FailedSource(source=item.name, reason=reason))
+            store.record_item(run_id, item.name, article_id, "failed", reason)
+            prog.failed += 1
             tick()
+            return None
+        store.put_brief(key, brief)
+        store.record_item(run_id, item.name, article_id, "done")
+        prog.done += 1
+        return brief
+
+    # Batch API: first collect what earlier runs submitted, so finished briefs are cache hits.
+    to_batch: dict[str, tuple[Any, Any, SourceRef]] = {}
+    live_only: set[str] = set()
+    pending: dict[str, str] = {}
+    if batch_client is not None:
+        assert model is not None  # the Batch API is the LLM engine's
+        got = await asyncio.to_thread(
+            batch.collect, store, batch_client, model=model, poll_s=batch_poll, on_call=charge
+        )
+        live_only, pending = set(got.retry_live), dict(got.pending)
 
     tick()
     await asyncio.gather(*(one(item) for item in items))
+    if to_batch:
+        assert model is not None
+        await _through_batch(
+            to_batch, pending, store=store, client=batch_client, model=model, lang=lang,
+            wait_s=batch_wait, poll_s=batch_poll, charge=charge, live=live, add_entry=add_entry,
+            record=lambda *a: store.record_item(run_id, *a), prog=prog, warnings=warnings,
+            key=lambda a: BriefKey(a, engine, cache_model, PROMPT_VERSION, SCHEMA_VERSION),
+        )  # fmt: skip
     # Briefs finish in any order; the digest lists sources and failures in the order they were
     # given, so the same sources make the same digest.
     failed.sort(key=lambda f: position.get(f.source, -1))
@@ -368,3 +433,61 @@ def _reason(exc: Exception, source: str) -> str:
     """The error without the source's name in front: the failure record names it already."""
     text = str(exc)
     return text[len(source) + 2 :] if text.startswith(f"{source}: ") else text
+
+
+async def _through_batch(
+    to_batch: dict[str, tuple[Any, Any, SourceRef]],
+    pending: dict[str, str],
+    *,
+    store: SQLiteStore,
+    client: Any,
+    model: str,
+    lang: str | None,
+    wait_s: float,
+    poll_s: float,
+    charge: Callable[[str, CallRecord], None],
+    live: Callable[..., Any],
+    add_entry: Callable[..., None],
+    record: Callable[..., None],
+    prog: Progress,
+    warnings: list[str],
+    key: Callable[[str], BriefKey],
+) -> None:
+    """Submit what no open batch holds yet, wait up to `wait_s`, take what came back."""
+    from summarizer import batch
+
+    fresh = {a: article.text for a, (_, article, _) in to_batch.items() if a not in pending}
+    if fresh:
+        batch_id = await asyncio.to_thread(
+            batch.submit, store, client, fresh, model=model, lang=lang
+        )
+        pending.update(dict.fromkeys(fresh, batch_id))
+    if wait_s > 0:
+        got = await asyncio.to_thread(
+            batch.collect, store, client, model=model, wait_s=wait_s, poll_s=poll_s, on_call=charge
+        )
+        for article_id, brief in got.briefs.items():
+            if article_id in to_batch:
+                item, article, ref = to_batch[article_id]
+                record(item.name, article_id, "done")
+                prog.done += 1
+                add_entry(item, article, ref, article_id, brief)
+        for article_id in got.retry_live:
+            if article_id in to_batch:
+                item, article, ref = to_batch[article_id]
+                brief = await live(item, article, article_id, key(article_id))
+                if brief is not None:
+                    add_entry(item, article, ref, article_id, brief)
+        for article_id in [*got.briefs, *got.retry_live]:
+            pending.pop(article_id, None)
+    waiting = {a: b for a, b in pending.items() if a in to_batch}
+    for article_id, batch_id in waiting.items():
+        item = to_batch[article_id][0]
+        record(item.name, article_id, "skipped", f"waiting in batch {batch_id}")
+        prog.skipped += 1
+    if waiting:
+        ids = ", ".join(sorted(set(waiting.values())))
+        warnings.append(
+            f"{len(waiting)} article(s) are waiting in the Batch API ({ids}); run the digest "
+            "again to collect them"
+        )

@@ -364,6 +364,42 @@ class SQLiteStore:
         ).fetchone()
         return Brief.model_validate_json(row[0]) if row else None
 
+    def article(self, article_id: str) -> tuple[str, SourceMeta] | None:
+        """A stored article's text and source, by id."""
+        row = self.db.execute(
+            "SELECT text, meta_json FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return (row["text"], SourceMeta.model_validate_json(row["meta_json"])) if row else None
+
+    # Batch API jobs
+    def add_batch(
+        self, batch_id: str, model: str, prompt_version: str, article_ids: list[str]
+    ) -> None:
+        """Remember a submitted batch, so any later run can collect it."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO batches (id, model, prompt_version, article_ids_json, status, "
+                "created_at) VALUES (?, ?, ?, ?, 'submitted', ?)",
+                (batch_id, model, prompt_version, json.dumps(article_ids), _now()),
+            )
+
+    def open_batches(self, model: str, prompt_version: str) -> list[tuple[str, list[str]]]:
+        """Batches not yet collected for this model and prompt: (batch id, article ids)."""
+        rows = self.db.execute(
+            "SELECT id, article_ids_json FROM batches WHERE finished_at IS NULL AND model = ? "
+            "AND prompt_version = ? ORDER BY created_at",
+            (model, prompt_version),
+        ).fetchall()
+        return [(r["id"], json.loads(r["article_ids_json"])) for r in rows]
+
+    def finish_batch(self, batch_id: str, status: str) -> None:
+        """A batch was collected (or ended without results)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE batches SET status = ?, finished_at = ? WHERE id = ?",
+                (status, _now(), batch_id),
+            )
+
     def integrity_ok(self) -> bool:
         """PRAGMA integrity_check says ok."""
         return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -1,0 +1,137 @@
+"""Brief a digest's articles through the OpenAI Batch API: half the price, answers within 24 h.
+
+A run submits the articles that need a brief as one batch (a JSONL upload, then a batch) and
+records it in the store; that run, or any later one, polls it and collects the answers. Each
+answer is validated and grounded exactly like a live reply. One that fails is not re-asked in the
+batch (a batch cannot hold a conversation): its article is briefed live instead, with the usual
+re-asks. So a scheduled job with `--batch-api` submits on one run and collects on the next, and
+no article is ever submitted twice while its batch is open.
+
+The HTTP side is `summarizer.llm` (`batch_line`, `submit_batch`, `batch_state`, `batch_results`,
+`reply_from_batch_line`); this module is the bookkeeping around it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from summarizer.grounding import check_reply
+from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
+from summarizer.pricing import estimate_cost
+from summarizer.prompts import PROMPT_VERSION, brief_messages
+from summarizer.store import BriefKey, SQLiteStore
+
+
+@dataclass
+class Collected:
+    """What polling the open batches gave."""
+
+    briefs: dict[str, Brief] = field(default_factory=dict)  # article id -> brief (stored)
+    retry_live: dict[str, str] = field(default_factory=dict)  # article id -> why not usable
+    pending: dict[str, str] = field(default_factory=dict)  # article id -> open batch id
+
+
+def submit(
+    store: SQLiteStore, client: Any, articles: dict[str, str], *, model: str, lang: str | None
+) -> str:
+    """Submit one batch briefing `articles` (id -> text) and record it; return its id."""
+    from summarizer import llm
+
+    lines = [
+        llm.batch_line(article_id, brief_messages(text, lang=lang), model=model, client=client)
+        for article_id, text in articles.items()
+    ]
+    batch_id = llm.submit_batch(client, lines, model=model)
+    store.add_batch(batch_id, model, PROMPT_VERSION, list(articles))
+    return batch_id
+
+
+def collect(
+    store: SQLiteStore,
+    client: Any,
+    *,
+    model: str,
+    wait_s: float = 0.0,
+    poll_s: float = 30.0,
+    on_call: Callable[[str, CallRecord], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Collected:
+    """Poll every open batch of `model` (for up to `wait_s`); store the briefs of finished ones."""
+    from summarizer import llm
+
+    out = Collected()
+    deadline = time.monotonic() + wait_s
+    for batch_id, article_ids in store.open_batches(model, PROMPT_VERSION):
+        state = llm.batch_state(client, batch_id, model=model)
+        while not state.finished and time.monotonic() + poll_s <= deadline:
+            sleep(poll_s)
+            state = llm.batch_state(client, batch_id, model=model)
+        if not state.finished:
+            out.pending.update(dict.fromkeys(article_ids, batch_id))
+            continue
+        if state.status != "completed":
+            store.finish_batch(batch_id, state.status)
+            out.retry_live.update(dict.fromkeys(article_ids, f"batch {batch_id} {state.status}"))
+            continue
+        lines = llm.batch_results(client, state, model=model)
+        for article_id in article_ids:
+            stored = store.article(article_id)
+            line = lines.get(article_id)
+            if stored is None or line is None:
+                out.retry_live[article_id] = f"no answer for it in batch {batch_id}"
+                continue
+            text, source = stored
+            reply, usage, reason = llm.reply_from_batch_line(line, text, model=model)
+            cost = estimate_cost(model, usage, batch=True)
+            if on_call:
+                on_call(
+                    article_id,
+                    CallRecord(
+                        model=model,
+                        attempt=1,
+                        outcome="ok" if reply else "invalid",
+                        latency_s=0.0,
+                        usage=usage,
+                        cost_usd=cost,
+                        error=reason,
+                    ),
+                )
+            if reply is None:
+                out.retry_live[article_id] = reason or "unusable batch answer"
+                continue
+            brief = _brief(reply, text, source, model=model, usage=usage, cost=cost, batch=batch_id)
+            store.put_brief(
+                BriefKey(article_id, "llm", model, PROMPT_VERSION, SCHEMA_VERSION), brief
+            )
+            out.briefs[article_id] = brief
+        store.finish_batch(batch_id, "collected")
+    return out
+
+
+def _brief(
+    reply: BriefReply,
+    text: str,
+    source: Any,
+    *,
+    model: str,
+    usage: Usage,
+    cost: float | None,
+    batch: str,
+) -> Brief:
+    report = check_reply(reply, text)
+    meta = BriefMeta(
+        engine="llm",
+        model=model,
+        prompt_version=PROMPT_VERSION,
+        usage=usage,
+        cost_usd=cost,
+        attempts=1,
+        chunks=1,
+        evidence=report.evidence,
+        source=source,
+        warnings=[f"briefed through the Batch API ({batch}), billed at half price"],
+    )
+    return Brief(**reply.model_dump(), meta=meta)

@@ -1,0 +1,132 @@
+"""The digest through the OpenAI Batch API, replayed from cassettes.
+
+The cassettes were recorded through the real `openai` client against the local test server's
+Batch API (file upload, batch create, poll, output download), answering with the authored
+replies of `tests/digest_helpers.py`. Re-record with
+`pytest tests/test_batch.py --record-mode=rewrite`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from summarizer.digest import digest
+from summarizer.llm import RetryPolicy
+from summarizer.pricing import estimate_cost
+from summarizer.store import SQLiteStore
+from summarizer.testserver import FakeOpenAIServer, Step, article_of, reply
+from tests.digest_helpers import ARTICLES, REPLIES, responder
+
+FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
+
+
+def run(server: FakeOpenAIServer, db: Path, **kw: Any) -> Any:
+    return digest(
+        [str(ARTICLES)],
+        engine="llm",
+        model="gpt-4.1-mini",
+        base_url=server.base_url,
+        api_key="test",
+        db=db,
+        retry=FAST,
+        batch_api=True,
+        batch_poll=0.01,
+        **kw,
+    )
+
+
+def paths(cassette: Any) -> list[str]:
+    return [f"{r.method} {r.path}" for r in cassette.requests]
+
+
+@pytest.mark.vcr
+def test_submit_on_one_run_collect_on_the_next(tmp_path: Path, vcr: Any) -> None:
+    db = tmp_path / "s.db"
+    with FakeOpenAIServer(responder=responder) as server:
+        server.batch_polls = 0  # done by the time the next run asks
+        first = run(server, db)
+        second = run(server, db)
+        third = run(server, db)
+
+    # Run 1: one upload and one batch, no live call; the articles wait, nothing failed.
+    assert first.exit_code == 0 and not first.digest.failed
+    assert first.digest.stories == []
+    assert first.progress.skipped == 5 and first.progress.calls == 0
+    assert any("waiting in the Batch API (batch_fake_1)" in w for w in first.digest.warnings)
+    # Run 2: polls the batch recorded in the store, downloads the answers, makes the digest.
+    assert second.exit_code == 0
+    assert len(second.digest.stories) == 2
+    assert second.progress.cached == 5 and second.progress.calls == 5
+    # Run 3: everything is in the store; no request at all.
+    assert third.progress.cached == 5 and third.progress.calls == 0
+    assert paths(vcr) == [
+        "POST /v1/files",
+        "POST /v1/batches",
+        "GET /v1/batches/batch_fake_1",
+        "GET /v1/files/file-fake-2/content",
+    ]
+    # Every brief says how it was made, and is charged at the Batch API's half price.
+    store = SQLiteStore(db)
+    try:
+        calls = store.calls()
+        brief = store.brief_by_article(second.digest.stories[0].sources[0].article_id)
+    finally:
+        store.close()
+    assert len(calls) == 5 and all(c["outcome"] == "ok" for c in calls)
+    assert brief is not None
+    assert any("Batch API (batch_fake_1)" in w for w in brief.meta.warnings)
+    assert brief.meta.cost_usd == estimate_cost("gpt-4.1-mini", brief.meta.usage, batch=True)
+
+
+@pytest.mark.vcr
+def test_batch_wait_collects_in_the_same_run(tmp_path: Path, vcr: Any) -> None:
+    with FakeOpenAIServer(responder=responder) as server:
+        server.batch_polls = 2  # "in_progress" twice, then done
+        result = run(server, tmp_path / "s.db", batch_wait=5)
+    assert result.exit_code == 0 and result.progress.done == 5
+    assert len(result.digest.stories) == 2
+    assert not any("waiting" in w for w in result.digest.warnings)
+    assert paths(vcr).count("GET /v1/batches/batch_fake_1") == 3
+
+
+def _one_bad_then_good() -> Any:
+    """The batch answer for the bank article invents a quote; a live re-ask gets it right."""
+    seen: set[str] = set()
+
+    def answer(body: dict[str, Any]) -> Step:
+        text = article_of(body)
+        if "raised its main interest rate" in text and text not in seen:
+            seen.add(text)
+            bad = json.loads(json.dumps(REPLIES["bank-rates.txt"]))
+            bad["key_facts"][0]["evidence"] = ["The bank will cut rates to zero next week"]
+            return reply(bad)
+        return responder(body)
+
+    return answer
+
+
+@pytest.mark.vcr
+def test_an_unusable_batch_answer_is_briefed_live(tmp_path: Path, vcr: Any) -> None:
+    with FakeOpenAIServer(responder=_one_bad_then_good()) as server:
+        server.batch_polls = 0
+        result = run(server, tmp_path / "s.db", batch_wait=5)
+    assert result.exit_code == 0 and result.progress.done == 5
+    # four answers from the batch, one article briefed live (one call, no re-ask needed)
+    assert paths(vcr).count("POST /v1/chat/completions") == 1
+    assert result.progress.calls == 6  # 5 batch answers (one of them unusable) + 1 live call
+
+
+def test_batch_api_needs_the_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer.cli import main
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    result = CliRunner().invoke(
+        main, ["digest", str(ARTICLES), "--batch-api", "--db", str(tmp_path / "s.db")]
+    )
+    assert result.exit_code == 2
+    assert "--batch-api needs the LLM engine" in result.stderr
