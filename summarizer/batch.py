@@ -22,7 +22,7 @@ from summarizer.grounding import check_reply
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.prompts import PROMPT_VERSION, brief_messages
-from summarizer.store import BriefKey, SQLiteStore
+from summarizer.store import BriefKey, Store
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Collected:
 
 
 def submit(
-    store: SQLiteStore, client: Any, articles: dict[str, str], *, model: str, lang: str | None
+    store: Store, client: Any, articles: dict[str, str], *, model: str, lang: str | None
 ) -> str:
     """Submit one batch briefing `articles` (id -> text) and record it; return its id."""
     from summarizer import llm
@@ -50,7 +50,7 @@ def submit(
 
 
 def collect(
-    store: SQLiteStore,
+    store: Store,
     client: Any,
     *,
     model: str,

@@ -21,7 +21,7 @@ from typing import Any
 from summarizer.errors import SummarizerError
 from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
 from summarizer.prompts import PROMPT_VERSION
-from summarizer.store import BriefKey, SQLiteStore
+from summarizer.store import BriefKey, SQLiteStore, Store
 from summarizer.stories import Entry, stories
 
 
@@ -208,7 +208,7 @@ async def adigest(
 
 
 async def _run(
-    store: SQLiteStore,
+    store: Store,
     sources: list[str],
     *,
     cutoff: datetime | None,
@@ -439,7 +439,7 @@ async def _through_batch(
     to_batch: dict[str, tuple[Any, Any, SourceRef]],
     pending: dict[str, str],
     *,
-    store: SQLiteStore,
+    store: Store,
     client: Any,
     model: str,
     lang: str | None,
