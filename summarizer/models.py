@@ -54,8 +54,21 @@ def count_sentences(text: str) -> int:
     return n if _SENTENCE_END.search(text[-3:]) else n + 1
 
 
+def _no_field_titles(schema: dict[str, Any]) -> None:
+    # pydantic titles every field ("Statement", "Evidence", ...): ~220 tokens of every request's
+    # tool definition that tell the model nothing its name does not.
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+
+
+# The models a model fills: their JSON Schema is sent with every request.
+_REPLY_CONFIG = ConfigDict(json_schema_extra=_no_field_titles)
+
+
 class KeyFact(BaseModel):
     """One fact from the article, with the verbatim quotes that support it."""
+
+    model_config = _REPLY_CONFIG
 
     statement: str = Field(description="The fact, in one plain sentence.")
     evidence: list[str] = Field(
@@ -78,6 +91,8 @@ class KeyFact(BaseModel):
 class Party(BaseModel):
     """A person, organisation, government, country, group or outlet that matters to the story."""
 
+    model_config = _REPLY_CONFIG
+
     name: str = Field(description="The name as it appears in the article.")
     kind: PartyKind
     role: str = Field(description="Who they are in this story, in a few words.")
@@ -90,6 +105,8 @@ class Party(BaseModel):
 class Position(BaseModel):
     """What one party says or wants, with the quotes that show it."""
 
+    model_config = _REPLY_CONFIG
+
     party: str = Field(description="The name of one of the parties listed in `parties`.")
     stance: str = Field(description="The party's position, in one sentence.")
     evidence: list[str] = Field(
@@ -101,6 +118,8 @@ class Position(BaseModel):
 class OpenQuestion(BaseModel):
     """Something the article leaves unknown, unconfirmed or pending."""
 
+    model_config = _REPLY_CONFIG
+
     question: str
     why_open: str = Field(description="Why the article leaves it open.")
     parties: list[str] = Field(
@@ -111,7 +130,7 @@ class OpenQuestion(BaseModel):
 class BriefReply(BaseModel):
     """The structured brief a model returns for one article (schema v1)."""
 
-    model_config = ConfigDict(title="BriefReply")
+    model_config = ConfigDict(title="BriefReply", json_schema_extra=_no_field_titles)
 
     title: str = Field(description="A short, neutral headline for the article.")
     summary: str = Field(description="2 to 4 sentences that say what happened and why it matters.")
