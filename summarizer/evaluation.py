@@ -186,30 +186,29 @@ def greedy_match(
     return sorted(pairs)
 
 
-def fact_score(index: ArticleIndex) -> Callable[[KeyFact, KeyFact], float]:
-    """Score two facts: > 0 when they match (evidence overlap or statement overlap)."""
+def _content_score(
+    index: ArticleIndex, text: Callable[[Any], str], threshold: float
+) -> Callable[[Any, Any], float]:
+    """Score two items with evidence: > 0 when evidence spans or their texts overlap enough."""
 
-    def score(g: KeyFact, p: KeyFact) -> float:
+    def score(g: Any, p: Any) -> float:
         ov = span_overlap(evidence_chars(index, g.evidence), evidence_chars(index, p.evidence))
-        jc = jaccard(g.statement, p.statement)
-        if ov >= SPAN_OVERLAP or jc >= STATEMENT_JACCARD:
+        jc = jaccard(text(g), text(p))
+        if ov >= SPAN_OVERLAP or jc >= threshold:
             return ov + jc
         return 0.0
 
     return score
+
+
+def fact_score(index: ArticleIndex) -> Callable[[KeyFact, KeyFact], float]:
+    """Score two facts: > 0 when they match (evidence overlap or statement overlap)."""
+    return _content_score(index, lambda f: f.statement, STATEMENT_JACCARD)
 
 
 def position_content_score(index: ArticleIndex) -> Callable[[Position, Position], float]:
     """Score two positions on content only (evidence or stance overlap), party ignored."""
-
-    def score(g: Position, p: Position) -> float:
-        ov = span_overlap(evidence_chars(index, g.evidence), evidence_chars(index, p.evidence))
-        jc = jaccard(g.stance, p.stance)
-        if ov >= SPAN_OVERLAP or jc >= STANCE_JACCARD:
-            return ov + jc
-        return 0.0
-
-    return score
+    return _content_score(index, lambda p: p.stance, STANCE_JACCARD)
 
 
 # --- the dataset ------------------------------------------------------------------------------
