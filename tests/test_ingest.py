@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from summarizer.errors import FetchError, InputError
 from summarizer.ingest import article_from_bytes, load_source
-from tests.conftest import SHARED
+from tests.conftest import SHARED, local_site
 
 PAGES = SHARED / "external" / "article_html"
 NAMES = sorted(p.stem for p in PAGES.glob("*.html")) if PAGES.is_dir() else []
@@ -173,14 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with local_site(_Handler) as url:
+        yield url
 
 
 def test_url_article(site: str) -> None:
