@@ -177,6 +177,22 @@ def print_machine() -> None:
     )
 
 
+def run_child(script: str, *args: str) -> dict[str, Any]:
+    """Run `script child ARGS...` in a fresh interpreter; return the JSON its last line prints.
+
+    A fresh process per measurement, so peak RSS is that run's alone.
+    """
+    proc = subprocess.run(
+        [sys.executable, script, "child", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
 def has_module(name: str) -> bool:
     """Whether `summarizer.<name>` exists in this checkout (other parts land over time)."""
     import importlib.util

@@ -21,13 +21,12 @@ import argparse
 import asyncio
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, ServerProcess, news_article, print_machine
+from _common import ServerProcess, news_article, print_machine, run_child
 
 from summarizer.llm import RetryPolicy
 
@@ -114,14 +113,7 @@ def memory(sizes: list[int]) -> None:
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     with ServerProcess(0.0, responder="story") as srv:
         for n in sizes:
-            proc = subprocess.run(
-                [sys.executable, __file__, "child", str(n), srv.base_url],
-                capture_output=True,
-                text=True,
-                check=True,
-                cwd=ROOT,
-            )
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r = run_child(__file__, str(n), srv.base_url)
             assert r["briefed"] == n, r
             print(
                 f"| {n:,} | {r['before']:.1f} | {r['peak']:.1f} | {r['db_mib']:.1f} | "

@@ -16,13 +16,12 @@ import argparse
 import asyncio
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from _common import ServerProcess, articles, print_machine
+from _common import ServerProcess, articles, print_machine, run_child
 
 CONCURRENCY = 32
 
@@ -76,13 +75,7 @@ def main() -> None:
     rows = []
     with ServerProcess(latency=0.0) as server:
         for n in sizes:
-            proc = subprocess.run(
-                [sys.executable, __file__, "child", str(n), server.base_url],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r = run_child(__file__, str(n), server.base_url)
             assert r["done"] == n, r
             rows.append(r)
             print(f"{n:>9,}{r['base_kib'] / 1024:>19.1f}{r['peak_kib'] / 1024:>14.1f}")
