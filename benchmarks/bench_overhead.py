@@ -37,7 +37,7 @@ from _common import (
 )
 
 from summarizer import engine
-from summarizer.grounding import ArticleIndex, _cached_index, check_reply
+from summarizer.brief.grounding import ArticleIndex, _cached_index, check_reply
 from summarizer.llm import _REPLY_TOOL, CallLog, ReplyResult
 from summarizer.models import Brief, BriefReply
 from summarizer.prompts import brief_messages

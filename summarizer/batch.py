@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.grounding import check_reply
+from summarizer.brief.grounding import check_reply
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.prompts import PROMPT_VERSION, brief_messages

@@ -15,8 +15,8 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from summarizer.brief.grounding import check_reply
 from summarizer.errors import InputError, LLMError, OutputTruncatedError
-from summarizer.grounding import check_reply
 from summarizer.merge import merge_replies
 from summarizer.models import (
     Brief,

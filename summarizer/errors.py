@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from summarizer.grounding import GroundingIssue
+    from summarizer.brief.grounding import GroundingIssue
     from summarizer.models import Usage
 
 

@@ -33,8 +33,8 @@ from tenacity import (
 )
 
 from summarizer import errors
+from summarizer.brief.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
-from summarizer.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.models import BriefReply, CallRecord, Usage, grounding_article
 from summarizer.pricing import estimate_cost
 from summarizer.tokens import estimate_tokens
@@ -551,7 +551,7 @@ def _after_failure(
             usage=log.usage,
             last_reply=raw,
         )
-    from summarizer.grounding import prune_ungrounded
+    from summarizer.brief.grounding import prune_ungrounded
 
     pruned, dropped = prune_ungrounded(reply, article)
     return ReplyResult(reply=pruned, log=log, dropped=dropped)

@@ -7,7 +7,7 @@ evidence, and exact repeats are dropped.
 
 from __future__ import annotations
 
-from summarizer.grounding import normalize
+from summarizer.brief.grounding import normalize
 from summarizer.models import BriefReply, KeyFact, OpenQuestion, Party, Position, count_sentences
 
 

@@ -155,7 +155,7 @@ class BriefReply(BaseModel):
         ctx = info.context if isinstance(info.context, dict) else None
         article = ctx.get("article") if ctx else GROUNDING_ARTICLE.get()
         if article is not None:
-            from summarizer.grounding import check_reply, format_issues
+            from summarizer.brief.grounding import check_reply, format_issues
 
             report = check_reply(self, article)
             if report.issues:

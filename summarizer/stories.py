@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from summarizer.grounding import normalize
+from summarizer.brief.grounding import normalize
 from summarizer.models import (
     Brief,
     Disagreement,

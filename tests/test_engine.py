@@ -23,8 +23,8 @@ from summarizer import (
     RefusalError,
     summarize,
 )
+from summarizer.brief.grounding import normalize
 from summarizer.engine import asummarize
-from summarizer.grounding import normalize
 from summarizer.llm import RetryPolicy
 from summarizer.models import CallRecord
 from summarizer.prompts import PROMPT_VERSION, render

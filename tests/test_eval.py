@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from summarizer.brief.grounding import check_reply
 from summarizer.cli import main
 from summarizer.evaluation import (
     UNCATCHABLE,
@@ -31,7 +32,6 @@ from summarizer.evaluation import (
     score_brief,
     span_overlap,
 )
-from summarizer.grounding import check_reply
 from summarizer.models import BriefReply, KeyFact, Party
 from summarizer.testserver import FakeOpenAIServer, error, reply
 from tests.conftest import CASSETTES, ROOT, SEED

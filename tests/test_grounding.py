@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.grounding import ArticleIndex, check_quote, check_reply, prune_ungrounded
+from summarizer.brief.grounding import ArticleIndex, check_quote, check_reply, prune_ungrounded
 from summarizer.models import BriefReply
 
 ARTICLE = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer import summarize
-from summarizer.grounding import check_reply
+from summarizer.brief.grounding import check_reply
 from tests.conftest import CASSETTES, REAL_KEY
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from summarizer import InputError, summarize
-from summarizer.grounding import ArticleIndex, check_reply, normalize
+from summarizer.brief.grounding import ArticleIndex, check_reply, normalize
 from summarizer.models import BriefReply, count_sentences
 from summarizer.offline import brief_offline, find_parties, split_sentences
 

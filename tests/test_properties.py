@@ -13,9 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from summarizer.engine import MAX_ARTICLE_CHARS, check_text
-from summarizer.errors import InputError
-from summarizer.grounding import (
+from summarizer.brief.grounding import (
     _EDGE,
     MIN_QUOTE_CHARS,
     ArticleIndex,
@@ -25,6 +23,8 @@ from summarizer.grounding import (
     normalize_with_map,
     quote_parts,
 )
+from summarizer.engine import MAX_ARTICLE_CHARS, check_text
+from summarizer.errors import InputError
 
 SETTINGS = settings(
     max_examples=150,

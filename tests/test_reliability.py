@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from summarizer import engine
+from summarizer.brief.grounding import ArticleIndex
 from summarizer.engine import OUTPUT_BUDGETS, asummarize, summarize
 from summarizer.errors import (
     GroundingError,
@@ -31,7 +32,6 @@ from summarizer.errors import (
     SummarizerError,
     TransientError,
 )
-from summarizer.grounding import ArticleIndex
 from summarizer.llm import RetryPolicy
 from summarizer.models import Brief, CallRecord, Usage
 from summarizer.testserver import (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.grounding import check_reply
+from summarizer.brief.grounding import check_reply
 from summarizer.models import Brief, BriefMeta, BriefReply
 from summarizer.render import brief_html, brief_markdown, brief_terminal
 

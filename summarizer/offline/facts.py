@@ -1,0 +1,133 @@
+"""Fact status from wording, open questions from cues, and a fact's source."""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.offline.lexicon import _STOPWORDS
+from summarizer.offline.sentences import Sentence
+from summarizer.offline.speakers import _LEADING, Mention
+
+_REPORTED = re.compile(
+    r"\b(reportedly|according to|sources|footage|photos|was seen|were seen|"
+    r"reported|reports)\b",
+    re.I,
+)
+_CLAIMED = re.compile(r"\b(said|says|claimed|claims|alleged|accused|suspected|told|argued)\b")
+_DISPUTED = re.compile(r"\b(disputed|denied|denies|rejected|contested|disagree\w*)\b")
+_CONFIRMED = re.compile(r"\b(confirmed|identified|announced|officially)\b")
+
+
+def fact_status(sentence: str, speaker_kind: str | None) -> str:
+    """confirmed / claimed / reported / disputed, from the sentence's own wording."""
+    if _DISPUTED.search(sentence):
+        return "disputed"
+    if _REPORTED.search(sentence) or speaker_kind == "media":
+        return "reported"
+    if _CONFIRMED.search(sentence):
+        return "confirmed"
+    if _CLAIMED.search(sentence):
+        return "claimed"
+    return "confirmed"
+
+
+_OPEN_CUES: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"\b(have|has|had) not (?:yet )?commented|declined to comment|did not respond|"
+            r"no comment|not immediately respond",
+            re.I,
+        ),
+        "comment",
+    ),
+    (
+        re.compile(
+            r"\b(suspected|little is known|responsibility|behind (?:the|such) attacks?|"
+            r"unclaimed|no one has claimed)\b",
+            re.I,
+        ),
+        "who",
+    ),
+    (
+        re.compile(
+            r"\b(investigation is underway|under investigation|investigating|"
+            r"ordered an? (?:independent )?review|inquiry)\b",
+            re.I,
+        ),
+        "investigation",
+    ),
+    (
+        re.compile(
+            r"\b(could|may|might) (impact|complicate|affect|delay|derail|threaten|slow|"
+            r"change|lead)\b",
+            re.I,
+        ),
+        "effect",
+    ),
+    (
+        re.compile(
+            r"\b(not yet known|unknown|unclear|remains to be seen|no set deadline|pending|"
+            r"not (?:yet )?(?:been )?(?:confirmed|decided|determined|begun))\b",
+            re.I,
+        ),
+        "unknown",
+    ),
+]
+
+
+def _open_question(kind: str, s: Sentence, parties: list[str]) -> tuple[str, str] | None:
+    t = s.text.strip()
+    if kind == "comment":
+        who = parties[0] if parties else "those involved"
+        return (f"What is the position of {who}?", f"The article says: “{t}”")
+    if kind == "who":
+        noun = re.search(
+            r"\b(attack|bombing|killing|explosion|blast|strike|assassination|"
+            r"hack|fire|leak)s?\b",
+            t,
+            re.I,
+        )
+        what = noun.group(1).lower() if noun else "it"
+        return (f"Who carried out the {what}?", f"The article says: “{t}”")
+    if kind == "investigation":
+        return ("What will the investigation find?", f"The article says: “{t}”")
+    if kind == "effect":
+        m = re.search(r"\b(?:could|may|might) (.+?)[.;]?$", t)
+        if m:
+            return (f"Will it {m.group(1).rstrip('.')}?", f"The article says it {m.group(0)}")
+        return None
+    deadline = re.search(r"\bno set deadline (?:for )?(.+?)[.;]?$", t)
+    if deadline:
+        return (
+            f"Is there a deadline for {deadline.group(1).rstrip('.')}?",
+            f"The article says: “{t}”",
+        )
+    m = re.search(r"\b(how|whether|who|what|when|why|where) (.+?)(?: is| remains|,|$)", t, re.I)
+    if m and m.group(1).lower() != "whether":
+        return (f"{m.group(1).capitalize()} {m.group(2).rstrip('.')}?", f"The article says: “{t}”")
+    if m:
+        return (f"Is it known whether {m.group(2).rstrip('.')}?", f"The article says: “{t}”")
+    return (
+        f"What is still unknown here: “{t.rstrip('.')}”?",
+        "The article marks it as unknown or pending.",
+    )
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[^\W\d_]{4,}", text.lower()) if w not in _STOPWORDS["en"]]
+
+
+_SOURCE_VERB = re.compile(
+    r"\s+(?:has\s+|have\s+)?(?:identified|released|announced|reported|published|confirmed|"
+    r"disclosed|revealed|stated)\b"
+)
+
+
+def _fact_source(s: Sentence, ments: list[Mention]) -> str | None:
+    """The party a fact comes from when the sentence opens with it: "The Kremlin released ..."."""
+    lead = _LEADING.match(s.text)
+    start = s.start + (lead.end() if lead else 0)
+    for m in ments:
+        if start <= m.start <= start + 5 and m.kind != "country":
+            return m.party if _SOURCE_VERB.match(s.text, m.end - s.start) else None
+    return None
