@@ -2,10 +2,10 @@
 
     python benchmarks/bench_digest.py [--quick]
 
-Everything `summarizer digest` does runs here, through `summarizer.digest.adigest`: read the
-files, brief each article through the real openai client against the fake server (in its own
-process, simulated latency), store every brief in SQLite, group the briefs into stories, write
-the Markdown digest. The articles come from `_common.news_article`: stories of 4 articles with
+Everything `summarizer digest` does runs here, through `summarizer.digests.run.arun_digest`:
+read the files, brief each article through the real openai client against the fake server (in
+its own process, simulated latency), store every brief in SQLite, group the briefs into stories,
+write the Markdown digest. The articles come from `_common.news_article`: stories of 4 articles with
 their own invented people and words, so the grouping has real work to do (the plain synthetic
 articles all share one vocabulary and would make one giant story).
 
@@ -42,12 +42,12 @@ def write_articles(folder: Path, count: int) -> None:
 
 def run_digest(folder: Path, db: Path, base_url: str, concurrency: int) -> tuple[float, dict]:
     """One `adigest` run; (wall seconds, its counts)."""
-    from summarizer.digest import adigest
+    from summarizer.digests.run import arun_digest
 
     out = folder.parent / "digest.md"
     start = time.perf_counter()
     result = asyncio.run(
-        adigest(
+        arun_digest(
             [str(folder)],
             engine="llm",
             base_url=base_url,
@@ -98,7 +98,7 @@ def child(count: int, base_url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "articles"
         write_articles(folder, count)
-        import summarizer.digest  # noqa: F401  (imports counted before the run)
+        import summarizer.digests  # noqa: F401  (imports counted before the run)
 
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         wall, got = run_digest(folder, Path(tmp) / "store.db", base_url, 32)

@@ -25,7 +25,7 @@ from summarizer.errors import (
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply
 
 if TYPE_CHECKING:
-    from summarizer.digest import adigest, digest
+    from summarizer.digests import adigest, digest
     from summarizer.engine import asummarize, summarize
 
 __all__ = [
@@ -54,8 +54,8 @@ __all__ = [
 _LAZY = {
     "summarize": "summarizer.engine",
     "asummarize": "summarizer.engine",
-    "digest": "summarizer.digest",
-    "adigest": "summarizer.digest",
+    "digest": "summarizer.digests",
+    "adigest": "summarizer.digests",
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from summarizer.digest import digest
+from summarizer.digests.run import run_digest
 from summarizer.llm import RetryPolicy
 from summarizer.pricing import estimate_cost
 from summarizer.store import SQLiteStore
@@ -26,7 +26,7 @@ FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
 
 
 def run(server: FakeOpenAIServer, db: Path, **kw: Any) -> Any:
-    return digest(
+    return run_digest(
         [str(ARTICLES)],
         engine="llm",
         model="gpt-4.1-mini",

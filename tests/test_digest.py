@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.digest import DigestLocked, digest, run_lock
+from summarizer.digests.run import DigestLocked, run_digest, run_lock
 from summarizer.llm import RetryPolicy
 from summarizer.store import SQLiteStore, migrate
 from summarizer.testserver import FakeOpenAIServer
@@ -26,7 +26,7 @@ FEEDS = SHARED / "external" / "feeds"
 
 
 def run(server: FakeOpenAIServer, db: Path, *sources: Any, **kw: Any) -> Any:
-    return digest(
+    return run_digest(
         [str(s) for s in sources] or [str(ARTICLES)],
         engine="llm",
         base_url=server.base_url,
@@ -124,7 +124,7 @@ def test_lock_makes_a_second_run_exit(tmp_path: Path) -> None:
 def test_rate_limiter_spaces_requests(tmp_path: Path) -> None:
     import asyncio
 
-    from summarizer.ratelimit import RateLimiter
+    from summarizer.digests.ratelimit import RateLimiter
 
     now = [0.0]
     slept: list[float] = []
@@ -262,7 +262,7 @@ def test_same_sources_same_digest_whatever_order_briefs_finish(tmp_path: Path) -
     # The offline engine runs in worker threads: with 5 at once they finish in any order.
     runs = []
     for concurrency in (1, 5, 5):
-        result = digest(
+        result = run_digest(
             [str(ARTICLES)],
             engine="offline",
             db=tmp_path / f"s{len(runs)}.db",
@@ -279,3 +279,90 @@ def test_same_sources_same_digest_whatever_order_briefs_finish(tmp_path: Path) -
     assert all(p is not None for p in sources)
     for story_sources, _ in runs[0]:
         assert story_sources == sorted(story_sources)  # the order the folder gave them
+
+
+def test_public_digest_is_the_function_and_returns_a_digest(tmp_path: Path) -> None:
+    # The README's `from summarizer import digest; digest([...])`: the function, whatever was
+    # imported before it (a submodule named `digest` used to replace it on the package).
+    import importlib
+
+    import summarizer
+    from summarizer.models import Digest
+
+    for module in ("summarizer.digests", "summarizer.digests.run", "summarizer.cli.digest"):
+        importlib.import_module(module)
+    from summarizer import adigest, digest
+
+    assert callable(digest) and callable(adigest) and summarizer.digest is digest
+    got = digest([str(ARTICLES)], engine="offline", db=tmp_path / "s.db")
+    assert isinstance(got, Digest)
+    assert got.run_id == 1 and len(got.stories) == 2 and got.totals["briefed"] == 5
+
+
+def _feed_site(requested: list[str]) -> Any:
+    from http.server import BaseHTTPRequestHandler
+
+    texts = [
+        (ARTICLES / f"{n}.txt").read_text(encoding="utf-8") for n in ("dam-wire", "bank-rates")
+    ]
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            host = f"http://{self.headers['Host']}"
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Story {i}</title><link>{host}/news/{i}</link>"
+                    f"<description><![CDATA[{t}]]></description></item>"
+                    for i, t in enumerate(texts)
+                )
+                body = (
+                    '<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>'
+                    f"<link>{host}/</link><description>d</description>{items}</channel></rss>"
+                ).encode()
+                ctype = "application/rss+xml"
+            else:
+                i = int(self.path.rsplit("/", 1)[1])
+                body = texts[i].encode()
+                ctype = "text/plain; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Site
+
+
+@pytest.mark.parametrize(
+    ("flag", "pages_fetched"), [("--no-fetch", 0), ("--fetch", 2)], ids=["no-fetch", "fetch"]
+)
+def test_no_fetch_briefs_the_feed_text_without_requesting_pages(
+    flag: str, pages_fetched: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_URLS", "1")  # the site is on 127.0.0.1
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from tests.conftest import local_site
+
+    requested: list[str] = []
+    with local_site(_feed_site(requested)) as base:
+        out = CliRunner().invoke(
+            main,
+            [
+                "digest",
+                f"{base}/feed.xml",
+                flag,
+                "--engine",
+                "offline",
+                "--db",
+                str(tmp_path / "s.db"),
+            ],
+        )
+    assert out.exit_code == 0, out.output
+    assert sum(p.startswith("/news/") for p in requested) == pages_fetched
+    assert "(2 briefed," in out.output

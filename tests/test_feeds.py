@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from summarizer.digests.feeds import looks_like_feed, parse_feed
 from summarizer.errors import InputError
-from summarizer.feeds import looks_like_feed, parse_feed
 from tests.conftest import SHARED
 
 FEEDS = SHARED / "external" / "feeds"

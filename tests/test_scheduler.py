@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from summarizer.config import load_digest_config
+from summarizer.digests.scheduler import Cron, run_schedule
 from summarizer.errors import ConfigError
-from summarizer.scheduler import Cron, run_schedule
 
 T0 = datetime(2026, 11, 24, 6, 58, 30, tzinfo=UTC)  # a Tuesday
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from summarizer.digests.stories import Entry, build_story, group
 from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
-from summarizer.stories import Entry, build_story, group
 
 TOPICS = [
     "tariffs on steel imports from Canada rise",
@@ -101,7 +101,7 @@ def test_counts_of_the_same_thing_that_differ_are_a_disagreement(
 
 def brute_force_links(entries: list[Entry]) -> set[tuple[int, int]]:
     """The definition: compare every pair (what group() did before it indexed candidates)."""
-    from summarizer import stories as st
+    from summarizer.digests import stories as st
 
     names = [st._named(e.brief) for e in entries]
     words = [st._words(e.brief) for e in entries]
@@ -144,7 +144,7 @@ def test_indexed_grouping_equals_comparing_every_pair(seed: int) -> None:
         )
         for i in range(rng.randint(20, 60))
     ]
-    from summarizer import stories as st
+    from summarizer.digests import stories as st
 
     links = brute_force_links(entries)
     assert links  # the case has links to find

@@ -108,7 +108,7 @@ def digest(
     feeds. Briefs are cached in the store: a re-run over unchanged sources makes no model call.
     """
     from summarizer.config import load_digest_config, load_settings
-    from summarizer.digest import digest as run_digest
+    from summarizer.digests.run import run_digest
     from summarizer.errors import ConfigError
 
     job = load_digest_config(config_file) if config_file else None
@@ -160,7 +160,7 @@ def digest(
     )
     d = result.digest
     if not outputs:
-        from summarizer.digest_render import render_digest
+        from summarizer.digests.render import render_digest
 
         click.echo(render_digest(d, fmt or "md"), nl=False)
     t = d.totals
@@ -255,8 +255,8 @@ def schedule(config_file: Path, once: bool) -> None:
     import subprocess
 
     from summarizer.config import load_digest_config
+    from summarizer.digests.scheduler import Cron, run_schedule
     from summarizer.errors import ConfigError
-    from summarizer.scheduler import Cron, run_schedule
 
     job = load_digest_config(config_file)
     if not job.schedule:

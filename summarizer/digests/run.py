@@ -1,4 +1,4 @@
-"""Many sources -> cached briefs -> one digest of stories. Safe to run from cron.
+"""One digest run: many sources -> cached briefs -> one digest of stories. Safe to run from cron.
 
 A run takes a lock next to the store (a second run at once exits, or waits), records every
 source's outcome and every model call, commits each brief the moment it is made (a killed run
@@ -18,11 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from summarizer.digests.stories import Entry, stories
 from summarizer.errors import SummarizerError
 from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
 from summarizer.prompts import PROMPT_VERSION
 from summarizer.store import BriefKey, SQLiteStore, Store
-from summarizer.stories import Entry, stories
 
 
 class DigestLocked(SummarizerError):
@@ -98,7 +98,7 @@ def _llm_configured(api_key: str | None, base_url: str | None) -> bool:
     )
 
 
-async def adigest(
+async def arun_digest(
     sources: list[str],
     *,
     since: str | datetime | None = None,
@@ -126,6 +126,9 @@ async def adigest(
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
+    Returns the `Digest` with what the CLI needs besides (run id, written paths, exit code);
+    `summarizer.adigest` returns the `Digest` alone.
+
     `outputs` is a list of (path, format) with format md, html or json; each is written
     atomically. The store defaults to `<data dir>/summarizer.db`. With `fetch_pages=False`
     feed entries are briefed from the feed's own text, without fetching their pages.
@@ -136,9 +139,9 @@ async def adigest(
     (see `summarizer.batch`). Articles too long for one request are briefed live.
     """
     from summarizer.config import default_db_path
+    from summarizer.digests.ratelimit import RateLimiter
+    from summarizer.digests.sources import expand, parse_since
     from summarizer.engine import asummarize
-    from summarizer.ratelimit import RateLimiter
-    from summarizer.sources import expand, parse_since
 
     chosen = (
         engine if engine != "auto" else ("llm" if _llm_configured(api_key, base_url) else "offline")
@@ -186,6 +189,7 @@ async def adigest(
                 progress=progress,
                 asummarize=asummarize,
                 expand=expand,
+                fetch_pages=fetch_pages,
                 retry=retry,
                 batch_client=batch_client,
                 batch_wait=batch_wait,
@@ -227,6 +231,7 @@ async def _run(
     expand: Any,
     retry: Any,
     args: dict[str, Any],
+    fetch_pages: bool = True,
     batch_client: Any = None,
     batch_wait: float = 0.0,
     batch_poll: float = 30.0,
@@ -238,7 +243,7 @@ async def _run(
     run_id = store.start_run(args)
     started = time.perf_counter()
     items, failed, warnings = await asyncio.to_thread(
-        expand, sources, since=cutoff, timeout=timeout
+        expand, sources, since=cutoff, timeout=timeout, fetch_pages=fetch_pages
     )
     for f in failed:
         store.record_item(run_id, f.source, None, "failed", f.reason)
@@ -415,18 +420,18 @@ def _parse_date(value: str | None) -> datetime | None:
 
 
 def _write_outputs(digest: Digest, outputs: list[tuple[str | Path, str]]) -> list[Path]:
-    from summarizer.digest_render import render_digest
+    from summarizer.digests.render import render_digest
     from summarizer.files import write_atomic
 
     return [write_atomic(path, render_digest(digest, fmt)) for path, fmt in outputs]
 
 
-def digest(sources: list[str], **kwargs: Any) -> DigestResult:
-    """Brief many sources into one digest (see `adigest` for the options)."""
-    return asyncio.run(adigest(sources, **kwargs))
+def run_digest(sources: list[str], **kwargs: Any) -> DigestResult:
+    """Brief many sources into one digest (see `arun_digest` for the options)."""
+    return asyncio.run(arun_digest(sources, **kwargs))
 
 
-__all__ = ["Brief", "DigestLocked", "DigestResult", "Progress", "adigest", "digest"]
+__all__ = ["DigestLocked", "DigestResult", "Progress", "arun_digest", "run_digest"]
 
 
 def _reason(exc: Exception, source: str) -> str:

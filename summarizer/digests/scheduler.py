@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from summarizer.errors import ConfigError
 
-log = logging.getLogger("summarizer.scheduler")
+log = logging.getLogger("summarizer.digests.scheduler")
 
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("weekday", 0, 6))
 _ALIASES = {

@@ -75,7 +75,7 @@ def _feed_items(
     timeout: float,
     fetch: bool = True,
 ) -> tuple[list[Item], list[str]]:
-    from summarizer.feeds import parse_feed
+    from summarizer.digests.feeds import parse_feed
 
     feed = parse_feed(data, name=name, base_url=base_url)
     items: list[Item] = []
@@ -141,7 +141,7 @@ def expand(
 
     def one(source: str) -> None:
         if _URL.match(source):
-            from summarizer.feeds import looks_like_feed
+            from summarizer.digests.feeds import looks_like_feed
             from summarizer.ingest import article_from_bytes, fetch_url
 
             body, final, ctype = fetch_url(source, timeout=timeout)

@@ -1,0 +1,46 @@
+"""Digests: many sources, cached briefs, one digest of stories, on a schedule.
+
+`digest` / `adigest` return the `Digest` (schema `schemas/digest.v1.schema.json`). The modules:
+`run` (one run: lock, cache, cost cap, outputs), `sources` and `feeds` (what to brief),
+`stories` (grouping and disagreements), `render` (Markdown, HTML, JSON), `ratelimit`,
+`scheduler` (cron).
+
+No module here is called `digest`: a submodule of that name would replace the `digest` function
+on the package as soon as anything imported it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from summarizer.digests.run import DigestLocked, DigestResult, Progress, arun_digest, run_digest
+from summarizer.models import Digest
+
+__all__ = [
+    "Digest",
+    "DigestLocked",
+    "DigestResult",
+    "Progress",
+    "adigest",
+    "arun_digest",
+    "digest",
+    "run_digest",
+]
+
+
+async def adigest(sources: list[str], **kwargs: Any) -> Digest:
+    """Brief `sources` into one `Digest` (its stories, failures, warnings and totals).
+
+    Keyword arguments: since, engine, model, base_url, api_key, client, db, concurrency, rpm,
+    tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"), each
+    written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait, batch_poll
+    (see `summarizer.digests.run.arun_digest`). `digest.failed` lists the sources that failed
+    or were skipped; `digest.run_id` is the run in the store (`summarizer show N`).
+    """
+    return (await arun_digest(sources, **kwargs)).digest
+
+
+def digest(sources: list[str], **kwargs: Any) -> Digest:
+    """Brief `sources` into one `Digest`; the blocking twin of `adigest` (same options)."""
+    return asyncio.run(adigest(sources, **kwargs))
