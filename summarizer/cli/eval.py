@@ -11,6 +11,7 @@ from summarizer.cli._common import EXIT_CODES, fail, handle_errors
 
 if TYPE_CHECKING:
     from summarizer.evaluation import ArticleResult, Comparison, Counts, EvalReport, GuardReport
+    from summarizer.evaluation.quotes import QuoteReport
 
 DEFAULT_CASSETTES = "cassettes/eval"
 
@@ -23,6 +24,14 @@ def _pr(counts: Counts) -> str:
     return f"{_num(counts.precision)}/{_num(counts.recall)}"
 
 
+# Article ids longer than this widen the first column (the Wikinews ids are up to 41).
+ID_WIDTH = 30
+
+
+def _header(width: int = ID_WIDTH) -> str:
+    return f"{'article':{width}}" + HEADER[ID_WIDTH:]
+
+
 HEADER = (
     f"{'article':30} {'parties P/R':>11} {'facts P/R':>11} {'posit. P/R':>11} "
     f"{'quest. P/R':>11} {'ground':>6} {'attrib':>6} {'status':>6} {'tokens':>7} "
@@ -30,13 +39,14 @@ HEADER = (
 )
 
 
-def _row(name: str, r: ArticleResult) -> str:
+def _row(name: str, r: ArticleResult, width: int = ID_WIDTH) -> str:
     if r.scores is None:
-        return f"{name[:30]:30} failed: {r.error}"
+        return f"{name[:width]:{width}} failed: {r.error}"
     s = r.scores
     cost = _num(r.cost_usd, 4)
     return (
-        f"{name[:30]:30} {_pr(s.parties):>11} {_pr(s.key_facts):>11} {_pr(s.positions):>11} "
+        f"{name[:width]:{width}} {_pr(s.parties):>11} {_pr(s.key_facts):>11} "
+        f"{_pr(s.positions):>11} "
         f"{_pr(s.open_questions):>11} {_num(s.grounding.value):>6} "
         f"{_num(s.attribution.value):>6} {_num(s.status.value):>6} "
         f"{r.prompt_tokens + r.completion_tokens:>7} {cost:>8} {r.calls:>5} {r.wall_s:>7.2f}"
@@ -47,15 +57,16 @@ def report_table(report: EvalReport) -> str:
     """The per-article table and the overall (micro-averaged) line."""
     o = report.overall
     c, q = o.counts, o.ratios
+    width = max([ID_WIDTH, *(len(r.id) for r in report.articles)])
     lines = [
         f"engine={report.engine} model={report.model or '-'} prompt={report.prompt_version} "
         f"schema=v{report.schema_version}{' (replayed)' if report.replayed else ''} "
         f"dataset={report.dataset}",
-        HEADER,
-        *(_row(r.id, r) for r in report.articles),
-        "-" * len(HEADER),
+        _header(width),
+        *(_row(r.id, r, width) for r in report.articles),
+        "-" * len(_header(width)),
         (
-            f"{'overall (' + str(o.articles - o.failed) + '/' + str(o.articles) + ' briefed)':30} "
+            f"{f'overall ({o.articles - o.failed}/{o.articles} briefed)':{width}} "
             f"{_pr(c['parties']):>11} {_pr(c['key_facts']):>11} {_pr(c['positions']):>11} "
             f"{_pr(c['open_questions']):>11} {_num(q['grounding'].value):>6} "
             f"{_num(q['attribution'].value):>6} {_num(q['status'].value):>6} "
@@ -66,7 +77,7 @@ def report_table(report: EvalReport) -> str:
     n = max(o.articles, 1)
     mean_cost = None if o.cost_usd is None else o.cost_usd / n
     lines.append(
-        f"{'mean per article':30} {'':>11} {'':>11} {'':>11} {'':>11} {'':>6} {'':>6} {'':>6} "
+        f"{'mean per article':{width}} {'':>11} {'':>11} {'':>11} {'':>11} {'':>6} {'':>6} {'':>6} "
         f"{(o.prompt_tokens + o.completion_tokens) / n:>7.0f} {_num(mean_cost, 4):>8} "
         f"{o.calls / n:>5.1f} {o.wall_s / n:>7.2f}"
     )
@@ -117,6 +128,33 @@ def guard_table(report: GuardReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def quotes_table(report: QuoteReport) -> str:
+    """Per file and per group: faithful rejected, debatable rejected, unfaithful accepted."""
+    lines = [
+        f"{'file / group':44} {'faithful rej.':>14} {'debatable rej.':>14} {'unfaith. acc.':>13}"
+    ]
+    for name, tally in report.by_file.items():
+        groups = report.by_group.get(name, {})
+        for label, t in [(name, tally), *((f"  {g}", groups[g]) for g in sorted(groups))]:
+            lines.append(
+                f"{label[:44]:44} {t.faithful_rejected:>6}/{t.faithful:<7} "
+                f"{t.debatable_rejected:>6}/{t.debatable:<7} "
+                f"{t.unfaithful_accepted:>5}/{t.unfaithful:<7}"
+            )
+        rate, with_debatable = tally.faithful_rejected_rate, tally.with_debatable_rejected_rate
+        lines.append(
+            f"  {name}: faithful rejected {_num(rate, 3)}, with debatable {_num(with_debatable, 3)}"
+        )
+    lines += [
+        f"goal {'met' if ok else 'NOT met'}: {goal}" for goal, ok in report.goals_met().items()
+    ]
+    lines += [
+        f"wrong: {m.id} [{m.label}, {m.problem or 'accepted'}] {m.quote[:90]!r}"
+        for m in report.mistakes
+    ]
+    return "\n".join(lines) + "\n"
+
+
 @click.command(epilog=EXIT_CODES)
 @click.argument("dataset", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -158,6 +196,12 @@ def guard_table(report: GuardReport) -> str:
     is_flag=True,
     help="Measure the grounding guard: perturb every gold brief and count what it rejects.",
 )
+@click.option(
+    "--quotes",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Measure the quote guard on a quote corpus folder (e.g. eval/quotes): faithful quotes "
+    "rejected, unfaithful accepted, by file and group.",
+)
 @handle_errors
 def eval_command(
     dataset: Path | None,
@@ -170,6 +214,7 @@ def eval_command(
     compare: tuple[Path, Path] | None,
     all_rows: bool,
     guard: bool,
+    quotes: Path | None,
 ) -> None:
     """Measure brief quality against gold briefs: DATASET is a folder such as eval/gold.
 
@@ -183,6 +228,16 @@ def eval_command(
     if compare:
         a, b = (evaluation.load_report(p) for p in compare)
         click.echo(compare_table(evaluation.compare(a, b), all_rows=all_rows), nl=False)
+        return
+    if quotes is not None:
+        from summarizer.evaluation.quotes import quote_corpus
+
+        quote_report = quote_corpus(quotes)
+        click.echo(quotes_table(quote_report), nl=False)
+        target = out or Path("eval-quotes.json")
+        if str(target) != "-":
+            write_atomic(target, quote_report.model_dump_json(indent=2) + "\n")
+            click.echo(f"summarizer: wrote {target}", err=True)
         return
     if dataset is None:
         raise click.UsageError("give a DATASET folder (e.g. eval/gold), or --compare A B")
