@@ -164,8 +164,20 @@ def run_eval(
     else:
         model = None
     prompt_version = PROMPT_VERSION if engine == "llm" else OFFLINE_VERSION
+    articles, skipped = data.articles, list(data.skipped)
+    if engine == "llm" and replay_dir is not None and not record:
+        # Replay what was recorded: an article added to the set after the cassettes were
+        # recorded is skipped and listed, not failed; with no cassette at all it is an error.
+        missing = [a.id for a in articles if not (replay_dir / f"{a.id}.yaml").exists()]
+        if len(missing) == len(articles):
+            raise ConfigError(
+                f"no cassette for article {missing[0]!r}: "
+                f"{replay_dir / (missing[0] + '.yaml')} does not exist"
+            )
+        articles = [a for a in articles if a.id not in missing]
+        skipped += [f"{m}: no cassette in {replay_dir} (not replayed)" for m in missing]
     results: list[ArticleResult] = []
-    for art in data.articles:
+    for art in articles:
         result = ArticleResult(id=art.id, kind=art.source.kind, language=art.source.language)
         started = time.perf_counter()
         try:
@@ -207,7 +219,7 @@ def run_eval(
         model=model,
         replayed=replay_dir is not None and not record,
         dataset=str(data.path),
-        skipped=data.skipped,
+        skipped=skipped,
         articles=results,
         overall=overall(results),
     )
