@@ -38,6 +38,14 @@ class LazyGroup(click.Group):
         cmd: Any = getattr(importlib.import_module(module), attr)
         return cmd
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            from summarizer.cli._common import exit_on_broken_pipe
+
+            exit_on_broken_pipe()
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):

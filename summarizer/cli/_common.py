@@ -39,6 +39,8 @@ def handle_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except SummarizerError as exc:
             fail(str(exc), exc.exit_code)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): LazyGroup exits quietly
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
@@ -51,6 +53,22 @@ def handle_errors(fn: F) -> F:
             fail(redact(f"unexpected {type(exc).__name__}: {exc}"), 1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def exit_on_broken_pipe() -> None:
+    """Exit quietly because stdout's reader is gone (`summarizer config | head -1`).
+
+    Like a tool killed by SIGPIPE: no message, status 141. stdout is pointed at /dev/null first
+    so that flushing it at exit cannot raise a second time.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # stdout has no file descriptor (a test runner's buffer): nothing to flush later
+    raise SystemExit(141)
 
 
 @contextmanager
