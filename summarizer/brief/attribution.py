@@ -1,0 +1,924 @@
+"""Who said what: one attribution engine for any span of an article.
+
+`Attributor(text, parties).attribute(start, end)` answers, for a span of the article, who the
+article says is speaking or asserting it and how: a direct quote, reported speech ("X said",
+"X told Y", "X was quoted as saying"), "according to X", a cited outlet, unnamed sources,
+a hedge ("reportedly", "it is believed") or the narrator's own voice. The speaker is resolved
+to a listed party through names and aliases, titles ("the president"), group nouns ("the
+ministry"), and pronouns (he/she to the nearest person, it/they to the nearest organisation);
+when the article does not make it clear the party is None: unknown, never a guess.
+
+Rules are general English: reporting verbs, title and group nouns, pronoun agreement, quote
+conventions (a quote paragraph left open continues in the next one). Nothing here names a
+party of any article. The pass over the article is linear: mentions are found with one regular
+expression, and every look-back is bounded to a few sentences.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from summarizer.models import Party
+
+
+def _words(words: str) -> list[str]:
+    """A word list written as one string."""
+    return words.split()
+
+
+Mode = Literal["quote", "reported", "according_to", "outlet", "unnamed", "hedge", "narrator"]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who the article says asserts a span, and how."""
+
+    party: str | None  # canonical name of a listed party; None = unknown / unlisted / narrator
+    speaker: str | None  # the article's words for the speaker, None when there are none
+    mode: Mode
+    cue: str | None  # the cue words as in the article ("said", "according to", "reportedly")
+    hedged: bool  # the asserting sentence carries a hedge or source cue
+    sentence: tuple[int, int]  # offsets of the sentence holding the span
+    paragraph: int  # index of the paragraph holding the span
+
+
+# --- word lists (general English, never names) -------------------------------------------------
+
+_HEDGE = re.compile(
+    r"\b(?:reportedly|allegedly|purportedly|supposedly|apparently|presumably|possibly|"
+    r"rumou?red|unconfirmed|unverified|unsubstantiated|alleged|suspected|"
+    r"[Aa]ccording to|quoting|(?:was|were) quoted as|seen by|"
+    r"it (?:is|was|has been|had been) (?:widely )?(?:believed|thought|understood|reported|"
+    r"alleged|claimed|said|rumou?red|suspected|feared|estimated)|"
+    r"(?:is|are|was|were|has been|have been) (?:widely )?(?:believed|thought|said|reported|"
+    r"understood|rumou?red|alleged|suspected|claimed|estimated) to|"
+    r"(?:appears?|appeared|seems?|seemed) to|"
+    r"(?:unnamed|anonymous|unidentified) (?:sources?|officials?|people)|"
+    r"sources? (?:say|said|says|told|tell|close to|familiar with|claim|claimed|suggest|"
+    r"suggested|indicate|indicated)|"
+    r"(?:exit )?polls? (?:indicate|indicated|suggest|suggested|show|showed|shows|project|"
+    r"projected)|"
+    r"(?:media|press|news|local|unconfirmed|initial|early) reports?|"
+    r"reports? (?:say|said|says|suggest|suggested|suggests|indicate|indicated|indicates|"
+    r"claim|claimed|claims)|"
+    r"(?:is|are|was|were) (?:believed|thought)|claimed)\b",
+    re.I,
+)
+
+
+def hedge_cue(sentence: str) -> str | None:
+    """The hedge or source cue in a sentence ("reportedly", "according to", ...), or None."""
+    m = _HEDGE.search(sentence)
+    return m.group() if m else None
+
+
+# Reporting verbs, by form. "reported" is also how outlets assert.
+_PAST = _words(
+    "said told added stated explained wrote noted continued asked replied responded answered "
+    "argued claimed insisted warned announced declared confirmed denied acknowledged admitted "
+    "stressed emphasised emphasized urged criticised criticized accused commented remarked "
+    "recalled reported conceded countered observed suggested predicted estimated maintained "
+    "contended alleged testified tweeted posted cautioned complained agreed disagreed concluded "
+    "revealed disclosed indicated defended promised pledged vowed rejected condemned welcomed "
+    "praised threatened demanded blamed dismissed described called questioned proposed "
+    "announced reiterated affirmed assured boasted joked lamented mused quipped recounted "
+    "remembered shouted wondered sagte erklärte betonte kritisierte forderte warnte"
+)
+_PRESENT = _words(
+    "says tells adds states writes notes reports argues claims insists warns explains believes "
+    "thinks suggests estimates predicts maintains contends alleges reads recalls admits "
+    "acknowledges concedes agrees disagrees denies confirms stresses urges sagt"
+)
+_PLURAL = _words("say tell report argue claim believe think warn estimate suggest indicate")
+_PARTICIPLE = _words(
+    "saying stating adding telling noting arguing claiming explaining warning writing "
+    "insisting reporting calling describing urging"
+)
+_VERBS = sorted(set(_PAST + _PRESENT + _PLURAL + _PARTICIPLE), key=len, reverse=True)
+_VERB = re.compile(r"(?<![\w’'\-])(" + "|".join(_VERBS) + r"|pointed out|went on)(?![\w’'\-])")
+# Verbs that make a speaker of their subject only with a quote or colon after them.
+_WEAK = {"continued", "went on", "called", "described", "asked", "reads", "posted"}
+# Verbs that report speech only with a clause or quote after them ("conceded that ...", not
+# "conceded a penalty").
+_NEEDS_CLAUSE = set(
+    _words("""conceded admitted revealed indicated observed recalled remembered agreed disagreed
+    concluded answered replied responded posted wrote writes called described questioned
+    proposed reads recalls admits concedes agrees disagrees tweeted""")
+)
+_ACCORDING = re.compile(r"\b[Aa]ccording to\s+|\b[Nn]ach Angaben (?:der|des|von)\s+|\b[Ll]aut\s+")
+
+_LEADING = re.compile(
+    r"(?:(?:In|At|During|After|Before|Since|On|Even though|Although|Though|While|As|When|"
+    r"Despite|Besides|Amid|Meanwhile|However|But|Later|Earlier|Yesterday|Today|Then)\b[^,]{0,80},"
+    r"\s*)?"
+)
+_PRONOUNS = {"he": "person", "she": "person", "it": "org", "they": "org", "er": "person"}
+_SKIP_LEFT = set(
+    _words("""also later previously then further earlier recently once has have had would will could
+    may might did does do reportedly allegedly publicly repeatedly subsequently additionally
+    firmly flatly simply even again often always today yesterday tonight separately jointly
+    quickly immediately initially originally formally officially privately openly angrily
+    bluntly reportedly already still just now""")
+)
+_NEGATIONS = {"not", "never", "n't", "no"}
+
+# Nouns that name a role a person holds: "the president said" resolves to a person so titled.
+_TITLE_NOUNS = set(
+    _words("""president minister premier secretary spokesman spokeswoman spokesperson chancellor
+    governor mayor senator congressman congresswoman representative coach manager chief director
+    chairman chairwoman chair ceo executive judge prosecutor lawyer attorney official leader
+    general commander ambassador king queen pope founder author researcher scientist professor
+    doctor officer actor actress player captain singer sheriff detective inspector chef owner
+    economist analyst historian lawmaker legislator candidate deputy administrator commissioner
+    superintendent principal headteacher bishop archbishop cardinal rabbi imam priest pastor
+    president-elect envoy adviser advisor diplomat activist campaigner president""")
+)
+# Roles that speak for the organisation they belong to.
+_SPOKES = re.compile(
+    r"\b(?:spokes(?:man|woman|person|people)|representatives?|press (?:secretary|officer|office)|"
+    r"statement|release|press release|communiqu[eé]|letter|memo|filing|website|blog post|post|"
+    r"tweet|report|announcement|chief executive|ceo|chair(?:man|woman)?|president|director|"
+    r"head|leader|officials?|executives?|lawyers?|attorneys?)\b",
+    re.I,
+)
+_GROUP_NOUNS: dict[str, list[str]] = {
+    "organization": _words(
+        "company firm corporation giant maker retailer carrier developer manufacturer startup "
+        "bank airline group organisation organization charity association union party "
+        "campaign coalition alliance team club church movement foundation institute university "
+        "museum network society federation league club business brand studio publisher "
+        "operator provider"
+    ),
+    "government": _words(
+        "ministry department government administration agency office commission authority "
+        "authorities police military army court regulator council committee cabinet embassy "
+        "kremlin state navy service prosecutors parliament legislature"
+    ),
+    "media": _words(
+        "newspaper paper agency broadcaster network outlet magazine channel website station "
+        "daily tabloid publication"
+    ),
+    "country": _words("country nation"),
+}
+_KIND_OF_NOUN = {n: k for k, ns in _GROUP_NOUNS.items() for n in ns}
+_FITS = {
+    "organization": {"organization", "group", "government", "media", "other"},
+    "government": {"government", "organization", "country"},
+    "media": {"media", "organization"},
+    "country": {"country", "government"},
+}
+_UNNAMED = set(
+    _words("""officials sources experts analysts critics residents witnesses observers diplomats
+    insiders people activists scientists researchers authorities investigators prosecutors
+    doctors lawyers aides advisers advisors officers police reports polls media reporters
+    journalists spokesperson spokesman spokeswoman source official someone one others many
+    some locals neighbours neighbors staff employees members supporters opponents""")
+)
+# Capitalised words that open sentences or are titles, not names.
+_TITLE_WORDS = set(
+    _words("""Mr Mr. Mrs Mrs. Ms Ms. Dr Dr. Prof Prof. Professor President Vice Prime Minister
+    Secretary Foreign Defence Defense Finance Home Interior Justice Health Shadow Chancellor
+    Governor Mayor Senator Sen. Rep. Representative Ambassador Judge Justice Director Chief
+    Chairman Chairwoman CEO Executive General Gen. Lt. Colonel Col. Admiral Captain Capt.
+    Commander Sergeant Sgt. King Queen Prince Princess Pope Sheikh Spokesman Spokeswoman
+    Envoy Deputy Attorney Councillor Council Detective Inspector Officer Officials Coach
+    Manager Father Sister Brother Rabbi Imam Bishop Archbishop Cardinal Rev. Reverend Sir Dame
+    Lord Lady Baron Premier Leader Superintendent Commissioner Sheriff Ald. Speaker""")
+)
+_FUNCTION_CAPS = set(
+    _words("""A An The This That These Those It Its He She They We I You His Her Their Our
+    However But
+    And Or If When While Since After Before During Despite Even Although Though Because As In On
+    At By For From With Without Into Over Under About Also Meanwhile Still Yet Then There Here
+    Some Many Most Several Few Other Another Such No Not One Two Three Four Five Six Seven Eight
+    Nine Ten Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March
+    April May June July August September October November December Today Yesterday Tomorrow
+    Earlier Later According Last Next First Second Third Only Each Every Both Whether Who What
+    Where Why How Once Now Until Unless Like Unlike Amid Among Between Toward""")
+)
+_ORG_WORDS = set(
+    _words("""Committee Ministry Department Council Agency Bank Court Parliament Party Union
+    Authority
+    Commission Police Army Forces Office Service University Institute Corporation Inc Inc. Ltd
+    Ltd. Company Co. Corp. Group Foundation Association Organization Organisation Centre Center
+    Government Senate Congress Navy Federation Board Bureau Fund Guard Cabinet Assembly School
+    College Hospital Museum Church News Times Post Journal Club League Team Network Press
+    Stadium Arena Airport Street Road River Lake Mountain Island Park Award Cup World""")
+)
+
+_NAME_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'&\-.]*\w\.?|[A-Z]\.?)"
+_CONNECT = (
+    r"(?:\s+(?:of|for|the|de|del|della|di|da|du|des|la|le|van|von|der|den|al|el|bin|ibn)\s+|\s+)"
+)
+_RUN_END = re.compile(r"(?:" + _NAME_TOKEN + _CONNECT + r")*" + _NAME_TOKEN + r"$")
+_RUN_START = re.compile(r"(?:the\s+)?" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*")
+_POSS = re.compile(r"[’']s$")
+_QUOTE_OPEN = '“„«"'
+_SENT_END = re.compile(r"[.!?…][”\"’')\]]*\s+(?=[“„\"‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
+_ABBREV = re.compile(
+    r"\b(?:[A-Z]|U\.S|U\.K|U\.N|E\.U|Mr|Mrs|Ms|Dr|Gen|Lt|Col|St|Jr|Sr|Prof|No|vs|Inc|Ltd|Co|"
+    r"Corp|Sen|Rep|Gov|Capt|Sgt|Rev|Ald|a\.m|p\.m|e\.g|i\.e|approx|est)\.$"
+)
+_MASK = "\u2591"  # stands for every character inside a quote when looking for tags
+
+
+# --- the article's structure -------------------------------------------------------------------
+
+
+@dataclass
+class _Quote:
+    start: int  # offset of the opening mark
+    end: int  # offset after the closing mark (or the paragraph end when left open)
+    para: int
+    open_end: bool  # left open at the paragraph's end: continues in the next paragraph
+    words: int
+    owner: _Tag | None = None
+
+
+@dataclass
+class _Tag:
+    at: int  # where the cue starts
+    cue: str
+    mode: Mode
+    party: str | None
+    speaker: str | None
+    kind: str | None  # the party's kind when known
+    sent: int  # sentence index
+    region: tuple[int, int]  # the part of the sentence the speaker asserts
+    quotes: list[_Quote] = field(default_factory=list)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    party: str
+    kind: str
+
+
+def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int], list[tuple[int, int]]]:
+    """Sentences (start, end), each one's paragraph index, and the paragraphs."""
+    sents: list[tuple[int, int]] = []
+    paras: list[int] = []
+    plist: list[tuple[int, int]] = []
+    for pm in re.finditer(r"[^\n]+", text):
+        chunk = pm.group()
+        if not chunk.strip():
+            continue
+        pi = len(plist)
+        plist.append((pm.start(), pm.end()))
+        pos = 0
+        for m in _SENT_END.finditer(chunk):
+            if _ABBREV.search(chunk[pos : m.start() + 1].rstrip("”\"’')] ")):
+                continue
+            piece = chunk[pos : m.end()]
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                s = pm.start() + pos + lead
+                sents.append((s, s + len(piece.strip())))
+                paras.append(pi)
+            pos = m.end()
+        rest = chunk[pos:]
+        if rest.strip():
+            lead = len(rest) - len(rest.lstrip())
+            s = pm.start() + pos + lead
+            sents.append((s, s + len(rest.strip())))
+            paras.append(pi)
+    return sents, paras, plist
+
+
+def _quotes(text: str, plist: list[tuple[int, int]]) -> list[_Quote]:
+    """Double-quoted spans per paragraph; one left open runs to the paragraph's end."""
+    out: list[_Quote] = []
+    for pi, (ps, pe) in enumerate(plist):
+        start: int | None = None
+        for i in range(ps, pe):
+            ch = text[i]
+            if start is None:
+                if ch in "“„«" or (ch == '"' and (i == ps or text[i - 1] in " \t([—–/")):
+                    start = i
+                elif (ch in "”»" or ch == '"') and not any(q.para == pi for q in out[-3:]):
+                    # A closing mark with no opening one: the quote left open at the end of the
+                    # previous paragraph ends here.
+                    out.append(_Quote(ps, i + 1, pi, False, len(text[ps:i].split())))
+            elif ch in "”»" or (ch == '"' and text[start] in '"“'):
+                if ch == '"' or text[start] != '"':
+                    out.append(_Quote(start, i + 1, pi, False, len(text[start:i].split())))
+                    start = None
+            elif ch == "“" and text[start] == "„":
+                out.append(_Quote(start, i + 1, pi, False, len(text[start:i].split())))
+                start = None
+        if start is not None:
+            out.append(_Quote(start, pe, pi, True, len(text[start:pe].split())))
+    return out
+
+
+class Attributor:
+    """Attribution for every span of one article, against a list of parties."""
+
+    def __init__(self, text: str, parties: Sequence[Party] = ()) -> None:
+        self.text = text
+        self.parties = list(parties)
+        self._kind = {p.name: p.kind for p in self.parties}
+        self._sents, self._sent_para, self._paras = _sentences(text)
+        self._sent_starts = [s for s, _ in self._sents]
+        self._quotes = _quotes(text, self._paras)
+        self._quote_starts = [q.start for q in self._quotes]
+        masked = list(text)
+        for q in self._quotes:
+            for i in range(q.start + 1, q.end - (0 if q.open_end else 1)):
+                masked[i] = _MASK
+        self._masked = "".join(masked)
+        self._mentions = self._find_mentions()
+        self._ment_starts = [m.start for m in self._mentions]
+        self._ment_ends = sorted((m.end, i) for i, m in enumerate(self._mentions))
+        self._titles = self._title_context()
+        self._persons = self._unlisted_people()
+        self._person_starts = [p[0] for p in self._persons]
+        self._tags: list[_Tag] = []
+        self._build()
+
+    # --- mentions ------------------------------------------------------------------------------
+
+    def _find_mentions(self) -> list[_Mention]:
+        spell: dict[str, Party] = {}
+        for p in self.parties:
+            for s in [p.name, *p.aliases]:
+                s = s.strip()
+                if len(s) >= 2:
+                    spell.setdefault(s, p)
+        if not spell:
+            return []
+        pattern = re.compile(
+            r"(?<![\w])("
+            + "|".join(re.escape(s) for s in sorted(spell, key=len, reverse=True))
+            + r")(?![\w])"
+        )
+        out = []
+        for m in pattern.finditer(self.text):
+            p = spell[m.group(1)]
+            out.append(_Mention(m.start(), m.end(), p.name, p.kind))
+        return out
+
+    def _mentions_in(self, start: int, end: int) -> list[_Mention]:
+        i = bisect.bisect_left(self._ment_starts, start)
+        out = []
+        while i < len(self._mentions) and self._mentions[i].start < end:
+            if self._mentions[i].end <= end:
+                out.append(self._mentions[i])
+            i += 1
+        return out
+
+    def _title_context(self) -> dict[str, set[str]]:
+        """Per person party: the title and role words the article gives it."""
+        out: dict[str, set[str]] = {}
+        for p in self.parties:
+            if p.kind != "person":
+                continue
+            words = set(re.findall(r"[a-z][\w\-]+", (p.role or "").lower()))
+            words |= {w.lower().rstrip(".") for n in [p.name, *p.aliases] for w in n.split()}
+            out[p.name] = words
+        for m in self._mentions:
+            if m.kind == "person":
+                before = self.text[max(0, m.start - 40) : m.start]
+                after = self.text[m.end : m.end + 60]
+                app = re.match(r",\s*([^,.;]{2,60})", after)
+                ctx = before.split(",")[-1] + " " + (app.group(1) if app else "")
+                out[m.party] |= set(re.findall(r"[a-z][\w\-]+", ctx.lower()))
+        return out
+
+    def _unlisted_people(self) -> list[tuple[int, int, str]]:
+        """Names of people the party list lacks: they can be a pronoun's antecedent too."""
+        out = []
+        for m in re.finditer(
+            r"(?<![\w’'])([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,3})(?![\w])", self._masked
+        ):
+            words = m.group(1).split()
+            while words and (words[0] in _FUNCTION_CAPS or words[0] in _TITLE_WORDS):
+                words.pop(0)
+            if len(words) < 2 or any(w in _ORG_WORDS or w in _FUNCTION_CAPS for w in words):
+                continue
+            if any(w.endswith(("’s", "'s")) for w in words[:-1]):
+                continue
+            start = m.end() - len(" ".join(words))
+            if self._mentions_in(start, m.end()):
+                continue
+            out.append((start, m.end(), " ".join(words)))
+        return out
+
+    # --- locating ------------------------------------------------------------------------------
+
+    def _sent_of(self, pos: int) -> int:
+        return max(0, bisect.bisect_right(self._sent_starts, pos) - 1)
+
+    def _in_quote(self, pos: int) -> _Quote | None:
+        i = bisect.bisect_right(self._quote_starts, pos) - 1
+        if i >= 0 and self._quotes[i].start <= pos < self._quotes[i].end:
+            return self._quotes[i]
+        return None
+
+    # --- the pass ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        masked = self._masked
+        for si, (ss, se) in enumerate(self._sents):
+            found: list[_Tag] = []
+            acc = _ACCORDING.search(masked, ss, se)
+            if acc:
+                tag = self._according(si, acc)
+                if tag:
+                    found.append(tag)
+            for v in _VERB.finditer(masked, ss, se):
+                if not v.group().endswith("ing") and any(
+                    t.region[0] <= v.start() < t.region[1] and t.at != v.start() for t in found
+                ):
+                    continue  # a second verb inside a clause already given
+                tag = self._tag(si, v)
+                if tag:
+                    found.append(tag)
+            found = self._regions(si, found)
+            self._tags.extend(found)
+        self._own_quotes()
+
+    def _according(self, si: int, acc: re.Match[str]) -> _Tag | None:
+        ss, se = self._sents[si]
+        np_end = self._np_forward(acc.end(), se)
+        if np_end is None:
+            return None
+        np = self.text[acc.end() : np_end].rstrip(".")
+        party, speaker, kind, _ = self._resolve_np(acc.end(), np_end, acc.end())
+        mode: Mode = "according_to"
+        before = self.text[ss : acc.start()].strip(" ,—–")
+        region = (ss, acc.start()) if len(before.split()) >= 4 else (ss, se)
+        return _Tag(acc.start(), acc.group().strip(), mode, party, speaker or np, kind, si, region)
+
+    def _np_forward(self, start: int, limit: int) -> int | None:
+        """End of the noun phrase that starts at `start` ("Reuters", "the ministry's office")."""
+        m = re.compile(
+            r"(?:(?:the|a|an|its|his|her|their)\s+)?"
+            r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*[’']?s?\s*)?"
+            r"(?:[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,3})?"
+        ).match(self._masked, start, limit)
+        if not m or not m.group().strip():
+            return None
+        end = m.end()
+        seg = self.text[start:end]
+        # Stop the lowercase tail at a verb or preposition: "the ministry said" → "the ministry".
+        cut = re.search(
+            r"\s+(?:said|says|told|which|who|that|in|on|at|by|with|from|to|and|as|was|were|is|"
+            r"are|has|have|had|will|would|after|before|when|while|about|over|for|of)\b",
+            seg,
+        )
+        if cut:
+            end = start + cut.start()
+        seg = self.text[start:end].rstrip(" ,’'")
+        return start + len(seg) if seg.strip() else None
+
+    def _tag(self, si: int, v: re.Match[str]) -> _Tag | None:
+        text, masked = self.text, self._masked
+        ss, se = self._sents[si]
+        verb = v.group()
+        vs, ve = v.span()
+        left = masked[ss:vs]
+        after = masked[ve:se]
+        weak = verb in _WEAK
+        if weak and not re.match(r"\s*(?:[,:]\s*)?[“„\"]|\s*:", after):
+            return None
+        if verb in _NEEDS_CLAUSE and not re.match(
+            r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])", after
+        ):
+            return None
+        # Inverted: '"...," said X' / ', said X, the ...' / '"...," it added'.
+        inv = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$|,\s*$", left)
+        if inv and not v.group().endswith("ing"):
+            np_end = self._np_forward(ve + 1, se) if after[:1].isspace() else None
+            if np_end is not None:
+                np = text[ve:np_end].strip()
+                if np.endswith(".") and not _ABBREV.search(np):
+                    np = np[:-1]
+                    np_end -= 1
+                np_start = np_end - len(np)
+                if not re.match(r"(?:that|it|this|the\s+(?:move|plan|decision|report))\b", np):
+                    party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
+                    if speaker is not None:
+                        mode: Mode = "unnamed" if unnamed else "quote"
+                        return _Tag(vs, verb, mode, party, speaker, kind, si, (ss, se))
+        # Forward: 'X said ...', 'X, the Y of Z, said', 'he said', 'with X saying'.
+        end = vs
+        stripped = left.rstrip()
+        words_skipped = []
+        while True:
+            m = re.search(r"(\S+)\s*$", stripped)
+            if not m or m.group(1).lower() not in _SKIP_LEFT | _NEGATIONS:
+                break
+            words_skipped.append(m.group(1).lower())
+            stripped = stripped[: m.start()].rstrip()
+        if any(w in _NEGATIONS or w.endswith("n't") for w in words_skipped):
+            return None
+        # Passive: "was rejected by X", "is said to": the subject is not a speaker.
+        if re.search(r"(?<![\w’'])(?:is|are|was|were|be|been|being|get|got)$", stripped, re.I):
+            return None
+        if re.search(r"n[’']t$", stripped):
+            return None
+        end = ss + len(stripped)
+        # Parenthetical and appositive just before the verb.
+        seg = masked[ss:end]
+        paren = re.search(r"\s*\([^()]*\)$", seg)
+        if paren:
+            end = ss + paren.start()
+            seg = masked[ss:end]
+        dash = re.search(r"\s*[—–]\s*[^—–]{2,120}[—–]$|\s+-\s+[^-]{2,120}\s+-$", seg)
+        if dash:
+            end = ss + dash.start()
+            seg = masked[ss:end]
+        if seg.endswith(","):
+            app = re.search(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$", seg)
+            if app and len(app.group(1).split()) <= 16:
+                end = ss + app.start()
+                seg = masked[ss:end]
+            else:
+                return None
+        found_np = self._np_backward(ss, end)
+        if found_np is None:
+            return None
+        np_start, np_end = found_np
+        # "with Boswell stating": a participle speaks only after "with" or a comma.
+        if verb.endswith("ing") and not re.search(r"(?:\bwith|,)\s*$", masked[ss:np_start]):
+            return None
+        if verb in _PLURAL and not re.search(
+            r"(?:s|they|police|people)\s*$", text[np_start:np_end], re.I
+        ):
+            return None
+        party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
+        if speaker is None:
+            return None
+        mode = "unnamed" if unnamed else "reported"
+        return _Tag(vs, verb, mode, party, speaker, kind, si, (np_start, se))
+
+    def _np_backward(self, ss: int, end: int) -> tuple[int, int] | None:
+        """The noun phrase ending at `end`: a name run, a pronoun or a determiner phrase."""
+        seg = self._masked[ss:end]
+        if not seg.strip() or seg.endswith(_MASK):
+            return None
+        pron = re.search(r"(?<![\w’'])(he|she|it|they|we|i|er|sie)$", seg, re.I)
+        if pron:
+            return ss + pron.start(), end
+        run = _RUN_END.search(seg)
+        if run and run.group():
+            start = ss + run.start()
+            # A mention reaching into the run from the left belongs to it ("Health and Human
+            # Services").
+            for m in self._mentions_in(max(ss, start - 80), end):
+                if m.start < start < m.end:
+                    start = m.start
+            # "a spokesperson for (the) X", "the CEO of X", "X's spokesman"
+            pre = re.search(
+                r"(?:(?:the|a|an|one)\s+)?(?:[\w\-]+\s+){0,2}(?:for|of|from|at)\s+(?:the\s+)?$",
+                self._masked[ss:start],
+            )
+            if pre and _SPOKES.search(pre.group()):
+                start = ss + pre.start()
+            elif re.search(
+                r"(?<![\w’'])(?:by|of|in|at|from|to|for|on|about|against|than|like|"
+                r"between|among|into|over|under|after|before|via)\s+(?:the\s+)?$",
+                self._masked[ss:start],
+            ):
+                # "a letter seen by Sky News says": the name is not the subject.
+                return ss + max(0, start - ss - 1), ss + max(0, start - ss - 1)
+            else:
+                pre2 = re.search(
+                    r"(?<![\w’'])(?:[A-Z][\w.\-]*[’']s\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
+                    self._masked[ss:start],
+                )
+                if pre2:
+                    # "immigration barrister Colin Yeo", "campaigner Caitlin Boswell"
+                    words = pre2.group().split()
+                    if (
+                        words[-1].lower() in _TITLE_NOUNS
+                        or words[-1].lower().rstrip("s") in _TITLE_NOUNS
+                    ):
+                        start = ss + pre2.start()
+            return start, end
+        det = re.search(
+            r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"
+            r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*(?:[’']s)?\s+)?"
+            r"(?:[a-z][\w\-]*\s+){0,2}[a-z][\w\-]*$",
+            seg,
+        )
+        if det:
+            return ss + det.start(), end
+        return None
+
+    def _resolve_np(
+        self, start: int, end: int, at: int
+    ) -> tuple[str | None, str | None, str | None, bool]:
+        """(party, speaker words, kind, unnamed) for the noun phrase text[start:end]."""
+        text = self.text
+        np = text[start:end].strip(" ,")
+        if not np:
+            return None, None, None, False
+        low = np.lower()
+        if low in _PRONOUNS or low in ("we", "i", "sie"):
+            if low in ("we", "i"):
+                return None, np, None, False
+            return self._pronoun(low, at)
+        ments = self._mentions_in(start, end)
+        # The head: the mention that ends the phrase, unless it is the tail of a longer name
+        # ("Amazon.com Inc." is not a party "Inc").
+        head = next((m for m in reversed(ments) if m.end >= end - 1), None)
+        if head is not None:
+            before = text[start : head.start].rstrip()
+            prev = before.split()[-1] if before.split() else ""
+            if (
+                head.kind != "person"
+                and prev[:1].isupper()
+                and prev not in _TITLE_WORDS
+                and not _POSS.search(prev)
+                and prev.lower() not in ("the",)
+            ):
+                return None, np, None, False
+            return head.party, np, head.kind, False
+        # "a spokesperson for X", "X spokesman Y", "the CEO of X", "X officials": X speaks.
+        tail_noun = re.search(r"([a-z][\w\-]*)$", np)
+        if (
+            ments
+            and tail_noun
+            and tail_noun.group(1) in _KIND_OF_NOUN
+            and ments[-1].kind != "person"
+            and not re.search(r"[’']s\s", np[ments[-1].end - start :][:3] + " ")
+        ):
+            m = ments[-1]
+            if m.kind in _FITS.get(_KIND_OF_NOUN[tail_noun.group(1)], set()) | {"organization"}:
+                return m.party, np, m.kind, False
+        if ments and _SPOKES.search(np):
+            owner = [m for m in ments if m.kind != "person"]
+            if owner and not self._names_unlisted_person(np, ments):
+                return owner[-1].party, np, owner[-1].kind, False
+        last = np.split()[-1].lower().strip("’'.,")
+        det = re.match(r"(the|its|his|her|their|this|that)\s", low)
+        if det and (last in _KIND_OF_NOUN or last in _TITLE_NOUNS) and not ments:
+            return self._definite(last, at, np)
+        if last in _UNNAMED or (last.endswith("s") and last[:-1] in _TITLE_NOUNS):
+            return None, np, None, True
+        if last in _TITLE_NOUNS and re.match(r"(a|an|one|another)\s", low):
+            return None, np, None, True
+        if np[:1].isupper() and not ments:
+            # A name the party list lacks: the speaker is known, the party is not listed.
+            words = np.split()
+            if all(w in _FUNCTION_CAPS for w in words):
+                return None, None, None, False
+            return None, np, None, False
+        if ments:
+            return None, np, None, False
+        return None, None, None, False
+
+    def _names_unlisted_person(self, np: str, ments: list[_Mention]) -> bool:
+        """Whether the phrase ends in a person's name the list lacks ("Microsoft's Jane Roe")."""
+        tail = np
+        for m in ments:
+            tail = tail.replace(self.text[m.start : m.end], " ")
+        words = re.findall(r"[A-Z][a-z’'\-]+", tail.split(",")[0])
+        words = [w for w in words if w not in _TITLE_WORDS and w not in _FUNCTION_CAPS]
+        return len(words) >= 2 and np.rstrip(". ").endswith(words[-1])
+
+    def _pronoun(self, pron: str, at: int) -> tuple[str | None, str | None, str | None, bool]:
+        want = _PRONOUNS[pron]
+        si = self._sent_of(at)
+        recent = [t for t in self._tags[-6:] if t.sent >= si - 2]
+        for k in range(si, max(-1, si - 3), -1):
+            ss, se = self._sents[k]
+            stop = at if k == si else se
+            if want == "person":
+                cands = [
+                    (m.start, m.party, m.party)
+                    for m in self._mentions_in(ss, stop)
+                    if m.kind == "person" and not self._in_quote(m.start)
+                ]
+                i = bisect.bisect_left(self._person_starts, ss)
+                while i < len(self._persons) and self._persons[i][0] < stop:
+                    if not self._in_quote(self._persons[i][0]):
+                        cands.append((self._persons[i][0], None, self._persons[i][2]))  # type: ignore[arg-type]
+                    i += 1
+                # speakers named in this sentence by a tag count too
+                for t in recent:
+                    if t.sent == k and t.kind == "person" and t.party and t.at < stop:
+                        cands.append((t.at, t.party, t.party))
+                if not cands:
+                    continue
+                distinct = {c[2] for c in cands}
+                if len(distinct) == 1:
+                    c = cands[-1]
+                    return c[1], c[2], "person" if c[1] else None, False
+                spoke = [t for t in recent if t.kind == "person" and t.party in distinct]
+                if spoke:
+                    return spoke[-1].party, spoke[-1].party, "person", False
+                # Several people: the subject of the sentence is the antecedent a reader takes.
+                cands.sort()
+                first = cands[0]
+                lead = _LEADING.match(self.text, ss)
+                head = lead.end() if lead else ss
+                if len(self.text[head : first[0]].split()) <= 3 and k < si:
+                    return first[1], first[2], "person" if first[1] else None, False
+                return None, None, None, False
+            else:
+                spoke = [
+                    t
+                    for t in recent
+                    if t.sent == k and t.party and t.kind != "person" and t.at < stop
+                ]
+                if spoke:
+                    return spoke[-1].party, spoke[-1].party, spoke[-1].kind, False
+                if pron == "they":
+                    continue
+                cands2 = [
+                    m
+                    for m in self._mentions_in(ss, stop)
+                    if m.kind not in ("person",) and not self._in_quote(m.start)
+                ]
+                if cands2:
+                    distinct = {m.party for m in cands2}
+                    if len(distinct) == 1:
+                        return cands2[-1].party, cands2[-1].party, cands2[-1].kind, False
+                    return None, None, None, False
+        return None, None, None, False
+
+    def _definite(
+        self, noun: str, at: int, np: str
+    ) -> tuple[str | None, str | None, str | None, bool]:
+        """ "the ministry", "the president": the nearest earlier party that fits."""
+        si = self._sent_of(at)
+        lo = self._sents[max(0, si - 6)][0]
+        cands = [m for m in self._mentions_in(lo, at) if not self._in_quote(m.start)]
+        for m in reversed(cands):
+            if noun in _KIND_OF_NOUN and noun not in _TITLE_NOUNS:
+                kind = _KIND_OF_NOUN[noun]
+                named = noun in m.party.lower().split()
+                if named or m.kind in _FITS.get(kind, set()):
+                    if m.kind == "person":
+                        continue
+                    return m.party, np, m.kind, False
+            elif m.kind == "person" and noun in self._titles.get(m.party, set()):
+                return m.party, np, m.kind, False
+        return None, np, None, False
+
+    def _regions(self, si: int, found: list[_Tag]) -> list[_Tag]:
+        """Each tag's share of its sentence: all of it when it is the only one."""
+        ss, se = self._sents[si]
+        found.sort(key=lambda t: t.at)
+        if len(found) == 1:
+            t = found[0]
+            if t.mode != "according_to":
+                t.region = (ss, se)
+            return found
+        for i, t in enumerate(found):
+            nxt = found[i + 1].region[0] if i + 1 < len(found) else se
+            start = ss if i == 0 else max(t.region[0], found[i - 1].region[1])
+            t.region = (min(start, t.at), max(min(nxt, se), t.at + 1))
+        return found
+
+    def _own_quotes(self) -> None:
+        """Give each quote its speaker: the tag in its sentences, then continuations."""
+        by_sent: dict[int, list[_Tag]] = {}
+        for t in self._tags:
+            by_sent.setdefault(t.sent, []).append(t)
+        prev: _Quote | None = None
+        for q in self._quotes:
+            s0, s1 = self._sent_of(q.start), self._sent_of(max(q.start, q.end - 1))
+            cands = [
+                t for k in range(s0, s1 + 1) for t in by_sent.get(k, []) if t.mode != "according_to"
+            ]
+            # Adjacent tags first: right after the close, or right before the opening.
+            best = None
+            for t in cands:
+                gap_after = self._masked[q.end : t.at]
+                if 0 <= t.at - q.end <= 60 and re.fullmatch(
+                    r"[\s,.;:!?]*(?:\S+\s+){0,6}", gap_after
+                ):
+                    best = t
+                    break
+            if best is None:
+                for t in cands:
+                    if t.at < q.start and (t.region[0] <= q.start < t.region[1]):
+                        best = t
+            if (
+                best is None
+                and len(cands) == 1
+                and cands[0].region[0] <= q.start < cands[0].region[1]
+            ):
+                best = cands[0]
+            if best is None and prev is not None and prev.owner is not None:
+                if prev.open_end and q.para == prev.para + 1 and self._para_starts_with(q):
+                    best = prev.owner  # the quote paragraph left open continues here
+                elif q.para == prev.para and not cands:
+                    best = prev.owner  # a further quote of the same speaker, no new tag
+                elif (
+                    q.para == prev.para + 1
+                    and q.words >= 4
+                    and not self._tags_in_para(q.para)
+                    and self._para_starts_with(q)
+                    and self._last_sentence_quoted(prev)
+                ):
+                    best = prev.owner
+            q.owner = best
+            if best is not None:
+                best.quotes.append(q)
+                if best.mode == "reported":
+                    best.mode = "quote"
+            prev = q
+
+    def _tags_in_para(self, pi: int) -> bool:
+        ps, pe = self._paras[pi]
+        return any(ps <= t.at < pe for t in self._tags[-40:]) or any(
+            ps <= t.at < pe for t in self._tags if t.at >= ps - 1 and t.at < pe
+        )
+
+    def _para_starts_with(self, q: _Quote) -> bool:
+        return self._paras[q.para][0] == q.start
+
+    def _last_sentence_quoted(self, q: _Quote) -> bool:
+        """The previous paragraph ends inside or right after the quote `q`."""
+        pe = self._paras[q.para][1]
+        return not self.text[q.end : pe].strip(" .,;:") or bool(
+            re.fullmatch(r"[\s,.]*(?:\S+\s+){0,5}\S+[.!?]?\s*", self.text[q.end : pe])
+        )
+
+    # --- answers -------------------------------------------------------------------------------
+
+    def _narrator(self, si: int) -> Attribution:
+        ss, se = self._sents[si]
+        cue = hedge_cue(self.text[ss:se])
+        mode: Mode = "hedge" if cue else "narrator"
+        return Attribution(None, None, mode, cue, cue is not None, (ss, se), self._sent_para[si])
+
+    def _from_tag(self, t: _Tag, si: int, quoted: bool) -> Attribution:
+        ss, se = self._sents[si]
+        cue = hedge_cue(self.text[ss:se])
+        mode = t.mode
+        if quoted and mode in ("reported",):
+            mode = "quote"
+        if mode in ("reported", "quote") and t.kind == "media":
+            mode = "outlet" if not quoted else mode
+        return Attribution(
+            t.party, t.speaker, mode, t.cue, cue is not None, (ss, se), self._sent_para[si]
+        )
+
+    def _pieces(self, si: int) -> list[tuple[Attribution, int, int]]:
+        """The sentence cut into attributed pieces (quotes of other sentences included)."""
+        ss, se = self._sents[si]
+        out: list[tuple[Attribution, int, int]] = []
+        tags = [t for t in self._tags_by_sent().get(si, [])]
+        for t in tags:
+            out.append((self._from_tag(t, si, bool(t.quotes)), t.region[0], t.region[1]))
+        # Quotes owned by tags of other sentences.
+        i = bisect.bisect_right(self._quote_starts, se) - 1
+        while i >= 0 and self._quotes[i].end > ss - 1:
+            q = self._quotes[i]
+            if q.owner is not None and q.owner.sent != si and q.start < se and q.end > ss:
+                a, b = max(q.start, ss), min(q.end, se)
+                out.append((self._from_tag(q.owner, si, True), a, b))
+            i -= 1
+            if i >= 0 and self._quotes[i].end < ss - 2000:
+                break
+        return sorted(out, key=lambda x: x[1])
+
+    _by_sent_cache: dict[int, list[_Tag]] | None = None
+
+    def _tags_by_sent(self) -> dict[int, list[_Tag]]:
+        if self._by_sent_cache is None:
+            d: dict[int, list[_Tag]] = {}
+            for t in self._tags:
+                d.setdefault(t.sent, []).append(t)
+            self._by_sent_cache = d
+        return self._by_sent_cache
+
+    def attribute(self, start: int, end: int) -> Attribution:
+        """Who the article says asserts text[start:end], and how."""
+        si = self._sent_of(start)
+        pieces = self._pieces(si)
+        best: tuple[int, Attribution] | None = None
+        for att, a, b in pieces:
+            overlap = min(b, end) - max(a, start)
+            if overlap > 0 and (best is None or overlap > best[0]):
+                best = (overlap, att)
+        return best[1] if best else self._narrator(si)
+
+    def utterances(self) -> list[tuple[Attribution, int, int]]:
+        """Every attributed span, in article order."""
+        out: list[tuple[Attribution, int, int]] = []
+        sents = sorted(
+            {t.sent for t in self._tags}
+            | {self._sent_of(k) for q in self._quotes if q.owner for k in (q.start, q.end - 1)}
+            | {
+                k
+                for q in self._quotes
+                if q.owner
+                for k in range(self._sent_of(q.start), self._sent_of(max(q.start, q.end - 1)) + 1)
+            }
+        )
+        for si in sents:
+            out.extend(self._pieces(si))
+        return out
