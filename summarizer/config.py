@@ -2,18 +2,11 @@
 
 Each resolved value remembers where it came from, so `summarizer config` can say it.
 
-Environment variables:
-    OPENAI_API_KEY        the key (never printed in full anywhere)
-    OPENAI_BASE_URL       an OpenAI-compatible endpoint (Ollama, vLLM, Azure's v1 API, ...)
-    SUMMARIZER_MODEL      the model
-    SUMMARIZER_ENGINE     auto | llm | offline
-    SUMMARIZER_LANG       language of the brief
-    SUMMARIZER_DB         the SQLite store of digests
-    SUMMARIZER_CONFIG     the config file (default: <config dir>/config.toml)
-    SUMMARIZER_DATA_DIR   where the store lives (default: the platform's user data dir)
-    SUMMARIZER_CONFIG_DIR where config.toml lives (default: the platform's user config dir)
+Environment variables: `ENV_VARS` below (every one the package reads), listed by
+`summarizer config`.
 
-The config file is TOML whose keys are the field names of `Settings`.
+The config file is TOML whose keys are the field names of `Settings`; any other key is an error
+that names the closest known one (a misspelt `concurency = 8` must not be silently ignored).
 """
 
 from __future__ import annotations
@@ -34,6 +27,23 @@ ENV = {
     "engine": "SUMMARIZER_ENGINE",
     "lang": "SUMMARIZER_LANG",
     "db": "SUMMARIZER_DB",
+    "allow_private_urls": "SUMMARIZER_ALLOW_PRIVATE_URLS",
+}
+
+# Every environment variable the package reads, and what it does (`summarizer config` lists
+# them, and so does the README; a test greps the package for any that is missing here).
+ENV_VARS: dict[str, str] = {
+    "OPENAI_API_KEY": "the API key (never printed in full)",
+    "OPENAI_BASE_URL": "an OpenAI-compatible endpoint (Ollama, vLLM, Azure's v1 API, ...)",
+    "SUMMARIZER_MODEL": "the model (default gpt-4.1-mini)",
+    "SUMMARIZER_ENGINE": "auto | llm | offline",
+    "SUMMARIZER_LANG": "language of the brief",
+    "SUMMARIZER_DB": "the SQLite store of digests",
+    "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
+    "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
+    "SUMMARIZER_CONFIG": "the config file (default <config dir>/config.toml)",
+    "SUMMARIZER_CONFIG_DIR": "where config.toml lives (default: the user config dir)",
+    "SUMMARIZER_DATA_DIR": "where the store lives (default: the user data dir)",
 }
 
 
@@ -84,6 +94,7 @@ class Settings:
     tpm: int | None = None
     max_cost: float | None = None
     timeout: float = 120.0
+    allow_private_urls: bool = False
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -126,6 +137,21 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     return str(value)
 
 
+def check_keys(found: Mapping[str, Any], known: set[str], where: str, what: str) -> None:
+    """Raise ConfigError on the first key not in `known`, naming the closest known key."""
+    import difflib
+
+    for name in found:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (known: {', '.join(sorted(known))})"
+        raise ConfigError(f"{where}: unknown {what} {name!r}{hint}")
+
+
+SETTING_NAMES = {f.name for f in fields(Settings)} - {"sources"}
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The settings in a TOML file (its top-level keys, or its [summarizer] table)."""
     try:
@@ -153,11 +179,11 @@ def load_settings(
     if explicit and not path.exists():
         raise ConfigError(f"{path}: config file not found")
     from_file = read_config_file(path)
-    known = set(_TYPES) - {"sources"}
+    known = SETTING_NAMES
+    check_keys(from_file, known, str(path), "setting")
     for name, value in from_file.items():
-        if name in known:
-            setattr(settings, name, _coerce(name, value, str(path)))
-            settings.sources[name] = f"file:{path}"
+        setattr(settings, name, _coerce(name, value, str(path)))
+        settings.sources[name] = f"file:{path}"
     for name, var in ENV.items():
         value = os.environ.get(var)
         if value:
@@ -170,6 +196,16 @@ def load_settings(
     if settings.engine not in {"auto", "llm", "offline"}:
         raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
     return settings
+
+
+def allow_private_urls(settings: Settings) -> None:
+    """Let this process's fetches reach private hosts when `allow_private_urls` is set.
+
+    The URL guard reads SUMMARIZER_ALLOW_PRIVATE_URLS; a config file's `allow_private_urls =
+    true` sets it for the command (and the runs `summarizer schedule` starts).
+    """
+    if settings.allow_private_urls:
+        os.environ[ENV["allow_private_urls"]] = "1"
 
 
 def effective_engine(settings: Settings) -> Literal["llm", "offline"]:
@@ -195,9 +231,13 @@ class DigestConfig:
     path: Path
     sources: list[str]
     schedule: str | None = None
+    timezone: str | None = None
     since: str | None = None
     outputs: list[tuple[str, str]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+DIGEST_KEYS = {"sources", "schedule", "timezone", "since", "outputs", "settings"}
 
 
 def load_digest_config(path: str | Path) -> DigestConfig:
@@ -205,7 +245,8 @@ def load_digest_config(path: str | Path) -> DigestConfig:
 
     ```toml
     sources = ["feeds.txt", "https://example.org/rss"]
-    schedule = "0 7 * * *"      # cron, UTC, for `summarizer schedule`
+    schedule = "0 7 * * *"      # cron, for `summarizer schedule`
+    timezone = "Europe/Berlin"  # of the schedule (default UTC)
     since = "24h"
     [[outputs]]
     path = "out/digest.md"
@@ -222,6 +263,7 @@ def load_digest_config(path: str | Path) -> DigestConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     base = p.parent
+    check_keys(data, DIGEST_KEYS, str(p), "key")
 
     def rel(value: str) -> str:
         if value.startswith(("http://", "https://")) or Path(value).is_absolute():
@@ -235,17 +277,20 @@ def load_digest_config(path: str | Path) -> DigestConfig:
     for out in data.get("outputs") or []:
         if not isinstance(out, dict) or "path" not in out:
             raise ConfigError(f"{p}: each [[outputs]] needs a path")
+        check_keys(out, {"path", "format"}, str(p), "[[outputs]] key")
         fmt = str(out.get("format") or Path(out["path"]).suffix.lstrip(".") or "md")
         if fmt not in {"md", "html", "json"}:
             raise ConfigError(f"{p}: output format must be md, html or json, got {fmt!r}")
         outputs.append((rel(out["path"]), fmt))
     settings = dict(data.get("settings") or {})
+    check_keys(settings, SETTING_NAMES, str(p), "setting in [settings]")
     if "db" in settings:
         settings["db"] = rel(str(settings["db"]))
     return DigestConfig(
         path=p,
         sources=[rel(s) for s in sources],
         schedule=data.get("schedule"),
+        timezone=data.get("timezone"),
         since=data.get("since"),
         outputs=outputs,
         settings=settings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,85 @@ def test_bad_value_and_missing_file(tmp_path: Path) -> None:
 )
 def test_masked(key: str | None, shown: str | None) -> None:
     assert masked(key) == shown
+
+
+CONFIG_TYPOS = [
+    ("config.toml", "concurency = 8\n", "unknown setting 'concurency'; did you mean 'concurrency'"),
+    ("config.toml", 'modle = "x"\n', "unknown setting 'modle'; did you mean 'model'"),
+    ("config.toml", "[summarizer]\nmax_cots = 1.0\n", "did you mean 'max_cost'"),
+    ("config.toml", "zzz = 1\n", "unknown setting 'zzz' (known: allow_private_urls, api_key"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), CONFIG_TYPOS)
+def test_unknown_setting_names_the_closest_known_one(
+    name: str, text: str, message: str, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(config_path=path)
+    for args in (["config", "--config", str(path)], ["brief", "-", "--config", str(path)]):
+        out = CliRunner().invoke(main, args, input="text")
+        assert out.exit_code == 2
+        assert out.output.count("\n") == 1 and message in out.output
+
+
+JOB_TYPOS = [
+    ('sources = ["a"]\nshedule = "0 7 * * *"\n', "unknown key 'shedule'; did you mean 'schedule'"),
+    ('sources = ["a"]\ntimezon = "UTC"\n', "did you mean 'timezone'"),
+    ('sources = ["a"]\n[settings]\nconcurency = 8\n', "setting in [settings] 'concurency'"),
+    ('sources = ["a"]\n[[outputs]]\npath = "d.md"\nfromat = "md"\n', "did you mean 'format'"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), JOB_TYPOS)
+def test_unknown_key_in_a_digest_job(text: str, message: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    path = tmp_path / "digest.toml"
+    path.write_text(text, encoding="utf-8")
+    for args in (["digest", "--config", str(path)], ["schedule", str(path), "--next", "1"]):
+        out = CliRunner().invoke(main, args)
+        assert out.exit_code == 2, out.output
+        assert out.output.count("\n") == 1 and message in out.output
+
+
+def _env_vars_read_by_the_package() -> set[str]:
+    root = Path(__file__).resolve().parents[1] / "summarizer"
+    found: set[str] = set()
+    for py in root.rglob("*.py"):
+        found |= set(re.findall(r"\"((?:OPENAI|SUMMARIZER)_[A-Z_]+)\"", py.read_text("utf-8")))
+    return found
+
+
+def test_every_environment_variable_is_listed_by_config_and_the_readme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from summarizer.config import ENV_VARS
+
+    used = _env_vars_read_by_the_package()
+    assert {"OPENAI_API_KEY", "SUMMARIZER_PRICES", "SUMMARIZER_DATA_DIR"} <= used
+    assert used <= set(ENV_VARS), f"not in ENV_VARS: {used - set(ENV_VARS)}"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-" + "x" * 30 + "wxyz")
+    out = CliRunner().invoke(main, ["config"])
+    assert out.exit_code == 0
+    listed = dict(
+        (line.split()[0], line.split()[1])
+        for line in out.output.split("environment variables:")[1].splitlines()
+        if line.strip()
+    )
+    assert set(listed) == set(ENV_VARS)
+    assert listed["OPENAI_API_KEY"] == "sk-…wxyz" and listed["SUMMARIZER_PRICES"] == "(unset)"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    missing = [v for v in ENV_VARS if f"| `{v}` |" not in readme]
+    assert not missing, f"README does not list {missing}"

@@ -63,7 +63,7 @@ def brief(
     HTML is reduced to the article first. Every fact and position in the brief carries a
     verbatim quote from the article, checked in code.
     """
-    from summarizer.config import effective_engine, load_settings
+    from summarizer.config import allow_private_urls, effective_engine, load_settings
     from summarizer.engine import summarize
     from summarizer.ingest import load_source
 
@@ -78,6 +78,7 @@ def brief(
         },
         config_path=config_file,
     )
+    allow_private_urls(settings)
     chosen = effective_engine(settings)
     started = time.perf_counter()
     article = load_source(source, timeout=settings.timeout, stdin=sys.stdin.buffer)
@@ -162,12 +163,16 @@ def schema(reply: bool) -> None:
 @handle_errors
 def config(config_file: Path | None, as_json: bool) -> None:
     """Show the effective settings and where each came from (the key masked)."""
+    import os
+
     from summarizer.config import (
         DEFAULT_MODEL,
+        ENV_VARS,
         default_config_path,
         default_db_path,
         effective_engine,
         load_settings,
+        masked,
     )
 
     settings = load_settings(config_path=config_file)
@@ -178,10 +183,23 @@ def config(config_file: Path | None, as_json: bool) -> None:
     if values["db"] is None:
         values["db"] = str(default_db_path(settings))
     values["engine (effective)"] = effective_engine(settings)
+    env = {
+        var: (masked(os.environ[var]) if var == "OPENAI_API_KEY" else os.environ[var])
+        if os.environ.get(var)
+        else None
+        for var in ENV_VARS
+    }
     if as_json:
-        click.echo(json.dumps({"settings": values, "sources": settings.sources}, indent=2))
+        click.echo(
+            json.dumps(
+                {"settings": values, "sources": settings.sources, "environment": env}, indent=2
+            )
+        )
         return
     click.echo(f"config file: {config_file or default_config_path()}")
     for name, value in values.items():
         where = settings.sources.get(name, "derived")
         click.echo(f"{name:20} {value!s:40} {where}")
+    click.echo("\nenvironment variables:")
+    for var, meaning in ENV_VARS.items():
+        click.echo(f"{var:30} {'(unset)' if env[var] is None else env[var]!s:20} {meaning}")

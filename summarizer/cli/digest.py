@@ -107,7 +107,7 @@ def digest(
     SOURCES are files, folders, http(s) URLs, files listing URLs one per line, and RSS/Atom
     feeds. Briefs are cached in the store: a re-run over unchanged sources makes no model call.
     """
-    from summarizer.config import load_digest_config, load_settings
+    from summarizer.config import allow_private_urls, load_digest_config, load_settings
     from summarizer.digests.run import run_digest
     from summarizer.errors import ConfigError
 
@@ -125,6 +125,7 @@ def digest(
     if job:
         flags = {**job.settings, **{k: v for k, v in flags.items() if v is not None}}
     settings = load_settings(flags)
+    allow_private_urls(settings)
     all_sources = list(sources) or (job.sources if job else [])
     if not all_sources:
         raise ConfigError("no sources: give SOURCES or --config with a sources list")
@@ -244,15 +245,27 @@ def show(ident: str, db: str | None, fmt: str) -> None:
 
 @click.command()
 @click.argument("config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--once", is_flag=True, help="Wait for the next due time, run once, exit.")
+@click.option(
+    "--once", is_flag=True, help="Wait for the next due time, run once, exit with its code."
+)
+@click.option(
+    "--next",
+    "show_next",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Print the next N run times (ISO 8601, the job's time zone), one per line, and exit.",
+)
 @handle_errors
-def schedule(config_file: Path, once: bool) -> None:
-    """Run the digest in CONFIG_FILE on its cron `schedule` (UTC), forever.
+def schedule(config_file: Path, once: bool, show_next: int | None) -> None:
+    """Run the digest in CONFIG_FILE on its cron `schedule`, forever.
 
-    Runs never overlap; a failing run is logged and the schedule goes on.
+    The schedule is read in the file's `timezone` (an IANA name such as Europe/Berlin; default
+    UTC). Runs never overlap; a failing run is logged and the schedule goes on. With --once,
+    the exit code is the run's (7 when some sources failed).
     """
     import logging
     import subprocess
+    from datetime import UTC, datetime
 
     from summarizer.config import load_digest_config
     from summarizer.digests.scheduler import Cron, run_schedule
@@ -261,7 +274,11 @@ def schedule(config_file: Path, once: bool) -> None:
     job = load_digest_config(config_file)
     if not job.schedule:
         raise ConfigError(f"{config_file}: no `schedule` (a cron expression) in the file")
-    cron = Cron.parse(job.schedule)
+    cron = Cron.parse(job.schedule, job.timezone)
+    if show_next:
+        for t in cron.next_times(datetime.now(UTC), show_next):
+            click.echo(t.isoformat())
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
     def run() -> int:
@@ -270,5 +287,10 @@ def schedule(config_file: Path, once: bool) -> None:
         cmd = [sys.executable, "-m", "summarizer", "digest", "--config", str(config_file)]
         return subprocess.run(cmd, check=False).returncode
 
-    click.echo(f"summarizer: schedule {cron.expression!r} (UTC) for {config_file}", err=True)
-    run_schedule(cron, run, max_runs=1 if once else None)
+    click.echo(
+        f"summarizer: schedule {cron.expression!r} ({cron.zone}) for {config_file}", err=True
+    )
+    history = run_schedule(cron, run, max_runs=1 if once else None)
+    if once and history:
+        outcome = history[-1][1]
+        sys.exit(outcome if isinstance(outcome, int) else 1)

@@ -1,132 +1,123 @@
 """Run digests on a cron schedule, in process: for containers and machines without cron.
 
-`Cron` understands the five standard fields (minute hour day-of-month month day-of-week) with
-`*`, lists, ranges and steps. `run_schedule` waits for each due time, runs the job, survives a
-failing run (logs it and waits for the next), and never overlaps runs: a run that is still going
-when the next time comes simply makes that time be skipped.
+`Cron` parses the five standard fields (minute hour day-of-month month day-of-week) with
+cronsim, a maintained parser that reads them as cron does (`1,5/15` is 1, 5, 20, 35 and 50;
+day-of-month and day-of-week restricted together mean either), rejects a date that never comes
+(`0 0 30 2 *`) at once, and evaluates the expression in a time zone (`timezone =
+"Europe/Berlin"` in the job file; UTC by default), across daylight-saving changes the way cron
+does. `run_schedule` waits for each due time, runs the job, survives a failing run (logs it and
+waits for the next), and never overlaps runs: a run that is still going when the next time
+comes simply makes that time be skipped.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, tzinfo
+from itertools import islice
 
 from summarizer.errors import ConfigError
 
 log = logging.getLogger("summarizer.digests.scheduler")
 
-_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("weekday", 0, 6))
+# cronsim reads five fields only; the usual shorthands are spelled out here.
 _ALIASES = {
     "@hourly": "0 * * * *",
     "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
     "@weekly": "0 0 * * 0",
     "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
 }
 
 
-def _parse_field(text: str, lo: int, hi: int, name: str) -> frozenset[int]:
-    values: set[int] = set()
-    for part in text.split(","):
-        step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
-            step = int(step_text)
-            if step < 1:
-                raise ValueError
-        if part in ("*", ""):
-            start, end = lo, hi
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            start, end = int(a), int(b)
-        else:
-            start = end = int(part)
-            if "/" in text:
-                end = hi
-        # 7 is Sunday too
-        top = 7 if name == "weekday" else hi
-        if not (lo <= start <= end <= top):
-            raise ValueError
-        values.update(range(start, end + 1, step))
-    if name == "weekday" and 7 in values:
-        values = (values - {7}) | {0}
-    return frozenset(values)
+def now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def pause(seconds: float) -> None:
+    """Sleep `seconds`."""
+    time.sleep(seconds)
+
+
+def time_zone(name: str | None) -> tzinfo:
+    """The IANA time zone `name` (None or "UTC": UTC), or ConfigError naming it."""
+    if not name or name.upper() == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone {name!r}: not an IANA time zone (like 'Europe/Berlin' or 'UTC')"
+        ) from None
 
 
 @dataclass(frozen=True)
 class Cron:
-    """A parsed five-field cron expression (times in UTC)."""
+    """A five-field cron expression, evaluated in `tz`."""
 
     expression: str
-    minute: frozenset[int]
-    hour: frozenset[int]
-    day: frozenset[int]
-    month: frozenset[int]
-    weekday: frozenset[int]
-    day_any: bool
-    weekday_any: bool
+    tz: tzinfo = UTC
 
     @classmethod
-    def parse(cls, expression: str) -> Cron:
-        """Parse `expression`, or raise ConfigError saying what is wrong."""
-        text = _ALIASES.get(expression.strip(), expression.strip())
-        parts = text.split()
-        if len(parts) != 5:
-            raise ConfigError(f"cron {expression!r}: need 5 fields (minute hour day month weekday)")
-        try:
-            fields = [
-                _parse_field(p, lo, hi, n) for p, (n, lo, hi) in zip(parts, _FIELDS, strict=True)
-            ]
-        except ValueError:
-            raise ConfigError(
-                f"cron {expression!r}: a field is out of range or malformed"
-            ) from None
-        minute, hour, day, month, weekday = fields
-        return cls(
-            expression,
-            minute,
-            hour,
-            day,
-            month,
-            weekday,
-            day_any=parts[2] == "*",
-            weekday_any=parts[4] == "*",
-        )
+    def parse(cls, expression: str, timezone: str | None = None) -> Cron:
+        """Parse `expression` (in IANA zone `timezone`), or raise ConfigError saying why."""
+        cron = cls(expression.strip(), time_zone(timezone))
+        cron._sim(datetime.now(UTC))  # cronsim checks the whole expression when it is built
+        return cron
 
-    def matches(self, t: datetime) -> bool:
-        """Whether minute `t` is a due time."""
-        day_ok = t.day in self.day
-        weekday_ok = (t.isoweekday() % 7) in self.weekday
-        # cron's rule: when both day fields are restricted, either may match.
-        either = not (self.day_any or self.weekday_any)
-        days = (day_ok or weekday_ok) if either else (day_ok and weekday_ok)
-        return t.minute in self.minute and t.hour in self.hour and t.month in self.month and days
+    @property
+    def zone(self) -> str:
+        """The time zone's name."""
+        return "UTC" if self.tz is UTC else str(self.tz)
+
+    def _sim(self, after: datetime) -> Iterator[datetime]:
+        from cronsim import CronSim, CronSimError
+
+        text = _ALIASES.get(self.expression.lower(), self.expression)
+        if len(text.split()) != 5:
+            raise ConfigError(
+                f"cron {self.expression!r}: need 5 fields (minute hour day month weekday)"
+            )
+        try:
+            return CronSim(text, after.astimezone(self.tz).replace(second=0, microsecond=0))
+        except CronSimError as exc:
+            raise ConfigError(f"cron {self.expression!r}: {str(exc).lower()}") from None
 
     def next_after(self, t: datetime) -> datetime:
-        """The first due minute strictly after `t`."""
-        t = t.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        for _ in range(60 * 24 * 366 * 5):
-            if self.matches(t):
-                return t
-            t += timedelta(minutes=1)
-        raise ConfigError(f"cron {self.expression!r} never fires")
+        """The first due minute strictly after `t`, in the schedule's time zone."""
+        return next(iter(self.next_times(t, 1)))
+
+    def next_times(self, t: datetime, n: int) -> list[datetime]:
+        """The next `n` due minutes strictly after `t`."""
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=UTC)
+        return list(islice(self._sim(t), n))
 
 
 def run_schedule(
     cron: Cron,
     job: Callable[[], int],
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], None] | None = None,
     max_runs: int | None = None,
 ) -> list[tuple[datetime, int | str]]:
     """Run `job` at every due time; return (time, exit code or error) per run.
 
     Runs are sequential, so they never overlap; a due time that passes while a run is still
-    going is skipped, not queued.
+    going is skipped, not queued. `clock` and `sleep` default to this module's `now` and
+    `pause`, looked up at each call so a test can replace them.
     """
+    clock = clock or now
+    sleep = sleep or pause
     history: list[tuple[datetime, int | str]] = []
     due = cron.next_after(clock())
     while max_runs is None or len(history) < max_runs:
@@ -140,6 +131,9 @@ def run_schedule(
         except Exception as exc:
             log.error("run due at %s failed: %s", due.isoformat(), exc)
             outcome = f"error: {exc}"
+        else:
+            if outcome != 0:
+                log.error("run due at %s exited %s", due.isoformat(), outcome)
         history.append((due, outcome))
         due = cron.next_after(max(clock(), due))
     return history
