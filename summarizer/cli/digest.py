@@ -10,26 +10,7 @@ from typing import Any
 import click
 
 from summarizer.cli._common import EXIT_CODES, handle_errors
-
-
-def _progress_printer() -> Any:
-    """A one-line progress bar on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(p: Any) -> None:
-        width = 24
-        filled = int(width * p.finished / p.total) if p.total else width
-        sys.stderr.write(
-            f"\r[{'#' * filled}{'.' * (width - filled)}] {p.finished}/{p.total} "
-            f"done {p.done} cached {p.cached} failed {p.failed} skipped {p.skipped} "
-            f"tokens {p.tokens:,} ${p.cost_usd:.4f}\033[K"
-        )
-        if p.finished == p.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return show
+from summarizer.cli.progress import progress_line
 
 
 @click.command(epilog=EXIT_CODES)
@@ -137,28 +118,29 @@ def digest(
         )
     elif job and job.outputs:
         outputs.extend(job.outputs)
-    result = run_digest(
-        all_sources,
-        since=since or (job.since if job else None),
-        engine=settings.engine,
-        model=settings.model,
-        base_url=settings.base_url,
-        api_key=settings.api_key,
-        db=settings.db,
-        concurrency=settings.concurrency,
-        rpm=settings.rpm,
-        tpm=settings.tpm,
-        max_cost=settings.max_cost,
-        strict=settings.strict,
-        lang=settings.lang,
-        timeout=settings.timeout,
-        outputs=outputs,
-        progress=_progress_printer(),
-        wait=wait,
-        fetch_pages=fetch,
-        batch_api=batch_api,
-        batch_wait=batch_wait,
-    )
+    with progress_line() as progress:
+        result = run_digest(
+            all_sources,
+            since=since or (job.since if job else None),
+            engine=settings.engine,
+            model=settings.model,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            db=settings.db,
+            concurrency=settings.concurrency,
+            rpm=settings.rpm,
+            tpm=settings.tpm,
+            max_cost=settings.max_cost,
+            strict=settings.strict,
+            lang=settings.lang,
+            timeout=settings.timeout,
+            outputs=outputs,
+            progress=progress,
+            wait=wait,
+            fetch_pages=fetch,
+            batch_api=batch_api,
+            batch_wait=batch_wait,
+        )
     d = result.digest
     if not outputs:
         from summarizer.digests.render import render_digest
