@@ -13,7 +13,9 @@ the body (see ``../shared/external/wikinews/README.md``):
 Metrics, summed over articles (micro-averaged):
 
 - party recall: check-list parties found in some brief party's name or aliases;
-- position recall: check-list positions carried by a position of the right party;
+- position recall: check-list positions carried by a position of the right party (a party whose
+  name or aliases hold the check-list name, or whose role names it: "Panama coach" speaks for
+  "panama");
 - misattributed: of the check-list quotes the brief gives to anyone (a position, or a key fact
   with an attribution, whose evidence or stance carries the words), those given only to a wrong
   party;
@@ -24,6 +26,7 @@ Metrics, summed over articles (micro-averaged):
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,13 +119,25 @@ def _party_of(name: str, parties: Sequence[Party]) -> Party | None:
     return None
 
 
+def _speaks_for(want: str, party: Party) -> bool:
+    """Whether `party`'s role says it speaks for `want` ("England captain", "Panama coach")."""
+    return (
+        re.search(r"(?<!\w)" + re.escape(want) + r"(?:'s?|’s?)?(?!\w)", _key(party.role))
+        is not None
+    )
+
+
 def _is(want: str, party_name: str | None, parties: Sequence[Party]) -> bool:
-    """Whether the brief's party `party_name` is the check-list's party `want`."""
+    """Whether the brief's party `party_name` is the check-list's party `want`.
+
+    It is when `want` is in one of its names or aliases, or, for a person or a body speaking
+    for it (a coach for a team, a spokesman for a ministry), when its role names `want`.
+    """
     if not party_name:
         return False
     p = _party_of(party_name, parties)
     names = _names(p) if p else [_key(party_name)]
-    return any(want in n for n in names)
+    return any(want in n for n in names) or (p is not None and _speaks_for(want, p))
 
 
 class ChecklistScores(BaseModel):
