@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from summarizer.digests.run import Progress
@@ -66,7 +66,7 @@ def progress_line(
         redirect_stdout=False,
         redirect_stderr=False,
     )
-    task: list[int] = []
+    task: list[Any] = []
 
     def show(p: Progress) -> None:
         if not task:
