@@ -86,12 +86,13 @@ _PAST = _words(
     "revealed disclosed indicated defended promised pledged vowed rejected condemned welcomed "
     "praised threatened demanded blamed dismissed described called questioned proposed "
     "announced reiterated affirmed assured boasted joked lamented mused quipped recounted "
-    "remembered shouted wondered sagte erklärte betonte kritisierte forderte warnte"
+    "remembered shouted wondered asserted sagte erklärte betonte kritisierte forderte warnte "
+    "nannte kündigte wies rief äußerte bestätigte dementierte"
 )
 _PRESENT = _words(
     "says tells adds states writes notes reports argues claims insists warns explains believes "
     "thinks suggests estimates predicts maintains contends alleges reads recalls admits "
-    "acknowledges concedes agrees disagrees denies confirms stresses urges sagt"
+    "acknowledges concedes agrees disagrees denies confirms stresses urges asserts sagt"
 )
 _PLURAL = _words("say tell report argue claim believe think warn estimate suggest indicate")
 _PARTICIPLE = _words(
@@ -108,6 +109,15 @@ _NEEDS_CLAUSE = set(
     _words("""conceded admitted revealed indicated observed recalled remembered agreed disagreed
     concluded answered replied responded posted wrote writes called described questioned
     proposed reads recalls admits concedes agrees disagrees tweeted""")
+)
+# Verbs after which a name is the hearer or the thing, never an inverted speaker.
+_NOT_INVERTED = set(
+    _words(
+        "told tells tell reported reports report called described announced confirmed denied "
+        "accused urged criticised criticized praised blamed rejected welcomed condemned "
+        "defended promised pledged vowed threatened demanded dismissed questioned proposed "
+        "revealed disclosed indicated posted"
+    )
 )
 _ACCORDING = re.compile(r"\b[Aa]ccording to\s+|\b[Nn]ach Angaben (?:der|des|von)\s+|\b[Ll]aut\s+")
 
@@ -212,10 +222,23 @@ _ORG_WORDS = set(
 
 _NAME_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'&\-.]*\w\.?|[A-Z]\.?)"
 _CONNECT = (
-    r"(?:\s+(?:of|for|the|de|del|della|di|da|du|des|la|le|van|von|der|den|al|el|bin|ibn)\s+|\s+)"
+    r"(?:\s+(?:(?:of|for)(?:\s+the)?|de|del|della|di|da|du|des|la|le|van|von|der|den|al|el|bin|"
+    r"ibn)\s+|\s+)"
 )
 _RUN_END = re.compile(r"(?:" + _NAME_TOKEN + _CONNECT + r")*" + _NAME_TOKEN + r"$")
-_RUN_START = re.compile(r"(?:the\s+)?" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*")
+_RUN_START_RE = re.compile(_NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*")
+_PREP_END = (
+    r"(?<![\w’'])(?:by|of|in|at|from|to|for|on|about|against|than|like|between|among|into|"
+    r"over|under|after|before|via|near|with)\s+(?:the\s+)?$"
+)
+# Adjectives that may sit in a speaker's noun phrase ("a senior official", "the local police").
+_SPEAKER_ADJ = set(
+    _words(
+        "senior junior top chief former deputy local state federal national regional foreign "
+        "military government company official news press security health police public "
+        "unnamed anonymous several other two three some many"
+    )
+)
 _POSS = re.compile(r"[’']s$")
 _QUOTE_OPEN = '“„«"'
 _SENT_END = re.compile(r"[.!?…][”\"’')\]]*\s+(?=[“„\"‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
@@ -317,6 +340,17 @@ def _quotes(text: str, plist: list[tuple[int, int]]) -> list[_Quote]:
     return out
 
 
+def _lower_prep(np: str) -> tuple[int, int] | None:
+    """The first preposition after a lowercase word: "spokesperson for", "sources close to";
+    not the "of" inside a name ("Department of Agriculture")."""
+    for m in re.finditer(
+        r"([\w’'\-.]+)(\s+(?:for|of|from|at|with|to|in|near|by)\s+(?:the\s+)?)", np
+    ):
+        if m.group(1)[:1].islower():
+            return m.start(2), m.end(2)
+    return None
+
+
 class Attributor:
     """Attribution for every span of one article, against a list of parties."""
 
@@ -339,6 +373,7 @@ class Attributor:
         self._titles = self._title_context()
         self._persons = self._unlisted_people()
         self._person_starts = [p[0] for p in self._persons]
+        self._gender = self._genders()
         self._tags: list[_Tag] = []
         self._build()
 
@@ -405,10 +440,56 @@ class Attributor:
             if any(w.endswith(("’s", "'s")) for w in words[:-1]):
                 continue
             start = m.end() - len(" ".join(words))
-            if self._mentions_in(start, m.end()):
+            if any(x.end > start for x in self._mentions_in(max(0, m.start() - 80), m.end())):
                 continue
             out.append((start, m.end(), " ".join(words)))
         return out
+
+    def _genders(self) -> dict[str, str]:
+        """ "m" or "f" for the people the article marks so: by title (Mr., Mrs.) or by the
+        pronouns it uses right after naming one person alone."""
+        counts: dict[str, list[int]] = {}
+        for m in self._mentions:
+            if m.kind != "person" or self._in_quote(m.start):
+                continue
+            c = counts.setdefault(m.party, [0, 0])
+            title = re.search(
+                r"\b(Mr|Sir|King|Prince|Lord|Father|Brother|Mrs|Ms|Miss|Lady|Queen|Princess|"
+                r"Dame|Sister)\.?\s+$",
+                self.text[max(0, m.start - 12) : m.start],
+            )
+            if title:
+                c[
+                    0
+                    if title.group(1)
+                    in ("Mr", "Sir", "King", "Prince", "Lord", "Father", "Brother")
+                    else 1
+                ] += 2
+            k = self._sent_of(m.start)
+            ss, se = self._sents[k]
+            others = {x.party for x in self._mentions_in(ss, se) if x.kind == "person"}
+            if len(others) != 1 or self._unlisted_in(ss, se):
+                continue
+            span = self._masked[m.end : se]
+            if k + 1 < len(self._sents):
+                ns, ne = self._sents[k + 1]
+                if not any(x.kind == "person" for x in self._mentions_in(ns, ne)) and not (
+                    self._unlisted_in(ns, ne)
+                ):
+                    span += " " + self._masked[ns:ne]
+            c[0] += len(re.findall(r"\b(?:he|him|his|himself)\b", span, re.I))
+            c[1] += len(re.findall(r"\b(?:she|her|hers|herself)\b", span, re.I))
+        out = {}
+        for party, (male, female) in counts.items():
+            if male > 2 * female:
+                out[party] = "m"
+            elif female > 2 * male:
+                out[party] = "f"
+        return out
+
+    def _unlisted_in(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._person_starts, start)
+        return i < len(self._persons) and self._persons[i][0] < end
 
     # --- locating ------------------------------------------------------------------------------
 
@@ -457,29 +538,60 @@ class Attributor:
         return _Tag(acc.start(), acc.group().strip(), mode, party, speaker or np, kind, si, region)
 
     def _np_forward(self, start: int, limit: int) -> int | None:
-        """End of the noun phrase that starts at `start` ("Reuters", "the ministry's office")."""
-        m = re.compile(
-            r"(?:(?:the|a|an|its|his|her|their)\s+)?"
-            r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*[’']?s?\s*)?"
-            r"(?:[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,3})?"
-        ).match(self._masked, start, limit)
-        if not m or not m.group().strip():
+        """End of the noun phrase that starts at `start`: "Reuters", "the ministry",
+        "Yonhap news agency", "Panama coach Hernan Gomez", "a spokesperson for the ministry"."""
+        masked = self._masked
+        det = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+").match(masked, start, limit)
+        pos = det.end() if det else start
+        end: int | None = None
+        run = _RUN_START_RE.match(masked, pos, limit)
+        if run and run.group():
+            end = run.end()
+            # "Panama coach Hernan Gomez": a role noun between two names joins them.
+            link = re.compile(r"\s+((?:[a-z][\w\-]*\s+){1,2})").match(masked, end, limit)
+            if link and link.group(1).split()[-1] in _TITLE_NOUNS:
+                run2 = _RUN_START_RE.match(masked, link.end(), limit)
+                if run2 and run2.group():
+                    end = run2.end()
+        # A lowercase tail: kept word by word while it names who speaks.
+        tail = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})").match(masked, end or pos, limit)
+        if end is None:
+            tail = re.compile(r"((?:\s*[a-z][\w\-]*){1,4})").match(masked, pos, limit)
+        if tail:
+            at = tail.start(1)
+            for w in re.finditer(r"\s*([a-z][\w\-]*)", tail.group(1)):
+                word = w.group(1)
+                known = (
+                    word in _TITLE_NOUNS
+                    or word in _KIND_OF_NOUN
+                    or word in _UNNAMED
+                    or word.rstrip("s") in _TITLE_NOUNS
+                    or word in _SPEAKER_ADJ
+                    or _SPOKES.fullmatch(word)
+                )
+                if not known:
+                    break
+                end = at + w.end()
+            if end is not None and end > pos:
+                run4 = re.compile(
+                    r"\s+(" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*)"
+                ).match(masked, end, limit)
+                if run4 and masked[pos:end].split()[-1] in _TITLE_NOUNS:
+                    end = run4.end()  # "said authority director Nadia Brennan"
+            spokes = re.compile(r"\s+(?:for|of|from|at)\s+(?:the\s+)?").match(
+                masked, end or pos, limit
+            )
+            if end is not None and spokes and _SPOKES.search(masked[start:end]):
+                run3 = _RUN_START_RE.match(masked, spokes.end(), limit)
+                if run3 and run3.group():
+                    end = run3.end()
+        if end is None:
             return None
-        end = m.end()
-        seg = self.text[start:end]
-        # Stop the lowercase tail at a verb or preposition: "the ministry said" → "the ministry".
-        cut = re.search(
-            r"\s+(?:said|says|told|which|who|that|in|on|at|by|with|from|to|and|as|was|were|is|"
-            r"are|has|have|had|will|would|after|before|when|while|about|over|for|of)\b",
-            seg,
-        )
-        if cut:
-            end = start + cut.start()
         seg = self.text[start:end].rstrip(" ,’'")
         return start + len(seg) if seg.strip() else None
 
     def _tag(self, si: int, v: re.Match[str]) -> _Tag | None:
-        text, masked = self.text, self._masked
+        masked = self._masked
         ss, se = self._sents[si]
         verb = v.group()
         vs, ve = v.span()
@@ -489,25 +601,52 @@ class Attributor:
         if weak and not re.match(r"\s*(?:[,:]\s*)?[“„\"]|\s*:", after):
             return None
         if verb in _NEEDS_CLAUSE and not re.match(
-            r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])", after
+            r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+            r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+            r"should|may|might|did|does|do)\b",
+            after,
         ):
             return None
         # Inverted: '"...," said X' / ', said X, the ...' / '"...," it added'.
-        inv = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$|,\s*$", left)
-        if inv and not v.group().endswith("ing"):
-            np_end = self._np_forward(ve + 1, se) if after[:1].isspace() else None
-            if np_end is not None:
-                np = text[ve:np_end].strip()
-                if np.endswith(".") and not _ABBREV.search(np):
-                    np = np[:-1]
-                    np_end -= 1
-                np_start = np_end - len(np)
-                if not re.match(r"(?:that|it|this|the\s+(?:move|plan|decision|report))\b", np):
-                    party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
-                    if speaker is not None:
-                        mode: Mode = "unnamed" if unnamed else "quote"
-                        return _Tag(vs, verb, mode, party, speaker, kind, si, (ss, se))
-        # Forward: 'X said ...', 'X, the Y of Z, said', 'he said', 'with X saying'.
+        after_quote = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$", left)
+        if after_quote:
+            return self._inverted(si, v) or self._forward(si, v)
+        if left.rstrip().endswith(","):
+            return self._forward(si, v) or self._inverted(si, v)
+        return self._forward(si, v)
+
+    def _inverted(self, si: int, v: re.Match[str]) -> _Tag | None:
+        """'"...," said X', '..., said X, the Y of Z': the speaker follows the verb."""
+        text = self.text
+        ss, se = self._sents[si]
+        verb = v.group()
+        vs, ve = v.span()
+        # "told X": X is who heard it, never the speaker; a participle has no inverted form.
+        if verb in _NOT_INVERTED or verb.endswith("ing") or not text[ve : ve + 1].isspace():
+            return None
+        np_end = self._np_forward(ve + 1, se)
+        if np_end is None:
+            return None
+        np = text[ve:np_end].strip()
+        if np.endswith(".") and not _ABBREV.search(np):
+            np = np[:-1]
+            np_end -= 1
+        np_start = np_end - len(np)
+        if re.match(r"(?:that|this|these|those|there|so|yes|no)\b", np, re.I):
+            return None
+        party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
+        if speaker is None:
+            return None
+        mode: Mode = "unnamed" if unnamed else "quote"
+        return _Tag(vs, verb, mode, party, speaker, kind, si, (ss, se))
+
+    def _forward(self, si: int, v: re.Match[str]) -> _Tag | None:
+        """'X said ...', 'X, the Y of Z, said', 'he said', 'with X saying'."""
+        text, masked = self.text, self._masked
+        ss, se = self._sents[si]
+        verb = v.group()
+        vs = v.start()
+        left = masked[ss:vs]
         end = vs
         stripped = left.rstrip()
         words_skipped = []
@@ -537,8 +676,29 @@ class Attributor:
             seg = masked[ss:end]
         if seg.endswith(","):
             app = re.search(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$", seg)
-            if app and len(app.group(1).split()) <= 16:
+            lead = _LEADING.match(masked, ss)
+            app_name = app and re.fullmatch(
+                r"(?:" + _NAME_TOKEN + r")(?:\s+" + _NAME_TOKEN + r"){1,3}", app.group(1).strip()
+            )
+            app_ment = (
+                [
+                    m
+                    for m in self._mentions_in(ss + app.start(1), ss + app.end(1))
+                    if m.kind == "person"
+                ]
+                if app
+                else []
+            )
+            if app and app_name and app_ment:
+                # "The company's chief executive, John Smith, said": the name speaks.
+                end = ss + app.end(1)
+                seg = masked[ss:end]
+            elif app and len(app.group(1).split()) <= 16:
                 end = ss + app.start()
+                seg = masked[ss:end]
+            elif "," not in seg[(lead.end() - ss) if lead else 0 : -1]:
+                # "The security firm X, has said": a stray comma after the subject.
+                end = ss + len(seg) - 1
                 seg = masked[ss:end]
             else:
                 return None
@@ -556,8 +716,8 @@ class Attributor:
         party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
         if speaker is None:
             return None
-        mode = "unnamed" if unnamed else "reported"
-        return _Tag(vs, verb, mode, party, speaker, kind, si, (np_start, se))
+        fwd_mode: Mode = "unnamed" if unnamed else "reported"
+        return _Tag(vs, verb, fwd_mode, party, speaker, kind, si, (np_start, se))
 
     def _np_backward(self, ss: int, end: int) -> tuple[int, int] | None:
         """The noun phrase ending at `end`: a name run, a pronoun or a determiner phrase."""
@@ -575,21 +735,13 @@ class Attributor:
             for m in self._mentions_in(max(ss, start - 80), end):
                 if m.start < start < m.end:
                     start = m.start
-            # "a spokesperson for (the) X", "the CEO of X", "X's spokesman"
-            pre = re.search(
-                r"(?:(?:the|a|an|one)\s+)?(?:[\w\-]+\s+){0,2}(?:for|of|from|at)\s+(?:the\s+)?$",
-                self._masked[ss:start],
-            )
-            if pre and _SPOKES.search(pre.group()):
-                start = ss + pre.start()
-            elif re.search(
-                r"(?<![\w’'])(?:by|of|in|at|from|to|for|on|about|against|than|like|"
-                r"between|among|into|over|under|after|before|via)\s+(?:the\s+)?$",
-                self._masked[ss:start],
-            ):
+            pp = self._pp_subject(ss, start)
+            if pp is not None:
+                return pp, end
+            if start > ss and re.search(_PREP_END, self._masked[ss:start]):
                 # "a letter seen by Sky News says": the name is not the subject.
-                return ss + max(0, start - ss - 1), ss + max(0, start - ss - 1)
-            else:
+                return start, start
+            if True:
                 pre2 = re.search(
                     r"(?<![\w’'])(?:[A-Z][\w.\-]*[’']s\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
                     self._masked[ss:start],
@@ -610,7 +762,30 @@ class Attributor:
             seg,
         )
         if det:
-            return ss + det.start(), end
+            start = ss + det.start()
+            pp = self._pp_subject(ss, start)
+            if pp is not None:
+                return pp, end
+            if re.search(_PREP_END, self._masked[ss:start]):
+                return start, start
+            return start, end
+        return None
+
+    def _pp_subject(self, ss: int, start: int) -> int | None:
+        """Where the subject starts when the phrase found is the object of a preposition:
+        "a spokesperson for [the ministry]", "sources close to [the ministry]"."""
+        prep = re.search(_PREP_END, self._masked[ss:start])
+        if not prep:
+            return None
+        head = re.search(
+            r"(?:(?:the|a|an|one|its|his|her|their)\s+)?(?:[\w’'\-.]+\s+){0,3}$",
+            self._masked[ss : ss + prep.start()] + " ",
+        )
+        if not head:
+            return None
+        words = head.group().lower().split()
+        if any(_SPOKES.fullmatch(w) or w in _UNNAMED for w in words):
+            return ss + head.start()
         return None
 
     def _resolve_np(
@@ -619,6 +794,8 @@ class Attributor:
         """(party, speaker words, kind, unnamed) for the noun phrase text[start:end]."""
         text = self.text
         np = text[start:end].strip(" ,")
+        while np.split(" ", 1)[0] in _FUNCTION_CAPS and " " in np and np.lower()[:4] != "the ":
+            np = np.split(" ", 1)[1]
         if not np:
             return None, None, None, False
         low = np.lower()
@@ -627,6 +804,22 @@ class Attributor:
                 return None, np, None, False
             return self._pronoun(low, at)
         ments = self._mentions_in(start, end)
+        # "a spokesperson for X", "officials from X", "sources close to X", "a letter seen by X".
+        pp = _lower_prep(np)
+        if pp:
+            head_words = np[: pp[0]].lower().split()
+            obj_start = start + (text[start:end].find(np)) + pp[1]
+            if any(_SPOKES.fullmatch(w) for w in head_words):
+                owner = [m for m in ments if m.start >= obj_start]
+                if owner and owner[-1].end >= end - 1:
+                    return owner[-1].party, np, owner[-1].kind, False
+                obj = text[obj_start:end].lower().split()
+                if not owner and obj and obj[-1] in _KIND_OF_NOUN:
+                    return self._definite(obj[-1], at, np)
+                return None, np, None, True
+            if any(w in _UNNAMED for w in head_words):
+                return None, np, None, True
+            return None, np, None, False
         # The head: the mention that ends the phrase, unless it is the tail of a longer name
         # ("Amazon.com Inc." is not a party "Inc").
         head = next((m for m in reversed(ments) if m.end >= end - 1), None)
@@ -654,10 +847,10 @@ class Attributor:
             m = ments[-1]
             if m.kind in _FITS.get(_KIND_OF_NOUN[tail_noun.group(1)], set()) | {"organization"}:
                 return m.party, np, m.kind, False
-        if ments and _SPOKES.search(np):
-            owner = [m for m in ments if m.kind != "person"]
-            if owner and not self._names_unlisted_person(np, ments):
-                return owner[-1].party, np, owner[-1].kind, False
+        if ments and _SPOKES.search(text[ments[-1].end : end]):
+            last_ment = ments[-1]
+            if not self._names_unlisted_person(np, ments):
+                return last_ment.party, np, last_ment.kind, False
         last = np.split()[-1].lower().strip("’'.,")
         det = re.match(r"(the|its|his|her|their|this|that)\s", low)
         if det and (last in _KIND_OF_NOUN or last in _TITLE_NOUNS) and not ments:
@@ -707,9 +900,23 @@ class Attributor:
                 for t in recent:
                     if t.sent == k and t.kind == "person" and t.party and t.at < stop:
                         cands.append((t.at, t.party, t.party))
+                # He/she agrees with what the article says of the person elsewhere.
+                sex = "m" if pron in ("he", "er") else "f"
+                cands = [c for c in cands if self._gender.get(c[2], sex) == sex]
                 if not cands:
                     continue
                 distinct = {c[2] for c in cands}
+                lead = _LEADING.match(self.text, ss)
+                head = lead.end() if lead else ss
+                if k == si:
+                    # Someone named earlier in the same sentence: only its subject (or one named
+                    # in its opening clause) is the antecedent a reader takes.
+                    c = min(cands)
+                    if len(distinct) == 1 and (
+                        c[0] < head or len(self.text[head : c[0]].split()) <= 3
+                    ):
+                        return c[1], c[2], "person" if c[1] else None, False
+                    return None, None, None, False
                 if len(distinct) == 1:
                     c = cands[-1]
                     return c[1], c[2], "person" if c[1] else None, False
@@ -719,9 +926,7 @@ class Attributor:
                 # Several people: the subject of the sentence is the antecedent a reader takes.
                 cands.sort()
                 first = cands[0]
-                lead = _LEADING.match(self.text, ss)
-                head = lead.end() if lead else ss
-                if len(self.text[head : first[0]].split()) <= 3 and k < si:
+                if len(self.text[head : first[0]].split()) <= 3:
                     return first[1], first[2], "person" if first[1] else None, False
                 return None, None, None, False
             else:
@@ -810,6 +1015,8 @@ class Attributor:
                 and cands[0].region[0] <= q.start < cands[0].region[1]
             ):
                 best = cands[0]
+            if best is None and not cands:
+                best = self._previous_speaker(q, by_sent)
             if best is None and prev is not None and prev.owner is not None:
                 if prev.open_end and q.para == prev.para + 1 and self._para_starts_with(q):
                     best = prev.owner  # the quote paragraph left open continues here
@@ -830,11 +1037,28 @@ class Attributor:
                     best.mode = "quote"
             prev = q
 
+    def _previous_speaker(self, q: _Quote, by_sent: dict[int, list[_Tag]]) -> _Tag | None:
+        """A quote opening a sentence right after a sentence that names its speaker: 'Heald
+        noted the findings show ... "An air-quality cleanup would ..."', or 'X stated:' ending
+        the paragraph before a quote paragraph."""
+        s0 = self._sent_of(q.start)
+        if q.words < 4 or s0 == 0 or self._sents[s0][0] != q.start:
+            return None
+        tags = by_sent.get(s0 - 1, [])
+        if len(tags) != 1 or (tags[0].party is None and tags[0].speaker is None):
+            return None
+        t = tags[0]
+        same_para = self._sent_para[s0 - 1] == q.para
+        ends_open = self.text[: self._sents[s0 - 1][1]].rstrip().endswith((":", ","))
+        if (same_para and not t.quotes) or (q.para == self._sent_para[s0 - 1] + 1 and ends_open):
+            return t
+        return None
+
     def _tags_in_para(self, pi: int) -> bool:
         ps, pe = self._paras[pi]
-        return any(ps <= t.at < pe for t in self._tags[-40:]) or any(
-            ps <= t.at < pe for t in self._tags if t.at >= ps - 1 and t.at < pe
-        )
+        lo = bisect.bisect_left(self._sent_starts, ps)
+        hi = bisect.bisect_left(self._sent_starts, pe)
+        return any(t.sent in range(lo, hi) for t in self._tags[-50:])
 
     def _para_starts_with(self, q: _Quote) -> bool:
         return self._paras[q.para][0] == q.start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from summarizer.brief.attribution import Attributor
 from summarizer.brief.grounding import ArticleIndex, check_reply
 from summarizer.errors import InputError
 from summarizer.models import (
@@ -13,7 +14,6 @@ from summarizer.models import (
     BriefReply,
     KeyFact,
     OpenQuestion,
-    Party,
     Position,
     SourceMeta,
     count_sentences,
@@ -21,13 +21,12 @@ from summarizer.models import (
 from summarizer.offline.facts import (
     _OPEN_CUES,
     _content_words,
-    _fact_source,
     _open_question,
     fact_status,
 )
 from summarizer.offline.parties import _keep_party, find_parties
 from summarizer.offline.sentences import Sentence, guess_language, split_sentences
-from summarizer.offline.speakers import mentions, speeches
+from summarizer.offline.speakers import mentions, speeches, to_parties
 
 OFFLINE_VERSION = "offline-v1"
 
@@ -43,9 +42,12 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     entities = [e for e in find_parties(text) if _keep_party(e, text)]
     ments = mentions(text, entities)
     kinds = {e.name: e.kind for e in entities}
-    talk = speeches(sentences, ments, text)
+    parties = to_parties(entities)
+    attributor = Attributor(text, parties)
+    talk = speeches(attributor)
 
-    # Positions: one per (speaker, sentence), best first by article order.
+    # Positions: one per (speaker, sentence), in article order; the evidence is the sentence,
+    # or the clause of it that the party asserts when the sentence holds more than one voice.
     positions: list[Position] = []
     seen_pos: set[tuple[str, int]] = set()
     for sp in talk:
@@ -55,12 +57,14 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         seen_pos.add(key)
         stance = " ".join(sp.stance.split())
         stance = stance if len(stance) <= 220 else stance[:217].rsplit(" ", 1)[0] + "…"
-        positions.append(Position(party=sp.party, stance=stance, evidence=[sp.sentence.text]))
+        positions.append(Position(party=sp.party, stance=stance, evidence=[sp.evidence]))
 
     # Key facts: rank sentences.
     freq = Counter(_content_words(text))
     top = {w for w, _ in freq.most_common(25)}
-    speaker_of = {sp.sentence.start: sp.party for sp in talk}
+    speaker_of: dict[int, str] = {}
+    for sp in talk:
+        speaker_of.setdefault(sp.sentence.start, sp.party)
     scored = []
     for i, s in enumerate(sentences):
         n_parties = len({m.party for m in ments if s.start <= m.start < s.end})
@@ -82,13 +86,14 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     facts = []
     for i in chosen:
         s = sentences[i]
-        who = speaker_of.get(s.start) or _fact_source(s, ments)
+        att = attributor.attribute(s.start, s.end)
+        who = att.party  # unknown stays unknown: no attribution rather than a guess
         facts.append(
             KeyFact(
                 statement=s.text,
                 evidence=[s.text],
                 attribution=who,
-                status=fact_status(s.text, kinds.get(who) if who else None),  # type: ignore[arg-type]
+                status=fact_status(s.text, att, kinds.get(who) if who else None),  # type: ignore[arg-type]
             )
         )
 
@@ -105,15 +110,6 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
                     questions.append(OpenQuestion(question=q[0], why_open=q[1], parties=names))
                 break
 
-    parties = [
-        Party(
-            name=e.name,
-            kind=e.kind,  # type: ignore[arg-type]
-            role=e.role or f"{e.kind} named in the article",
-            aliases=[a for a in dict.fromkeys(e.aliases) if a != e.name],
-        )
-        for e in entities
-    ]
     title = (source.title if source and source.title else None) or _headline(sentences[0].text)
     reply = BriefReply.model_construct(
         title=title,

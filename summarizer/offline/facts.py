@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import re
 
+from summarizer.brief.attribution import Attribution, hedge_cue
 from summarizer.offline.lexicon import _STOPWORDS
 from summarizer.offline.sentences import Sentence
-from summarizer.offline.speakers import _LEADING, Mention
 
-_REPORTED = re.compile(
-    r"\b(reportedly|according to|sources|footage|photos|was seen|were seen|"
-    r"reported|reports)\b",
+_DISPUTED = re.compile(
+    r"\b(disputed|denied|denies|deny|rejected|rejects|contested|contests|disagree\w*|"
+    r"refuted|refutes|dismissed|dismisses)\b",
     re.I,
 )
-_CLAIMED = re.compile(r"\b(said|says|claimed|claims|alleged|accused|suspected|told|argued)\b")
-_DISPUTED = re.compile(r"\b(disputed|denied|denies|rejected|contested|disagree\w*)\b")
-_CONFIRMED = re.compile(r"\b(confirmed|identified|announced|officially)\b")
+_CONFIRMS = {"confirmed", "confirms", "announced", "announces"}
+_SAID = re.compile(r"\b(said|says|claimed|claims|alleged|accused|told|argued|insisted)\b")
 
 
-def fact_status(sentence: str, speaker_kind: str | None) -> str:
-    """confirmed / claimed / reported / disputed, from the sentence's own wording."""
+def fact_status(
+    sentence: str, att: Attribution | None = None, speaker_kind: str | None = None
+) -> str:
+    """confirmed / claimed / reported / disputed, from who the article says asserts it.
+
+    Never `confirmed` when the sentence carries a hedge or source cue ("reportedly",
+    "according to", "sources say", "believed"), when an outlet or an unnamed source asserts
+    it, or when a party only says it: what the article only relays is not established.
+    """
     if _DISPUTED.search(sentence):
         return "disputed"
-    if _REPORTED.search(sentence) or speaker_kind == "media":
+    mode = att.mode if att else "narrator"
+    if hedge_cue(sentence) or mode in ("hedge", "unnamed", "outlet", "according_to"):
         return "reported"
-    if _CONFIRMED.search(sentence):
-        return "confirmed"
-    if _CLAIMED.search(sentence):
+    if speaker_kind == "media":
+        return "reported"
+    if mode in ("quote", "reported"):
+        if att and att.cue in _CONFIRMS and mode == "reported" and att.party:
+            return "confirmed"  # "the ministry confirmed ...": an official confirmation
         return "claimed"
+    if _SAID.search(sentence):
+        return "claimed"  # someone says it, even if the rules cannot tell who
     return "confirmed"
 
 
@@ -115,19 +126,3 @@ def _open_question(kind: str, s: Sentence, parties: list[str]) -> tuple[str, str
 
 def _content_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_]{4,}", text.lower()) if w not in _STOPWORDS["en"]]
-
-
-_SOURCE_VERB = re.compile(
-    r"\s+(?:has\s+|have\s+)?(?:identified|released|announced|reported|published|confirmed|"
-    r"disclosed|revealed|stated)\b"
-)
-
-
-def _fact_source(s: Sentence, ments: list[Mention]) -> str | None:
-    """The party a fact comes from when the sentence opens with it: "The Kremlin released ..."."""
-    lead = _LEADING.match(s.text)
-    start = s.start + (lead.end() if lead else 0)
-    for m in ments:
-        if start <= m.start <= start + 5 and m.kind != "country":
-            return m.party if _SOURCE_VERB.match(s.text, m.end - s.start) else None
-    return None

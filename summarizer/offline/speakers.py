@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.offline.lexicon import _ACCORDING, _QUOTE, _SPEECH
+from summarizer.brief.attribution import Attribution, Attributor
+from summarizer.models import Party
 from summarizer.offline.parties import Entity
 from summarizer.offline.sentences import Sentence
 
@@ -45,120 +46,77 @@ _LEADING = re.compile(
 )
 
 
-def _subject_zone(sentence: str, verb_at: int) -> tuple[int, str]:
-    """The part of the sentence left of the verb where its subject is, parentheticals blanked."""
-    left = sentence[:verb_at]
-    # Blank dash parentheticals and comma appositives after a name (keep offsets).
-    left = re.sub(r"—[^—]*—|–[^–]*–", lambda m: " " * len(m.group()), left)
-    left = re.sub(
-        r",\s*(?:an?|the|known|who|which|whose|[a-z][\w\-]*(?:\s+[a-z][\w\-]*)*\s+of)\b[^,]*,",
-        lambda m: " " * len(m.group()),
-        left,
-    )
-    lead = _LEADING.match(left)
-    start = lead.end() if lead else 0
-    return start, left
-
-
 @dataclass
 class Speech:
-    """A reported-speech sentence: who, the verb, and what."""
+    """An attributed utterance: who (a listed party), the cue, what, and where."""
 
     sentence: Sentence
     party: str
     verb: str
     stance: str
+    evidence: str
+    attribution: Attribution
 
 
-def speeches(sentences: list[Sentence], ments: list[Mention], text: str) -> list[Speech]:
-    """Reported speech, attributed to the right party."""
+def to_parties(entities: list[Entity]) -> list[Party]:
+    """The engine's entities as the brief's parties (what the attributor resolves to)."""
+    return [
+        Party(
+            name=e.name,
+            kind=e.kind,  # type: ignore[arg-type]
+            role=e.role or f"{e.kind} named in the article",
+            aliases=[a for a in dict.fromkeys(e.aliases) if a != e.name],
+        )
+        for e in entities
+    ]
+
+
+def speeches(attributor: Attributor) -> list[Speech]:
+    """Every utterance the article gives to a listed party, in article order.
+
+    Who speaks comes from `summarizer.brief.attribution` alone: an utterance whose speaker the
+    article does not make clear (an unnamed source, a pronoun with two candidates, a name the
+    party list lacks) makes no position.
+    """
+    text = attributor.text
     out: list[Speech] = []
-    last_person: str | None = None
-    last_speaker: str | None = None
-    for s in sentences:
-        in_s = [m for m in ments if s.start <= m.start < s.end]
-        found = False
-        # "according to X, ..."
-        acc = _ACCORDING.search(s.text)
-        if acc:
-            after = [m for m in in_s if m.start - s.start >= acc.end()]
-            if after:
-                before = s.text[: acc.start()].rstrip(" ,—–")
-                if len(before.split()) >= 4:
-                    # "Fourteen people died, according to the Courier, which ...": the claim
-                    # is what comes before.
-                    rest = before
-                else:
-                    rest = s.text[after[0].end - s.start :].lstrip(" ,")
-                    rest = re.sub(r"^(?:an?|the)\s[^,]*,\s*", "", rest)
-                out.append(Speech(s, after[0].party, "according to", rest))
-                last_speaker, found = after[0].party, True
-        for v in _SPEECH.finditer(s.text):
-            if found and v.group() in ("said", "says"):
-                continue
-            start, zone = _subject_zone(s.text, v.start())
-            left = [
-                m
-                for m in in_s
-                if start <= m.start - s.start < v.start()
-                and zone[m.start - s.start : m.end - s.start].strip()
-            ]
-            speaker = None
-            if left and not re.search(
-                r"\b(that|and|but|which)\s*$", s.text[left[-1].end - s.start : v.start()]
-            ):
-                speaker = left[-1].party
-            elif (
-                re.search(r"\b(he|she|er|sie)\s+(?:\w+\s+)?$", s.text[: v.start()], re.I)
-                and last_person
-            ):
-                speaker = last_person
-            elif v.group() in ("said", "says", "told", "added", "wrote", "noted", "sagte", "sagt"):
-                # "..., said X"
-                # "..., said X" or "..., said authority director X"
-                gap = re.compile(r"\s*(?:[a-z][\w\-]*\s+){0,3}")
-                right = [
-                    m
-                    for m in in_s
-                    if m.start - s.start >= v.end()
-                    and gap.fullmatch(s.text[v.end() : m.start - s.start])
-                ]
-                speaker = right[0].party if right else None
-            if speaker is None or re.match(r"\s*(Sources|Officials)\b", s.text):
-                continue
-            stance = s.text[v.start() :].strip()
-            # Stop where a new clause with its own subject starts (", Trump has ...").
-            cut = re.search(
-                r",\s+(?=[A-Z][\w’'\-]+\s+(?:has|have|had|is|was|said|also|will)\b)", stance
+    for att, start, end in attributor.utterances():
+        if att.party is None:
+            continue
+        ss, se = att.sentence
+        piece = text[start:end].strip(" ,;:—–")
+        whole = text[ss:se]
+        evidence = piece if len(piece) >= 20 and piece != whole.strip() else whole
+        out.append(
+            Speech(
+                Sentence(ss, se, whole),
+                att.party,
+                att.cue or "said",
+                _stance(evidence, att),
+                evidence,
+                att,
             )
-            if cut:
-                stance = stance[: cut.start()]
-            quote = _QUOTE.search(s.text)
-            if (
-                quote
-                and v.group() in ("said", "says", "told", "sagte", "sagt")
-                and quote.end() <= v.start() + 2
-            ):
-                stance = quote.group(1).strip(" ,")
-            if len(stance.split()) < 4:
-                # "..., Houser said." holds no stance of its own: the quote, or the sentence, does.
-                stance = quote.group(1).strip(" ,") if quote else s.text
-            out.append(Speech(s, speaker, v.group(), stance))
-            last_speaker, found = speaker, True
-        if not found and s.text.lstrip().startswith(("“", "„", '"')):
-            # '“...,” remembers Shanna Challenger': a person right after the quote speaks it;
-            # a quote standing alone continues the previous speaker.
-            close = re.search(r"[”\"]", s.text[1:])
-            after = [
-                m
-                for m in in_s
-                if m.kind == "person" and close and 0 <= m.start - s.start - close.end() - 1 < 25
-            ]
-            speaker = after[0].party if after else last_speaker
-            if speaker:
-                out.append(Speech(s, speaker, "said", s.text.strip(' “”„"')))
-                last_speaker = speaker
-        persons = [m for m in in_s if m.kind == "person"]
-        if persons:
-            last_person = persons[-1].party
+        )
     return out
+
+
+_QUOTED = re.compile(r"[“„\"]([^”“\"]{8,})[”“\"]?")
+
+
+def _stance(evidence: str, att: Attribution) -> str:
+    """What the party says: its quote, the clause after the cue, or the claim before
+    "according to"."""
+    if att.mode == "according_to" and att.cue and att.cue not in evidence:
+        return evidence.rstrip(" ,.")
+    quote = _QUOTED.search(evidence)
+    if att.mode == "quote" and quote and len(quote.group(1).split()) >= 4:
+        return quote.group(1).strip(" ,")
+    cue = re.search(r"\b" + re.escape(att.cue) + r"\b", evidence) if att.cue else None
+    stance = evidence[cue.start() :].strip() if cue else evidence
+    # Stop where a new clause with its own subject starts (", Trump has ...").
+    cut = re.search(r",\s+(?=[A-Z][\w’'\-]+\s+(?:has|have|had|is|was|said|also|will)\b)", stance)
+    if cut:
+        stance = stance[: cut.start()]
+    if len(stance.split()) < 4:
+        stance = quote.group(1).strip(" ,") if quote else evidence
+    return stance.strip(' “”„"')
