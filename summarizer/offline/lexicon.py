@@ -43,6 +43,42 @@ COUNTRIES = {
     "Saudi Arabia": "Saudi",
     "Namibia": "Namibian",
 }
+# The rest of the world's states (name:demonym), so a team or a government named by its
+# country is a party ("Sweden defeated South Korea", "Malaysia said").
+COUNTRIES.update(
+    dict(
+        pair.replace("_", " ").split(":")
+        for pair in """Afghanistan:Afghan Albania:Albanian Algeria:Algerian Angola:Angolan
+        Argentina:Argentine Armenia:Armenian Austria:Austrian Azerbaijan:Azerbaijani
+        Bahrain:Bahraini Bangladesh:Bangladeshi Belgium:Belgian Bolivia:Bolivian
+        Bosnia:Bosnian Botswana:Botswanan Bulgaria:Bulgarian Cambodia:Cambodian
+        Cameroon:Cameroonian Chile:Chilean Colombia:Colombian Croatia:Croatian Cuba:Cuban
+        Cyprus:Cypriot Denmark:Danish Ecuador:Ecuadorian Estonia:Estonian Eritrea:Eritrean
+        Ethiopia:Ethiopian Finland:Finnish Georgia:Georgian Ghana:Ghanaian Greece:Greek
+        Guatemala:Guatemalan Haiti:Haitian Honduras:Honduran Hungary:Hungarian
+        Iceland:Icelandic Indonesia:Indonesian Iraq:Iraqi Ireland:Irish Jamaica:Jamaican
+        Jordan:Jordanian Kazakhstan:Kazakh Kenya:Kenyan Kosovo:Kosovar Kuwait:Kuwaiti
+        Latvia:Latvian Lebanon:Lebanese Libya:Libyan Lithuania:Lithuanian
+        Luxembourg:Luxembourgish Malaysia:Malaysian Mali:Malian Malta:Maltese
+        Moldova:Moldovan Mongolia:Mongolian Montenegro:Montenegrin Morocco:Moroccan
+        Mozambique:Mozambican Myanmar:Burmese Nepal:Nepali Netherlands:Dutch
+        Nicaragua:Nicaraguan Niger:Nigerien Nigeria:Nigerian Norway:Norwegian Oman:Omani
+        Pakistan:Pakistani Panama:Panamanian Paraguay:Paraguayan Peru:Peruvian
+        Philippines:Filipino Portugal:Portuguese Qatar:Qatari Romania:Romanian
+        Rwanda:Rwandan Senegal:Senegalese Serbia:Serbian Singapore:Singaporean
+        Slovakia:Slovak Slovenia:Slovenian Somalia:Somali Sudan:Sudanese Sweden:Swedish
+        Switzerland:Swiss Tajikistan:Tajik Tanzania:Tanzanian Thailand:Thai Tunisia:Tunisian
+        Turkmenistan:Turkmen Uganda:Ugandan Uruguay:Uruguayan Uzbekistan:Uzbek
+        Venezuela:Venezuelan Vietnam:Vietnamese Yemen:Yemeni Zambia:Zambian
+        Zimbabwe:Zimbabwean England:English Scotland:Scottish Wales:Welsh
+        New_Zealand:New_Zealander South_Africa:South_African Sri_Lanka:Sri_Lankan
+        Costa_Rica:Costa_Rican Czech_Republic:Czech Dominican_Republic:Dominican
+        El_Salvador:Salvadoran Ivory_Coast:Ivorian Hong_Kong:Hong_Konger
+        Palestine:Palestinian Lebanon:Lebanese Kyrgyzstan:Kyrgyz Laos:Lao
+        United_Arab_Emirates:Emirati Vatican:Vatican""".split()
+        if ":" in pair
+    )
+)
 DEMONYMS = {v: k for k, v in COUNTRIES.items()}
 GOV_WORDS = {"Kremlin", "White House", "Pentagon", "Downing Street", "Elysee", "Élysée"}
 MEDIA_NAMES = {
@@ -101,7 +137,108 @@ ORG_WORDS = {
     "Guard",
     "Cabinet",
     "Assembly",
+    # institutions that act and speak
+    "Inc.",
+    "Corp",
+    "Corp.",
+    "LLC",
+    "PLC",
+    "GmbH",
+    "Co.",
+    "District",
+    "School",
+    "College",
+    "Academy",
+    "Museum",
+    "Library",
+    "Hospital",
+    "Society",
+    "League",
+    "Club",
+    "Team",
+    "Alliance",
+    "Coalition",
+    "Movement",
+    "Front",
+    "Church",
+    "Guild",
+    "Administration",
+    "Laboratory",
+    "Laboratories",
+    "Labs",
+    "Trust",
+    "Airlines",
+    "Airways",
+    "Motors",
+    "Technologies",
+    "Industries",
+    "Holdings",
+    "Studios",
+    "Org",
+    "Network",
+    "Initiative",
+    "Ministerium",
+    "Regierung",
 }
+# A name ending in one of these is a company; the words before it are its short name
+# ("Microsoft Corp" -> "Microsoft", "Amazon.com Inc." -> "Amazon.com").
+ORG_SUFFIXES = {"Inc", "Inc.", "Corp", "Corp.", "Ltd", "Ltd.", "LLC", "PLC", "Co.", "GmbH", "AG"}
+# Words that make a name a place, an event, a work or a thing: never a party by themselves.
+PLACE_THING_WORDS = set(
+    """Street Road Avenue Square Park River Lake Sea Ocean Gulf Bay Island Islands Mountain
+    Mountains Valley Coast Quarter Stadium Arena Airport Station Bridge Tower Towers Building
+    Hall Hotel Mosque Temple Cathedral Palace Region Province County City Town Village
+    Peninsula Desert Africa Asia Europe Americas Agreement Treaty Accord Act Bill Law Protocol
+    War Cup Championship Championships Games Olympics Festival Expo Fair Prize Award Awards
+    Globes Story Show Day Week Year Conference Summit Plan Program Programme Age Era Empire
+    Dynasty Edition Version Series Model Phone Store App Browser TV VR Max Pro Mini Plus
+    Award Medal Trophy Tournament Marathon Race Derby Disease Syndrome Virus Flu Fever""".split()
+)
+# "Greater Syria", "Northern Ireland", "South East Asia": a direction before a place is a place.
+PLACE_PREFIXES = {
+    "Greater",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Central",
+    "Upper",
+    "Lower",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Middle",
+    "Far",
+    "Inner",
+    "Outer",
+}
+# Common given names (English and international): the first word of a two- or three-word
+# capitalised run is evidence that the run names a person.
+GIVEN_NAMES = set(
+    """Aaron Abdul Abdullah Adam Adrian Ahmed Ahmad Alan Albert Alex Alexander Alexandra Alexei
+ Ali Alice Alicia Alan Amanda Amy Ana Andrea Andrew Andy Angela Angelo Anna Anne Annie
+ Anthony Antonio Arthur Barbara Ben Benjamin Bernard Bill Billy Bob Bobby Boris Brad
+ Brandon Brian Bruce Bruno Carl Carlos Carol Caroline Catherine Charles Charlie Chris
+ Christian Christina Christine Christopher Claire Colin Craig Daniel
+ Daniela Danny Dave David Deborah Dennis Diana Diane Donald Doug Douglas Dmitry Ed Eddie
+ Edward Elena Elizabeth Ellen Emily Emma Emmanuel Eric Erik Eva Evan Frank Fred Frederick
+ Gabriel Gary George Georg Gerald Gordon Grace Greg Gregory Hans Harry Hassan Heather
+ Helen Henry Hillary Howard Hugh Hussein Ian Igor Irene Isabel Ivan Jack Jacob James Jan Jane
+ Janet Jason Jean Jeff Jeffrey Jennifer Jenny Jeremy Jerry Jessica Jim Jimmy Joan Joe Joel
+ Johann John Johnny Jon Jonathan Jose Joseph Josh Joshua Juan Judith Judy Julia Julian Julie
+ Justin Karen Karl Kate Katherine Kathleen Keith Kelly Ken Kenneth Kevin Kim
+ Klaus Larry Laura Lauren Lee Leo Leonard Linda Lisa Liz Louis Louise Lucas Lucy
+ Luis Luke Manuel Marc Marco Margaret Maria Marie Marina Mario Mark Martin
+ Mary Matt Matthew Max Maria Megan Melissa Michael Michel Michelle Mike Mohamed
+ Mohammed Muhammad Nancy Natalie Nathan Neil Nicholas Nick Nicola Nicole Nikolai Noah Oliver
+ Olga Omar Oscar Pablo Pamela Patricia Patrick Paul Paula Pedro Peter Philip Phil Pierre
+ Rachel Ralph Randy Ray Raymond Rebecca Richard Rick Rob Robert Roberto Robin Roger
+ Ronald Rose Roy Ruth Ryan Sam Samantha Samuel Sandra Sara Sarah Scott Sean Sebastian Sergei
+ Sergey Sharon Shirley Simon Sophie Stefan Stephanie Stephen Steve Steven Susan Suzanne
+ Tara Ted Teresa Terry Thomas Tim Timothy Tina Todd Tom Tommy Tony Valerie Victor Victoria
+ Vincent Viktor Vladimir Walter Wayne William Willie Wolfgang Zoe""".split()
+)
 GOV_ORG_WORDS = {
     "Committee",
     "Ministry",
@@ -153,6 +290,14 @@ MEDIA_TITLE_WORDS = {
     "Chronicle",
     "Observer",
     "Magazine",
+    "Weekly",
+    "Daily",
+    "Review",
+    "Wire",
+    "Mail",
+    "Express",
+    "Press",
+    "Zeitung",
 }
 TITLES = [
     "Lieutenant General",
@@ -248,6 +393,50 @@ PERSON_ROLE_WORDS = {
     "judge",
     "analyst",
     "ideologue",
+    "attorney",
+    "lawyer",
+    "barrister",
+    "campaigner",
+    "spokesperson",
+    "editor",
+    "executive",
+    "founder",
+    "chairman",
+    "chairwoman",
+    "professor",
+    "researcher",
+    "scientist",
+    "officer",
+    "captain",
+    "coach",
+    "manager",
+    "referee",
+    "player",
+    "striker",
+    "midfielder",
+    "defender",
+    "goalkeeper",
+    "student",
+    "mother",
+    "father",
+    "teacher",
+    "doctor",
+    "author",
+    "writer",
+    "reporter",
+    "correspondent",
+    "curator",
+    "artist",
+    "actor",
+    "actress",
+    "singer",
+    "senator",
+    "lawmaker",
+    "commissioner",
+    "administrator",
+    "prosecutor",
+    "member",
+    "fellow",
 }
 # Capitalised words that start sentences or name times, never parties.
 NOT_NAMES = set(
@@ -355,11 +544,15 @@ _SENT_END = re.compile(r"[.!?…][”“\"’')\]]*\s+(?=[“„\"‘'(\[]?[A-Z0
 _WORDCHAR = r"[\w’'\-]"
 # A capitalised word, an initialism ("U.S.") or an initial ("J."); a trailing full stop is not
 # part of a word, so runs never cross a sentence end.
-_CAP_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z]\.(?=\s[A-Z])|[A-Z][\w’'\-]*)"
+_CAP_TOKEN = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sen|Rep|Gov|Prof|Sgt|Capt|Maj|Adm|Cmdr|Rev|Fr)\.(?=\s+[A-Z])"
+    r"|(?:[A-Z]\.){2,}|[A-Z]\.(?=\s[A-Z])"
+    r"|[A-Z][\w’'\-]*(?:\.(?:com|org|net|io)\b)?(?:(?:(?<=Inc)|(?<=Corp)|(?<=Ltd)|(?<=Co))\.(?=,?\s+[a-z]))?)"
+)
 _CAP_RUN = re.compile(
-    r"(?<![\w’'])"
+    r"(?<![\w’'.])"
     + _CAP_TOKEN
-    + r"(?:(?:[ \t]+(?:of|for|the|de|del|von|van|al|bin|da|di|and)[ \t]+|[ \t]+)"
+    + r"(?:(?:(?:[ \t]+(?:of|for|the|de|del|von|van|al|bin|da|di|and|on|&)){1,2}[ \t]+|[ \t]+)"
     + _CAP_TOKEN
     + r")*"
 )

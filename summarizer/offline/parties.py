@@ -10,14 +10,18 @@ from summarizer.offline.lexicon import (
     _SPEECH,
     COUNTRIES,
     DEMONYMS,
+    GIVEN_NAMES,
     GOV_ORG_WORDS,
     GOV_WORDS,
     MEDIA_NAMES,
     MEDIA_TITLE_WORDS,
     MEDIA_WORDS,
     NOT_NAMES,
+    ORG_SUFFIXES,
     ORG_WORDS,
     PERSON_ROLE_WORDS,
+    PLACE_PREFIXES,
+    PLACE_THING_WORDS,
     TITLES,
 )
 
@@ -47,6 +51,19 @@ OCCUPATIONS = set(
     legislator candidate voter sheriff detective chef architect student worker owner""".split()
 )
 _INNER_TITLES = {
+    "Governor",
+    "Ambassador",
+    "Senator",
+    "Mayor",
+    "Judge",
+    "Commissioner",
+    "Administrator",
+    "Chancellor",
+    "Councillor",
+    "Representative",
+    "MP",
+    "CEO",
+    "Spokesperson",
     "President",
     "Executive",
     "Co-founder",
@@ -74,14 +91,21 @@ def _strip_title(run: str) -> tuple[str, str]:
     # "Microsoft President Brad Smith", "Chief Executive Satya Nadella": the name follows the
     # last title word, and everything before it is the role.
     inner = [i for i, w in enumerate(words[:-1]) if w in _INNER_TITLES]
-    if inner and 1 <= len(words) - inner[-1] - 1 <= 3:
+    if (
+        inner
+        and 1 <= len(words) - inner[-1] - 1 <= 3
+        and all(w[:1].isupper() for w in words[inner[-1] + 1 :])
+    ):
         k = inner[-1] + 1
         return " ".join(words[k:]), " ".join(prefix + words[:k])
     changed = True
     while changed and len(words) > 1:
         changed = False
-        if words[0] in DEMONYMS or words[0].rstrip("’'s") in COUNTRIES:
-            prefix.append(words.pop(0))
+        if (words[0] in DEMONYMS or words[0].rstrip("’'s") in COUNTRIES) and (
+            words[1] in _INNER_TITLES
+            or any(words[1:][: len(t.split())] == t.split() for t in TITLES)
+        ):
+            prefix.append(words.pop(0))  # "German Chancellor X", not "Saudi Gazette"
             changed = True
             continue
         for title in sorted(TITLES, key=len, reverse=True):
@@ -94,7 +118,56 @@ def _strip_title(run: str) -> tuple[str, str]:
     return " ".join(words), " ".join(prefix)
 
 
+_GENERIC = (
+    ORG_WORDS
+    | set(_INNER_TITLES)
+    | {w for t in TITLES for w in t.split()}
+    | {"National", "International", "Federal", "State", "United", "New", "Royal", "General"}
+)
+
+
+_TITLE_WORDS = (
+    set(_INNER_TITLES)
+    | {w for t in TITLES for w in t.split()}
+    | {"Deputy", "Vice", "Acting", "Former", "Senior", "Managing", "General", "Head"}
+)
+
+
+def _is_generic(name: str) -> bool:
+    """ "Inc", "Union", "Court", "Prime Minister": words that name no one by themselves."""
+    return all(w.strip(".") in _GENERIC or w in _GENERIC for w in name.split())
+
+
+def _is_place_or_thing(words: list[str]) -> bool:
+    """ "East Africa", "Greater Syria", "Paris Agreement", "World Cup": not a party."""
+    if any(w in PLACE_THING_WORDS for w in words):
+        return True
+    return (
+        len(words) >= 2
+        and words[0] in PLACE_PREFIXES
+        and (
+            " ".join(words[1:]) in COUNTRIES
+            or words[-1] in PLACE_THING_WORDS
+            or words[1] in COUNTRIES
+        )
+    )
+
+
+_PLACE_SUFFIX = re.compile(r"\w(?:strasse|straße|allee|platz|gasse|damm|ufer)$")
+_NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+")
+
+
+def _person_shape(words: list[str]) -> bool:
+    """Two to four words that look like a name: "Bong Joon Ho", "J. Doe", "Hwang Hee-Chan"."""
+    return 2 <= len(words) <= 4 and all(
+        _NAME_WORD.fullmatch(w) or w in ("de", "van", "von", "bin", "al", "da", "di", "Jr.", "Jr")
+        for w in words
+    )
+
+
 def _classify(name: str, context_after: str) -> str | None:
+    """The kind a name's own words and what follows it give; "person?" is a person only if
+    the article backs it (a title, a role, speech, a given name, a surname used alone)."""
     words = name.split()
     if name in COUNTRIES:
         return "country"
@@ -107,17 +180,31 @@ def _classify(name: str, context_after: str) -> str | None:
         return "media"
     if re.match(r"\s+(magazine|newspaper|news agency|channel)\b", context_after):
         return "media"
-    if any(w in ORG_WORDS for w in words):
+    if words[-1] in PLACE_THING_WORDS or _PLACE_SUFFIX.search(words[-1]):
+        return None  # "Screen Actors Guild Awards", "Nizhny Novgorod Stadium", "Petersallee"
+    if any(w in ORG_WORDS for w in words) or re.search(r"\w\.(?:com|org|net)$", words[-1]):
         return "government" if any(w in GOV_ORG_WORDS for w in words) else "organization"
     if name.isupper() and 2 <= len(name) <= 6:
         return "organization"
-    if (
-        len(words) >= 2
-        and all(w[:1].isupper() for w in words)
-        and not any(w in NOT_NAMES for w in words)
-    ):
+    if _is_place_or_thing(words):
+        return None
+    for k in range(1, len(words)):
+        # "Environment Canada", "Team Estonia": a common noun and a country is an agency,
+        # a company or a team, not a place.
+        if " ".join(words[k:]) in COUNTRIES and not any(
+            w in PLACE_PREFIXES or w in COUNTRIES or w in DEMONYMS or w in GIVEN_NAMES
+            for w in words[:k]
+        ):
+            return "organization"
+    if not _person_shape(words):
+        return None
+    if any(w in NOT_NAMES for w in words):
+        return None
+    if words[0] in GIVEN_NAMES:
         return "person"
-    return None
+    if any(w in COUNTRIES or w in DEMONYMS for w in words):
+        return None
+    return "person?"
 
 
 def _clean_run(run: str) -> str:
@@ -125,7 +212,9 @@ def _clean_run(run: str) -> str:
     words = run.split()
     while words and (words[0] in NOT_NAMES or words[0].lower() in {"of", "the", "and"}):
         words.pop(0)
-    while words and (words[-1] in NOT_NAMES or words[-1].lower() in {"of", "the", "and", "for"}):
+    while words and (
+        words[-1] in NOT_NAMES or words[-1].lower() in {"of", "the", "and", "for", "on", "&", "at"}
+    ):
         words.pop()
     return " ".join(words)
 
@@ -162,14 +251,46 @@ def _appositive_role(text: str, end: int) -> str:
     return ""
 
 
+_SENT_START = re.compile(r"(?:^|[.!?:…][”\"’')\]]*\s+|\n\s*|[“\"‘(]\s*)$")
+_PERSON_PRONOUN = re.compile(r"\b(?:he|she|his|her|him|himself|herself)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(?:it|its|itself)\b", re.I)
+_ACTS = (
+    r"(?:has|had|have|is|was|will|would|could|can|says|said|told|announced|launched|"
+    r"released|reported|stated|added|confirmed|denied|declined|plans|wants|expects|"
+    r"also|then|later|later|did|does)"
+)
+
+
+_ARTICLE_BEFORE = re.compile(r"(?<![\w])[Aa]n?\s+$")  # "a", not the end of "spokesman"
+
+
+def _lowercase_words(text: str) -> set[str]:
+    """Words the article also writes in lower case: common words, not names."""
+    return set(re.findall(r"(?<![\w’'])[a-z][a-z’'\-]+", text))
+
+
+def _acronym_of(acr: str, name: str) -> bool:
+    """ "IISD" for "Irving Independent School District", "KCNA", "FSANZ", "WHO"."""
+    letters = [c for c in acr if c.isupper()]
+    initials = [w[0] for w in name.split() if w[:1].isupper()]
+    if not letters or not initials or letters[0] != initials[0]:
+        return False
+    it = iter(initials)
+    return all(any(c == i for i in it) for c in letters[1:]) or letters == initials
+
+
 def find_parties(text: str) -> list[Entity]:
     """Every party the article names, with kinds, roles and aliases."""
     found: dict[str, Entity] = {}
+    lower = _lowercase_words(text)
+    maybe: dict[str, Entity] = {}  # "person?" runs waiting for the article to back them
+    singles: dict[str, list[int]] = {}  # one capitalised word: where it stands
 
     def add(name: str, kind: str, role: str, at: int, alias: str | None = None) -> Entity:
-        ent = found.get(name)
+        pool = maybe if kind == "person?" else found
+        ent = found.get(name) or pool.get(name)
         if ent is None:
-            ent = found[name] = Entity(name, kind, role, first=at)
+            ent = pool[name] = Entity(name, kind, role, first=at)
         if role and not ent.role:
             ent.role = role
         if alias and alias != name and alias not in ent.aliases:
@@ -177,19 +298,29 @@ def find_parties(text: str) -> list[Entity]:
         ent.mentions += 1
         return ent
 
+    def sentence_initial(at: int) -> bool:
+        return bool(_SENT_START.search(text[max(0, at - 4) : at]))
+
     # Split capitalised runs on possessives and dashes (and on "and" between names, but not
     # inside "Department of Health and Human Services"), then classify each piece.
     for m in _CAP_RUN.finditer(text):
         raw = m.group()
         offset = m.start()
-        split_on = r"(’s|'s|—|–)"
-        if not any(w in ORG_WORDS for w in raw.split()):
-            split_on = r"(’s|'s|—|–| and )"
+        split_on = r"(’s|'s|—|–|, )"
+        halves = re.split(r" and (?:the )?", raw, maxsplit=1)
+        if not any(w in ORG_WORDS for w in raw.split()) or (
+            len(halves) == 2
+            and all(any(w in ORG_WORDS for w in h.split()) for h in halves)
+            and len(halves[1].split()) > 1
+        ):
+            split_on = r"(’s|'s|—|–|, | and the | and | & )"
         shared_role = ""  # "advisers Yuri Ushakov and Kirill Dmitriev": both are advisers
-        for piece in re.split(split_on, raw):
-            if piece in ("’s", "'s", "—", "–", " and "):
+        for piece in _split_person_of_org(re.split(split_on, raw)):
+            if piece in ("’s", "'s", "—", "–", " and ", " & ", ", ", " and the ") or re.fullmatch(
+                r" (?:of|at) (?:the )?", piece
+            ):
                 offset += len(piece)
-                if piece != " and ":
+                if piece not in (" and ", " & ", " and the "):
                     shared_role = ""
                 continue
             start = offset
@@ -198,31 +329,74 @@ def find_parties(text: str) -> list[Entity]:
             if not run:
                 continue
             run_at = text.find(run, start)
+            # "Added ARKit", "Librarian Tom Hale": a sentence's first word that the article
+            # also writes in lower case is a common word, not part of the name.
+            first = run.split()[0]
+            if (
+                sentence_initial(run_at)
+                and len(run.split()) > 1
+                and first.lower() in lower
+                and first not in GIVEN_NAMES
+                and first not in TITLES
+                and first not in ORG_WORDS
+                and not any(w in ORG_WORDS for w in run.split())
+            ):
+                run = run[len(first) :].lstrip()
+                run_at = text.find(run, run_at)
             if re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", run) and text.startswith(".", run_at + len(run)):
                 run += "."  # "U.S." lost its last full stop to the sentence end
             # "a Telegram channel", "a Time magazine interview": a modifier, not a party.
-            if re.search(r"(?<![\w])[Aa]n?\s+$", text[max(0, run_at - 3) : run_at]) and re.match(
+            if _ARTICLE_BEFORE.search(text, max(0, run_at - 4), run_at) and re.match(
                 r"\s+[a-z]", text[run_at + len(run) : run_at + len(run) + 3]
             ):
                 continue
+            of = re.match(r"(.+?) of (?:the )?(.+)$", run)
+            if (
+                of
+                and all(w in _TITLE_WORDS for w in of.group(1).split())
+                and not _is_generic(of.group(2))
+            ):
+                # "Executive Director of the Wikimedia Foundation": the organization.
+                run_at = text.find(of.group(2), run_at)
+                run = of.group(2)
             name, title = _strip_title(run)
-            if not name or name in NOT_NAMES:
+            if not name or name in NOT_NAMES or _is_generic(name):
                 continue
             after = text[run_at + len(run) : run_at + len(run) + 120]
             if name in DEMONYMS or name.rstrip(".") in DEMONYMS:
                 continue
             kind = _classify(name, after)
+            if kind == "person?" and (title or _speaks_near(text, run_at, run_at + len(run))):
+                kind = "person"
+            if kind in (None, "person?"):
+                kind = _kind_from_context(text, run_at, run_at + len(run), name) or kind
             if kind is None:
-                continue
+                if len(name.split()) == 1 and not title:
+                    singles.setdefault(name, []).append(text.find(name, run_at))
+                elif title and len(name.split()) <= 3 and _NAME_WORD.fullmatch(name.split()[-1]):
+                    kind = "person"  # "Mr. Tedeschi", "President Trump"
+                if kind is None:
+                    continue
             role = title
-            if kind in ("person", "media", "organization", "government"):
+            if kind in ("person", "person?", "media", "organization", "government"):
                 appos = _appositive_role(text, run_at + len(run))
-                if not appos and not title and kind == "person":
+                if not appos and not title and kind in ("person", "person?"):
                     appos = _preceding_role(text, run_at) or shared_role
                     shared_role = appos
                 role = (f"{title} — {appos}" if title and appos else title or appos).strip()
+                if kind == "person?" and role and any(w in role.lower() for w in PERSON_ROLE_WORDS):
+                    kind = "person"
             alias = run if (title and kind == "person" and run != name) else None
-            add(name, kind, role, run_at, alias)
+            ent = add(name, kind, role, run_at, alias)
+            words = name.split()
+            if (
+                kind in ("organization", "government")
+                and len(words) > 1
+                and words[-1] in ORG_SUFFIXES
+            ):
+                short = " ".join(words[:-1]).rstrip(",")  # "Microsoft Corp": "Microsoft" too
+                if short not in ent.aliases and not _is_generic(short):
+                    ent.aliases.append(short)
 
     # "according to X" and "X, a Telegram channel" name single-word parties too.
     for m in re.finditer(
@@ -231,19 +405,28 @@ def find_parties(text: str) -> list[Entity]:
         text,
     ):
         name = _clean_run(m.group(1))
-        if name and name not in NOT_NAMES and name not in found:
+        if name and name not in NOT_NAMES and name not in found and not _is_generic(name):
             kind = _classify(name, text[m.end() : m.end() + 120]) or "other"
-            add(name, kind, _appositive_role(text, m.end()), m.start(1))
-    # Groups named by a demonym: "Ukrainian officials", "Russian security forces".
+            add(name, kind.rstrip("?"), "", m.start(1))
+            singles.pop(name, None)
+    # Groups named by a demonym or a country: "Ukrainian officials", "U.S. officials".
     group_re = (
         r"\b("
-        + "|".join(re.escape(d) for d in DEMONYMS)
-        + r")\s+(officials|authorities|security forces|forces|military|government)\b"
+        + "|".join(re.escape(d) for d in sorted([*DEMONYMS, *COUNTRIES], key=len, reverse=True))
+        + r")\s+(officials|authorities|security forces|forces|military|government|police|"
+        r"troops|diplomats|lawmakers|prosecutors|investigators)\b"
     )
     for m in re.finditer(group_re, text):
         name = f"{m.group(1)} {m.group(2)}"
-        kind = "government" if m.group(2) in ("officials", "authorities", "government") else "group"
-        add(name, kind, f"{m.group(2)} of {DEMONYMS[m.group(1)]}", m.start())
+        country = DEMONYMS.get(m.group(1), m.group(1))
+        armed = m.group(2) in ("forces", "security forces", "troops", "military")
+        kind = "group" if armed else "government"
+        add(name, kind, f"{m.group(2)} of {country}", m.start())
+
+    _resolve_maybe(found, maybe, text)
+    _single_words(found, singles, text, lower)
+    _acronyms(found, text)
+    _merge_orgs(found)
 
     # Short forms: a surname or a single word of a multi-word name becomes an alias of it.
     persons = [e for e in found.values() if e.kind == "person"]
@@ -264,8 +447,193 @@ def find_parties(text: str) -> list[Entity]:
             and re.search(r"(?<![\w’'])" + re.escape(last) + r"(?![\w])", text)
         ):
             p.aliases.append(last)
-    # Single capitalised words that the article uses as a speaker are parties too.
     return sorted(found.values(), key=lambda e: e.first)
+
+
+def _split_person_of_org(pieces: list[str]) -> list[str]:
+    """ "Amara Osei of the University of Lindholm": a person, then an organization."""
+    out: list[str] = []
+    for piece in pieces:
+        m = re.match(r"(.+?)( of (?:the )?| at (?:the )?)(.+)$", piece)
+        if m:
+            left = _strip_title(_clean_run(m.group(1)))[0].split()
+            right = m.group(3).split()
+            if (
+                _person_shape(left)
+                and not any(w in ORG_WORDS or w in PLACE_THING_WORDS for w in left)
+                and (any(w in ORG_WORDS or w in MEDIA_TITLE_WORDS for w in right) or len(right) > 1)
+            ):
+                out.extend([m.group(1), m.group(2), m.group(3)])
+                continue
+        out.append(piece)
+    return out
+
+
+_CLASS_NOUN = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir)\s+(?:[a-z\-]+\s+){0,2}?"
+    r"(?:(company|firm|group|charity|organi[sz]ation|agency|startup|bank|airline|team|club|"
+    r"band|party|union|non-profit|nonprofit|ngo|think tank|retailer|manufacturer|maker|"
+    r"developer|operator|insurer|lender|carrier)|"
+    r"(journal|newspaper|magazine|broadcaster|network|website|blog|news site|outlet|"
+    r"tabloid|daily|weekly))\s+$"
+)
+_ORG_POSSESSIONS = re.compile(
+    r"[’']s\s+(?:[a-z]+\s+){0,2}?(?:spokesperson|spokesman|spokeswoman|statement|analysis|"
+    r"report|website|survey|study|data|chief executive|ceo|chairman|board|shares|stock|"
+    r"headquarters|customers|employees|staff|users)\b"
+)
+
+
+def _kind_from_context(text: str, start: int, end: int, name: str) -> str | None:
+    """ "the mining company Skarn Minerals", "the journal Earth Systems Letters", "PC World's
+    recent analysis", "Acme Widgets said": what the article says a name is."""
+    m = _CLASS_NOUN.search(text[max(0, start - 50) : start])
+    if m:
+        return "organization" if m.group(1) else "media"
+    if len(name.split()) > 1 and not any(w in GIVEN_NAMES for w in name.split()[:1]):
+        after = text[end : end + 60]
+        if _ORG_POSSESSIONS.match(after) or re.match(
+            r"\s+(?:has|have)\s+(?:said|announced)", after
+        ):
+            return "organization"
+    return None
+
+
+def _speaks_near(text: str, start: int, end: int) -> bool:
+    """ "X said", "said X", "X, 45, said", "X told": the name is a speaker's."""
+    after = text[end : end + 60]
+    before = text[max(0, start - 30) : start]
+    return bool(
+        re.match(r"(?:,[^,.;]{1,60},)?\s+(?:also\s+)?" + _SPEECH.pattern, after)
+        or re.search(r"\b(?:said|says|told|added|wrote|according to)\s*$", before)
+        or re.match(r",\s*(?:\d{1,3}|who)\b", after)
+    )
+
+
+def _resolve_maybe(found: dict[str, Entity], maybe: dict[str, Entity], text: str) -> None:
+    """A name shaped like a person's is one when the article backs it: a surname used on its
+    own, a role, speech; otherwise it is a title, a product or a place, and no party."""
+    for name, ent in maybe.items():
+        if name in found:
+            found[name].mentions += ent.mentions
+            continue
+        last = name.split()[-1]
+        alone = [
+            m.start() for m in re.finditer(r"(?<![\w’'\-])" + re.escape(last) + r"(?![\w\-])", text)
+        ]
+        whole = len(re.findall(r"(?<![\w’'\-])" + re.escape(name) + r"(?![\w\-])", text))
+        if ent.role or (len(alone) > whole and _pronoun_vote(text, alone, 0) == "person"):
+            ent.kind = "person"
+            found[name] = ent
+
+
+def _pronoun_vote(text: str, spots: list[int], margin: int = 2) -> str:
+    """Whether the sentences after a name go on with "he"/"she" or with "it"."""
+    person = thing = 0
+    for at in spots[:6]:
+        window = text[at : at + 220]
+        person += len(_PERSON_PRONOUN.findall(window))
+        thing += len(_THING_PRONOUN.findall(window))
+    return "person" if person >= thing + margin else "organization"
+
+
+def _single_words(
+    found: dict[str, Entity], singles: dict[str, list[int]], text: str, lower: set[str]
+) -> None:
+    """One capitalised word that acts in the article ("Microsoft announced", "Gawker's",
+    "said Secunia") is a party: a company, a group, or someone known by one name."""
+    known = {w for e in found.values() for s in e.spellings() for w in s.split()}
+    for word, spots in singles.items():
+        if (
+            word in found
+            or word in known
+            or word in NOT_NAMES
+            or word in DEMONYMS
+            or word.lower() in lower
+            or _is_generic(word)
+            or word in PLACE_THING_WORDS
+            or re.search(r"(?:ians?|ans|ese|ists?|isms?)$", word)
+            or len(word) < 3
+            or (word.endswith("s") and re.search(r"\b" + re.escape(word[:-1]) + r"\b", text))
+        ):
+            continue
+        w = re.escape(word)
+        acting = r"(?:\s+" + _ACTS + r"\b|,\s+(?:an?|the|which|who)\s)"
+        acts = len(re.findall(r"(?<![\w’'\-])" + w + acting, text))
+        acts += len(re.findall(r"\b(?:said|says|according to|told)\s+" + w + r"\b", text))
+        owns = len(re.findall(r"(?<![\w’'\-])" + w + r"[’']s\b", text))
+        located = len(
+            re.findall(r"\b(?:in|at|near|from|across|outside|inside|around)\s+" + w + r"\b", text)
+        )
+        if word in COUNTRIES:
+            if len(spots) >= 2:
+                ent = Entity(word, "country", first=spots[0], mentions=len(spots))
+                found[word] = ent
+            continue
+        if located * 2 >= len(spots) or _PLACE_SUFFIX.search(word):
+            continue  # "in Wedding", "at Petersallee": a place
+        # "Amazon" after "Amazon.com Inc": the company's short name.
+        owner = next(
+            (
+                e
+                for e in found.values()
+                if e.kind in ("organization", "media", "government")
+                and re.split(r"[\s.]", e.name)[0] == word
+            ),
+            None,
+        )
+        if owner is not None:
+            owner.aliases.append(word)
+            owner.mentions += len(spots)
+            continue
+        if (acts >= 1 and len(spots) >= 2) or acts >= 2 or (owns >= 1 and len(spots) >= 3):
+            kind = "media" if word in MEDIA_NAMES else _pronoun_vote(text, spots)
+            found[word] = Entity(word, kind, first=spots[0], mentions=len(spots))
+
+
+def _acronyms(found: dict[str, Entity], text: str) -> None:
+    """ "Irving Independent School District (IISD)": the acronym is an alias of the name."""
+    for m in re.finditer(r"\(([A-Z][A-Za-z0-9&.]{1,9})\)", text):
+        acr = m.group(1)
+        before = text[max(0, m.start() - 120) : m.start()].rstrip()
+        owners = [
+            e
+            for e in found.values()
+            if e.name != acr and before.endswith(e.name) and _acronym_of(acr, e.name)
+        ]
+        if not owners:
+            continue
+        owner = max(owners, key=lambda e: len(e.name))
+        if acr not in owner.aliases:
+            owner.aliases.append(acr)
+        dup = found.pop(acr, None)
+        if dup is not None:
+            owner.mentions += dup.mentions
+            owner.first = min(owner.first, dup.first)
+
+
+def _merge_orgs(found: dict[str, Entity]) -> None:
+    """ "Home Office" and "United Kingdom Home Office", "Constitutional Court" and
+    "Constitutional Court of Turkey": one organization, the longer name with the shorter as
+    an alias."""
+    orgs = sorted(
+        (e for e in found.values() if e.kind in ("organization", "government", "media")),
+        key=lambda e: -len(e.name),
+    )
+    for short in reversed(orgs):
+        sw = short.name.split()
+        if len(sw) < 2 or short.name not in found:
+            continue
+        for long_ in orgs:
+            lw = long_.name.split()
+            if long_ is short or len(lw) <= len(sw) or long_.name not in found:
+                continue
+            if any(lw[i : i + len(sw)] == sw for i in range(len(lw) - len(sw) + 1)):
+                long_.aliases.append(short.name)
+                long_.mentions += short.mentions
+                long_.first = min(long_.first, short.first)
+                del found[short.name]
+                break
 
 
 def _keep_party(ent: Entity, text: str) -> bool:
