@@ -235,6 +235,18 @@ def test_kill_9_then_resume_redoes_nothing_and_loses_nothing(tmp_path: Path) -> 
         statuses = [r[0] for r in c.execute("SELECT status FROM runs ORDER BY id")]
     assert statuses == ["interrupted", "ok"]
     assert "## 1." in (tmp_path / "d.md").read_text()
+    # history counts what the killed run kept, instead of "0 briefed"
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    with sqlite3.connect(db) as c:
+        kept = c.execute("SELECT count(*) FROM run_items WHERE run_id = 1 AND status = 'done'")
+        done_in_killed_run = kept.fetchone()[0]
+    assert done_in_killed_run >= 1
+    out = CliRunner().invoke(main, ["history", "--db", str(db)])
+    killed = next(line for line in out.output.splitlines() if "interrupted" in line)
+    assert f"{done_in_killed_run:>4} briefed" in killed
 
 
 def test_cli_history_and_show(tmp_path: Path) -> None:
@@ -366,3 +378,91 @@ def test_no_fetch_briefs_the_feed_text_without_requesting_pages(
     assert out.exit_code == 0, out.output
     assert sum(p.startswith("/news/") for p in requested) == pages_fetched
     assert "(2 briefed," in out.output
+
+
+def _atom_entries_with_dates() -> int:
+    from summarizer.digests.feeds import parse_feed
+
+    feed = parse_feed((FEEDS / "node-feedparser__tpm.atom").read_bytes(), name="tpm")
+    return sum(e.published is not None for e in feed.entries)
+
+
+def test_since_says_how_many_entries_were_too_old(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    if not FEEDS.is_dir():
+        pytest.skip("shared feeds absent")
+    n = _atom_entries_with_dates()
+    assert n > 0
+    out = CliRunner().invoke(
+        main,
+        [
+            "digest",
+            str(FEEDS / "node-feedparser__tpm.atom"),
+            "--since",
+            "24h",
+            "--no-fetch",
+            "--engine",
+            "offline",
+            "--db",
+            str(tmp_path / "s.db"),
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    assert "from 0 sources" in out.output
+    assert f"; {n} feed entries older than --since left out" in out.output
+
+
+def _site_with_unreachable_pages() -> Any:
+    from http.server import BaseHTTPRequestHandler
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            # one entry whose page is on a closed port and whose own text is one sentence
+            body = (
+                b'<?xml version="1.0"?><rss version="2.0"><channel><title>N</title>'
+                b"<link>http://127.0.0.1:9/</link><description>d</description>"
+                b"<item><title>T</title><link>http://127.0.0.1:9/news/1</link>"
+                b"<description>The council met on Monday.</description></item></channel></rss>"
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Site
+
+
+def test_failure_reasons_name_the_cause_and_the_source_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from tests.conftest import local_site
+
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_URLS", "1")
+    dead = "http://127.0.0.1:9/feed.xml"
+    with local_site(_site_with_unreachable_pages()) as base:
+        db, page = ["--db", str(tmp_path / "s.db")], ["--out", str(tmp_path / "d.md")]
+        out = CliRunner().invoke(
+            main, ["digest", f"{base}/feed.xml", dead, "--engine", "offline", *db, *page]
+        )
+    assert out.exit_code == 7, out.output
+    lines = {ln.split(": ", 3)[2]: ln for ln in out.output.splitlines() if ": failed: " in ln}
+    entry = "http://127.0.0.1:9/news/1"
+    assert set(lines) == {entry, dead}
+    # the entry: the page could not be fetched, and then its own text was too short
+    assert "cannot connect" in lines[entry] and "fewer than two sentences" in lines[entry]
+    # each source named once, on the console and in the digest
+    digest_page = (tmp_path / "d.md").read_text()
+    for name in (entry, dead):
+        assert lines[name].count(name) == 1
+        assert digest_page.count(f"{name}: {name}") == 0
+    assert "cannot connect" in lines[dead]

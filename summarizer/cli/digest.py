@@ -151,7 +151,13 @@ def digest(
         f"summarizer: run {result.run_id}: {len(d.stories)} stories from {int(t['articles'])} "
         f"sources ({int(t['briefed'])} briefed, {int(t['cached'])} cached, {int(t['failed'])} "
         f"failed, {int(t['skipped'])} skipped), {int(t['calls'])} model calls, "
-        f"${t['cost_usd']:.4f}" + "".join(f"; wrote {p}" for p in result.outputs),
+        f"${t['cost_usd']:.4f}"
+        + (
+            f"; {int(t['too_old'])} feed entries older than --since left out"
+            if t.get("too_old")
+            else ""
+        )
+        + "".join(f"; wrote {p}" for p in result.outputs),
         err=True,
     )
     for f in d.failed:
@@ -187,13 +193,27 @@ def history(db: str | None, limit: int, as_json: bool) -> None:
         click.echo(json.dumps(runs, indent=2))
         return
     for r in runs:
-        t = json.loads(r["totals_json"] or "{}")
+        t = json.loads(r["totals_json"] or "{}") or _totals_so_far(store, r["id"])
         click.echo(
             f"{r['id']:>5}  {r['started_at']}  {r['status']:<11} "
             f"{int(t.get('articles', 0)):>4} sources  {int(t.get('briefed', 0)):>4} briefed  "
             f"{int(t.get('cached', 0)):>4} cached  {int(t.get('failed', 0)):>3} failed  "
             f"${t.get('cost_usd', 0):.4f}"
         )
+
+
+def _totals_so_far(store: Any, run_id: int) -> dict[str, float]:
+    """A run that never finished (killed, or still going) has no totals: count what it kept."""
+    found = store.run(run_id)
+    items = found[1] if found else []
+    status = {"done": "briefed", "cached": "cached", "failed": "failed", "skipped": "skipped"}
+    totals: dict[str, float] = {"articles": len(items)}
+    for item in items:
+        key = status.get(item["status"])
+        if key:
+            totals[key] = totals.get(key, 0) + 1
+    totals["cost_usd"] = sum(c["cost_usd"] or 0.0 for c in store.calls(run_id))
+    return totals
 
 
 @click.command()

@@ -242,9 +242,13 @@ async def _run(
     store.mark_interrupted()
     run_id = store.start_run(args)
     started = time.perf_counter()
+    counts: dict[str, int] = {}
     items, failed, warnings = await asyncio.to_thread(
-        expand, sources, since=cutoff, timeout=timeout, fetch_pages=fetch_pages
+        expand, sources, since=cutoff, timeout=timeout, fetch_pages=fetch_pages, counts=counts
     )
+    # What loading a source had to work around ("page not fetched (cannot connect ...)"): if
+    # the brief then fails, the failure names that first cause, not only the last symptom.
+    notes: dict[str, str] = {}
     for f in failed:
         store.record_item(run_id, f.source, None, "failed", f.reason)
     prog = Progress(total=len(items) + len(failed), failed=len(failed))
@@ -272,6 +276,7 @@ async def _run(
                 return
             if warning:
                 warnings.append(warning)
+                notes[item.name] = _reason(warning, item.name)
             article_id = store.add_article(article.text, item.name, article.source)
             ref = SourceRef(
                 article_id=article_id[:16],
@@ -345,6 +350,8 @@ async def _run(
             )
         except SummarizerError as exc:
             reason = _reason(exc, item.name)
+            if item.name in notes:
+                reason = f"{notes[item.name]}, which failed: {reason}"
             failed.append(FailedSource(source=item.name, reason=reason))
             store.record_item(run_id, item.name, article_id, "failed", reason)
             prog.failed += 1
@@ -398,6 +405,7 @@ async def _run(
             "tokens": prog.tokens,
             "cost_usd": round(prog.cost_usd, 6),
             "seconds": round(time.perf_counter() - started, 2),
+            "too_old": counts.get("too_old", 0),
         },
     )
     written = _write_outputs(digest, outputs)
@@ -434,10 +442,11 @@ def run_digest(sources: list[str], **kwargs: Any) -> DigestResult:
 __all__ = ["DigestLocked", "DigestResult", "Progress", "arun_digest", "run_digest"]
 
 
-def _reason(exc: Exception, source: str) -> str:
+def _reason(exc: Exception | str, source: str) -> str:
     """The error without the source's name in front: the failure record names it already."""
-    text = str(exc)
-    return text[len(source) + 2 :] if text.startswith(f"{source}: ") else text
+    from summarizer.digests.sources import without_source
+
+    return without_source(str(exc), source)
 
 
 async def _through_batch(

@@ -67,6 +67,11 @@ def _is_url_list(path: Path) -> list[str] | None:
     return None
 
 
+def without_source(text: str, source: str) -> str:
+    """An error's text without the source's name in front (the caller names the source)."""
+    return text[len(source) + 2 :] if text.startswith(f"{source}: ") else text
+
+
 def _feed_items(
     data: bytes,
     name: str,
@@ -74,13 +79,16 @@ def _feed_items(
     since: datetime | None,
     timeout: float,
     fetch: bool = True,
+    counts: dict[str, int] | None = None,
 ) -> tuple[list[Item], list[str]]:
     from summarizer.digests.feeds import parse_feed
 
     feed = parse_feed(data, name=name, base_url=base_url)
     items: list[Item] = []
+    too_old = 0
     for i, entry in enumerate(feed.entries):
         if since and entry.published and entry.published < since:
+            too_old += 1
             continue
         label = entry.link or f"{name}#{i + 1}"
         items.append(
@@ -91,7 +99,15 @@ def _feed_items(
                 list(feed.warnings),
             )
         )
-    return items, [f"{name}: {w}" for w in feed.warnings]
+    warnings = [f"{name}: {w}" for w in feed.warnings]
+    if too_old:
+        warnings.append(
+            f"{name}: {too_old} of {len(feed.entries)} entries are older than --since "
+            f"({since:%Y-%m-%d %H:%M} UTC), left out"
+        )
+        if counts is not None:
+            counts["too_old"] = counts.get("too_old", 0) + too_old
+    return items, warnings
 
 
 def _entry_loader(entry: object, label: str, timeout: float, fetch: bool) -> Loader:
@@ -107,7 +123,7 @@ def _entry_loader(entry: object, label: str, timeout: float, fetch: bool) -> Loa
             except SummarizerError as exc:
                 if not content:
                     raise
-                reason = str(exc)
+                reason = without_source(str(exc), link)
         if not content:
             raise InputError(
                 "the feed entry has neither a fetchable page nor content", source=label
@@ -125,10 +141,13 @@ def expand(
     since: datetime | None = None,
     timeout: float = 20.0,
     fetch_pages: bool = True,
+    counts: dict[str, int] | None = None,
 ) -> tuple[list[Item], list[FailedSource], list[str]]:
     """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed).
 
-    With `fetch_pages=False`, feed entries are briefed from the feed's own text.
+    With `fetch_pages=False`, feed entries are briefed from the feed's own text. Feed entries
+    older than `since` are left out, with a warning per feed, and counted in
+    `counts["too_old"]` when `counts` is given.
     """
     from summarizer.ingest import load_source
 
@@ -146,7 +165,7 @@ def expand(
 
             body, final, ctype = fetch_url(source, timeout=timeout)
             if looks_like_feed(body):
-                got, warn = _feed_items(body, source, final, since, timeout, fetch_pages)
+                got, warn = _feed_items(body, source, final, since, timeout, fetch_pages, counts)
                 items.extend(got)
                 warnings.extend(warn)
             else:
@@ -176,7 +195,7 @@ def expand(
             raise InputError("no such file, folder or URL", source=source)
         if path.suffix.lower() in FEED_SUFFIXES:
             data = path.read_bytes()
-            got, warn = _feed_items(data, source, None, since, timeout, fetch_pages)
+            got, warn = _feed_items(data, source, None, since, timeout, fetch_pages, counts)
             items.extend(got)
             warnings.extend(warn)
             return
@@ -191,7 +210,7 @@ def expand(
         try:
             one(source)
         except SummarizerError as exc:
-            failed.append(FailedSource(source=source, reason=str(exc)))
+            failed.append(FailedSource(source=source, reason=without_source(str(exc), source)))
 
     for s in sources:
         guarded(s)
