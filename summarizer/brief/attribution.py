@@ -340,6 +340,17 @@ def _quotes(text: str, plist: list[tuple[int, int]]) -> list[_Quote]:
     return out
 
 
+def _speaks_for(words: list[str]) -> bool:
+    """Whether the words before a preposition name who speaks for its object: "a spokesperson
+    [for]", "sources close [to]"; not "a letter seen [by]"."""
+    if not words:
+        return False
+    last = words[-1]
+    if _SPOKES.fullmatch(last) or last in _UNNAMED:
+        return True
+    return last in ("close", "familiar", "near") and len(words) > 1 and words[-2] in _UNNAMED
+
+
 def _lower_prep(np: str) -> tuple[int, int] | None:
     """The first preposition after a lowercase word: "spokesperson for", "sources close to";
     not the "of" inside a name ("Department of Agriculture")."""
@@ -784,7 +795,7 @@ class Attributor:
         if not head:
             return None
         words = head.group().lower().split()
-        if any(_SPOKES.fullmatch(w) or w in _UNNAMED for w in words):
+        if _speaks_for(words):
             return ss + head.start()
         return None
 
@@ -809,7 +820,7 @@ class Attributor:
         if pp:
             head_words = np[: pp[0]].lower().split()
             obj_start = start + (text[start:end].find(np)) + pp[1]
-            if any(_SPOKES.fullmatch(w) for w in head_words):
+            if _speaks_for(head_words) and any(_SPOKES.fullmatch(w) for w in head_words[-2:]):
                 owner = [m for m in ments if m.start >= obj_start]
                 if owner and owner[-1].end >= end - 1:
                     return owner[-1].party, np, owner[-1].kind, False
@@ -817,7 +828,7 @@ class Attributor:
                 if not owner and obj and obj[-1] in _KIND_OF_NOUN:
                     return self._definite(obj[-1], at, np)
                 return None, np, None, True
-            if any(w in _UNNAMED for w in head_words):
+            if _speaks_for(head_words):
                 return None, np, None, True
             return None, np, None, False
         # The head: the mention that ends the phrase, unless it is the tail of a longer name
