@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from summarizer.errors import FetchError, InputError
 from summarizer.models import SourceMeta
@@ -205,18 +205,70 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def fetch_url(
-    url: str, *, timeout: float = 20.0, max_bytes: int = MAX_BYTES, max_redirects: int = 5
-) -> tuple[bytes, str, str | None]:
-    """GET a URL: (body, final URL, content type). Redirects are followed up to a limit."""
-    import socket
-    from urllib.parse import urljoin, urlsplit
+def _guarded_opener(allow_private: bool | None) -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect and connects only to addresses `netguard` allows.
 
-    opener = urllib.request.build_opener(_NoRedirect)
+    Through a proxy (http_proxy, https_proxy) the proxy resolves the host, so only the URL's
+    own check (`netguard.check_url`, before each hop) applies.
+    """
+    import functools
+    import http.client
+
+    from summarizer.netguard import guarded_connection
+
+    connect = guarded_connection(allow_private)
+
+    class HTTPConn(http.client.HTTPConnection):
+        def __init__(self, *args: Any, guard: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if guard is not None:
+                self._create_connection = guard
+
+    class HTTPSConn(http.client.HTTPSConnection):
+        def __init__(self, *args: Any, guard: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if guard is not None:
+                self._create_connection = guard
+
+    def guard_for(req: urllib.request.Request) -> Any:
+        proxied = req.has_proxy() or bool(getattr(req, "_tunnel_host", None))
+        return None if proxied else connect
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(functools.partial(HTTPConn, guard=guard_for(req)), req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> Any:
+            conn = functools.partial(HTTPSConn, guard=guard_for(req))
+            return self.do_open(conn, req, context=getattr(self, "_context", None))
+
+    return urllib.request.build_opener(_NoRedirect, HTTPHandler, HTTPSHandler)
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = MAX_BYTES,
+    max_redirects: int = 5,
+    allow_private: bool | None = None,
+) -> tuple[bytes, str, str | None]:
+    """GET a URL: (body, final URL, content type). Redirects are followed up to a limit.
+
+    Every hop (the URL, then each redirect's target) must be http(s) and, unless private hosts
+    are allowed (`allow_private`, else SUMMARIZER_ALLOW_PRIVATE_URLS), resolve only to global
+    addresses: `summarizer.netguard`.
+    """
+    import socket
+    from urllib.parse import urljoin
+
+    from summarizer.netguard import check_url
+
+    opener = _guarded_opener(allow_private)
     current = url
     for _ in range(max_redirects + 1):
-        if urlsplit(current).scheme not in ("http", "https"):
-            raise FetchError("only http and https URLs can be fetched", source=url)
+        check_url(current, allow_private=allow_private, source=url)
         request = urllib.request.Request(
             current, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*"}
         )
@@ -252,10 +304,13 @@ def load_source(
     timeout: float = 20.0,
     max_bytes: int = MAX_BYTES,
     stdin: BinaryIO | None = None,
+    allow_private: bool | None = None,
 ) -> Article:
     """One article from a file path, "-" (stdin) or an http(s) URL."""
     if re.match(r"^https?://", source, re.I):
-        body, final, ctype = fetch_url(source, timeout=timeout, max_bytes=max_bytes)
+        body, final, ctype = fetch_url(
+            source, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
+        )
         article = article_from_bytes(body, name=source, content_type=ctype, url=final)
         return article
     if source == "-":

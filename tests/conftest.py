@@ -38,9 +38,17 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         "SUMMARIZER_MODEL",
         "SUMMARIZER_ENGINE",
         "SUMMARIZER_CONFIG",
+        "SUMMARIZER_ALLOW_PRIVATE_URLS",
     ):
         monkeypatch.delenv(var, raising=False)
     yield
+
+
+@pytest.fixture
+def allow_private_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let fetches reach 127.0.0.1: the test servers are local, and URLs to private hosts are
+    refused otherwise (summarizer.netguard)."""
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_URLS", "1")
 
 
 @pytest.fixture
@@ -112,14 +120,14 @@ def _cassette_fully_played(request: pytest.FixtureRequest, vcr: object) -> Itera
 
 
 @contextmanager
-def local_site(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve `handler` on 127.0.0.1 (a free port) for the block; yield its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def local_site(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `handler` on `host` (127.0.0.1; a free port) for the block; yield its base URL."""
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://{host}:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()

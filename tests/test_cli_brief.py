@@ -190,7 +190,7 @@ def site() -> Iterator[str]:
         yield url
 
 
-@pytest.mark.usefixtures("no_key")
+@pytest.mark.usefixtures("no_key", "allow_private_urls")
 def test_url_of_a_real_page(site: str) -> None:
     if not (PAGES / "reuters.com.parasite.html").exists():
         pytest.skip("../shared/external is not beside the repo")
@@ -202,7 +202,7 @@ def test_url_of_a_real_page(site: str) -> None:
     assert any("Parasite" in f.statement for f in brief.key_facts)
 
 
-@pytest.mark.usefixtures("no_key")
+@pytest.mark.usefixtures("no_key", "allow_private_urls")
 def test_url_that_fails(site: str, tmp_path: Path) -> None:
     out = tmp_path / "b.md"
     result = run("brief", f"{site}/missing", "--out", str(out))

@@ -176,12 +176,14 @@ def site() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.usefixtures("allow_private_urls")
 def test_url_article(site: str) -> None:
     article = load_source(f"{site}/article")
     assert "close the library" in article.text
     assert article.source.url == f"{site}/article"
 
 
+@pytest.mark.usefixtures("allow_private_urls")
 @pytest.mark.parametrize(
     ("path", "error", "message"),
     [
@@ -198,6 +200,7 @@ def test_url_failures(site: str, path: str, error: type[Exception], message: str
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.usefixtures("allow_private_urls")
 def test_unreachable_host() -> None:
     import socket
 
