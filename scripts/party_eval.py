@@ -1,6 +1,6 @@
 """Party precision and recall of the offline engine, on GUM and on the Wikinews check-lists.
 
-    python scripts/party_eval.py [dev|heldout|all] [-v] [--names]
+    python scripts/party_eval.py [dev|heldout|all] [-v] [--names] [--spacy]
 
 - GUM (``eval/gum/parties.json``, built by ``scripts/gum_parties.py``): a brief party is
   *right* when one of its spellings names a GUM party (a named person or organization with two
@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from summarizer.evaluation.checklist import article_body, run_checklists  # noqa: E402
 from summarizer.models import Party, SourceMeta  # noqa: E402
 from summarizer.offline import brief_offline  # noqa: E402
-from summarizer.offline.parties import _keep_party, find_parties  # noqa: E402
+from summarizer.offline.parties import _keep_party, find_parties, set_ner  # noqa: E402
 
 WIKINEWS = ROOT.parent / "shared" / "external" / "wikinews"
 
@@ -181,8 +181,11 @@ def score_checklists(split: str) -> None:
 def main(argv: list[str]) -> int:
     split = next((a for a in argv if a in ("dev", "heldout", "all")), "dev")
     verbose = "-v" in argv
-    ner = os.environ.get("SUMMARIZER_NER", "")
-    print(f"party finder: {'spaCy' if ner == 'spacy' else 'rules'}")
+    ner = "spacy" if "--spacy" in argv or os.environ.get("SUMMARIZER_NER") == "spacy" else None
+    if ner and not set_ner(ner):
+        print("spaCy or an en_core_web_sm pipeline is not installed (pip install .[ner])")
+        return 2
+    print(f"party finder: {'rules + spaCy NER' if ner else 'rules'}")
     score_gum(split, verbose, "--names" in argv)
     if WIKINEWS.is_dir():
         score_checklists(split)

