@@ -553,6 +553,7 @@ _CAP_RUN = re.compile(
     r"(?<![\w’'.])"
     + _CAP_TOKEN
     + r"(?:(?:(?:[ \t]+(?:of|for|the|de|del|von|van|al|bin|da|di|and|on|&)){1,2}[ \t]+|[ \t]+)"
+    + r"(?:(?:al|el|ad|ash|bin|ibn|abu)-)?"  # "Suleiman al-Amr", "Khaled el-Sayed"
     + _CAP_TOKEN
     + r")*"
 )

@@ -362,6 +362,14 @@ def find_parties(text: str) -> list[Entity]:
                 # "Executive Director of the Wikimedia Foundation": the organization.
                 run_at = text.find(of.group(2), run_at)
                 run = of.group(2)
+            tail = re.search(r" of the ([A-Z][\w.]*(?: [A-Z][\w.]*)*)$", run)
+            if (
+                tail
+                and tail.group(1) in COUNTRIES
+                and any(w in ORG_WORDS for w in run[: tail.start()].split())
+                and len(run[: tail.start()].split()) > 1
+            ):
+                run = run[: tail.start()]  # "University of Sheffield of the UK"
             name, title = _strip_title(run)
             if not name or name in NOT_NAMES or _is_generic(name):
                 continue
@@ -431,6 +439,7 @@ def find_parties(text: str) -> list[Entity]:
     if _NER == "spacy":
         _apply_spacy(found, text)
     _acronyms(found, text)
+    _initials_merge(found)
     _merge_orgs(found)
 
     # Short forms: a surname or a single word of a multi-word name becomes an alias of it.
@@ -466,7 +475,11 @@ def _split_person_of_org(pieces: list[str]) -> list[str]:
             if (
                 _person_shape(left)
                 and not any(w in ORG_WORDS or w in PLACE_THING_WORDS for w in left)
-                and (any(w in ORG_WORDS or w in MEDIA_TITLE_WORDS for w in right) or len(right) > 1)
+                and (
+                    any(w in ORG_WORDS or w in MEDIA_TITLE_WORDS for w in right)
+                    or len(right) > 1
+                    or m.group(3) in COUNTRIES
+                )
             ):
                 out.extend([m.group(1), m.group(2), m.group(3)])
                 continue
@@ -620,7 +633,7 @@ def _resolve_maybe(found: dict[str, Entity], maybe: dict[str, Entity], text: str
             m.start() for m in re.finditer(r"(?<![\w’'\-])" + re.escape(last) + r"(?![\w\-])", text)
         ]
         whole = len(re.findall(r"(?<![\w’'\-])" + re.escape(name) + r"(?![\w\-])", text))
-        if ent.role or (len(alone) > whole and _pronoun_vote(text, alone, 0) == "person"):
+        if ent.role or (len(alone) > whole and _pronoun_vote(text, alone, 1) == "person"):
             ent.kind = "person"
             found[name] = ent
 
@@ -708,6 +721,23 @@ def _acronyms(found: dict[str, Entity], text: str) -> None:
         if dup is not None:
             owner.mentions += dup.mentions
             owner.first = min(owner.first, dup.first)
+
+
+def _initials_merge(found: dict[str, Entity]) -> None:
+    """ "USI" in an article on the University of Southern Indiana: an undefined acronym that
+    spells exactly one organization's initials is that organization."""
+    orgs = [e for e in found.values() if e.kind in ("organization", "government", "media")]
+    for acr in [e for e in orgs if re.fullmatch(r"[A-Z]{2,6}", e.name)]:
+        owners = [
+            e
+            for e in orgs
+            if e is not acr and "".join(w[0] for w in e.name.split() if w[:1].isupper()) == acr.name
+        ]
+        if len(owners) == 1 and acr.name in found:
+            owners[0].aliases.append(acr.name)
+            owners[0].mentions += acr.mentions
+            owners[0].first = min(owners[0].first, acr.first)
+            del found[acr.name]
 
 
 def _merge_orgs(found: dict[str, Entity]) -> None:
