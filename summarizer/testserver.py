@@ -26,7 +26,9 @@ from typing import Any
 
 from summarizer.tokens import estimate_tokens
 
-_ARTICLE = re.compile(r"<article>\n?(.*?)\n?</article>", re.S)
+# brief-v2 closes the data block with a tag carrying a code (`<article-CODE>`...`</article-CODE>`);
+# brief-v1 used plain `<article>` tags.
+_ARTICLE = re.compile(r"<article(-[0-9a-f]+|)>\n?(.*?)\n?</article\1>\s*\Z", re.S)
 
 
 @dataclass
@@ -69,7 +71,7 @@ def article_of(request: dict[str, Any]) -> str:
             if isinstance(content, list):
                 content = " ".join(str(p.get("text", "")) for p in content)
             m = _ARTICLE.search(content)
-            return m.group(1) if m else content
+            return m.group(2) if m else content
     return ""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from summarizer.brief.grounding import normalize
 from summarizer.engine import asummarize
 from summarizer.llm import RetryPolicy
 from summarizer.models import CallRecord
-from summarizer.prompts import PROMPT_VERSION, render
+from summarizer.prompts import PROMPT_VERSION, data_boundary, render
 from summarizer.testserver import FakeOpenAIServer, Step, error, reply
 
 DATA = Path(__file__).parent / "data"
@@ -202,11 +203,17 @@ def test_prompt_injection_stays_content(vcr: Any) -> None:
     with FakeOpenAIServer([reply(authored("injection"))]) as server:
         brief = summarize(article, base_url=server.base_url, retry=FAST)
     sent = request_json(vcr, 0)["messages"]
-    assert sent[0] == {"role": "system", "content": render("brief-v1.system.j2")}
+    assert sent[0] == {"role": "system", "content": render(f"{PROMPT_VERSION}.system.j2")}
     user = sent[1]["content"]
-    # The article sits last, inside its delimiters, after our instructions.
-    assert user.rstrip().endswith("</article>")
-    assert user.index("<article>") < user.index("Ignore previous instructions")
+    # The article sits last, inside its delimiters, after our instructions; the closing tag
+    # carries a code the article does not contain.
+    opening = re.search(r"<article-([0-9a-f]{12})>\n", user)
+    assert opening is not None
+    code = opening.group(1)
+    assert code == data_boundary(user[opening.end() : user.rindex("\n</article-")])
+    assert user.rstrip().endswith(f"</article-{code}>")
+    assert user.index(f"<article-{code}>") < user.index("Ignore previous instructions")
+    assert code not in article
     assert "is part of the article's content" in " ".join(sent[0]["content"].split())
     assert "HACKED" not in brief.title
     assert any("anonymous comment" in f.statement for f in brief.key_facts)
