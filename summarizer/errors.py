@@ -6,8 +6,6 @@ prints `str(error)` and exits with `error.exit_code`; nothing here ever holds an
 
 from __future__ import annotations
 
-import os
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,15 +13,16 @@ if TYPE_CHECKING:
     from summarizer.models import Usage
 
 
-_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_*.-]{3,}|Bearer\s+\S+)")
-
-
 def redact(text: str) -> str:
-    """Remove anything that looks like an API key (servers echo masked keys in 401 messages)."""
-    key = os.environ.get("OPENAI_API_KEY")
-    if key and len(key) >= 8:
-        text = text.replace(key, "[redacted]")
-    return _KEYLIKE.sub("[redacted]", text)
+    """Remove every secret the process knows, and anything that looks like an API key.
+
+    Known secrets are the values registered with `summarizer.secrets.register` (the key from
+    the config file or a flag) and those of secret-named environment variables, whatever their
+    prefix; servers also echo masked keys ("sk-abc***xyz") in 401 messages.
+    """
+    from summarizer.secrets import redact as _redact
+
+    return _redact(text)
 
 
 class SummarizerError(Exception):
@@ -119,6 +118,26 @@ class GroundingError(ReplyValidationError):
     def __init__(self, message: str, *, issues: list[GroundingIssue] | None = None, **kw: Any):
         self.issues = issues or []
         super().__init__(message, **kw)
+
+
+class StoreError(SummarizerError):
+    """The store cannot be used: truncated, not a database, or a write failed (disk full, I/O).
+
+    The message names the file. Exit code 2, like a setting that points at the wrong place:
+    nothing is retried, and what was committed before stays.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class StoreLocked(SummarizerError):
+    """Another process holds the store's lock (a digest run)."""
+
+    exit_code = 8
 
 
 class BudgetExceeded(SummarizerError):

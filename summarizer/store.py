@@ -9,6 +9,8 @@ numbered migrations recorded in `_migrations` (simonw/llm's pattern): each runs 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -19,7 +21,11 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from summarizer.errors import StoreError, StoreLocked
 from summarizer.models import Brief, CallRecord, SourceMeta
+from summarizer.secrets import redact
+
+log = logging.getLogger(__name__)
 
 # --- migrations ---------------------------------------------------------------------------------
 
@@ -178,23 +184,97 @@ class Store(Protocol):
 
 
 class SQLiteStore:
-    """The default store: one SQLite file in WAL mode, safe to share between threads."""
+    """The default store: one SQLite file in WAL mode, safe to share between threads.
+
+    Opening checks the file: a store truncated to 0 bytes, or a file that is not a SQLite
+    database, is a `StoreError` naming it (never silently replaced by a new store), and
+    `PRAGMA quick_check` runs on every open; what it finds is kept in `warnings` (and logged).
+    A damaged row (unreadable, or JSON that no longer parses) is skipped and reported in
+    `warnings` too, never fatal. A failed write (disk full, I/O error, read-only) raises one
+    `StoreError` naming the file; every commit before it stays.
+
+    `path` is the store's real path (symlinks resolved): the lock (`store_lock`) is taken there.
+    """
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = real_path(path)
+        self.warnings: list[str] = []
+        _check_not_truncated(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the store's folder: {exc.strerror}", path=str(self.path)
+            ) from None
         self._lock = threading.RLock()
-        self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store: {exc}", path=str(self.path)) from None
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.applied = migrate(self.db)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._quick_check()
+            self.applied = migrate(self.db)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(_unusable(exc), path=str(self.path)) from None
+
+    def _quick_check(self) -> None:
+        try:
+            rows = [str(r[0]) for r in self.db.execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "encrypted" in str(exc):
+                raise
+            rows = [str(exc)]
+        if rows != ["ok"]:
+            more = f", and {len(rows) - 1} more problem(s)" if len(rows) > 1 else ""
+            self._report(
+                f"{self.path}: the store failed its integrity check ({rows[0]}{more}); damaged "
+                f"rows are skipped. To rebuild it: sqlite3 {self.path} .recover | sqlite3 new.db"
+            )
+
+    def _report(self, message: str) -> None:
+        """Keep a warning about the store (and log it), once."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+            log.warning("%s", message)
+
+    def _damaged(self, what: str, exc: Exception) -> None:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        self._report(f"{self.path}: skipped a damaged row ({what}): {reason[:200]}")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self.db:
-            yield self.db
+        """A transaction; a failed write is one StoreError naming the file (nothing half done)."""
+        with self._lock:
+            try:
+                with self.db:
+                    yield self.db
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot write the store: {exc}", path=str(self.path)) from None
+
+    def _read(self, what: str, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row] | None:
+        """Rows of a query, or None (reported) when the store cannot read them."""
+        try:
+            with self._lock:
+                return self.db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            self._damaged(what, exc)
+            return None
+
+    def _rows_by_id(
+        self, what: str, table: str, ids_sql: str, args: tuple[Any, ...]
+    ) -> list[dict[str, Any]]:
+        """Rows of `table` whose rowids `ids_sql` selects, one by one: a damaged one is skipped."""
+        out = []
+        for (rowid,) in self._read(what, ids_sql, args) or []:
+            rows = self._read(f"{what} {rowid}", f"SELECT * FROM {table} WHERE rowid = ?", (rowid,))
+            if rows:
+                out.append(dict(rows[0]))
+        return out
 
     def close(self) -> None:
         """Close the connection."""
@@ -238,17 +318,26 @@ class SQLiteStore:
 
     def article_count(self) -> int:
         """How many distinct articles are stored."""
-        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        rows = self._read("articles", "SELECT count(*) FROM articles")
+        return int(rows[0][0]) if rows else 0
 
     # briefs
     def get_brief(self, key: BriefKey) -> Brief | None:
-        """The cached brief for this key, if any."""
-        row = self.db.execute(
+        """The cached brief for this key, if any (a damaged one is reported and not used)."""
+        rows = self._read(
+            f"brief of {key.article_id[:12]}",
             "SELECT brief_json FROM briefs WHERE article_id=? AND engine=? AND model=? AND "
             "prompt_version=? AND schema_version=?",
             (key.article_id, key.engine, key.model, key.prompt_version, key.schema_version),
-        ).fetchone()
-        return Brief.model_validate_json(row[0]) if row else None
+        )
+        return self._brief(rows[0][0], key.article_id) if rows else None
+
+    def _brief(self, raw: str, article_id: str) -> Brief | None:
+        try:
+            return Brief.model_validate_json(raw)
+        except ValueError as exc:
+            self._damaged(f"brief of {article_id[:12]}", exc)
+            return None
 
     def put_brief(self, key: BriefKey, brief: Brief) -> None:
         """Store a brief (committed at once)."""
@@ -263,7 +352,7 @@ class SQLiteStore:
                     key.model,
                     key.prompt_version,
                     key.schema_version,
-                    brief.model_dump_json(),
+                    redact(brief.model_dump_json()),
                     brief.meta.cost_usd,
                     brief.meta.usage.total_tokens,
                     _now(),
@@ -272,7 +361,8 @@ class SQLiteStore:
 
     def brief_count(self) -> int:
         """How many briefs are stored."""
-        return int(self.db.execute("SELECT count(*) FROM briefs").fetchone()[0])
+        rows = self._read("briefs", "SELECT count(*) FROM briefs")
+        return int(rows[0][0]) if rows else 0
 
     # calls and runs
     def record_call(self, run_id: int | None, article_id: str | None, call: CallRecord) -> None:
@@ -293,7 +383,7 @@ class SQLiteStore:
                     call.usage.prompt_tokens,
                     call.usage.completion_tokens,
                     call.cost_usd,
-                    call.error,
+                    redact(call.error) if call.error else None,
                     _now(),
                 ),
             )
@@ -303,7 +393,7 @@ class SQLiteStore:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO runs (started_at, status, args_json) VALUES (?, 'running', ?)",
-                (_now(), json.dumps(args, default=str)),
+                (_now(), redact(json.dumps(_public_args(args), default=str))),
             )
             return int(cur.lastrowid or 0)
 
@@ -320,7 +410,7 @@ class SQLiteStore:
             db.execute(
                 "INSERT OR REPLACE INTO run_items (run_id, source, article_id, status, reason) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (run_id, source, article_id, status, reason),
+                (run_id, source, article_id, status, redact(reason) if reason else None),
             )
 
     def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None:
@@ -328,55 +418,80 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, totals_json = ? WHERE id = ?",
-                (_now(), status, json.dumps(totals), run_id),
+                (_now(), status, redact(json.dumps(totals, default=str)), run_id),
             )
 
     def mark_interrupted(self) -> int:
-        """Runs still 'running' when a new run starts were killed: say so."""
-        with self._tx() as db:
-            return db.execute(
-                "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
-            ).rowcount
+        """Runs still 'running' when a new run starts were killed: say so.
+
+        A damaged run row is skipped (and reported): the others are still marked.
+        """
+        try:
+            with self._tx() as db:
+                return db.execute(
+                    "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
+                ).rowcount
+        except StoreError:
+            pass
+        marked = 0
+        for (run_id,) in self._read("runs", "SELECT id FROM runs") or []:
+            row = self._read(f"run {run_id}", "SELECT status FROM runs WHERE id = ?", (run_id,))
+            if row and row[0][0] == "running":
+                with self._tx() as db:
+                    db.execute("UPDATE runs SET status = 'interrupted' WHERE id = ?", (run_id,))
+                marked += 1
+        return marked
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest runs, newest first."""
-        rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-        return [dict(r) for r in rows]
+        """The latest runs, newest first (a damaged row is skipped and reported)."""
+        return self._rows_by_id(
+            "run", "runs", "SELECT id FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        )
 
     def run(self, run_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         """One run and its items."""
-        row = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None:
+        rows = self._read(f"run {run_id}", "SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
             return None
-        items = self.db.execute(
-            "SELECT * FROM run_items WHERE run_id = ? ORDER BY status, source", (run_id,)
-        ).fetchall()
-        return dict(row), [dict(i) for i in items]
+        items = self._rows_by_id(
+            f"item of run {run_id}",
+            "run_items",
+            "SELECT rowid FROM run_items WHERE run_id = ? ORDER BY status, source",
+            (run_id,),
+        )
+        return dict(rows[0]), items
 
     def calls(self, run_id: int | None = None) -> list[dict[str, Any]]:
         """Model calls, of one run or all."""
         if run_id is None:
-            rows = self.db.execute("SELECT * FROM llm_calls ORDER BY id").fetchall()
-        else:
-            rows = self.db.execute(
-                "SELECT * FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,)
-            ).fetchall()
-        return [dict(r) for r in rows]
+            return self._rows_by_id("call", "llm_calls", "SELECT id FROM llm_calls ORDER BY id", ())
+        return self._rows_by_id(
+            "call", "llm_calls", "SELECT id FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,)
+        )
 
     def brief_by_article(self, article_prefix: str) -> Brief | None:
         """The newest brief of an article, by id or id prefix."""
-        row = self.db.execute(
+        rows = self._read(
+            f"brief of {article_prefix[:12]}",
             "SELECT brief_json FROM briefs WHERE article_id LIKE ? ORDER BY id DESC LIMIT 1",
             (article_prefix + "%",),
-        ).fetchone()
-        return Brief.model_validate_json(row[0]) if row else None
+        )
+        return self._brief(rows[0][0], article_prefix) if rows else None
 
     def article(self, article_id: str) -> tuple[str, SourceMeta] | None:
-        """A stored article's text and source, by id."""
-        row = self.db.execute(
-            "SELECT text, meta_json FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        return (row["text"], SourceMeta.model_validate_json(row["meta_json"])) if row else None
+        """A stored article's text and source, by id (a damaged one is reported, None)."""
+        rows = self._read(
+            f"article {article_id[:12]}",
+            "SELECT text, meta_json FROM articles WHERE id = ?",
+            (article_id,),
+        )
+        if not rows:
+            return None
+        try:
+            return rows[0]["text"], SourceMeta.model_validate_json(rows[0]["meta_json"])
+        except ValueError as exc:
+            self._damaged(f"article {article_id[:12]}", exc)
+            return None
 
     # Batch API jobs
     def add_batch(
@@ -392,12 +507,21 @@ class SQLiteStore:
 
     def open_batches(self, model: str, prompt_version: str) -> list[tuple[str, list[str]]]:
         """Batches not yet collected for this model and prompt: (batch id, article ids)."""
-        rows = self.db.execute(
+        rows = self._read(
+            "batches",
             "SELECT id, article_ids_json FROM batches WHERE finished_at IS NULL AND model = ? "
             "AND prompt_version = ? ORDER BY created_at",
             (model, prompt_version),
-        ).fetchall()
-        return [(r["id"], json.loads(r["article_ids_json"])) for r in rows]
+        )
+        out = []
+        for r in rows or []:
+            try:
+                ids = json.loads(r["article_ids_json"])
+            except ValueError as exc:
+                self._damaged(f"batch {r['id']}", exc)
+                continue
+            out.append((r["id"], [str(i) for i in ids]))
+        return out
 
     def finish_batch(self, batch_id: str, status: str) -> None:
         """A batch was collected (or ended without results)."""
@@ -409,4 +533,82 @@ class SQLiteStore:
 
     def integrity_ok(self) -> bool:
         """PRAGMA integrity_check says ok."""
-        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = self._read("integrity check", "PRAGMA integrity_check")
+        return rows is not None and bool(rows) and rows[0][0] == "ok"
+
+
+# --- opening, checking and locking the file ---------------------------------------------------
+
+_SECRET_ARGS = {"api_key", "key", "token", "password", "secret"}
+
+
+def _public_args(args: dict[str, Any]) -> dict[str, Any]:
+    """A run's arguments without any secret-named one (the rest is redacted when written)."""
+    return {k: ("[redacted]" if k.lower() in _SECRET_ARGS and v else v) for k, v in args.items()}
+
+
+def real_path(path: str | Path) -> Path:
+    """The store's real path: `~` expanded, symlinks resolved (the file need not exist)."""
+    return Path(os.path.expanduser(str(path))).resolve()
+
+
+def lock_path(db_path: str | Path) -> Path:
+    """The lock file of a store: beside its real path, so every way to reach it shares one."""
+    real = real_path(db_path)
+    return real.with_name(real.name + ".lock")
+
+
+def _check_not_truncated(path: Path) -> None:
+    """A store that exists with 0 bytes (and no write-ahead log holding its pages) was
+    truncated: say so rather than let SQLite start a new, empty store in its place."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreError(f"cannot read the store: {exc.strerror}", path=str(path)) from None
+    if size:
+        return
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return
+    raise StoreError(
+        "the store is empty (0 bytes): it was truncated, and every brief, run and call it held "
+        "is gone; restore it from a backup, or delete it to start a new store",
+        path=str(path),
+    )
+
+
+def _unusable(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "not a database" in text:
+        return "not a SQLite store (or damaged beyond reading); restore it from a backup"
+    if "malformed" in text:
+        return f"the store is damaged ({text}); rebuild it with: sqlite3 FILE .recover"
+    return f"cannot use the store: {text}"
+
+
+@contextmanager
+def store_lock(db_path: str | Path, *, wait: bool = False) -> Iterator[Path]:
+    """Hold the store's exclusive lock (fcntl, released on exit or kill); yield the lock file.
+
+    The lock sits beside the store's real path, so a run through a symlink and a run through
+    the file itself exclude each other. Raises `StoreLocked` when held and not waiting.
+    """
+    import fcntl
+
+    lock = lock_path(db_path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise StoreLocked(
+                f"another digest run holds the lock {lock}; wait for it, or pass --wait"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield lock
+    finally:
+        os.close(fd)
