@@ -24,9 +24,12 @@ from summarizer.evaluation import (
     Dataset,
     EvalReport,
     GoldArticle,
+    SourceNote,
+    compare,
     greedy_match,
     jaccard,
     load_dataset,
+    load_report,
     parties_match,
     perturbation_suite,
     run_eval,
@@ -125,11 +128,110 @@ def test_seed_is_referenced_not_copied() -> None:
 
 
 def test_missing_external_article_is_skipped_and_said(tmp_path: Path) -> None:
-    shutil.copytree(GOLD / "seed", tmp_path / "seed")
-    shutil.copytree(GOLD / "science-talven-glacier", tmp_path / "science")
-    data = load_dataset(tmp_path)  # the seed's relative path does not resolve from tmp_path
+    # Deep enough that the seed's relative path (four levels up) stays inside tmp_path.
+    root = tmp_path / "a" / "b" / "c"
+    shutil.copytree(GOLD / "seed", root / "seed")
+    shutil.copytree(GOLD / "science-talven-glacier", root / "science")
+    data = load_dataset(root)  # the seed's relative path does not resolve from there
     assert [a.id for a in data.articles] == ["science"]
     assert data.skipped and data.skipped[0].startswith("seed: ")
+
+
+@pytest.mark.parametrize(
+    ("note", "real"),
+    [
+        ({"origin": "written for this project (summarizer eval set)"}, False),
+        ({"origin": "Wikinews (real article)"}, True),
+        ({"origin": "the project's seed article (a real news report)"}, True),
+        ({"origin": "written for this project", "real": True}, True),
+        ({"origin": "Wikinews (real article)", "real": False}, False),
+    ],
+    ids=["authored", "wikinews", "seed", "explicit-true", "explicit-false"],
+)
+def test_source_note_says_whether_the_article_is_real(note: dict[str, Any], real: bool) -> None:
+    base = {"kind": "news", "language": "en", "licence": "CC0-1.0"}
+    assert SourceNote.model_validate({**base, **note}).real is real
+
+
+def test_real_and_authored_articles_are_reported_apart(tmp_path: Path) -> None:
+    for name in ("court-clearwater-verdict", "election-tarvia-runoff", REAL_IDS[0]):
+        shutil.copytree(GOLD / name, tmp_path / name)
+    report = run_eval(tmp_path)
+    assert [r.real for r in report.articles] == [False, False, True]
+    assert set(report.groups) == {"real", "authored"}
+    real, authored = report.groups["real"], report.groups["authored"]
+    assert (real.articles, authored.articles) == (1, 2)
+    # The groups split the overall counts exactly (micro-averaged over their own articles).
+    for name, counts in report.overall.counts.items():
+        assert real.counts[name].add(authored.counts[name]) == counts
+    for name, ratio in report.overall.ratios.items():
+        assert real.ratios[name].add(authored.ratios[name]) == ratio
+    assert real.counts["parties"] == report.articles[2].scores.parties  # type: ignore[union-attr]
+    # Only authored articles: one group.
+    shutil.rmtree(tmp_path / REAL_IDS[0])
+    assert set(run_eval(tmp_path).groups) == {"authored"}
+
+
+def test_a_report_written_before_groups_and_article_checks_still_loads(tmp_path: Path) -> None:
+    shutil.copytree(GOLD / "court-clearwater-verdict", tmp_path / "set" / "court")
+    data = json.loads(run_eval(tmp_path / "set").to_json())
+    del data["groups"]
+    del data["overall"]["article_attribution"]
+    del data["overall"]["ratios"]["confirmed_hedged"]
+    for art in data["articles"]:
+        del art["real"]
+        for key in ("article_attribution", "confirmed_hedged", "hedged_facts"):
+            del art["scores"][key]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    report = load_report(old)
+    assert report.groups == {} and report.articles[0].real is None
+    rows = {(r.article, r.metric): r for r in compare(report, report).rows}
+    assert rows[("overall", "confirmed_hedged")].a is None
+    assert rows[("overall", "parties.recall")].delta == 0
+
+
+# --- what the article itself says: attribution and hedges (brief.attribution) -------------------
+
+
+def _real(article_id: str) -> GoldArticle:
+    return next(a for a in load_dataset(GOLD).articles if a.id == article_id)
+
+
+def test_article_attribution_agree_disagree_unknown() -> None:
+    art = _real("wikinews-19-canada-document-street")
+    gold = art.gold
+    baird = next(p for p in gold.positions if p.party == "John Baird")
+    narrator = (
+        "Protection B documents are the second lowest grade of classified government documents."
+    )
+    pred = gold.model_copy(
+        update={
+            "positions": [
+                baird,  # Baird's own words, "... Baird said."
+                baird.model_copy(update={"party": "Paul Dewar"}),  # the same words, given away
+                baird.model_copy(update={"party": "Paul Dewar", "evidence": [narrator]}),
+            ]
+        }
+    )
+    s = score_brief(gold, pred, art.text)
+    a = s.article_attribution
+    assert (a.agree, a.disagree, a.unknown) == (1, 1, 1)
+    assert a.value == 0.5
+    assert a.disagreements[0].startswith("Paul Dewar -> John Baird: ")
+
+
+def test_confirmed_but_hedged_facts_are_counted() -> None:
+    art = _real("wikinews-17-indonesia-asylum-rescue")
+    gold = art.gold
+    navy = next(f for f in gold.key_facts if "reportedly" in f.evidence[0])
+    plain = next(f for f in gold.key_facts if f.evidence[0].startswith("The rescued members"))
+    hedged = navy.model_copy(update={"status": "confirmed"})
+    pred = gold.model_copy(update={"key_facts": [hedged, plain, navy]})
+    s = score_brief(gold, pred, art.text)
+    # Two facts called confirmed; the one whose sentence says "reportedly" is hedged.
+    assert (s.confirmed_hedged.hits, s.confirmed_hedged.total) == (1, 2)
+    assert s.hedged_facts == [navy.statement]
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -420,7 +522,10 @@ def test_cli_table_and_json(tmp_path: Path, dataset: Dataset) -> None:
     for art in dataset.articles:
         assert any(line.startswith(art.id) for line in lines)
     n = len(dataset.articles)
-    assert lines[-2].startswith(f"overall ({n}/{n} briefed)")
+    real = sum(1 for a in dataset.articles if a.source.real)
+    assert lines[-4].startswith(f"overall ({n}/{n} briefed)")
+    assert lines[-3].startswith(f"  real ({real}/{real} briefed)")
+    assert lines[-2].startswith(f"  authored ({n - real}/{n - real} briefed)")
     assert lines[-1].startswith("mean per article")
     data = json.loads(out.read_text("utf-8"))
     assert data["engine"] == "offline" and data["schema_version"] == "1"
@@ -428,6 +533,9 @@ def test_cli_table_and_json(tmp_path: Path, dataset: Dataset) -> None:
     assert data["overall"]["ratios"]["grounding"]["value"] == 1.0
     assert set(data["overall"]["counts"]["parties"]) >= {"precision", "recall", "f1"}
     assert f"wrote {out}" in result.stderr
+    assert set(data["groups"]) == {"real", "authored"}
+    assert data["groups"]["real"]["articles"] == real
+    assert {a["real"] for a in data["articles"]} == {True, False}
 
 
 def test_cli_default_out_is_eval_engine_json(
@@ -484,7 +592,7 @@ def test_cli_llm_articles_that_fail(tmp_path: Path) -> None:
     # One article failed: the run still measures the other, says so, and succeeds.
     assert result.exit_code == 0, result.stderr
     assert "summarizer: warning: 1 of 2 article(s) got no brief" in result.stderr
-    assert "court-clearwater-verdict       failed: " in result.stdout
+    assert "court-clearwater-verdict       auth failed: " in result.stdout
     report = EvalReport.model_validate_json(out.read_text("utf-8"))
     assert report.overall.failed == 1 and report.articles[1].scores is not None
     assert report.articles[0].calls == 1 and report.articles[0].error

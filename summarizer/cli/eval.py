@@ -11,7 +11,10 @@ from summarizer.cli._common import EXIT_CODES, fail, handle_errors
 
 if TYPE_CHECKING:
     from summarizer.evaluation import ArticleResult, Comparison, Counts, EvalReport, GuardReport
+    from summarizer.evaluation.checklist import ChecklistRun, ChecklistScores
     from summarizer.evaluation.quotes import QuoteReport
+    from summarizer.evaluation.runs import Overall
+    from summarizer.evaluation.scoring import Agreement, Ratio
 
 DEFAULT_CASSETTES = "cassettes/eval"
 
@@ -27,61 +30,137 @@ def _pr(counts: Counts) -> str:
 # Article ids longer than this widen the first column (the Wikinews ids are up to 41).
 ID_WIDTH = 30
 
+HEADER = (
+    f"{'article':30} {'src':4} {'parties P/R':>11} {'facts P/R':>11} {'posit. P/R':>11} "
+    f"{'quest. P/R':>11} {'ground':>6} {'attrib':>6} {'status':>6} {'art.attr a/d/u':>14} "
+    f"{'conf.hedged':>11} {'tokens':>7} {'cost $':>8} {'calls':>5} {'time s':>7}"
+)
+
 
 def _header(width: int = ID_WIDTH) -> str:
     return f"{'article':{width}}" + HEADER[ID_WIDTH:]
 
 
-HEADER = (
-    f"{'article':30} {'parties P/R':>11} {'facts P/R':>11} {'posit. P/R':>11} "
-    f"{'quest. P/R':>11} {'ground':>6} {'attrib':>6} {'status':>6} {'tokens':>7} "
-    f"{'cost $':>8} {'calls':>5} {'time s':>7}"
-)
+def _src(real: bool | None) -> str:
+    return "-" if real is None else ("real" if real else "auth")
+
+
+def _metrics(counts: dict[str, Counts], ratios: dict[str, Ratio], agreement: Agreement) -> str:
+    """The quality columns of one row: P/R per section, ratios, what the article says."""
+    from summarizer.evaluation.scoring import Ratio
+
+    hedged = ratios.get("confirmed_hedged", Ratio())
+    a = agreement
+    return (
+        f"{_pr(counts['parties']):>11} {_pr(counts['key_facts']):>11} "
+        f"{_pr(counts['positions']):>11} {_pr(counts['open_questions']):>11} "
+        f"{_num(ratios['grounding'].value):>6} {_num(ratios['attribution'].value):>6} "
+        f"{_num(ratios['status'].value):>6} {f'{a.agree}/{a.disagree}/{a.unknown}':>14} "
+        f"{f'{hedged.hits}/{hedged.total}':>11}"
+    )
+
+
+def _spend(tokens: float, cost: float | None, calls: float, wall_s: float, mean: bool) -> str:
+    calls_s = f"{calls:>5.1f}" if mean else f"{calls:>5.0f}"
+    return f"{tokens:>7.0f} {_num(cost, 4):>8} {calls_s} {wall_s:>7.2f}"
 
 
 def _row(name: str, r: ArticleResult, width: int = ID_WIDTH) -> str:
     if r.scores is None:
-        return f"{name[:width]:{width}} failed: {r.error}"
+        return f"{name[:width]:{width}} {_src(r.real):4} failed: {r.error}"
     s = r.scores
-    cost = _num(r.cost_usd, 4)
+    ratios = {"grounding": s.grounding, "attribution": s.attribution, "status": s.status}
+    ratios["confirmed_hedged"] = s.confirmed_hedged
+    counts = {k: getattr(s, k) for k in ("parties", "key_facts", "positions", "open_questions")}
+    spend = _spend(r.prompt_tokens + r.completion_tokens, r.cost_usd, r.calls, r.wall_s, False)
     return (
-        f"{name[:width]:{width}} {_pr(s.parties):>11} {_pr(s.key_facts):>11} "
-        f"{_pr(s.positions):>11} "
-        f"{_pr(s.open_questions):>11} {_num(s.grounding.value):>6} "
-        f"{_num(s.attribution.value):>6} {_num(s.status.value):>6} "
-        f"{r.prompt_tokens + r.completion_tokens:>7} {cost:>8} {r.calls:>5} {r.wall_s:>7.2f}"
+        f"{name[:width]:{width}} {_src(r.real):4} "
+        f"{_metrics(counts, ratios, s.article_attribution)} {spend}"
+    )
+
+
+def _overall_row(label: str, o: Overall, width: int) -> str:
+    spend = _spend(o.prompt_tokens + o.completion_tokens, o.cost_usd, o.calls, o.wall_s, False)
+    return (
+        f"{f'{label} ({o.articles - o.failed}/{o.articles} briefed)':{width + 5}} "
+        f"{_metrics(o.counts, o.ratios, o.article_attribution)} {spend}"
     )
 
 
 def report_table(report: EvalReport) -> str:
-    """The per-article table and the overall (micro-averaged) line."""
+    """The per-article table, the overall (micro-averaged) line and one per group.
+
+    The groups are the real articles and the ones written for this project (`src` real /
+    auth), each micro-averaged on its own.
+    """
     o = report.overall
-    c, q = o.counts, o.ratios
     width = max([ID_WIDTH, *(len(r.id) for r in report.articles)])
+    header = _header(width)
     lines = [
         f"engine={report.engine} model={report.model or '-'} prompt={report.prompt_version} "
         f"schema=v{report.schema_version}{' (replayed)' if report.replayed else ''} "
         f"dataset={report.dataset}",
-        _header(width),
+        header,
         *(_row(r.id, r, width) for r in report.articles),
-        "-" * len(_header(width)),
-        (
-            f"{f'overall ({o.articles - o.failed}/{o.articles} briefed)':{width}} "
-            f"{_pr(c['parties']):>11} {_pr(c['key_facts']):>11} {_pr(c['positions']):>11} "
-            f"{_pr(c['open_questions']):>11} {_num(q['grounding'].value):>6} "
-            f"{_num(q['attribution'].value):>6} {_num(q['status'].value):>6} "
-            f"{o.prompt_tokens + o.completion_tokens:>7} {_num(o.cost_usd, 4):>8} "
-            f"{o.calls:>5} {o.wall_s:>7.2f}"
-        ),
+        "-" * len(header),
+        _overall_row("overall", o, width),
+        *(_overall_row(f"  {name}", g, width) for name, g in report.groups.items()),
     ]
     n = max(o.articles, 1)
     mean_cost = None if o.cost_usd is None else o.cost_usd / n
-    lines.append(
-        f"{'mean per article':{width}} {'':>11} {'':>11} {'':>11} {'':>11} {'':>6} {'':>6} {'':>6} "
-        f"{(o.prompt_tokens + o.completion_tokens) / n:>7.0f} {_num(mean_cost, 4):>8} "
-        f"{o.calls / n:>5.1f} {o.wall_s / n:>7.2f}"
+    blank = " " * (len(_metrics(o.counts, o.ratios, o.article_attribution)))
+    spend = _spend(
+        (o.prompt_tokens + o.completion_tokens) / n, mean_cost, o.calls / n, o.wall_s / n, True
     )
+    lines.append(f"{'mean per article':{width + 5}} {blank} {spend}")
     lines += [f"skipped: {s}" for s in report.skipped]
+    return "\n".join(lines) + "\n"
+
+
+def _of(found: int, total: int) -> str:
+    return f"{found}/{total}"
+
+
+def checklist_table(run: ChecklistRun) -> str:
+    """Per article and in total: what the briefs got right against the check-lists.
+
+    Recall of check-list parties and positions (higher is better), check-list quotes given to
+    a wrong party and reported or disputed facts called confirmed (lower is better), articles
+    with an open question holding a check-list keyword.
+    """
+    width = max([ID_WIDTH, *(len(r.id) for r in run.articles)])
+    header = (
+        f"{'article':{width}} {'parties':>9} {'positions':>9} {'misattributed':>13} "
+        f"{'confirmed-but-reported':>22} {'open q.':>7}"
+    )
+
+    def row(name: str, s: ChecklistScores) -> str:
+        return (
+            f"{name[:width]:{width}} {_of(s.parties_found, s.parties):>9} "
+            f"{_of(s.positions_found, s.positions):>9} "
+            f"{_of(s.misattributed, s.quotes_attributed):>13} "
+            f"{_of(s.called_confirmed, s.status_checked):>22} "
+            f"{_of(s.open_hit, s.open_articles):>7}"
+        )
+
+    lines = [
+        f"engine={run.engine} model={run.model or '-'} prompt={run.prompt_version} "
+        f"check-lists={run.dataset}",
+        header,
+    ]
+    for r in run.articles:
+        lines.append(
+            row(r.id, r.scores) if r.scores else f"{r.id[:width]:{width}} failed: {r.error}"
+        )
+    t = run.total
+    lines += [
+        "-" * len(header),
+        row(f"total ({len(run.articles) - run.failed}/{len(run.articles)} briefed)", t),
+        f"party recall {_num(t.party_recall)}, position recall {_num(t.position_recall)}, "
+        f"misattributed {_num(t.misattribution)}, confirmed but reported or disputed "
+        f"{_num(t.called_confirmed / t.status_checked if t.status_checked else None)}, "
+        f"open questions {_num(t.open_hit / t.open_articles if t.open_articles else None)}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -218,9 +297,12 @@ def eval_command(
 ) -> None:
     """Measure brief quality against gold briefs: DATASET is a folder such as eval/gold.
 
-    Prints a table per article and overall (precision/recall of parties, facts, positions and
-    open questions; grounding; attribution; status; tokens, cost, calls, time) and writes the
-    JSON report. See eval/README.md for the format and every metric.
+    Prints a table per article, overall, and for the real and the authored articles apart
+    (precision/recall of parties, facts, positions and open questions; grounding; attribution;
+    status; what the article itself attributes and hedges; tokens, cost, calls, time) and
+    writes the JSON report. A folder of check-lists (a top-level gold.json keyed by article
+    file, e.g. ../shared/external/wikinews) is briefed and scored against its check-lists
+    instead. See eval/README.md for the format and every metric.
     """
     from summarizer import evaluation
     from summarizer.files import write_atomic
@@ -243,12 +325,46 @@ def eval_command(
         raise click.UsageError("give a DATASET folder (e.g. eval/gold), or --compare A B")
     if replay and engine == "offline":
         raise click.UsageError("--replay replays LLM calls: use it with --engine llm")
+    from summarizer.evaluation.checklist import is_checklist_folder
+
+    checklists = is_checklist_folder(dataset)
+    if checklists and (guard or replay):
+        flag = "--guard" if guard else "--replay"
+        raise click.UsageError(f"{flag} needs a gold set; {dataset} is a check-list folder")
     if guard:
         result = evaluation.perturbation_suite(dataset)
         click.echo(guard_table(result), nl=False)
         text = result.model_dump_json(indent=2) + "\n"
         default_out = "eval-guard.json"
         failed, total, first_error = 0, result.articles, None
+    elif checklists:
+        from summarizer.evaluation.checklist import ChecklistResult, run_checklist_eval
+
+        chosen = engine or "offline"
+        api_key = None
+        if chosen == "llm":
+            from summarizer.config import load_settings
+
+            settings = load_settings({"model": model, "base_url": base_url})
+            model, base_url, api_key = settings.model, settings.base_url, settings.api_key
+
+        def checklist_progress(r: ChecklistResult) -> None:
+            state = "failed" if r.error else "done"
+            click.echo(f"summarizer: {r.id} {state} in {r.wall_s:.1f}s", err=True)
+
+        run = run_checklist_eval(
+            dataset,
+            engine="llm" if chosen == "llm" else "offline",
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            on_article=checklist_progress if chosen == "llm" else None,
+        )
+        click.echo(checklist_table(run), nl=False)
+        text = run.model_dump_json(indent=2) + "\n"
+        default_out = f"eval-checklist-{chosen}.json"
+        failed, total = run.failed, len(run.articles)
+        first_error = next((r.error for r in run.articles if r.error), None)
     else:
         chosen = "llm" if replay else (engine or "offline")
         api_key = None

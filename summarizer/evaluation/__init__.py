@@ -68,7 +68,7 @@ from summarizer.evaluation.runs import (
     overall,
     run_eval,
 )
-from summarizer.evaluation.scoring import Counts, Ratio, Scores, score_brief
+from summarizer.evaluation.scoring import Agreement, Counts, Ratio, Scores, score_brief
 
 __all__ = [
     "EVAL_VERSION",
@@ -81,6 +81,7 @@ __all__ = [
     "STANCE_JACCARD",
     "STATEMENT_JACCARD",
     "UNCATCHABLE",
+    "Agreement",
     "ArticleResult",
     "CompareRow",
     "Comparison",

@@ -29,12 +29,15 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
 
 from summarizer.brief.grounding import normalize
 from summarizer.errors import InputError
+from summarizer.evaluation.matching import EVAL_VERSION
 from summarizer.models import BriefReply, Party
 
 
@@ -237,6 +240,102 @@ class ChecklistReport:
 
     articles: list[tuple[str, ChecklistScores]] = field(default_factory=list)
     total: ChecklistScores = field(default_factory=ChecklistScores)
+
+
+class ChecklistResult(BaseModel):
+    """One article of a check-list run: its scores, or the error when it got no brief."""
+
+    id: str
+    title: str | None = None
+    error: str | None = None
+    scores: ChecklistScores | None = None
+    calls: int = 0
+    wall_s: float = 0.0
+
+
+class ChecklistRun(BaseModel):
+    """What `summarizer eval <check-list folder>` writes: which engine, per article, total."""
+
+    kind: Literal["checklist"] = "checklist"
+    eval_version: str = EVAL_VERSION
+    prompt_version: str
+    engine: str
+    model: str | None
+    dataset: str
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    articles: list[ChecklistResult]
+    total: ChecklistScores
+    failed: int = 0
+
+
+def run_checklist_eval(
+    path: str | Path,
+    *,
+    engine: Literal["offline", "llm"] = "offline",
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    on_article: Callable[[ChecklistResult], None] | None = None,
+) -> ChecklistRun:
+    """Brief every article of a check-list folder with `engine` and score it.
+
+    As in `run_eval`, the LLM engine runs with `strict=False`; an article whose brief fails is
+    reported with its error and counted in `failed`; settings and key errors stop the run.
+    """
+    import time
+
+    from summarizer.engine import summarize
+    from summarizer.errors import ConfigError, SummarizerError
+    from summarizer.models import SourceMeta
+    from summarizer.offline import OFFLINE_VERSION
+    from summarizer.prompts import PROMPT_VERSION
+
+    articles = load_checklists(path)
+    if engine == "llm":
+        from summarizer.llm import resolve_model
+
+        model = resolve_model(model)
+    else:
+        model = None
+    prompt_version = PROMPT_VERSION if engine == "llm" else OFFLINE_VERSION
+    results: list[ChecklistResult] = []
+    total = ChecklistScores()
+    for art in articles:
+        result = ChecklistResult(id=art.id, title=art.title)
+        started = time.perf_counter()
+        try:
+            brief = summarize(
+                art.text,
+                engine=engine,
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                strict=False,
+                source=SourceMeta(title=art.title),
+            )
+        except SummarizerError as exc:
+            if exc.exit_code == ConfigError.exit_code:
+                raise
+            result.error = str(exc)
+            result.calls = getattr(exc, "attempts", 0)
+        else:
+            prompt_version = brief.meta.prompt_version
+            result.scores = score_checklist(brief, art.checklist)
+            result.calls = brief.meta.attempts
+            total.add(result.scores)
+        result.wall_s = round(time.perf_counter() - started, 3)
+        results.append(result)
+        if on_article:
+            on_article(result)
+    return ChecklistRun(
+        prompt_version=prompt_version,
+        engine=engine,
+        model=model,
+        dataset=str(path),
+        articles=results,
+        total=total,
+        failed=sum(1 for r in results if r.scores is None),
+    )
 
 
 def run_checklists(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, computed_field
 
 from summarizer.evaluation.runs import RATIOS, SECTIONS, EvalReport, Overall
-from summarizer.evaluation.scoring import Scores
+from summarizer.evaluation.scoring import Ratio, Scores
 
 
 class CompareRow(BaseModel):
@@ -40,8 +40,14 @@ def metric_values(scores: Scores | Overall) -> dict[str, float | None]:
         out[f"{name}.precision"] = c.precision
         out[f"{name}.recall"] = c.recall
     for name in RATIOS:
-        r = scores.ratios[name] if isinstance(scores, Overall) else getattr(scores, name)
+        # Reports written before a ratio existed lack it: undefined, not an error.
+        r = (
+            scores.ratios.get(name, Ratio())
+            if isinstance(scores, Overall)
+            else getattr(scores, name)
+        )
         out[name] = r.value
+    out["article_attribution"] = scores.article_attribution.value
     return out
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from summarizer.errors import InputError
 from summarizer.models import BriefReply
+
+# How an article written for this project says so in its source note's `origin`.
+AUTHORED_ORIGIN = "written for this project"
 
 
 class SourceNote(BaseModel):
@@ -21,6 +25,20 @@ class SourceNote(BaseModel):
     article_path: str | None = Field(
         default=None, description="Text kept outside the set, relative to the article's folder."
     )
+    real: bool = Field(
+        default=True,
+        description="A real article written by others (a news outlet, Wikinews); false for one "
+        "written for this project. When absent: false when `origin` says 'written for this "
+        "project', else true.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _real_from_origin(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "real" not in data:
+            origin = str(data.get("origin", ""))
+            return {**data, "real": AUTHORED_ORIGIN not in origin.lower()}
+        return data
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 from summarizer.errors import ConfigError, InputError, SummarizerError
 from summarizer.evaluation.dataset import Dataset, load_dataset
 from summarizer.evaluation.matching import EVAL_VERSION
-from summarizer.evaluation.scoring import Counts, Ratio, Scores, score_brief
+from summarizer.evaluation.scoring import Agreement, Counts, Ratio, Scores, score_brief
 from summarizer.models import SCHEMA_VERSION, Brief
 
 
@@ -25,6 +25,9 @@ class ArticleResult(BaseModel):
     id: str
     kind: str
     language: str
+    real: bool | None = Field(
+        default=None, description="A real article (source.json); None in older reports."
+    )
     error: str | None = None
     scores: Scores | None = None
     prompt_tokens: int = 0
@@ -35,7 +38,9 @@ class ArticleResult(BaseModel):
 
 
 SECTIONS = ("parties", "key_facts", "positions", "open_questions")
-RATIOS = ("grounding", "attribution", "status")
+RATIOS = ("grounding", "attribution", "status", "confirmed_hedged")
+# The groups of articles a report gives overall figures for besides the whole set.
+GROUPS = {"real": True, "authored": False}
 
 
 class Overall(BaseModel):
@@ -45,6 +50,7 @@ class Overall(BaseModel):
     failed: int
     counts: dict[str, Counts]
     ratios: dict[str, Ratio]
+    article_attribution: Agreement = Field(default_factory=Agreement)
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float | None
@@ -66,6 +72,11 @@ class EvalReport(BaseModel):
     skipped: list[str] = Field(default_factory=list)
     articles: list[ArticleResult]
     overall: Overall
+    groups: dict[str, Overall] = Field(
+        default_factory=dict,
+        description='Overall figures of the real and of the authored articles ("real", '
+        '"authored"), each present when the set has such articles.',
+    )
 
     def to_json(self) -> str:
         """The report as JSON (derived scores such as precision and F1 included)."""
@@ -76,6 +87,7 @@ def overall(results: Sequence[ArticleResult]) -> Overall:
     """Micro-average the per-article results; cost is None when any article's is unknown."""
     counts = {name: Counts() for name in SECTIONS}
     ratios = {name: Ratio() for name in RATIOS}
+    agreement = Agreement()
     for r in results:
         if r.scores is None:
             continue
@@ -83,12 +95,14 @@ def overall(results: Sequence[ArticleResult]) -> Overall:
             counts[name] = counts[name].add(getattr(r.scores, name))
         for name in RATIOS:
             ratios[name] = ratios[name].add(getattr(r.scores, name))
+        agreement = agreement.add(r.scores.article_attribution)
     costs = [r.cost_usd for r in results]
     return Overall(
         articles=len(results),
         failed=sum(1 for r in results if r.scores is None),
         counts=counts,
         ratios=ratios,
+        article_attribution=agreement,
         prompt_tokens=sum(r.prompt_tokens for r in results),
         completion_tokens=sum(r.completion_tokens for r in results),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0 for c in costs), 6),
@@ -178,7 +192,9 @@ def run_eval(
         skipped += [f"{m}: no cassette in {replay_dir} (not replayed)" for m in missing]
     results: list[ArticleResult] = []
     for art in articles:
-        result = ArticleResult(id=art.id, kind=art.source.kind, language=art.source.language)
+        result = ArticleResult(
+            id=art.id, kind=art.source.kind, language=art.source.language, real=art.source.real
+        )
         started = time.perf_counter()
         try:
             ctx = _cassette(replay_dir, art.id, record=record) if engine == "llm" else nullcontext()
@@ -222,7 +238,18 @@ def run_eval(
         skipped=skipped,
         articles=results,
         overall=overall(results),
+        groups=groups(results),
     )
+
+
+def groups(results: Sequence[ArticleResult]) -> dict[str, Overall]:
+    """Overall figures of the real and of the authored articles, for the groups present."""
+    out = {}
+    for name, real in GROUPS.items():
+        members = [r for r in results if r.real is real]
+        if members:
+            out[name] = overall(members)
+    return out
 
 
 def load_report(path: str | Path) -> EvalReport:

@@ -19,7 +19,7 @@ from summarizer.evaluation.matching import (
     party_score,
     position_content_score,
 )
-from summarizer.models import BriefReply, Position
+from summarizer.models import BriefReply, EvidenceLocation, Position
 
 
 class Counts(BaseModel):
@@ -80,6 +80,94 @@ class Ratio(BaseModel):
         return Ratio(hits=self.hits + other.hits, total=self.total + other.total)
 
 
+class Agreement(BaseModel):
+    """Whether the article gives a brief's positions to the party the brief names.
+
+    For each position, its evidence is located in the article and `brief.attribution` says who
+    the article has asserting it: *agree* when some quote is given to the position's party,
+    *disagree* when none is and some quote is given to another listed party, *unknown* when
+    the article names no listed party for any quote (narrator, unnamed or unlisted speaker).
+    """
+
+    agree: int = 0
+    disagree: int = 0
+    unknown: int = 0
+    disagreements: list[str] = Field(
+        default_factory=list, description='"<brief party> -> <article party>: <quote>"'
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def value(self) -> float | None:
+        """agree / (agree + disagree): of the positions the article decides, the share agreed."""
+        decided = self.agree + self.disagree
+        return self.agree / decided if decided else None
+
+    def add(self, other: Agreement) -> Agreement:
+        """Sum two agreements (the examples are kept per article only)."""
+        return Agreement(
+            agree=self.agree + other.agree,
+            disagree=self.disagree + other.disagree,
+            unknown=self.unknown + other.unknown,
+        )
+
+
+def article_checks(
+    brief: BriefReply, article: str, evidence: Sequence[EvidenceLocation]
+) -> tuple[Agreement, Ratio, list[str]]:
+    """What the article itself says about a brief's positions and confirmed facts.
+
+    Returns the attribution agreement of its positions (see `Agreement`) and, of its facts
+    called ``confirmed``, those whose evidence sentence carries a hedge or source cue
+    ("reportedly", "according to", "it is believed"): `Ratio(hits=hedged, total=confirmed)`,
+    with the hedged facts' statements. `evidence` is where the grounding check found each
+    quote (`GroundingReport.evidence`); a quote it did not find is not looked at.
+    """
+    from summarizer.brief.attribution import Attributor
+
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for loc in evidence:
+        if loc.spans:
+            spans[loc.path] = loc.spans
+    attributor = Attributor(article, brief.parties)
+    agreement = Agreement()
+    for i, pos in enumerate(brief.positions):
+        own = _resolve(pos.party, brief.parties)
+        others: list[tuple[str, str]] = []
+        agreed = False
+        for j, quote in enumerate(pos.evidence):
+            found = spans.get(f"positions[{i}].evidence[{j}]")
+            if not found:
+                continue
+            att = attributor.attribute(found[0][0], found[-1][1])
+            if att.party is None:
+                continue
+            if parties_match(own, _resolve(att.party, brief.parties)):
+                agreed = True
+                break
+            others.append((att.party, quote))
+        if agreed:
+            agreement.agree += 1
+        elif others:
+            agreement.disagree += 1
+            who, quote = others[0]
+            agreement.disagreements.append(f"{pos.party} -> {who}: {quote[:80]}")
+        else:
+            agreement.unknown += 1
+    hedged: list[str] = []
+    confirmed = 0
+    for i, fact in enumerate(brief.key_facts):
+        if fact.status != "confirmed":
+            continue
+        confirmed += 1
+        for j in range(len(fact.evidence)):
+            found = spans.get(f"key_facts[{i}].evidence[{j}]")
+            if found and attributor.attribute(found[0][0], found[-1][1]).hedged:
+                hedged.append(fact.statement)
+                break
+    return agreement, Ratio(hits=len(hedged), total=confirmed), hedged
+
+
 class Scores(BaseModel):
     """How one predicted brief compares with its gold brief."""
 
@@ -90,6 +178,17 @@ class Scores(BaseModel):
     grounding: Ratio = Field(description="Facts and positions whose evidence the checker finds.")
     attribution: Ratio = Field(description="Content-matched positions with the right party.")
     status: Ratio = Field(description="Matched facts with the gold status.")
+    article_attribution: Agreement = Field(
+        default_factory=Agreement,
+        description="Positions whose party the article itself gives the evidence to (no gold).",
+    )
+    confirmed_hedged: Ratio = Field(
+        default_factory=Ratio,
+        description="Facts called confirmed whose evidence sentence carries a hedge (no gold).",
+    )
+    hedged_facts: list[str] = Field(
+        default_factory=list, description="Statements of the confirmed facts found hedged."
+    )
     missed: dict[str, list[str]] = Field(default_factory=dict, description="Gold items unmatched.")
     extra: dict[str, list[str]] = Field(
         default_factory=dict, description="Predicted items unmatched."
@@ -140,6 +239,7 @@ def score_brief(
         and issue.kind.startswith("quote")
     }
     items = len(pred.key_facts) + len(pred.positions)
+    agreement, hedged, hedged_facts = article_checks(pred, index.text, report.evidence)
 
     def unmatched(items: Sequence[Any], used: set[int], show: Callable[[Any], str]) -> list[str]:
         return [show(x) for i, x in enumerate(items) if i not in used]
@@ -166,6 +266,8 @@ def score_brief(
         grounding=Ratio(hits=items - len(bad_items), total=items + dropped),
         attribution=Ratio(hits=len(right_party), total=len(pos_pairs)),
         status=Ratio(hits=status_hits, total=len(fact_pairs)),
+        article_attribution=agreement,
+        confirmed_hedged=hedged,
         missed={
             "parties": unmatched(gold.parties, {g for g, _ in party_pairs}, lambda p: p.name),
             "key_facts": unmatched(
@@ -186,4 +288,5 @@ def score_brief(
                 pred.open_questions, {p for _, p in q_pairs}, lambda q: q.question
             ),
         },
+        hedged_facts=hedged_facts,
     )
