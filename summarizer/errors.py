@@ -120,6 +120,14 @@ class GroundingError(ReplyValidationError):
         super().__init__(message, **kw)
 
 
+class OutputError(ConfigError):
+    """An output file cannot be written (read-only place, a folder, disk full); names the path."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
 class StoreError(SummarizerError):
     """The store cannot be used: truncated, not a database, or a write failed (disk full, I/O).
 

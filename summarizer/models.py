@@ -187,9 +187,16 @@ class EvidenceLocation(BaseModel):
     path: str = Field(
         description='Where the quote sits in the brief, e.g. "key_facts[0].evidence[1]".'
     )
-    quote: str
+    quote: str = Field(
+        description="The article's own text at `spans`, parts joined by ' … ': what the brief "
+        "shows as evidence."
+    )
     spans: list[tuple[int, int]] = Field(
         description="[start, end) character offsets into the article text; one per '…' part."
+    )
+    given: str | None = Field(
+        default=None,
+        description="The quote as the model wrote it, when that differs from the article's text.",
     )
 
 
@@ -199,6 +206,15 @@ class DroppedItem(BaseModel):
     path: str
     reason: str
     item: dict[str, Any]
+
+
+class CorrectedItem(BaseModel):
+    """A field the code corrected instead of dropping the item (only with strict=False)."""
+
+    path: str = Field(description='The corrected field, e.g. "key_facts[2].status".')
+    before: Any
+    after: Any
+    reason: str = Field(description="What the article says, as the re-ask put it.")
 
 
 class SourceMeta(BaseModel):
@@ -228,6 +244,7 @@ class BriefMeta(BaseModel):
     chunks: int = Field(default=1, description="Parts the article was split into.")
     evidence: list[EvidenceLocation] = Field(default_factory=list)
     dropped: list[DroppedItem] = Field(default_factory=list)
+    corrected: list[CorrectedItem] = Field(default_factory=list)
     language: str | None = None
     source: SourceMeta | None = None
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -243,8 +260,10 @@ class Brief(BriefReply):
     meta: BriefMeta
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Render the brief as JSON (the stable, versioned form)."""
-        return self.model_dump_json(indent=indent)
+        """Render the brief as JSON (the stable, versioned form; no bidi control characters)."""
+        from summarizer.render import strip_bidi
+
+        return strip_bidi(self.model_dump_json(indent=indent))
 
     def to_markdown(self) -> str:
         """Render the brief as Markdown."""

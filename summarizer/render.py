@@ -1,12 +1,14 @@
 """Render a brief for people: Markdown, one self-contained HTML page, or a terminal view.
 
 The article is untrusted text, and so is everything a model wrote about it: every string is
-escaped for its medium (HTML entities, Markdown's active characters at line starts).
+escaped for its medium (HTML entities, Markdown's active characters at line starts, Markdown
+links other than http(s)), and bidirectional control characters are taken out of every output.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,13 +22,51 @@ STATUS_LABEL = {
 }
 
 
+# Bidirectional controls: they make text display in an order other than the one it is stored in
+# ("Trojan Source"), so a name can read as something else. Taken out of every output.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = str.maketrans("", "", BIDI_CONTROLS)
+_SAFE_SCHEMES = ("http://", "https://")
+# `](` opens a link's destination (inline links and images); what follows decides if it is safe.
+_LINK_OPEN = re.compile(r"\]\(\s*(?:&lt;)?([^)\s]*)")
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidirectional control characters (U+202A-E, U+2066-9, U+200E/F, U+061C)."""
+    return text.translate(_BIDI)
+
+
+def _inert_links(text: str) -> str:
+    """Break every Markdown link or image whose destination is not http(s): `\\](` cannot close
+    a link text, so `[x](javascript:alert(1))` shows as text. http(s) links stay links."""
+
+    def fix(m: re.Match[str]) -> str:
+        if m.group(1).lower().startswith(_SAFE_SCHEMES):
+            return m.group(0)
+        return "\\" + m.group(0)
+
+    return _LINK_OPEN.sub(fix, text)
+
+
 def _md(text: str) -> str:
-    """One line of untrusted text made inert in Markdown (no headings, lists or raw HTML)."""
-    text = " ".join(str(text).split())
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    if (text and text[0] in "#>-+*|") or text[:2].rstrip(".").isdigit():
+    """One line of untrusted text made inert in Markdown (no headings, lists, raw HTML, or links
+    other than http(s))."""
+    text = " ".join(strip_bidi(str(text)).split())
+    # Backslashes first: the text's own are shown as typed and can never undo an escape below.
+    text = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
+    text = _inert_links(text)
+    if (text and text[0] in "#>-+*|[") or text[:2].rstrip(".").isdigit():
         text = "\\" + text
     return text
+
+
+def md_link(text: str, url: str | None) -> str:
+    """A Markdown link to `url` when it is http(s), else just the (inert) text."""
+    label = _md(str(text).replace("[", "&#91;").replace("]", "&#93;"))
+    if not url or not url.strip().lower().startswith(_SAFE_SCHEMES):
+        return label
+    target = strip_bidi(url.strip()).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target.replace('<', '%3C').replace('>', '%3E')})"
 
 
 def _footer(brief: Brief) -> list[str]:
@@ -84,7 +124,7 @@ def brief_markdown(brief: Brief) -> str:
             out.append(f"- **{_md(q.question)}**{parties} — {_md(q.why_open)}")
         out.append("")
     out += ["---", *(f"_{_md(line)}_  " for line in _footer(brief))]
-    return "\n".join(out).rstrip() + "\n"
+    return strip_bidi("\n".join(out).rstrip() + "\n")
 
 
 _CSS = """
@@ -165,7 +205,7 @@ def brief_html(brief: Brief) -> str:
             )
     footer = "<br>".join(e(line) for line in _footer(brief))
     parts.append(f"<footer>{footer}</footer></main></body></html>")
-    return "\n".join(parts) + "\n"
+    return strip_bidi("\n".join(parts) + "\n")
 
 
 def brief_terminal(brief: Brief, *, color: bool) -> str:
@@ -207,4 +247,4 @@ def brief_terminal(brief: Brief, *, color: bool) -> str:
             out.append(wrap.fill(f"  • {q.question} — {s(q.why_open, dim=True)}"))
         out.append("")
     out += [s(line, dim=True) for line in _footer(brief)]
-    return "\n".join(out) + "\n"
+    return strip_bidi("\n".join(out) + "\n")
