@@ -811,7 +811,8 @@ class Attributor:
             return None, None, None, False
         low = np.lower()
         if low in _PRONOUNS or low in ("we", "i", "sie"):
-            if low in ("we", "i"):
+            if low in ("we", "i", "sie"):
+                # first person, or German "sie" (she or they): no antecedent to trust
                 return None, np, None, False
             return self._pronoun(low, at)
         ments = self._mentions_in(start, end)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -29,6 +30,10 @@ from summarizer.offline.sentences import Sentence, guess_language, split_sentenc
 from summarizer.offline.speakers import mentions, speeches, to_parties
 
 OFFLINE_VERSION = "offline-v1"
+# A brief lists what each party says, not every sentence it says: a long article would otherwise
+# give thousands of positions (and grounding them all costs minutes).
+_MAX_POSITIONS_PER_PARTY = 8
+_MAX_POSITIONS = 60
 
 
 def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | None = None) -> Brief:
@@ -50,11 +55,15 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     # or the clause of it that the party asserts when the sentence holds more than one voice.
     positions: list[Position] = []
     seen_pos: set[tuple[str, int]] = set()
+    per_party: Counter[str] = Counter()
     for sp in talk:
         key = (sp.party, sp.sentence.start)
-        if key in seen_pos:
+        if key in seen_pos or per_party[sp.party] >= _MAX_POSITIONS_PER_PARTY:
             continue
+        if len(positions) >= _MAX_POSITIONS:
+            break
         seen_pos.add(key)
+        per_party[sp.party] += 1
         stance = " ".join(sp.stance.split())
         stance = stance if len(stance) <= 220 else stance[:217].rsplit(" ", 1)[0] + "…"
         positions.append(Position(party=sp.party, stance=stance, evidence=[sp.evidence]))
@@ -66,8 +75,15 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     for sp in talk:
         speaker_of.setdefault(sp.sentence.start, sp.party)
     scored = []
+    ment_starts = [m.start for m in ments]  # mentions come in article order
+
+    def in_sentence(s: Sentence) -> list[str]:
+        lo = bisect.bisect_left(ment_starts, s.start)
+        hi = bisect.bisect_left(ment_starts, s.end)
+        return [m.party for m in ments[lo:hi]]
+
     for i, s in enumerate(sentences):
-        n_parties = len({m.party for m in ments if s.start <= m.start < s.end})
+        n_parties = len(set(in_sentence(s)))
         words = set(_content_words(s.text))
         score = (
             2.0 / (1 + 0.25 * i)
@@ -101,7 +117,7 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     questions: list[OpenQuestion] = []
     asked: set[str] = set()
     for s in sentences:
-        names = list(dict.fromkeys(m.party for m in ments if s.start <= m.start < s.end))
+        names = list(dict.fromkeys(in_sentence(s)))
         for pattern, kind in _OPEN_CUES:
             if pattern.search(s.text):
                 q = _open_question(kind, s, names)
