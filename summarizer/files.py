@@ -2,7 +2,8 @@
 
 An output gets the mode a plain `open()` would give it: an existing file keeps its own, a new
 one gets 0666 less the umask (temp files are 0600 while being written). Bidi controls are taken
-out of every output (`summarizer.render.strip_bidi`). A path that cannot be written is one
+out of every output (`summarizer.render.strip_bidi`), and so is every key the process knows
+(`summarizer.secrets`). A path that cannot be written is one
 `OutputError` naming it, and `check_writable` says so before any work (or money) is spent.
 """
 
@@ -59,6 +60,7 @@ def check_writable(path: str | Path) -> Path:
 def write_atomic(path: str | Path, text: str) -> Path:
     """Write `text` to `path` via a temp file in the same directory and an atomic rename."""
     from summarizer.render import strip_bidi
+    from summarizer.secrets import redact_known
 
     target = _target(path)
     try:
@@ -74,7 +76,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(strip_bidi(text))
+            fh.write(redact_known(strip_bidi(text)))
             fh.flush()
             os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())

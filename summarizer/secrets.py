@@ -63,12 +63,22 @@ def known() -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact(text: str) -> str:
-    """`text` with every known secret and anything key-like replaced by `[redacted]`."""
+def redact_known(text: str) -> str:
+    """`text` with every known secret replaced by `[redacted]`, and nothing else touched.
+
+    For content (briefs, digests): an article may well say "Bearer bonds", which `redact`
+    would take for a token.
+    """
     for value in known():
         if value in text:
             text = text.replace(value, MARK)
-    return _KEYLIKE.sub(MARK, text)
+    return text
+
+
+def redact(text: str) -> str:
+    """`text` with every known secret and anything key-like replaced by `[redacted]` (for
+    messages: errors, logs, failure reasons)."""
+    return _KEYLIKE.sub(MARK, redact_known(text))
 
 
 def redact_bytes(data: bytes) -> bytes:

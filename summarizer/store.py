@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from summarizer.errors import StoreError, StoreLocked
 from summarizer.models import Brief, CallRecord, SourceMeta
-from summarizer.secrets import redact
+from summarizer.secrets import redact, redact_known
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ class SQLiteStore:
                     key.model,
                     key.prompt_version,
                     key.schema_version,
-                    redact(brief.model_dump_json()),
+                    redact_known(brief.model_dump_json()),
                     brief.meta.cost_usd,
                     brief.meta.usage.total_tokens,
                     _now(),

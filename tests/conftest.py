@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from summarizer.secrets import redact, redact_bytes
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "000_9423660f65a83069.txt"
@@ -73,11 +75,26 @@ def _scrub_response(response: dict) -> dict:
     for name in list(headers):
         if name.lower() in _SCRUB_RESPONSE_HEADERS:
             del headers[name]
-    # Real 401 bodies echo a masked key ("sk-proj-abc***xyz"); no key-like string is kept.
+        else:
+            headers[name] = [redact(str(v)) for v in headers[name]]
+    # Real 401 bodies echo a masked key ("sk-proj-abc***xyz"), a proxy may echo the whole key,
+    # whatever its prefix: every key the process knows, and every key-like string, goes.
     body = response.get("body") or {}
     if isinstance(body.get("string"), bytes):
-        body["string"] = _KEYLIKE.sub(b"[redacted-key]", body["string"])
+        body["string"] = _KEYLIKE.sub(b"[redacted-key]", redact_bytes(body["string"]))
+    elif isinstance(body.get("string"), str):
+        body["string"] = redact(body["string"])
     return response
+
+
+def _scrub_request(request: Any) -> Any:
+    """Known keys out of a recorded request's URI and body (headers go by `filter_headers`)."""
+    request.uri = redact(request.uri)
+    if isinstance(request.body, bytes):
+        request.body = redact_bytes(request.body)
+    elif isinstance(request.body, str):
+        request.body = redact(request.body)
+    return request
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +104,15 @@ def vcr_config() -> dict:
         "filter_headers": [
             ("authorization", "REDACTED"),
             ("api-key", "REDACTED"),
+            ("x-api-key", "REDACTED"),
+            ("proxy-authorization", "REDACTED"),
             "cookie",
             "openai-organization",
             "openai-project",
         ],
         "decode_compressed_response": True,
         "before_record_response": _scrub_response,
+        "before_record_request": _scrub_request,
         # The local server's port changes every run; what identifies a call is its path and
         # its place in the sequence.
         "match_on": ["method", "path"],
