@@ -224,6 +224,13 @@ def quotes_table(report: QuoteReport) -> str:
         lines.append(
             f"  {name}: faithful rejected {_num(rate, 3)}, with debatable {_num(with_debatable, 3)}"
         )
+    real = report.real()
+    lines.append(
+        f"all real model quotes: faithful rejected {real.faithful_rejected}/{real.faithful} "
+        f"({_num(real.faithful_rejected_rate, 3)}), with debatable "
+        f"{real.faithful_rejected + real.debatable_rejected}/{real.faithful + real.debatable} "
+        f"({_num(real.with_debatable_rejected_rate, 3)})"
+    )
     lines += [
         f"goal {'met' if ok else 'NOT met'}: {goal}" for goal, ok in report.goals_met().items()
     ]

@@ -2,7 +2,7 @@
 
 A corpus folder (e.g. `eval/quotes/`) holds JSONL files, one (source, quote) pair a line:
 
-- `real.jsonl`: quotes real models put in quotation marks, with a window of their source
+- `real*.jsonl`: quotes real models gave as the source's words, with a window of their source
   (`source` inline) and where each pair comes from (`origin`, `model`);
 - `news_variants.jsonl`: authored variants of quotes from real articles, the article named by
   file (`article`, looked up in the articles folder: `../shared/external/wikinews` beside the
@@ -108,11 +108,20 @@ class QuoteReport(BaseModel):
     mistakes: list[QuoteResult] = Field(default_factory=list)
     results: list[QuoteResult] = Field(default_factory=list)
 
+    def real(self) -> Tally:
+        """All real model quotes together (every `real*.jsonl` file)."""
+        total = Tally()
+        for name, t in self.by_file.items():
+            if name.startswith("real"):
+                for field_name in Tally.model_fields:
+                    setattr(total, field_name, getattr(total, field_name) + getattr(t, field_name))
+        return total
+
     def goals_met(self) -> dict[str, bool]:
         """Each goal of issue 10 that this corpus measures, and whether it is met."""
         goals: dict[str, bool] = {}
-        real = self.by_file.get("real.jsonl")
-        if real is not None and real.faithful:
+        real = self.real()
+        if real.faithful:
             rate = real.faithful_rejected_rate or 0.0
             goals["real: faithful rejected <= 1%"] = rate <= GOAL_REAL_FAITHFUL_REJECTED
         news = self.by_file.get("news_variants.jsonl")
