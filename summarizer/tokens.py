@@ -16,6 +16,7 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("summarizer.tokens")
@@ -125,8 +126,9 @@ def split_paragraphs(text: str) -> list[str]:
 def chunk_text(text: str, max_tokens: int, model: str | None = None) -> list[str]:
     """Split `text` on paragraph boundaries into parts of at most `max_tokens` (for `model`).
 
-    A single paragraph larger than the budget is split on sentence boundaries, and a sentence
-    larger than that on words, so every part fits. Parts are verbatim slices joined by blank
+    A single paragraph larger than the budget is split on sentence boundaries, a sentence
+    larger than that on words, and a run of text with no spaces larger than that by characters,
+    so every part fits. Parts are verbatim slices joined by blank
     lines, so a quote found in a part is also found in the whole article.
     """
 
@@ -149,7 +151,13 @@ def chunk_text(text: str, max_tokens: int, model: str | None = None) -> list[str
             else:
                 words = sent.split()
                 step = max(1, int(max_tokens / 1.6))
-                pieces.extend(" ".join(words[i : i + step]) for i in range(0, len(words), step))
+                for i in range(0, len(words), step):
+                    group = " ".join(words[i : i + step])
+                    # Text with no boundaries at all (a 1 MB "word") is cut by characters.
+                    if tokens_of(group) <= max_tokens:
+                        pieces.append(group)
+                    else:
+                        pieces.extend(_by_characters(group, max_tokens, tokens_of))
     chunks: list[str] = []
     current: list[str] = []
     size = 0
@@ -163,3 +171,25 @@ def chunk_text(text: str, max_tokens: int, model: str | None = None) -> list[str
     if current:
         chunks.append("\n\n".join(current))
     return chunks
+
+
+def _by_characters(text: str, max_tokens: int, tokens_of: Callable[[str], int]) -> list[str]:
+    """Consecutive slices of `text`, each at most `max_tokens`, cut where the count says.
+
+    Each slice starts at the width the last one fitted (about 3 characters a token at first)
+    and shrinks in proportion until it fits, so the work is linear in the text's length.
+    """
+    budget = max(1, max_tokens)
+    parts: list[str] = []
+    width = max(1, budget * 3)
+    start = 0
+    while start < len(text):
+        piece = text[start : start + width]
+        n = tokens_of(piece)
+        while n > budget and len(piece) > 1:
+            piece = piece[: max(1, min(len(piece) - 1, int(len(piece) * budget / n * 0.95)))]
+            n = tokens_of(piece)
+        parts.append(piece)
+        start += len(piece)
+        width = max(len(piece), 1)
+    return parts
