@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -312,3 +313,27 @@ def test_brief_url_inside_is_one_line_and_exit_4(inside: int) -> None:
     assert len(lines) == 1 and "loopback" in lines[0] and "allow_private_urls" in lines[0]
     assert "hunter2" not in result.output
     assert _Inside.hits == []
+
+
+def test_a_digest_of_a_hostile_feed_publishes_nothing_from_inside(
+    inside: int, outside: str, tmp_path: Path
+) -> None:
+    from summarizer.cli import main
+
+    _Outside.feed_links.extend(
+        [
+            f"http://127.0.0.1:{inside}/secret",
+            f"{outside}/go?to=http://127.0.0.1:{inside}/secret",
+            f"http://0x7f000001:{inside}/secret",
+            "http://169.254.169.254/latest/meta-data/",
+        ]
+    )
+    out = tmp_path / "digest.md"
+    result = CliRunner().invoke(
+        main,
+        ["digest", f"{outside}/feed", "--engine", "offline", "--db", str(tmp_path / "s.db"),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert out.exists(), result.output
+    assert _Inside.hits == []
+    assert "hunter2" not in out.read_text(encoding="utf-8") and "hunter2" not in result.output
