@@ -567,16 +567,40 @@ def _check_not_truncated(path: Path) -> None:
         return
     except OSError as exc:
         raise StoreError(f"cannot read the store: {exc.strerror}", path=str(path)) from None
-    if size:
-        return
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
-        return
-    raise StoreError(
-        "the store is empty (0 bytes): it was truncated, and every brief, run and call it held "
-        "is gone; restore it from a backup, or delete it to start a new store",
-        path=str(path),
-    )
+        return  # the log holds pages the file does not have yet: SQLite reads both
+    if not size:
+        raise StoreError(
+            "the store is empty (0 bytes): it was truncated, and every brief, run and call it "
+            "held is gone; restore it from a backup, or delete it to start a new store",
+            path=str(path),
+        )
+    expected = _size_in_header(path)
+    if expected is not None and size < expected:
+        raise StoreError(
+            f"the store was truncated: {size:,} bytes of the {expected:,} its header records; "
+            "restore it from a backup (sqlite3 FILE .recover saves what is left)",
+            path=str(path),
+        )
+
+
+def _size_in_header(path: Path) -> int | None:
+    """The file size a SQLite header records (page size x page count), when it is valid."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(100)
+    except OSError:
+        return None
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        return None
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    # The count is only kept up to date by SQLite >= 3.7.0, which says so with these two equal.
+    if head[24:28] != head[92:96] or not pages:
+        return None
+    return page_size * pages
 
 
 def _unusable(exc: sqlite3.DatabaseError) -> str:

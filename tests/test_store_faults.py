@@ -78,6 +78,16 @@ def test_a_store_truncated_to_nothing_is_named_not_reset(tmp_path: Path, brief: 
     assert db.stat().st_size == 0
 
 
+def test_a_store_cut_short_is_named_as_truncated(tmp_path: Path, brief: Brief) -> None:
+    db = filled(tmp_path / "store.db", brief, n=12)
+    size = db.stat().st_size
+    os.truncate(db, size // 2)
+    with pytest.raises(StoreError, match=r"the store was truncated: [\d,]+ bytes of the") as info:
+        SQLiteStore(db)
+    assert f"{size:,}" in str(info.value)
+    assert db.stat().st_size == size // 2
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
