@@ -18,8 +18,12 @@ import threading
 MARK = "[redacted]"
 # Shorter values are too likely to be ordinary words or numbers.
 MIN_LENGTH = 8
-_SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSW(OR)?D|CREDENTIAL|AUTH)", re.I)
-_NOT_SECRET_NAME = re.compile(r"(_SOCK|_FILE|_PATH|_DIR|_URL|KEYRING|KEYMAP|KEYBOARD)$", re.I)
+# A variable holds a secret when a word of its name says so (OPENAI_API_KEY, LLM_PROXY_TOKEN,
+# DB_PASSWORD, GITHUB_AUTH, APIKEY), unless its last word says it only points at one.
+_SECRET_WORDS = {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIAL",
+                 "CREDENTIALS", "AUTH", "PAT"}  # fmt: skip
+_SECRET_ENDINGS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+_POINTER_WORDS = {"SOCK", "FILE", "PATH", "DIR", "URL", "HOST", "PORT", "ID", "NAME", "TYPE"}
 _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_*.-]{3,}|Bearer\s+\S+)")
 
 _lock = threading.Lock()
@@ -45,12 +49,20 @@ def forget(value: str) -> None:
         _registered.discard(value)
 
 
+def secret_name(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret."""
+    words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
+    if not words or words[-1] in _POINTER_WORDS:
+        return False
+    return any(w in _SECRET_WORDS or w.endswith(_SECRET_ENDINGS) for w in words)
+
+
 def _from_environment() -> set[str]:
     found = set()
     for name, value in os.environ.items():
-        secret_name = _SECRET_NAME.search(name) and not _NOT_SECRET_NAME.search(name)
+        is_secret = secret_name(name)
         # a path is not a secret
-        if secret_name and _usable(value) and not value.startswith(("/", "./", "~")):
+        if is_secret and _usable(value) and not value.startswith(("/", "./", "~")):
             found.add(value)
     return found
 
