@@ -235,7 +235,9 @@ def _preceding_role(text: str, start: int) -> str:
     m = _PRECEDING_ROLE.search(text[max(0, start - 80) : start])
     if not m:
         return ""
-    role = re.sub(r"s$", "", m.group(1).strip())  # "Putin advisers X and Y": each an adviser
+    role = m.group(1).strip()
+    if role.endswith("s") and role.split()[-1][:-1].lower() in PERSON_ROLE_WORDS:
+        role = role[:-1]  # "Putin advisers X and Y": each an adviser
     return role[0].lower() + role[1:] if role.split()[0] in NOT_NAMES | {"Military"} else role
 
 
@@ -434,7 +436,7 @@ def find_parties(text: str) -> list[Entity]:
         kind = "group" if armed else "government"
         add(name, kind, f"{m.group(2)} of {country}", m.start())
 
-    _resolve_maybe(found, maybe, text)
+    _resolve_maybe(found, maybe, text, lower)
     _single_words(found, singles, text, lower)
     if _NER == "spacy":
         _apply_spacy(found, text)
@@ -445,8 +447,18 @@ def find_parties(text: str) -> list[Entity]:
     # Short forms: a surname or a single word of a multi-word name becomes an alias of it.
     persons = [e for e in found.values() if e.kind == "person"]
     for ent in list(found.values()):
-        if ent.kind == "person" and len(ent.name.split()) == 1:
-            full = [p for p in persons if p is not ent and ent.name in p.name.split()]
+        if ent.kind == "person" and len(ent.name.split()) <= 2:
+            n = len(ent.name.split())
+            full = [
+                p
+                for p in persons
+                if p is not ent
+                and (
+                    ent.name in p.name.split()
+                    or (n == 2 and p.name.split()[-2:] == ent.name.split())
+                )
+                and len(p.name.split()) > n
+            ]
             if len(full) == 1:
                 full[0].aliases.append(ent.name)
                 full[0].mentions += ent.mentions
@@ -621,9 +633,24 @@ def _speaks_near(text: str, start: int, end: int) -> bool:
     )
 
 
-def _resolve_maybe(found: dict[str, Entity], maybe: dict[str, Entity], text: str) -> None:
+_NOUN_ENDING = re.compile(
+    r"(?:tion|sion|ment|ness|ity|ing|ship|ance|ence|ism|ist|ure|ory|ary|age|ics|ology|ware|"
+    r"book|phone|net|web|hood|dom|ful|less|able|ible)$"
+)
+
+
+def _plain_name(name: str, lower: set[str]) -> bool:
+    """No word of it is a common word of the article or ends like an English noun: "Romelu
+    Lukaku" may be a person, "Marriage Story" and "Attention Correction" are not."""
+    return all(w.lower() not in lower and not _NOUN_ENDING.search(w.lower()) for w in name.split())
+
+
+def _resolve_maybe(
+    found: dict[str, Entity], maybe: dict[str, Entity], text: str, lower: set[str]
+) -> None:
     """A name shaped like a person's is one when the article backs it: a surname used on its
     own, a role, speech; otherwise it is a title, a product or a place, and no party."""
+    persons = [e.name for e in found.values() if e.kind == "person"]
     for name, ent in maybe.items():
         if name in found:
             found[name].mentions += ent.mentions
@@ -633,9 +660,28 @@ def _resolve_maybe(found: dict[str, Entity], maybe: dict[str, Entity], text: str
             m.start() for m in re.finditer(r"(?<![\w’'\-])" + re.escape(last) + r"(?![\w\-])", text)
         ]
         whole = len(re.findall(r"(?<![\w’'\-])" + re.escape(name) + r"(?![\w\-])", text))
-        if ent.role or (len(alone) > whole and _pronoun_vote(text, alone, 1) == "person"):
+        spots = [m.start() for m in re.finditer(re.escape(name), text)]
+        if (
+            ent.role
+            or (len(alone) > whole and _pronoun_vote(text, alone, 1) == "person")
+            or (whole >= 2 and _pronoun_vote(text, spots, 1) == "person")
+            or any(_listed_with(text, at, at + len(name), persons) for at in spots)
+            or (whole >= 2 and _plain_name(name, lower))
+        ):
             ent.kind = "person"
             found[name] = ent
+
+
+def _listed_with(text: str, start: int, end: int, persons: list[str]) -> bool:
+    """ "Romelu Lukaku, Yannick Carrasco, and Dries Mertens": a name listed with a person."""
+    before = text[max(0, start - 60) : start]
+    after = text[end : end + 60]
+    for p in persons:
+        if re.search(re.escape(p) + r"(?:,|,? and)\s+$", before) or re.match(
+            r"(?:,|,? and)\s+" + re.escape(p) + r"\b", after
+        ):
+            return True
+    return False
 
 
 def _pronoun_vote(text: str, spots: list[int], margin: int = 2) -> str:
