@@ -62,6 +62,12 @@ for _name in (
     "httpx2",
 ):
     logging.getLogger(_name).addFilter(_RedactKeys())
+# instructor logs every failed call at ERROR ("Max retries exceeded. Total attempts: 1"), even
+# for a brief that then succeeds; with no handler set up, Python would print that on stderr.
+# Our own errors and `-v` say what happened; an application that configures logging still
+# gets these records through its root handler.
+for _name in ("instructor", "openai", "httpx", "httpx2"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 # Models that take neither `temperature=0` nor `max_tokens` (reasoning models).
@@ -170,7 +176,35 @@ def _too_large(exc: BaseException) -> bool:
     return "request too large" in _server_message(exc).lower()
 
 
+def _refused_locally(exc: BaseException) -> bool:
+    """A connection to this machine or a private network was refused: no server listens there.
+
+    Retrying that for a minute helps nobody (a local server that is down stays down for now),
+    so it fails at once; a refusal from a remote host may be a restart and is retried.
+    """
+    if not isinstance(exc, openai.APIConnectionError):
+        return False
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, ConnectionRefusedError):
+        seen = seen.__cause__ or seen.__context__
+    if seen is None:
+        return False
+    import ipaddress
+
+    request = getattr(exc, "request", None)
+    host = str(request.url.host) if request is not None else ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
 def _retryable(exc: BaseException) -> bool:
+    if _refused_locally(exc):
+        return False
     if isinstance(exc, openai.RateLimitError):
         # Out of quota is a billing problem, and a request above the whole per-minute limit
         # never fits: retrying fixes neither.
@@ -314,6 +348,11 @@ def map_api_error(exc: BaseException, *, model: str, log: CallLog) -> errors.Sum
         return errors.APIStatusError(
             f"the endpoint refused the request (400) for model {model!r}: {server}",
             status_code=status,
+            **kw,
+        )
+    if _refused_locally(exc):
+        return errors.LLMError(
+            f"cannot connect to the model server{where}: connection refused (is it running?)",
             **kw,
         )
     if _retryable(exc):

@@ -48,3 +48,78 @@ def test_closed_pipe_exits_quietly(args: list[str], tmp_path: Path) -> None:
     assert "BrokenPipe" not in proc.stderr and "Traceback" not in proc.stderr
     assert "error" not in proc.stderr
     assert proc.returncode == 141  # as a tool killed by SIGPIPE
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_refused_local_server_fails_fast_in_one_line(tmp_path: Path) -> None:
+    # A real process, as a user runs it: stderr is the terminal's, not click's runner's, so a
+    # library's own log line (instructor logs "Max retries exceeded" at ERROR) would show here.
+    import time
+
+    base_url = f"http://127.0.0.1:{_closed_port()}/v1"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    env.update(SUMMARIZER_CONFIG_DIR=str(tmp_path), SUMMARIZER_DATA_DIR=str(tmp_path))
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer", "brief", str(SEED), "--base-url", base_url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 5
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        f"summarizer: error: cannot connect to the model server at {base_url}: connection "
+        "refused (is it running?)\n"
+    )
+    # one attempt, no backoff: what is left is starting Python and importing openai
+    assert elapsed < 10, elapsed
+
+
+def test_refused_local_server_is_one_attempt_within_three_seconds() -> None:
+    import time
+
+    from summarizer import LLMError, summarize
+    from summarizer.models import CallRecord
+
+    calls: list[CallRecord] = []
+    warm = f"http://127.0.0.1:{_closed_port()}/v1"
+    with pytest.raises(LLMError):  # openai's first request imports much: not what is timed
+        summarize(SEED.read_text("utf-8"), base_url=warm)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="connection refused") as info:
+        summarize(
+            SEED.read_text("utf-8"),
+            base_url=f"http://127.0.0.1:{_closed_port()}/v1",
+            on_call=calls.append,
+        )
+    assert time.monotonic() - started < 3
+    assert [c.outcome for c in calls] == ["connection"] and info.value.attempts == 1
+
+
+def test_verbose_shows_every_attempt(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from summarizer.testserver import FakeOpenAIServer, error
+
+    script = [error(429, "slow down", headers={"retry-after": "0"}), error(500, "oops")]
+    with FakeOpenAIServer(script) as server:
+        out = CliRunner().invoke(
+            main, ["brief", str(SEED), "--base-url", server.base_url, "--format", "json", "-v"]
+        )
+    assert out.exit_code == 0, out.output
+    calls = [line for line in out.output.splitlines() if line.startswith("summarizer: call ")]
+    assert [c.split(":")[1].strip() for c in calls] == ["call 1", "call 2", "call 3"]
+    assert "rate_limited 429" in calls[0] and "server_error 500" in calls[1]
+    assert calls[2].startswith("summarizer: call 3: ok 200") and "tokens" in calls[2]

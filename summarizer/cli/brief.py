@@ -8,10 +8,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from summarizer.cli._common import EXIT_CODES, handle_errors, status
+
+if TYPE_CHECKING:
+    from summarizer.models import CallRecord
 
 
 @click.command(epilog=EXIT_CODES)
@@ -85,6 +89,7 @@ def brief(
     with status("briefing", enabled=chosen == "llm"), _naming(source):
         result = summarize(
             article.text,
+            on_call=_show_call if verbose else None,
             engine=chosen,
             model=settings.model,
             base_url=settings.base_url,
@@ -128,6 +133,20 @@ def brief(
         click.echo(f"summarizer: wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _show_call(call: CallRecord) -> None:
+    """One line on stderr for each model call, failed ones included (`-v`)."""
+    u = call.usage
+    tokens = f" {u.prompt_tokens}+{u.completion_tokens} tokens" if u.total_tokens else ""
+    status = f" {call.status_code}" if call.status_code else ""
+    error = f": {call.error}" if call.error else ""
+    part = f" part {call.chunk + 1}" if call.chunk else ""
+    click.echo(
+        f"summarizer: call {call.attempt}{part}: {call.outcome}{status} "
+        f"({call.latency_s:.2f}s){tokens}{error}",
+        err=True,
+    )
 
 
 @contextmanager
