@@ -16,7 +16,8 @@
 A spelling names a GUM entity when, lower-cased, without a leading "the" and a trailing "'s":
 it equals one of the entity's names; or, for a person, one is the other's last words ("Sunak",
 "Rishi Sunak", "Prime Minister Rishi Sunak"); or, for any other type, one holds the other's
-words in a row ("Scientology", "Church of Scientology"); and the shared words are not only
+words in a row ending with the same word ("Scientology", "Church of Scientology") or adding
+only generic words ("Microsoft", "Microsoft Corporation"); and the shared words are not only
 generic ones ("Council", "Inc", "President").
 """
 
@@ -83,8 +84,18 @@ def names_entity(spelling: str, entity: dict) -> bool:
             short, long_ = (p, g) if len(p) < len(g) else (g, p)
             shared = short if long_[-len(short) :] == short else []
         else:
+            # "Scientology" / "Church of Scientology", "Home Office" / "United Kingdom Home
+            # Office": the shorter holds the longer's last word, or all that the longer adds is
+            # generic ("Microsoft" / "Microsoft Corporation"); "U.S." does not name "U.S.
+            # Department of Agriculture".
             short, long_ = (p, g) if len(p) < len(g) else (g, p)
-            shared = short if _contains(long_, short) else []
+            inside = _contains(long_, short)
+            extra = [w for w in long_ if w not in short]
+            shared = (
+                short
+                if inside and (short[-1] == long_[-1] or all(w in GENERIC for w in extra))
+                else []
+            )
         if shared and any(w not in GENERIC for w in shared):
             return True
     return False

@@ -194,6 +194,21 @@ PLACE_THING_WORDS = set(
     Dynasty Edition Version Series Model Phone Store App Browser TV VR Max Pro Mini Plus
     Award Medal Trophy Tournament Marathon Race Derby Disease Syndrome Virus Flu Fever""".split()
 )
+# States, provinces and regions: places, not parties ("North Carolina" is no person).
+PLACES = set(
+    """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Hawaii|
+    Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|
+    Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|
+    New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|
+    South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|West Virginia|Wisconsin|Wyoming|
+    Ontario|Quebec|Québec|Alberta|Manitoba|Saskatchewan|British Columbia|Nova Scotia|
+    New Brunswick|Newfoundland|New South Wales|Queensland|Tasmania|Bavaria|Catalonia|Siberia|
+    Middle East|Latin America|South America|North America|Central America|Southeast Asia|
+    South East Asia|Caribbean|Balkans|Scandinavia|Patagonia|Kashmir|Tibet|Xinjiang|Punjab|
+    Bengal|Sahara|Sahel|Amazon Basin|West Bank|Gaza Strip""".replace("\n", "")
+    .replace("    ", "")
+    .split("|")
+)
 # "Greater Syria", "Northern Ireland", "South East Asia": a direction before a place is a place.
 PLACE_PREFIXES = {
     "Greater",

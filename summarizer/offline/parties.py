@@ -25,6 +25,7 @@ from summarizer.offline.lexicon import (
     PERSON_ROLE_WORDS,
     PLACE_PREFIXES,
     PLACE_THING_WORDS,
+    PLACES,
     TITLES,
 )
 
@@ -183,7 +184,7 @@ def _classify(name: str, context_after: str) -> str | None:
         return "media"
     if re.match(r"\s+(magazine|newspaper|news agency|channel)\b", context_after):
         return "media"
-    if words[-1] in PLACE_THING_WORDS or _PLACE_SUFFIX.search(words[-1]):
+    if name in PLACES or words[-1] in PLACE_THING_WORDS or _PLACE_SUFFIX.search(words[-1]):
         return None  # "Screen Actors Guild Awards", "Nizhny Novgorod Stadium", "Petersallee"
     if any(w in ORG_WORDS for w in words) or re.search(r"\w\.(?:com|org|net)$", words[-1]):
         return "government" if any(w in GOV_ORG_WORDS for w in words) else "organization"
@@ -262,7 +263,8 @@ _THING_PRONOUN = re.compile(r"\b(?:it|its|itself)\b", re.I)
 _ACTS = (
     r"(?:has|had|have|is|was|will|would|could|can|says|said|told|announced|launched|"
     r"released|reported|stated|added|confirmed|denied|declined|plans|wants|expects|"
-    r"also|then|later|later|did|does)"
+    r"also|then|later|did|does|cited|quoted|published|revealed|obtained|learned|reports|"
+    r"writes|wrote|noted|claimed|argued|warned|estimated|disputed|rejected|accused)"
 )
 
 
@@ -701,6 +703,15 @@ def _single_words(
     "said Secunia") is a party: a company, a group, or someone known by one name."""
     known = {w for e in found.values() for s in e.spellings() for w in s.split()}
     for word, spots in singles.items():
+        w = re.escape(word)
+        if (
+            word in MEDIA_TITLE_WORDS
+            and word not in found
+            and re.search(r"\b[Tt]he\s+" + w + r"\s+" + _ACTS, text)
+        ):
+            # "The Guardian cited", "the Times reported": a newspaper named by its title word.
+            found[word] = Entity(word, "media", first=spots[0], mentions=len(spots))
+            continue
         if (
             word in found
             or word in known
@@ -709,6 +720,7 @@ def _single_words(
             or word.lower() in lower
             or _is_generic(word)
             or word in PLACE_THING_WORDS
+            or word in PLACES
             or re.search(r"(?:ians?|ans|ese|ists?|isms?)$", word)
             or len(word) < 3
             or (word.endswith("s") and re.search(r"\b" + re.escape(word[:-1]) + r"\b", text))
