@@ -324,3 +324,20 @@ def test_linear_on_a_long_article() -> None:
         times.append(time.perf_counter() - t0)
     # Ten times the text may take ~ten times as long, not a hundred.
     assert times[1] < 30 * max(times[0], 0.01)
+
+
+def test_a_group_noun_goes_to_the_one_party_that_fits() -> None:
+    # business-brightwave-takeover (authored): two companies named in the same sentence.
+    two = (
+        "Halden Industries agreed to buy Brightwave Energy on Thursday. Brightwave Energy's board "
+        "recommended the offer, the company said."
+    )
+    one = "Microsoft Corp set a goal for 2030. It will cut emissions, the company said."
+    parties = [org("Halden Industries"), org("Brightwave Energy"), org("Microsoft Corp")]
+    assert at(two, "recommended the offer", parties).party is None
+    assert at(one, "cut emissions", parties).party == "Microsoft Corp"
+    # A title resolves to the person the article gives it to.
+    title = "President Anna Berg opened the session. Later, the president said the vote would wait."
+    assert at(title, "vote would wait", [person("Anna Berg", role="President")]).party == (
+        "Anna Berg"
+    )

@@ -260,6 +260,39 @@ def test_german_reported_speech() -> None:
     assert brief.meta.language == "de"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        # Wikinews 01: a hedge is never "confirmed" (and "rejected" makes it disputed).
+        ("A similar system was reportedly rejected by Prime Minister Boris Johnson.", "disputed"),
+        ("A similar system was reportedly backed by Prime Minister Boris Johnson.", "reported"),
+        # Wikinews 05: what an outlet says comes from a quote, not from the narrator.
+        ('"The KPA fired one shell at the south side", said KCNA.', "claimed"),
+        ("According to Reuters, the bridge will reopen in May.", "reported"),
+        ("According to the Ministry of Health, the bridge will reopen in May.", "claimed"),
+        ("According to the ministry of health, the bridge will reopen in May.", "reported"),
+        ("Local officials said the bridge will reopen in May.", "claimed"),
+        ("Sources say the bridge will reopen in May.", "reported"),
+        ("The ministry denied that the bridge was closed.", "disputed"),
+        ("The bridge reopened in May.", "confirmed"),
+    ],
+)
+def test_fact_status_is_never_surer_than_the_article(sentence: str, status: str) -> None:
+    from summarizer.brief.attribution import Attributor
+    from summarizer.models import Party
+    from summarizer.offline.facts import fact_status
+
+    parties = [
+        Party(name="KCNA", kind="organization", role="news agency"),
+        Party(name="Reuters", kind="media", role="news agency"),
+        Party(name="Boris Johnson", kind="person", role="prime minister"),
+        Party(name="Ministry of Health", kind="government", role="ministry"),
+    ]
+    att = Attributor(sentence, parties).attribute(0, len(sentence))
+    kind = next((p.kind for p in parties if p.name == att.party), None)
+    assert fact_status(sentence, att, kind) == status
+
+
 def test_unnamed_sources_are_no_party() -> None:
     brief = brief_offline(
         "Sources said the bridge would reopen in May. Officials said nothing else. "

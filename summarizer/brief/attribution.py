@@ -174,6 +174,13 @@ _GROUP_NOUNS: dict[str, list[str]] = {
     ),
     "country": _words("country nation"),
 }
+_COMPANY_NOUNS = set(
+    _words(
+        "company firm corporation giant maker retailer carrier developer manufacturer startup "
+        "bank airline business brand studio publisher operator provider"
+    )
+)
+_COMPANY_KINDS = {"organization"}
 _KIND_OF_NOUN = {n: k for k, ns in _GROUP_NOUNS.items() for n in ns}
 _FITS = {
     "organization": {"organization", "group", "government", "media", "other"},
@@ -966,21 +973,30 @@ class Attributor:
     def _definite(
         self, noun: str, at: int, np: str
     ) -> tuple[str | None, str | None, str | None, bool]:
-        """ "the ministry", "the president": the nearest earlier party that fits."""
+        """ "the ministry", "the president": the nearest earlier party that fits, when no other
+        party that fits as well is named as close."""
         si = self._sent_of(at)
         lo = self._sents[max(0, si - 6)][0]
         cands = [m for m in self._mentions_in(lo, at) if not self._in_quote(m.start)]
-        for m in reversed(cands):
-            if noun in _KIND_OF_NOUN and noun not in _TITLE_NOUNS:
-                kind = _KIND_OF_NOUN[noun]
-                named = noun in m.party.lower().split()
-                if named or m.kind in _FITS.get(kind, set()):
-                    if m.kind == "person":
-                        continue
-                    return m.party, np, m.kind, False
-            elif m.kind == "person" and noun in self._titles.get(m.party, set()):
+        if noun in _KIND_OF_NOUN and noun not in _TITLE_NOUNS:
+            fits = _COMPANY_KINDS if noun in _COMPANY_NOUNS else _FITS[_KIND_OF_NOUN[noun]]
+            named = [m for m in cands if noun in m.party.lower().split()]
+            if named:
+                m = named[-1]
                 return m.party, np, m.kind, False
-        return None, np, None, False
+            fitting = [m for m in cands if m.kind in fits and m.kind != "person"]
+        else:
+            fitting = [
+                m for m in cands if m.kind == "person" and noun in self._titles.get(m.party, set())
+            ]
+        if not fitting:
+            return None, np, None, False
+        best = fitting[-1]
+        near = self._sents[max(0, self._sent_of(best.start) - 1)][0]
+        rivals = {m.party for m in fitting if m.start >= near} - {best.party}
+        if rivals:
+            return None, np, None, False  # two candidates as close: the article is not clear
+        return best.party, np, best.kind, False
 
     def _regions(self, si: int, found: list[_Tag]) -> list[_Tag]:
         """Each tag's share of its sentence: all of it when it is the only one."""

@@ -29,10 +29,17 @@ def fact_status(
     if _DISPUTED.search(sentence):
         return "disputed"
     mode = att.mode if att else "narrator"
-    if hedge_cue(sentence) or mode in ("hedge", "unnamed", "outlet", "according_to"):
+    cue = hedge_cue(sentence)
+    if speaker_kind == "media" or mode in ("hedge", "outlet"):
         return "reported"
-    if speaker_kind == "media":
+    if mode == "according_to" or (cue and cue.lower() == "according to"):
+        # "according to the ministry": the ministry's claim; to an outlet or nobody: relayed.
+        return "claimed" if att and att.party and mode == "according_to" else "reported"
+    if cue:
         return "reported"
+    if mode == "unnamed":
+        # "local officials said": a claim of people the article does not name.
+        return "claimed"
     if mode in ("quote", "reported"):
         if att and att.cue in _CONFIRMS and mode == "reported" and att.party:
             return "confirmed"  # "the ministry confirmed ...": an official confirmation
