@@ -438,8 +438,9 @@ def find_parties(text: str) -> list[Entity]:
         kind = "group" if armed else "government"
         add(name, kind, f"{m.group(2)} of {country}", m.start())
 
-    _resolve_maybe(found, maybe, text, lower)
-    _single_words(found, singles, text, lower)
+    index = _Index(text)
+    _resolve_maybe(found, maybe, index, lower)
+    _single_words(found, singles, index, lower)
     if _NER == "spacy":
         _apply_spacy(found, text)
     _acronyms(found, text)
@@ -647,22 +648,71 @@ def _plain_name(name: str, lower: set[str]) -> bool:
     return all(w.lower() not in lower and not _NOUN_ENDING.search(w.lower()) for w in name.split())
 
 
+class _Index:
+    """One pass over the article: where every capitalised word stands and what surrounds it,
+    so that judging a name costs no new scan of the text (linear in the article's size)."""
+
+    _WORD = re.compile(r"(?<![\w’'\-])[A-Z][\w\-]*")
+    _ACTING = re.compile(
+        r"(?<![\w’'\-])([A-Z][\w\-]*)(?:\s+" + _ACTS + r"\b|,\s+(?:an?|the|which|who)\s)"
+    )
+    _SAID = re.compile(r"\b(?:said|says|according to|told)\s+([A-Z][\w\-]*)")
+    _OWNS = re.compile(r"(?<![\w’'\-])([A-Z][\w\-]*)[’']s\b")
+    _LOCATED = re.compile(
+        r"\b(?:in|at|near|from|across|outside|inside|around)\s+([A-Z][\w\-]*)(?![\w\-])"
+    )
+    _THE_ACTS = re.compile(r"\b[Tt]he\s+([A-Z][\w\-]*)\s+" + _ACTS)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at: dict[str, list[int]] = {}
+        for m in self._WORD.finditer(text):
+            self.at.setdefault(m.group(), []).append(m.start())
+        self.words = set(re.findall(r"[\w\-]+", text))
+        self.acts = Counter(m.group(1) for m in self._ACTING.finditer(text))
+        self.acts.update(m.group(1) for m in self._SAID.finditer(text))
+        self.owns = Counter(m.group(1) for m in self._OWNS.finditer(text))
+        self.located = Counter(m.group(1) for m in self._LOCATED.finditer(text))
+        self.the_acts = Counter(m.group(1) for m in self._THE_ACTS.finditer(text))
+
+    def spots(self, name: str) -> list[int]:
+        """Where `name` stands as a whole (not inside a longer word)."""
+        first = name.split()[0]
+        n = len(name)
+        return [
+            p
+            for p in self.at.get(first, [])
+            if self.text.startswith(name, p)
+            and not re.match(r"[\w\-]", self.text[p + n : p + n + 1])
+        ]
+
+
+_NOUN_ENDING = re.compile(
+    r"(?:tion|sion|ment|ness|ity|ing|ship|ance|ence|ism|ist|ure|ory|ary|age|ics|ology|ware|"
+    r"book|phone|net|web|hood|dom|ful|less|able|ible)$"
+)
+
+
+def _plain_name(name: str, lower: set[str]) -> bool:
+    """No word of it is a common word of the article or ends like an English noun: "Romelu
+    Lukaku" may be a person, "Marriage Story" and "Attention Correction" are not."""
+    return all(w.lower() not in lower and not _NOUN_ENDING.search(w.lower()) for w in name.split())
+
+
 def _resolve_maybe(
-    found: dict[str, Entity], maybe: dict[str, Entity], text: str, lower: set[str]
+    found: dict[str, Entity], maybe: dict[str, Entity], index: _Index, lower: set[str]
 ) -> None:
     """A name shaped like a person's is one when the article backs it: a surname used on its
     own, a role, speech; otherwise it is a title, a product or a place, and no party."""
-    persons = [e.name for e in found.values() if e.kind == "person"]
+    text = index.text
+    persons = {e.name for e in found.values() if e.kind == "person"}
     for name, ent in maybe.items():
         if name in found:
             found[name].mentions += ent.mentions
             continue
-        last = name.split()[-1]
-        alone = [
-            m.start() for m in re.finditer(r"(?<![\w’'\-])" + re.escape(last) + r"(?![\w\-])", text)
-        ]
-        whole = len(re.findall(r"(?<![\w’'\-])" + re.escape(name) + r"(?![\w\-])", text))
-        spots = [m.start() for m in re.finditer(re.escape(name), text)]
+        alone = index.spots(name.split()[-1])
+        spots = index.spots(name)
+        whole = len(spots)
         if (
             ent.role
             or (len(alone) > whole and _pronoun_vote(text, alone, 1) == "person")
@@ -674,16 +724,18 @@ def _resolve_maybe(
             found[name] = ent
 
 
-def _listed_with(text: str, start: int, end: int, persons: list[str]) -> bool:
+_LIST_BEFORE = re.compile(r"((?:[A-Z][\w’'\-.]*[ \t]?)+)(?:,|,? and)\s+$")
+_LIST_AFTER = re.compile(r"(?:,|,? and)\s+((?:[A-Z][\w’'\-.]*[ \t]?)+)")
+
+
+def _listed_with(text: str, start: int, end: int, persons: set[str]) -> bool:
     """ "Romelu Lukaku, Yannick Carrasco, and Dries Mertens": a name listed with a person."""
-    before = text[max(0, start - 60) : start]
-    after = text[end : end + 60]
-    for p in persons:
-        if re.search(re.escape(p) + r"(?:,|,? and)\s+$", before) or re.match(
-            r"(?:,|,? and)\s+" + re.escape(p) + r"\b", after
-        ):
-            return True
-    return False
+    before = _LIST_BEFORE.search(text[max(0, start - 60) : start])
+    after = _LIST_AFTER.match(text[end : end + 60])
+    return bool(
+        (before and before.group(1).strip() in persons)
+        or (after and after.group(1).strip() in persons)
+    )
 
 
 def _pronoun_vote(text: str, spots: list[int], margin: int = 2) -> str:
@@ -697,18 +749,18 @@ def _pronoun_vote(text: str, spots: list[int], margin: int = 2) -> str:
 
 
 def _single_words(
-    found: dict[str, Entity], singles: dict[str, list[int]], text: str, lower: set[str]
+    found: dict[str, Entity], singles: dict[str, list[int]], index: _Index, lower: set[str]
 ) -> None:
     """One capitalised word that acts in the article ("Microsoft announced", "Gawker's",
     "said Secunia") is a party: a company, a group, or someone known by one name."""
+    text = index.text
     known = {w for e in found.values() for s in e.spellings() for w in s.split()}
+    first_words: dict[str, Entity] = {}
+    for e in found.values():
+        if e.kind in ("organization", "media", "government"):
+            first_words.setdefault(re.split(r"[\s.]", e.name)[0], e)
     for word, spots in singles.items():
-        w = re.escape(word)
-        if (
-            word in MEDIA_TITLE_WORDS
-            and word not in found
-            and re.search(r"\b[Tt]he\s+" + w + r"\s+" + _ACTS, text)
-        ):
+        if word in MEDIA_TITLE_WORDS and word not in found and index.the_acts[word]:
             # "The Guardian cited", "the Times reported": a newspaper named by its title word.
             found[word] = Entity(word, "media", first=spots[0], mentions=len(spots))
             continue
@@ -723,35 +775,18 @@ def _single_words(
             or word in PLACES
             or re.search(r"(?:ians?|ans|ese|ists?|isms?)$", word)
             or len(word) < 3
-            or (word.endswith("s") and re.search(r"\b" + re.escape(word[:-1]) + r"\b", text))
+            or (word.endswith("s") and word[:-1] in index.words)
         ):
             continue
-        w = re.escape(word)
-        acting = r"(?:\s+" + _ACTS + r"\b|,\s+(?:an?|the|which|who)\s)"
-        acts = len(re.findall(r"(?<![\w’'\-])" + w + acting, text))
-        acts += len(re.findall(r"\b(?:said|says|according to|told)\s+" + w + r"\b", text))
-        owns = len(re.findall(r"(?<![\w’'\-])" + w + r"[’']s\b", text))
-        located = len(
-            re.findall(r"\b(?:in|at|near|from|across|outside|inside|around)\s+" + w + r"\b", text)
-        )
+        acts, owns, located = index.acts[word], index.owns[word], index.located[word]
         if word in COUNTRIES:
             if len(spots) >= 2:
-                ent = Entity(word, "country", first=spots[0], mentions=len(spots))
-                found[word] = ent
+                found[word] = Entity(word, "country", first=spots[0], mentions=len(spots))
             continue
         if located * 2 >= len(spots) or _PLACE_SUFFIX.search(word):
             continue  # "in Wedding", "at Petersallee": a place
-        # "Amazon" after "Amazon.com Inc": the company's short name.
-        owner = next(
-            (
-                e
-                for e in found.values()
-                if e.kind in ("organization", "media", "government")
-                and re.split(r"[\s.]", e.name)[0] == word
-            ),
-            None,
-        )
-        if owner is not None:
+        owner = first_words.get(word)
+        if owner is not None:  # "Amazon" after "Amazon.com Inc": the company's short name
             owner.aliases.append(word)
             owner.mentions += len(spots)
             continue
