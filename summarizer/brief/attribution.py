@@ -110,6 +110,13 @@ _NEEDS_CLAUSE = set(
     concluded answered replied responded posted wrote writes called described questioned
     proposed reads recalls admits concedes agrees disagrees tweeted""")
 )
+# Verb forms that are nouns too, and the words before them that make them nouns.
+_NOUN_TOO = set(_words("reports report claims claim estimates estimate"))
+_NOUN_BEFORE = (
+    r"(?<![\w’'])(?:media|news|press|recent|local|initial|early|unconfirmed|the|these|those|of|"
+    r"received|such|many|some|more|several|earlier|later|official|outage|police|witness|"
+    r"eyewitness|first|latest|new|their|its|his|her|our|and|or|by)\s+$"
+)
 # Verbs after which a name is the hearer or the thing, never an inverted speaker.
 _NOT_INVERTED = set(
     _words(
@@ -616,6 +623,8 @@ class Attributor:
         left = masked[ss:vs]
         after = masked[ve:se]
         weak = verb in _WEAK
+        if verb in _NOUN_TOO and re.search(_NOUN_BEFORE, left):
+            return None  # "media reports", "received reports": a noun, not a verb
         if weak and not re.match(r"\s*(?:[,:]\s*)?[“„\"]|\s*:", after):
             return None
         if verb in _NEEDS_CLAUSE and not re.match(
@@ -1007,11 +1016,19 @@ class Attributor:
             if t.mode != "according_to":
                 t.region = (ss, se)
             return found
+        # Several voices: each tag asserts from where its subject starts (the first from the
+        # sentence start) to where the next one's starts.
+        starts = [ss]
+        for t in found[1:]:
+            own = t.region[0] if t.mode not in ("quote", "according_to") else t.at
+            starts.append(max(starts[-1], min(own, t.at)))
+        starts.append(se)
+        kept = []
         for i, t in enumerate(found):
-            nxt = found[i + 1].region[0] if i + 1 < len(found) else se
-            start = ss if i == 0 else max(t.region[0], found[i - 1].region[1])
-            t.region = (min(start, t.at), max(min(nxt, se), t.at + 1))
-        return found
+            if starts[i] < starts[i + 1]:
+                t.region = (starts[i], starts[i + 1])
+                kept.append(t)
+        return kept
 
     def _own_quotes(self) -> None:
         """Give each quote its speaker: the tag in its sentences, then continuations."""
