@@ -46,6 +46,22 @@ FOUND = [
             ("Colin Yeo", "person"),
         ],
     ),
+    # wikinews/01_uk-asylum-questionnaire: a title "of the" charity, then its chief; a
+    # council with no state's word in its name is no government.
+    (
+        "After the leak, CEO of the Refugee Council Enver Solomon told Sky News any process "
+        '"must be well thought out".',
+        [
+            ("Refugee Council", "organization"),
+            ("Enver Solomon", "person"),
+            ("Sky News", "media"),
+        ],
+    ),
+    # constructed: a council named with a state's word is a government body.
+    (
+        "The City Council voted on Monday. The UN Security Council said it would meet.",
+        [("City Council", "government"), ("UN Security Council", "government")],
+    ),
     # wikinews/07_microsoft-ie6-countdown: a company named by one word that acts.
     (
         "With development of Microsoft's Internet Explorer 9 (IE9) browser almost complete, "

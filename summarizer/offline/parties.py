@@ -169,6 +169,25 @@ def _person_shape(words: list[str]) -> bool:
     )
 
 
+# A council, committee, commission or board is the state's only with a state's word in its name:
+# "City Council", "Security Council", "Investigative Committee"; "Refugee Council" is a charity.
+_BODY_WORDS = {"Council", "Committee", "Commission", "Board"}
+_STATE_WORDS = set(
+    """City Town County District Municipal Security State Federal National European Legislative
+    Privy Investigative Electoral Parliamentary Executive Central Regional Provincial Supreme
+    Constitutional Royal Public""".split()
+)
+
+
+def _governmental(words: list[str]) -> bool:
+    state = [w for w in words if w in GOV_ORG_WORDS and w not in _BODY_WORDS]
+    if state:
+        return True
+    return any(w in _BODY_WORDS for w in words) and any(
+        w in _STATE_WORDS or w in COUNTRIES or w in DEMONYMS for w in words
+    )
+
+
 def _classify(name: str, context_after: str) -> str | None:
     """The kind a name's own words and what follows it give; "person?" is a person only if
     the article backs it (a title, a role, speech, a given name, a surname used alone)."""
@@ -187,7 +206,7 @@ def _classify(name: str, context_after: str) -> str | None:
     if name in PLACES or words[-1] in PLACE_THING_WORDS or _PLACE_SUFFIX.search(words[-1]):
         return None  # "Screen Actors Guild Awards", "Nizhny Novgorod Stadium", "Petersallee"
     if any(w in ORG_WORDS for w in words) or re.search(r"\w\.(?:com|org|net)$", words[-1]):
-        return "government" if any(w in GOV_ORG_WORDS for w in words) else "organization"
+        return "government" if _governmental(words) else "organization"
     if name.isupper() and 2 <= len(name) <= 6:
         return "organization"
     if _is_place_or_thing(words):
@@ -268,6 +287,7 @@ _ACTS = (
 )
 
 
+CONNECTORS_LOWER = {"of", "for", "the", "and", "de", "del", "von", "van", "al", "bin", "on"}
 _ARTICLE_BEFORE = re.compile(r"(?<![\w])[Aa]n?\s+$")  # "a", not the end of "spokesman"
 
 
@@ -323,9 +343,17 @@ def find_parties(text: str) -> list[Entity]:
             split_on = r"(’s|'s|—|–|, | and the | and | & )"
         shared_role = ""  # "advisers Yuri Ushakov and Kirill Dmitriev": both are advisers
         for piece in _split_person_of_org(re.split(split_on, raw)):
-            if piece in ("’s", "'s", "—", "–", " and ", " & ", ", ", " and the ") or re.fullmatch(
-                r" (?:of|at) (?:the )?", piece
-            ):
+            if piece in (
+                "’s",
+                "'s",
+                "—",
+                "–",
+                " and ",
+                " & ",
+                ", ",
+                " and the ",
+                " ",
+            ) or re.fullmatch(r" (?:of|at) (?:the )?", piece):
                 offset += len(piece)
                 if piece not in (" and ", " & ", " and the "):
                     shared_role = ""
@@ -480,9 +508,22 @@ def find_parties(text: str) -> list[Entity]:
 
 
 def _split_person_of_org(pieces: list[str]) -> list[str]:
-    """ "Amara Osei of the University of Lindholm": a person, then an organization."""
+    """ "Amara Osei of the University of Lindholm": a person, then an organization;
+    "Refugee Council Enver Solomon": an organization, then a person."""
     out: list[str] = []
     for piece in pieces:
+        words = piece.split(" ")
+        k = max((i for i, w in enumerate(words) if w in ORG_WORDS), default=-1)
+        tail = words[k + 1 :]
+        if (
+            k >= 0
+            and 2 <= len(tail) <= 3
+            and _person_shape(tail)
+            and tail[0].lower() not in CONNECTORS_LOWER
+            and not any(w in ORG_WORDS or w in PLACE_THING_WORDS or w in COUNTRIES for w in tail)
+        ):
+            out.extend([" ".join(words[: k + 1]), " ", " ".join(tail)])
+            continue
         m = re.match(r"(.+?)( of (?:the )?| at (?:the )?)(.+)$", piece)
         if m:
             left = _strip_title(_clean_run(m.group(1)))[0].split()
