@@ -80,7 +80,7 @@ COUNTRIES.update(
     )
 )
 DEMONYMS = {v: k for k, v in COUNTRIES.items()}
-GOV_WORDS = {"Kremlin", "White House", "Pentagon", "Downing Street", "Elysee", "Élysée"}
+GOV_WORDS = {"Kremlin", "White House", "Pentagon", "Downing Street", "Elysee", "Élysée", "Crown"}
 MEDIA_NAMES = {
     "Reuters",
     "AP",
@@ -162,6 +162,7 @@ ORG_WORDS = {
     "Front",
     "Church",
     "Guild",
+    "Corps",
     "Administration",
     "Laboratory",
     "Laboratories",
@@ -369,6 +370,7 @@ TITLES = [
     "Ms",
     "Professor",
     "Prof.",
+    "Crown Prince",
     "King",
     "Queen",
     "Prince",

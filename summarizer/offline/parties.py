@@ -158,7 +158,7 @@ def _is_place_or_thing(words: list[str]) -> bool:
 
 
 _PLACE_SUFFIX = re.compile(r"\w(?:strasse|straße|allee|platz|gasse|damm|ufer)$")
-_NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:-[A-Z][a-z]+)?|[A-Z]\.|[A-Z][a-z]*[A-Z][a-z]+")
+_NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:-[A-Z][a-z]+)?|(?:[A-Z]\.)+|[A-Z][a-z]*[A-Z][a-z]+")
 
 
 def _person_shape(words: list[str]) -> bool:
