@@ -278,3 +278,22 @@ def test_the_wikinews_checklists_run_offline() -> None:
     t = report.total
     assert (t.parties, t.positions, t.open_articles) == (72, 38, 14)
     assert 0 < t.parties_found <= t.parties and 0 < t.positions_found <= t.positions
+
+
+def test_llm_engine_on_checklists_scores_the_reply_and_survives_a_failure(tmp_path: Path) -> None:
+    from summarizer.testserver import FakeOpenAIServer, error, reply
+
+    folder = make_folder(
+        tmp_path / "cl",
+        {"01_bridge.txt": ARTICLE, "02_bridge_again.txt": ARTICLE},
+        {"01_bridge.txt": checklist_json(), "02_bridge_again.txt": checklist_json()},
+    )
+    with FakeOpenAIServer([reply(good_brief()), error(400, "Invalid request")]) as server:
+        report = run_checklist_eval(folder, engine="llm", base_url=server.base_url, api_key="k")
+    first, second = report.articles
+    assert report.engine == "llm" and report.model and report.failed == 1
+    assert first.scores is not None and first.calls == 1
+    s = first.scores
+    assert (s.parties_found, s.positions_found, s.misattributed, s.called_confirmed) == (3, 2, 0, 0)
+    assert second.scores is None and second.error
+    assert report.total.parties == 3  # only the article that got a brief counts
