@@ -728,18 +728,6 @@ class _Index:
         ]
 
 
-_NOUN_ENDING = re.compile(
-    r"(?:tion|sion|ment|ness|ity|ing|ship|ance|ence|ism|ist|ure|ory|ary|age|ics|ology|ware|"
-    r"book|phone|net|web|hood|dom|ful|less|able|ible)$"
-)
-
-
-def _plain_name(name: str, lower: set[str]) -> bool:
-    """No word of it is a common word of the article or ends like an English noun: "Romelu
-    Lukaku" may be a person, "Marriage Story" and "Attention Correction" are not."""
-    return all(w.lower() not in lower and not _NOUN_ENDING.search(w.lower()) for w in name.split())
-
-
 def _resolve_maybe(
     found: dict[str, Entity], maybe: dict[str, Entity], index: _Index, lower: set[str]
 ) -> None:
