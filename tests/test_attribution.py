@@ -341,3 +341,57 @@ def test_a_group_noun_goes_to_the_one_party_that_fits() -> None:
     assert at(title, "vote would wait", [person("Anna Berg", role="President")]).party == (
         "Anna Berg"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "span", "party", "behalf"),
+    [
+        (
+            "wikinews 01",
+            "After the leak, CEO of the Refugee Council Enver Solomon told Sky News any process "
+            '"must be well thought out".',
+            "well thought out",
+            "Enver Solomon",
+            "Refugee Council",
+        ),
+        (
+            "wikinews 13",
+            "After the match, Tunisia's coach Nabil Maaloul said, \"We were playing against a "
+            'highly-skilled team."',
+            "highly-skilled",
+            "Nabil Maaloul",
+            "Tunisia",
+        ),
+        (
+            "wikimediafoundation.org.turkey",
+            "“We are thrilled to be reunited with the people of Turkey,” said Katherine Maher, "
+            "Executive Director of the Wikimedia Foundation.",
+            "thrilled",
+            "Katherine Maher",
+            "Wikimedia Foundation",
+        ),
+        (
+            "wikinews 03: a lawyer's client is not named with a role: nobody else",
+            "Mr. Tedeschi also told the court that the parents knew this.",
+            "parents knew",
+            "Mark Tedeschi",
+            None,
+        ),
+    ],
+)
+def test_who_a_speaker_speaks_for(
+    source: str, text: str, span: str, party: str, behalf: str | None
+) -> None:
+    parties = [
+        person("Enver Solomon", "Solomon"),
+        org("Refugee Council"),
+        org("Sky News", "media"),
+        person("Nabil Maaloul", "Maaloul"),
+        org("Tunisia", "country"),
+        person("Katherine Maher", "Maher"),
+        org("Wikimedia Foundation"),
+        org("Turkey", "country"),
+        person("Mark Tedeschi", "Tedeschi", "Mr. Tedeschi"),
+    ]
+    att = at(text, span, parties)
+    assert (att.party, att.on_behalf_of) == (party, behalf), source

@@ -221,11 +221,18 @@ SPEAKERS = [
 ]
 
 
+# Who speaks for an organisation named with them ("director of the Harlow Water Authority")
+# states its position too: the position is the speaker's, and the organisation's.
+SPEAKS_FOR = {"Nadia Brennan": {"Harlow Water Authority"}}
+
+
 @pytest.mark.parametrize(("text", "speaker"), SPEAKERS)
 def test_speaker_table(text: str, speaker: str) -> None:
     brief = brief_offline(text)
     assert brief.positions, brief.parties
-    assert {p.party for p in brief.positions} == {speaker}
+    holders = {p.party for p in brief.positions}
+    assert speaker in holders
+    assert holders - {speaker} <= SPEAKS_FOR.get(speaker, set())
 
 
 def test_according_to_mid_sentence_keeps_the_claim_before_it() -> None:

@@ -44,6 +44,10 @@ class Attribution:
     hedged: bool  # the asserting sentence carries a hedge or source cue
     sentence: tuple[int, int]  # offsets of the sentence holding the span
     paragraph: int  # index of the paragraph holding the span
+    # The listed organisation, government or country the speaker speaks for, when the article
+    # says so next to the name ("CEO of the Refugee Council X", "ISD spokesman X", "Tunisia's
+    # coach X"); None otherwise. `party` stays the person.
+    on_behalf_of: str | None = None
 
 
 # --- word lists (general English, never names) -------------------------------------------------
@@ -110,6 +114,13 @@ _NEEDS_CLAUSE = set(
     concluded answered replied responded posted wrote writes called described questioned
     proposed reads recalls admits concedes agrees disagrees tweeted""")
 )
+# Roles whose holder speaks for the organisation, team or country named with them.
+_LEADER = (
+    r"spokes(?:man|woman|person)|representative|press secretary|chief executive(?: officer)?|"
+    r"ceo|chair(?:man|woman)?|president|(?:executive |managing )?director|head|leader|founder|"
+    r"co-founder|coach|captain|manager|secretary(?:-general)?|minister|governor|mayor|"
+    r"ambassador|commissioner|official|chief|general counsel"
+)
 # Verb forms that are nouns too, and the words before them that make them nouns.
 _NOUN_TOO = set(_words("reports report claims claim estimates estimate"))
 _NOUN_BEFORE = (
@@ -159,7 +170,8 @@ _SPOKES = re.compile(
     r"\b(?:spokes(?:man|woman|person|people)|representatives?|press (?:secretary|officer|office)|"
     r"statement|release|press release|communiqu[eé]|letter|memo|filing|website|blog post|post|"
     r"tweet|report|announcement|chief executive|ceo|chair(?:man|woman)?|president|director|"
-    r"head|leader|officials?|executives?|lawyers?|attorneys?)\b",
+    r"head|leader|officials?|executives?|lawyers?|attorneys?|analysis|study|survey|research|"
+    r"review|findings|figures|data|paper|audit|investigation)\b",
     re.I,
 )
 _GROUP_NOUNS: dict[str, list[str]] = {
@@ -287,6 +299,7 @@ class _Tag:
     sent: int  # sentence index
     region: tuple[int, int]  # the part of the sentence the speaker asserts
     quotes: list[_Quote] = field(default_factory=list)
+    behalf: str | None = None  # the listed organisation the speaker speaks for
 
 
 @dataclass
@@ -665,7 +678,14 @@ class Attributor:
         if speaker is None:
             return None
         mode: Mode = "unnamed" if unnamed else "quote"
-        return _Tag(vs, verb, mode, party, speaker, kind, si, (ss, se))
+        # ', said Katherine Maher, Executive Director of the Wikimedia Foundation.'
+        app = re.compile(r",\s*((?:the|a|an)\s+)?[^,.;“”\"" + _MASK + r"]{3,100}(?=[,.;]|$)").match(
+            self._masked, np_end, se
+        )
+        phrase_end = app.end() if app else np_end
+        words = self._speaker_words(speaker, np_start, np_end, phrase_end)
+        behalf = self._affiliation(np_start, phrase_end, party)
+        return _Tag(vs, verb, mode, party, words, kind, si, (ss, se), behalf=behalf)
 
     def _forward(self, si: int, v: re.Match[str]) -> _Tag | None:
         """'X said ...', 'X, the Y of Z, said', 'he said', 'with X saying'."""
@@ -691,6 +711,7 @@ class Attributor:
         if re.search(r"n[’']t$", stripped):
             return None
         end = ss + len(stripped)
+        phrase_end = end  # the speaker's words with their appositive, for `speaker`
         # Parenthetical and appositive just before the verb.
         seg = masked[ss:end]
         paren = re.search(r"\s*\([^()]*\)$", seg)
@@ -744,7 +765,42 @@ class Attributor:
         if speaker is None:
             return None
         fwd_mode: Mode = "unnamed" if unnamed else "reported"
-        return _Tag(vs, verb, fwd_mode, party, speaker, kind, si, (np_start, se))
+        words = self._speaker_words(speaker, np_start, np_end, phrase_end)
+        behalf = self._affiliation(np_start, phrase_end, party)
+        return _Tag(vs, verb, fwd_mode, party, words, kind, si, (np_start, se), behalf=behalf)
+
+    def _speaker_words(
+        self, speaker: str | None, start: int, end: int, phrase_end: int
+    ) -> str | None:
+        """The article's words for the speaker, with the appositive that says who they are."""
+        if speaker is None or speaker.lower() in _PRONOUNS or phrase_end <= end:
+            return speaker
+        phrase = " ".join(self.text[start:phrase_end].split()).strip(" ,")
+        return (
+            phrase
+            if len(phrase) <= 160 and _MASK not in self._masked[start:phrase_end]
+            else speaker
+        )
+
+    def _affiliation(self, start: int, end: int, party: str | None) -> str | None:
+        """The listed organisation a speaker speaks for, named next to the speaker's name:
+        "X's coach", "X spokesman", "CEO of X", "a spokesperson for X"."""
+        if party is None or self._kind.get(party) != "person":
+            return None
+        seg = self.text[start:end]
+        for m in self._mentions_in(start, end):
+            if m.kind == "person" or m.party == party:
+                continue
+            a, b = m.start - start, m.end - start
+            after = re.match(
+                r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", seg[b:], re.I
+            )
+            before = re.search(
+                r"\b(" + _LEADER + r")\s+(?:of|for|at|with)\s+(?:the\s+)?$", seg[:a], re.I
+            )
+            if after or before:
+                return m.party
+        return None
 
     def _np_backward(self, ss: int, end: int) -> tuple[int, int] | None:
         """The noun phrase ending at `end`: a name run, a pronoun or a determiner phrase."""
@@ -770,7 +826,7 @@ class Attributor:
                 return start, start
             if True:
                 pre2 = re.search(
-                    r"(?<![\w’'])(?:[A-Z][\w.\-]*[’']s\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
+                    r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
                     self._masked[ss:start],
                 )
                 if pre2:
@@ -822,7 +878,9 @@ class Attributor:
         text = self.text
         np = text[start:end].strip(" ,")
         while np.split(" ", 1)[0] in _FUNCTION_CAPS and " " in np and np.lower()[:4] != "the ":
+            # "As Heald told ...", "While Meta ...": the opening word is not part of the name
             np = np.split(" ", 1)[1]
+            start = end - len(np)
         if not np:
             return None, None, None, False
         low = np.lower()
@@ -832,6 +890,13 @@ class Attributor:
                 return None, np, None, False
             return self._pronoun(low, at)
         ments = self._mentions_in(start, end)
+        # "X's analysis concluded", "the company's statement said": the owner asserts.
+        poss = re.match(r"(?:the\s+)?(.+?)[’']s\s+(?:[a-z][\w\-]*\s+){0,2}([a-z][\w\-]*)", np)
+        if poss and _SPOKES.fullmatch(poss.group(2)):
+            o_start = start + poss.start(1)
+            o_ments = [m for m in ments if o_start <= m.start and m.end <= start + poss.end(1)]
+            if o_ments and o_ments[-1].end == start + poss.end(1):
+                return o_ments[-1].party, np, o_ments[-1].kind, False
         # "a spokesperson for X", "officials from X", "sources close to X", "a letter seen by X".
         pp = _lower_prep(np)
         if pp:
@@ -1132,7 +1197,14 @@ class Attributor:
         if mode in ("reported", "quote") and t.kind == "media":
             mode = "outlet" if not quoted else mode
         return Attribution(
-            t.party, t.speaker, mode, t.cue, cue is not None, (ss, se), self._sent_para[si]
+            t.party,
+            t.speaker,
+            mode,
+            t.cue,
+            cue is not None,
+            (ss, se),
+            self._sent_para[si],
+            t.behalf,
         )
 
     def _pieces(self, si: int) -> list[tuple[Attribution, int, int]]:

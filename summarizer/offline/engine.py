@@ -57,16 +57,21 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     seen_pos: set[tuple[str, int]] = set()
     per_party: Counter[str] = Counter()
     for sp in talk:
-        key = (sp.party, sp.sentence.start)
-        if key in seen_pos or per_party[sp.party] >= _MAX_POSITIONS_PER_PARTY:
-            continue
-        if len(positions) >= _MAX_POSITIONS:
-            break
-        seen_pos.add(key)
-        per_party[sp.party] += 1
-        stance = " ".join(sp.stance.split())
-        stance = stance if len(stance) <= 220 else stance[:217].rsplit(" ", 1)[0] + "…"
-        positions.append(Position(party=sp.party, stance=stance, evidence=[sp.evidence]))
+        # A spokesperson, chief or coach speaking as such states the position of the
+        # organisation, team or country named with them too ("CEO of the Refugee Council X").
+        for holder in dict.fromkeys([sp.party, sp.attribution.on_behalf_of]):
+            if holder is None:
+                continue
+            key = (holder, sp.sentence.start)
+            if key in seen_pos or per_party[holder] >= _MAX_POSITIONS_PER_PARTY:
+                continue
+            if len(positions) >= _MAX_POSITIONS:
+                break
+            seen_pos.add(key)
+            per_party[holder] += 1
+            stance = " ".join(sp.stance.split())
+            stance = stance if len(stance) <= 220 else stance[:217].rsplit(" ", 1)[0] + "…"
+            positions.append(Position(party=holder, stance=stance, evidence=[sp.evidence]))
 
     # Key facts: rank sentences.
     freq = Counter(_content_words(text))
