@@ -115,6 +115,11 @@ def _finish(
         for i, r in enumerate(results)
         for path, why, item in r.dropped
     ]
+    corrected = [
+        c.model_copy(update={"path": f"part{i + 1}.{c.path}"}) if len(results) > 1 else c
+        for i, r in enumerate(results)
+        for c in r.corrected
+    ]
     if report.issues:
         # Parts are verbatim slices of the article, so this only happens if merging broke a
         # quote; keep the brief honest by saying so rather than failing the whole article.
@@ -134,6 +139,7 @@ def _finish(
         chunks=len(results),
         evidence=report.evidence,
         dropped=dropped,
+        corrected=corrected,
         language=lang,
         source=source,
         duration_s=round(time.perf_counter() - started, 3),

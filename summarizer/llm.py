@@ -35,7 +35,7 @@ from tenacity import (
 from summarizer import errors
 from summarizer.brief.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
-from summarizer.models import BriefReply, CallRecord, Usage, grounding_article
+from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
 from summarizer.pricing import estimate_cost
 from summarizer.tokens import estimate_tokens
 
@@ -503,6 +503,7 @@ class ReplyResult:
     reply: BriefReply
     log: CallLog
     dropped: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    corrected: list[CorrectedItem] = field(default_factory=list)
 
 
 def _mode(name: str) -> instructor.Mode:
@@ -592,8 +593,9 @@ def _after_failure(
         )
     from summarizer.brief.grounding import prune_ungrounded
 
-    pruned, dropped = prune_ungrounded(reply, article)
-    return ReplyResult(reply=pruned, log=log, dropped=dropped)
+    corrected: list[CorrectedItem] = []
+    pruned, dropped = prune_ungrounded(reply, article, corrected)
+    return ReplyResult(reply=pruned, log=log, dropped=dropped, corrected=corrected)
 
 
 def request_brief(

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from summarizer.brief.grounding import check_reply
+from summarizer.brief.guard_attribution import check_attribution
 from summarizer.cli import main
 from summarizer.evaluation import (
     UNCATCHABLE,
@@ -388,12 +389,14 @@ def test_guard_suite_catches_fabrications_and_rejects_no_genuine_item(dataset: D
     assert report.genuine_items > 150 and report.genuine_rejected == 0
     caught, total = report.catchable()
     assert caught == total
-    # What the guard cannot see, by design: a party swap among listed parties, a status, a real
-    # quote under the wrong item. If one of these starts being caught, the guard changed:
-    # update eval/README.md.
-    for kind in ("wrong_listed_party", "status_flip", "unsupporting_quote"):
-        assert kind in UNCATCHABLE
-        assert kinds[kind].total > 0 and kinds[kind].caught == 0, kind
+    # A real quote under the wrong item is found verbatim: not checkable by design (some are
+    # caught through their numbers, negations or speaker).
+    assert {"unsupporting_quote"} == UNCATCHABLE
+    # Who said what (issue 9): each kind is made on real and authored articles, and the guard
+    # catches some of each; the figures are in eval/README.md.
+    for kind in ("wrong_listed_party", "status_flip", "quilted_speakers", "skipped_hedge"):
+        assert kinds[kind].real_total > 0 and kinds[kind].total > kinds[kind].real_total, kind
+        assert kinds[kind].caught >= kinds[kind].total / 2, kind
 
 
 # --- the offline engine, for real ---------------------------------------------------------------
@@ -422,11 +425,13 @@ def test_offline_engine_over_the_whole_set(dataset: Dataset) -> None:
 # --- the LLM path, replayed ---------------------------------------------------------------------
 
 
-def imperfect(gold: BriefReply) -> dict[str, Any]:
+def imperfect(gold: BriefReply, text: str) -> dict[str, Any]:
     """An authored reply: the gold brief with known errors, to see the metrics find them.
 
     The last party that no position names is left out, and the first fact that is not
-    "confirmed" is turned "confirmed" (the first fact becomes "claimed" when all are confirmed).
+    "confirmed" and whose flip the guard lets through (a flip the article's wording shows, like
+    "according to a study", is re-asked) is turned "confirmed" (the first fact becomes
+    "claimed" when there is none).
     """
     data = gold.model_dump(mode="json")
     named = {p.party for p in gold.positions}
@@ -436,7 +441,15 @@ def imperfect(gold: BriefReply) -> dict[str, Any]:
         if not any(parties_match(gold.parties[i], party(n)) for n in named)
     )
     del data["parties"][drop]
-    flip = next((i for i, f in enumerate(gold.key_facts) if f.status != "confirmed"), None)
+
+    def passes(i: int) -> bool:
+        copy = gold.model_copy(deep=True)
+        copy.key_facts[i].status = "confirmed"
+        return not check_attribution(copy, text)
+
+    flip = next(
+        (i for i, f in enumerate(gold.key_facts) if f.status != "confirmed" and passes(i)), None
+    )
     if flip is None:
         data["key_facts"][0]["status"] = "claimed"
     else:
@@ -479,7 +492,7 @@ def test_llm_path_replayed_from_authored_cassettes(
 ) -> None:
     if request.config.getoption("--record-mode") == "rewrite":
         # Record: the real client against the local server serving the authored replies.
-        script = [reply(imperfect(a.gold)) for a in dataset.articles]
+        script = [reply(imperfect(a.gold, a.text)) for a in dataset.articles]
         with FakeOpenAIServer(script) as server:
             run_eval(
                 dataset,

@@ -333,6 +333,11 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
             path = f"parties[{i}]"
             msg = f"{path}: neither {party.name!r} nor its aliases occur in the article"
             report.issues.append(GroundingIssue(path, "party_not_in_article", msg))
+    # --- guard_attribution: who said what, and how sure the article is
+    from summarizer.brief.guard_attribution import check_attribution
+
+    report.issues += check_attribution(reply, index)
+    # --- end guard_attribution
     return report
 
 
@@ -343,11 +348,24 @@ def format_issues(issues: list[GroundingIssue]) -> str:
         "verbatim from the article (use '…' to skip words); every position's party must be a "
         "listed party; every party must be named in the article. Fix or remove these:"
     )
+    # --- guard_attribution: say why a verbatim quote can still be wrong
+    from summarizer.brief.guard_attribution import KINDS
+
+    if any(i.kind in KINDS for i in issues):
+        head = head.replace(
+            " Fix or remove these:",
+            " A quote must be given to the party the article says spoke it and must not join "
+            "different speakers or skip the article's hedges; a fact's status must be no surer "
+            "than the article. Fix or remove these:",
+        )
+    # --- end guard_attribution
     return head + "\n" + "\n".join(f"- {i.message}" for i in issues)
 
 
 def prune_ungrounded(
-    reply: BriefReply, article: str | ArticleIndex
+    reply: BriefReply,
+    article: str | ArticleIndex,
+    corrected: list | None = None,
 ) -> tuple[BriefReply, list[tuple[str, str, dict]]]:
     """Drop what the article does not support; return the kept reply and (path, reason, item).
 
@@ -394,4 +412,13 @@ def prune_ungrounded(
             "positions": keep_evidence("positions", reply.positions),
         }
     )
+    # --- guard_attribution: drop quotes given to the wrong party, joining speakers or skipping a
+    # hedge; lower an overstated status; corrections go to `corrected` when given.
+    from summarizer.brief.guard_attribution import correct_or_drop
+
+    pruned, more, fixes = correct_or_drop(reply, pruned, index)
+    dropped += more
+    if corrected is not None:
+        corrected += fixes
+    # --- end guard_attribution
     return pruned, dropped

@@ -20,11 +20,27 @@ PERTURBATIONS = {
     "other_article_quote": "evidence replaced by a quote from another article of the set",
     "unsupporting_quote": "evidence replaced by a real quote of another item of the same brief",
     "unlisted_party": "a position given to a party that is not among the listed parties",
-    "wrong_listed_party": "a real quote attached to another listed party",
+    "wrong_listed_party": "a real quote attached to another listed party (not one it speaks for)",
     "absent_party": "a party added whose name does not occur in the article",
-    "status_flip": "a claimed, reported or disputed fact turned 'confirmed'",
+    "status_flip": "a fact the gold gives as reported turned 'confirmed'",
+    "status_flip_claimed": "a claimed or disputed fact turned 'confirmed'",
     "ellipsis_drops_negation": "a real quote whose negation is skipped with '…' (not -> …)",
+    "quilted_speakers": "a party's quote joined with '…' to a later quote of another party",
+    "skipped_hedge": "a real quote whose hedge word is skipped with '…' (may -> …)",
+    "stance_contradicts_quote": "a statement or stance with its number changed or 'not' added",
+    "generic_fragment": "evidence cut to three words of the real quote",
 }
+
+# The meaning-changing edits of issue 9 ("Who said what"): the guard's goal is 80 % of them
+# caught, on the real articles.
+ATTRIBUTION_KINDS = (
+    "wrong_listed_party",
+    "status_flip",
+    "quilted_speakers",
+    "skipped_hedge",
+    "stance_contradicts_quote",
+    "generic_fragment",
+)
 
 
 class KindResult(BaseModel):
@@ -34,6 +50,8 @@ class KindResult(BaseModel):
     description: str
     total: int = 0
     caught: int = 0
+    real_total: int = Field(default=0, description="Perturbations of real (not authored) articles.")
+    real_caught: int = 0
     examples_missed: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
@@ -68,21 +86,53 @@ class GuardReport(BaseModel):
         return sum(k.total for k in self.kinds)
 
     def catchable(self) -> tuple[int, int]:
-        """(caught, total) over the kinds the guard is designed to catch."""
-        kinds = [k for k in self.kinds if k.kind not in UNCATCHABLE]
+        """(caught, total) over the kinds the guard is designed to catch every time."""
+        skip = UNCATCHABLE | PARTIAL | set(ATTRIBUTION_KINDS)
+        kinds = [k for k in self.kinds if k.kind not in skip]
+        return sum(k.caught for k in kinds), sum(k.total for k in kinds)
+
+    def attribution(self, *, real: bool = False) -> tuple[int, int]:
+        """(caught, total) over issue 9's meaning-changing edits; `real`: real articles only."""
+        kinds = [k for k in self.kinds if k.kind in ATTRIBUTION_KINDS]
+        if real:
+            return sum(k.real_caught for k in kinds), sum(k.real_total for k in kinds)
         return sum(k.caught for k in kinds), sum(k.total for k in kinds)
 
 
-# The guard checks quotes against the article and party names against the party list and the
-# article; it never reads meaning, so these two kinds pass it by design.
 # A real quote of the same article under the wrong item is found verbatim: the guard checks
-# that evidence exists, not that it supports the statement.
-# (An ellipsis that skips a negation was in this set until the guard learnt to refuse it.)
+# that evidence exists and who speaks it, not that it supports the statement.
+# (An ellipsis that skips a negation was in this set until the guard learnt to refuse it; a
+# quote under the wrong listed party and a status flip until it learnt who says what.)
 UNCATCHABLE = {
-    "wrong_listed_party",
-    "status_flip",
     "unsupporting_quote",
 }
+# Kinds only partly within the guard's reach: a claim the article frames as plain "X said"
+# reads the same as an official's confirmation; only claim and source cues are caught.
+PARTIAL = {
+    "status_flip_claimed",
+}
+# The suite's own word lists, independent of the guard's.
+_HEDGE_WORD = re.compile(
+    r"\s(may|might|could|reportedly|allegedly|possibly|probably|apparently|believed|suspected|"
+    r"likely|unclear|vermutlich|möglicherweise|angeblich)\s",
+    re.I,
+)
+_AUX = re.compile(r"\b(is|are|was|were|will|would|has|have|had|can)\b")
+_NOT = re.compile(r"\s(not|never)\s")
+
+
+def _real(origin: str) -> bool:
+    return not origin.lower().startswith("written for this project")
+
+
+def _affiliated(a: Any, b: Any) -> bool:
+    # One party speaks for the other when the gold role of one names the other.
+    def named(p: Any, role: str) -> bool:
+        return any(_plain(n) in _plain(role) for n in [p.name, *p.aliases] if len(n) > 2)
+
+    return named(a, b.role) or named(b, a.role)
+
+
 _DIGIT = re.compile(r"\d")
 _NEGATION = re.compile(r"\s(not|never|no|nicht|kein|keine|keinen|nie)\s", re.I)
 
@@ -93,6 +143,20 @@ def _plain(text: str) -> str:
     # the article word for word), so a correct pass is not counted as a miss.
     folded = text.lower().translate(str.maketrans("“”„‘’", '"""\'\''))
     return " ".join(folded.split())
+
+
+def _contradicted(claim: str, evidence: list[str]) -> str | None:
+    """The claim with a number the evidence holds changed, or else with 'not' added or removed."""
+    joined = " ".join(evidence)
+    for m in re.finditer(r"\d+", claim):
+        if m.group() in joined:
+            new = str(int(m.group()) + 1)
+            return claim[: m.start()] + new + claim[m.end() :]
+    if neg := _NOT.search(claim):
+        return claim[: neg.start()] + " " + claim[neg.end() :]
+    if aux := _AUX.search(claim):
+        return claim[: aux.end()] + " not" + claim[aux.end() :]
+    return None
 
 
 def _rejected(reply: BriefReply, index: ArticleIndex, prefix: str) -> bool:
@@ -114,15 +178,20 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
     rejected: list[str] = []
     arts = data.articles
 
+    real = False
+
     def tally(kind: str, reply: BriefReply, index: ArticleIndex, prefix: str, label: str) -> None:
         k = kinds[kind]
         k.total += 1
+        k.real_total += real
         if _rejected(reply, index, prefix):
             k.caught += 1
+            k.real_caught += real
         elif len(k.examples_missed) < 3:
             k.examples_missed.append(label)
 
     for n, art in enumerate(arts):
+        real = _real(art.source.origin)
         index = ArticleIndex(art.text)
         plain = _plain(art.text)
         gold = art.gold
@@ -200,6 +269,21 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
                 if negated is not None:
                     dropped = _NEGATION.sub(" … ", negated, count=1)
                     tally("ellipsis_drops_negation", swapped([dropped]), index, prefix, label)
+                hedged = next((q for q in item.evidence if _HEDGE_WORD.search(q)), None)
+                if hedged is not None:
+                    skipped = _HEDGE_WORD.sub(" … ", hedged, count=1)
+                    tally("skipped_hedge", swapped([skipped]), index, prefix, label)
+                ev_words = item.evidence[0].split()
+                if len(ev_words) >= 6:
+                    mid = len(ev_words) // 2
+                    fragment = " ".join(ev_words[mid - 1 : mid + 2]).strip(".,;:\"'“”")
+                    tally("generic_fragment", swapped([fragment]), index, prefix, label)
+                contra = _contradicted(claim, item.evidence)
+                if contra is not None:
+                    copy = gold.model_copy(deep=True)
+                    field = "statement" if section == "key_facts" else "stance"
+                    setattr(getattr(copy, section)[i], field, contra)
+                    tally("stance_contradicts_quote", copy, index, prefix, label)
 
         for i, pos in enumerate(gold.positions):
             prefix = f"positions[{i}]"
@@ -209,7 +293,9 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
                 copy = gold.model_copy(deep=True)
                 copy.positions[i].party = foreign_parties[(i + n) % len(foreign_parties)].name
                 tally("unlisted_party", copy, index, prefix, label)
-            wrong = [p for p in gold.parties if not parties_match(p, own)]
+            wrong = [
+                p for p in gold.parties if not parties_match(p, own) and not _affiliated(p, own)
+            ]
             if wrong:
                 copy = gold.model_copy(deep=True)
                 copy.positions[i].party = wrong[i % len(wrong)].name
@@ -226,7 +312,30 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
                 continue
             copy = gold.model_copy(deep=True)
             copy.key_facts[i].status = "confirmed"
-            tally("status_flip", copy, index, f"key_facts[{i}]", f"{art.id} key_facts[{i}]")
+            kind = "status_flip" if fact.status == "reported" else "status_flip_claimed"
+            tally(kind, copy, index, f"key_facts[{i}]", f"{art.id} key_facts[{i}]")
+
+        # Quilted speakers: a party's quote, '…', then a later quote of another party.
+        spoken = [
+            (span[0][0], i, q, _resolve(p.party, gold.parties))
+            for i, p in enumerate(gold.positions)
+            for q in p.evidence
+            if (span := index.find(q))
+        ]
+        for start, i, q, own in spoken:
+            later = [
+                (s2, q2)
+                for s2, _, q2, other in spoken
+                if s2 > start + len(q)
+                and not parties_match(own, other)
+                and not _affiliated(own, other)
+            ]
+            if later:
+                copy = gold.model_copy(deep=True)
+                first = q.rstrip(" .,;:\"'”")
+                copy.positions[i].evidence = [f"{first} … {min(later)[1]}"]
+                prefix = f"positions[{i}]"
+                tally("quilted_speakers", copy, index, prefix, f"{art.id} {prefix}")
 
     return GuardReport(
         articles=len(arts),

@@ -1,0 +1,262 @@
+"""The guard's attribution checks: who the article says spoke a quote, and how sure it is.
+
+Every case is a sentence of a real article: the 14 Wikinews articles in eval/gold/wikinews-*
+(article.txt is the body of ../shared/external/wikinews/NN_slug_DATE.txt, CC BY 2.5), checked
+with the parties of that article's gold brief.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from summarizer.brief.grounding import (
+    ArticleIndex,
+    check_quote,
+    check_reply,
+    format_issues,
+    prune_ungrounded,
+)
+from summarizer.brief.guard_attribution import check_attribution, layout, status_cue
+from summarizer.evaluation.dataset import load_dataset
+from summarizer.models import BriefReply, CorrectedItem, KeyFact, Position
+
+GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold"
+
+
+def _article(name: str) -> tuple[str, BriefReply]:
+    folder = GOLD / name
+    text = (folder / "article.txt").read_text(encoding="utf-8")
+    gold = BriefReply.model_validate_json((folder / "gold.json").read_text(encoding="utf-8"))
+    return text, gold
+
+
+def _with(
+    gold: BriefReply, *, facts: Sequence[KeyFact] = (), positions: Sequence[Position] = ()
+) -> BriefReply:
+    return gold.model_copy(update={"key_facts": list(facts), "positions": list(positions)})
+
+
+# --- status: a confirmed fact the article does not state as fact ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "quote", "status", "cue"),
+    [
+        # 17_indonesia-asylum-rescue: the adverb bears on its own clause only
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "the Indonesian Navy reportedly saved 200 more",
+            "reported",
+            "reportedly",
+        ),
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "On Friday, fishermen rescued over 700 asylum seekers whose boat sank",
+            None,
+            None,
+        ),
+        # ... "According to ABC News, Basya also believes ... may have left the boat on purpose"
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "the asylum seekers found in the water may have left the boat on purpose",
+            "reported",
+            "According to ABC News",
+        ),
+        # 03_homeopathy-manslaughter-trial: "Allegedly, Thomas' sister pleaded with him ..."
+        (
+            "wikinews-03-homeopathy-manslaughter-trial",
+            "Thomas' sister pleaded with him to send Gloria to a conventional medical doctor",
+            "reported",
+            "Allegedly",
+        ),
+        # 05_north-korea-quasi-war: "According to Yonhap news agency, quoting ... KCNA, ..."
+        (
+            "wikinews-05-north-korea-quasi-war",
+            "the country's military has been placed on high alert",
+            "reported",
+            "According to Yonhap news agency",
+        ),
+        # 11_scientology-defector-arrest: a named party's account is a claim
+        (
+            "wikinews-11-scientology-defector-arrest",
+            "a detective for the Los Angeles Sheriff's office was provided with material from "
+            "Scientology",
+            "claimed",
+            "According to Rathbun",
+        ),
+        # 01_uk-asylum-questionnaire: "A leaked internal letter seen by Sky News says ..."
+        (
+            "wikinews-01-uk-asylum-questionnaire",
+            "failure to return the questionnaire without reasonable explanation may result in an "
+            "individual's asylum claim being withdrawn",
+            "reported",
+            "seen by Sky News",
+        ),
+        # 01: "... was reportedly rejected by Prime Minister Boris Johnson ..."
+        (
+            "wikinews-01-uk-asylum-questionnaire",
+            "A similar fast-track system backed by the British Red Cross in September 2021 for "
+            "3,000 Afghan refugees was reportedly rejected",
+            "reported",
+            "reportedly",
+        ),
+        # 05: stated by the article itself
+        (
+            "wikinews-05-north-korea-quasi-war",
+            "Both countries have put their militaries on high levels of alert.",
+            None,
+            None,
+        ),
+        # 01: the article's own figures, with no cue
+        (
+            "wikinews-01-uk-asylum-questionnaire",
+            "a record 45,756 migrants crossing the Channel last year",
+            None,
+            None,
+        ),
+    ],
+)
+def test_status_cue_on_real_sentences(
+    article: str, quote: str, status: str | None, cue: str | None
+) -> None:
+    text, gold = _article(article)
+    kind, spans = check_quote(ArticleIndex(text), quote)
+    assert kind is None, kind
+    got = status_cue(text, layout(text).sentences_of(spans), spans, list(gold.parties))
+    assert (got.status if got else None) == status
+    if cue is not None:
+        assert got is not None and cue.lower() in got.cue.lower()
+
+
+def test_an_overstated_fact_is_reasked_with_what_the_article_says() -> None:
+    text, gold = _article("wikinews-17-indonesia-asylum-rescue")
+    fact = KeyFact(
+        statement="The navy saved 200 more asylum seekers.",
+        evidence=["the Indonesian Navy reportedly saved 200 more"],
+        status="confirmed",
+    )
+    issues = check_attribution(_with(gold, facts=[fact]), text)
+    assert [(i.path, i.kind) for i in issues] == [("key_facts[0].status", "status_overstated")]
+    message = format_issues(issues)
+    assert "only as reported ('reportedly')" in message and "use status reported" in message
+    # the same fact given its true status passes
+    fact.status = "reported"
+    assert check_attribution(_with(gold, facts=[fact]), text) == []
+
+
+# --- an ellipsis that skips a hedge -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "quote", "skipped"),
+    [
+        # 17: "... believes the asylum seekers found in the water may have left the boat ..."
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "Basya also believes the asylum seekers found in the water … left the boat on purpose",
+            "may have",
+        ),
+        # 01: "... for 3,000 Afghan refugees was reportedly rejected by Prime Minister ..."
+        (
+            "wikinews-01-uk-asylum-questionnaire",
+            "for 3,000 Afghan refugees was … rejected by Prime Minister Boris Johnson",
+            "reportedly",
+        ),
+        # 17: the second part is in the navy's clause, whose "reportedly" the '…' hides
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "fishermen rescued over 700 asylum seekers … saved 200 more",
+            "reportedly",
+        ),
+        # 09_warming-ozone-crops: "... says some crops may have higher yields ..."
+        (
+            "wikinews-09-warming-ozone-crops",
+            "Environmental Protection Agency says some crops … higher yields",
+            "may have",
+        ),
+    ],
+)
+def test_an_ellipsis_that_skips_a_hedge(article: str, quote: str, skipped: str) -> None:
+    text, gold = _article(article)
+    fact = KeyFact(statement="s", evidence=[quote], status="reported")
+    issues = check_attribution(_with(gold, facts=[fact]), text)
+    assert [i.kind for i in issues] == ["quote_skips_hedge"]
+    # the message names the words skipped (or, for a long stretch, the cue among them)
+    assert skipped in issues[0].message.split(" in the article")[0]
+
+
+@pytest.mark.parametrize(
+    ("article", "quote"),
+    [
+        # words skipped with no doubt in them
+        (
+            "wikinews-05-north-korea-quasi-war",
+            "North Korea fired artillery rounds … that broadcasts anti-Pyongyang propaganda",
+        ),
+        # a hedge in a whole sentence between the parts bears on neither
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "a warship was deployed to retrieve them. … the United Nations rates the Rohingya",
+        ),
+    ],
+)
+def test_an_ellipsis_that_skips_no_hedge_passes(article: str, quote: str) -> None:
+    text, gold = _article(article)
+    fact = KeyFact(statement="s", evidence=[quote], status="reported")
+    assert check_quote(ArticleIndex(text), quote)[0] is None
+    assert check_attribution(_with(gold, facts=[fact]), text) == []
+
+
+# --- precision: the gold briefs -----------------------------------------------------------------
+
+
+def test_no_gold_brief_is_rejected() -> None:
+    data = load_dataset(GOLD)
+    rejected = [
+        f"{art.id}: {i.message}"
+        for art in data.articles
+        for i in check_attribution(art.gold, art.text)
+    ]
+    assert rejected == []
+    assert len(data.articles) >= 9
+
+
+# --- strict=False -------------------------------------------------------------------------------
+
+
+def test_strict_false_corrects_the_status_and_drops_a_hedge_skipping_quote() -> None:
+    text, gold = _article("wikinews-17-indonesia-asylum-rescue")
+    facts = [
+        KeyFact(
+            statement="The navy saved 200 more asylum seekers.",
+            evidence=["the Indonesian Navy reportedly saved 200 more"],
+            status="confirmed",
+        ),
+        KeyFact(
+            statement="The asylum seekers left the boat on purpose.",
+            evidence=["the asylum seekers found in the water … left the boat on purpose"],
+            status="claimed",
+        ),
+        KeyFact(
+            statement="Fishermen rescued more than 700 asylum seekers.",
+            evidence=["On Friday, fishermen rescued over 700 asylum seekers whose boat sank"],
+            status="confirmed",
+        ),
+    ]
+    reply = _with(gold, facts=facts, positions=list(gold.positions))
+    corrected: list[CorrectedItem] = []
+    pruned, dropped = prune_ungrounded(reply, text, corrected)
+    assert [(c.path, c.before, c.after) for c in corrected] == [
+        ("key_facts[0].status", "confirmed", "reported")
+    ]
+    assert "reportedly" in corrected[0].reason
+    assert [(p, why) for p, why, _ in dropped] == [
+        ("key_facts[1].evidence[0]", "quote skips hedge"),
+        ("key_facts[1]", "no grounded evidence left"),
+    ]
+    assert [f.statement for f in pruned.key_facts] == [facts[0].statement, facts[2].statement]
+    assert [f.status for f in pruned.key_facts] == ["reported", "confirmed"]
+    assert check_reply(pruned, text).ok
