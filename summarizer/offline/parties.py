@@ -427,7 +427,7 @@ def find_parties(text: str) -> list[Entity]:
                     appos = _preceding_role(text, run_at) or shared_role
                     shared_role = appos
                 role = (f"{title} — {appos}" if title and appos else title or appos).strip()
-                if kind == "person?" and role and any(w in role.lower() for w in PERSON_ROLE_WORDS):
+                if kind == "person?" and _personal(role):
                     kind = "person"
             alias = run if (title and kind == "person" and run != name) else None
             ent = add(name, kind, role, run_at, alias)
@@ -728,6 +728,14 @@ class _Index:
         ]
 
 
+def _personal(role: str) -> bool:
+    """A role that describes a person ("a coordinator with ...", "Putin adviser"), not "the
+    global pact to fight climate change"."""
+    words = re.findall(r"[a-z]+", role.lower())
+    nouns = PERSON_ROLE_WORDS | OCCUPATIONS | {"coordinator", "partner", "expert", "volunteer"}
+    return any(w in nouns or w.rstrip("s") in nouns for w in words)
+
+
 def _resolve_maybe(
     found: dict[str, Entity], maybe: dict[str, Entity], index: _Index, lower: set[str]
 ) -> None:
@@ -743,7 +751,7 @@ def _resolve_maybe(
         spots = index.spots(name)
         whole = len(spots)
         if (
-            ent.role
+            _personal(ent.role)
             or (len(alone) > whole and _pronoun_vote(text, alone, 1) == "person")
             or (whole >= 2 and _pronoun_vote(text, spots, 1) == "person")
             or any(_listed_with(text, at, at + len(name), persons) for at in spots)
