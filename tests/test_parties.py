@@ -131,6 +131,19 @@ FOUND = [
         "that he would be put behind bars.",
         [("Kendrick Moxon", "person"), ("Moxon", "person")],
     ),
+    # eval/gum/texts/GUM_news_crane: an Arabic name with its "al-" particle, after a title.
+    (
+        "Civil Defense Authority director General Suleiman al-Amr, in remarks to al-Ikhbariya "
+        'television, said "All those who were wounded and the dead have been taken to '
+        'hospital."',
+        [("Suleiman al-Amr", "person"), ("Civil Defense Authority", "government")],
+    ),
+    # wikinews/03_homeopathy-manslaughter-trial: the prosecution in a Commonwealth court.
+    (
+        'Tedeschi also told the court that "it is asserted by the Crown that both her parents '
+        'knew this".',
+        [("Crown", "government")],
+    ),
     # constructed: an acronym defined in brackets is the organization's alias.
     (
         "The Irving Independent School District (IISD) suspended the student. The IISD said "

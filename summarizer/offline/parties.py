@@ -139,6 +139,8 @@ _TITLE_WORDS = (
 
 def _is_generic(name: str) -> bool:
     """ "Inc", "Union", "Court", "Prime Minister": words that name no one by themselves."""
+    if name in GOV_WORDS:
+        return False  # "the Crown", "the Kremlin"
     return all(w.strip(".") in _GENERIC or w in _GENERIC for w in name.split())
 
 
@@ -158,7 +160,10 @@ def _is_place_or_thing(words: list[str]) -> bool:
 
 
 _PLACE_SUFFIX = re.compile(r"\w(?:strasse|straße|allee|platz|gasse|damm|ufer)$")
-_NAME_WORD = re.compile(r"[A-Z][a-z’'\-]+(?:-[A-Z][a-z]+)?|(?:[A-Z]\.)+|[A-Z][a-z]*[A-Z][a-z]+")
+_NAME_WORD = re.compile(
+    r"(?:(?:al|el|ad|ash|bin|ibn|abu)-)?[A-Z][a-z’'\-]+(?:-[A-Z][a-z]+)?|(?:[A-Z]\.)+"
+    r"|[A-Z][a-z]*[A-Z][a-z]+"
+)
 
 
 def _person_shape(words: list[str]) -> bool:
