@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -570,6 +571,12 @@ def _check_not_truncated(path: Path) -> None:
     wal = path.with_name(path.name + "-wal")
     if wal.exists() and wal.stat().st_size > 0:
         return  # the log holds pages the file does not have yet: SQLite reads both
+    for _ in range(4):
+        # Another process may have created the file this instant and be writing its header.
+        if size:
+            break
+        time.sleep(0.05)
+        size = path.stat().st_size
     if not size:
         raise StoreError(
             "the store is empty (0 bytes): it was truncated, and every brief, run and call it "

@@ -351,6 +351,8 @@ def test_the_article_reaches_the_model_unchanged(tail: str) -> None:
 def _briefs_in(db: Path) -> set[str]:
     import sqlite3
 
+    if not db.exists():  # connecting would create it empty, and an empty store is refused
+        return set()
     try:
         with sqlite3.connect(db) as c:
             return {r[0] for r in c.execute("SELECT article_id FROM briefs")}
