@@ -471,7 +471,7 @@ def find_parties(text: str) -> list[Entity]:
         kind = "group" if armed else "government"
         add(name, kind, f"{m.group(2)} of {country}", m.start())
 
-    index = _Index(text)
+    index = _index_of(text)
     _resolve_maybe(found, maybe, index, lower)
     _single_words(found, singles, index, lower)
     if _NER == "spacy":
@@ -682,6 +682,12 @@ def _speaks_near(text: str, start: int, end: int) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _index_of(text: str) -> _Index:
+    """The index of an article, built once for all the parties `_keep_party` judges in it."""
+    return _Index(text)
+
+
 _NOUN_ENDING = re.compile(
     r"(?:tion|sion|ment|ness|ity|ing|ship|ance|ence|ism|ist|ure|ory|ary|age|ics|ology|ware|"
     r"book|phone|net|web|hood|dom|ful|less|able|ible)$"
@@ -698,7 +704,7 @@ class _Index:
     """One pass over the article: where every capitalised word stands and what surrounds it,
     so that judging a name costs no new scan of the text (linear in the article's size)."""
 
-    _WORD = re.compile(r"(?<![\w’'\-])[A-Z][\w\-]*")
+    _WORD = re.compile(r"(?<![\w’'\-.])(?:(?:[A-Z]\.){2,}|[A-Z][\w\-]*)")
     _ACTING = re.compile(
         r"(?<![\w’'\-])([A-Z][\w\-]*)(?:\s+" + _ACTS + r"\b|,\s+(?:an?|the|which|who)\s)"
     )
@@ -724,6 +730,8 @@ class _Index:
     def spots(self, name: str) -> list[int]:
         """Where `name` stands as a whole (not inside a longer word)."""
         first = name.split()[0]
+        if first not in self.at and not first[:1].isupper():
+            return [m.start() for m in re.finditer(r"(?<![\w])" + re.escape(name), self.text)]
         n = len(name)
         return [
             p
@@ -910,10 +918,10 @@ def _keep_party(ent: Entity, text: str) -> bool:
             return False  # "Meta Outage Hits Facebook" is a headline, not a person
         # A person is introduced with a title or role, named again, or quoted.
         near = text[max(0, ent.first - 40) : ent.first + len(ent.name) + 40]
-        named = len(re.findall(r"(?<![\w])" + re.escape(words[-1]) + r"(?![\w])", text))
+        named = len(_index_of(text).spots(words[-1]))
         return bool(ent.role) or named >= 2 or bool(_SPEECH.search(near))
     if ent.kind in ("media", "government", "organization", "group"):
         return True
     if ent.kind == "country":
-        return len(re.findall(r"(?<!\w)" + re.escape(ent.name) + r"(?!\w)", text)) >= 2
+        return len(_index_of(text).spots(ent.name)) >= 2
     return ent.mentions >= 2
