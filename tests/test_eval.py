@@ -168,6 +168,10 @@ def test_real_and_authored_articles_are_reported_apart(tmp_path: Path) -> None:
     for name, ratio in report.overall.ratios.items():
         assert real.ratios[name].add(authored.ratios[name]) == ratio
     assert real.counts["parties"] == report.articles[2].scores.parties  # type: ignore[union-attr]
+    # --compare shows each group's metrics beside the overall ones.
+    rows = {(r.article, r.metric): r for r in compare(report, report).rows}
+    assert rows[("overall:real", "parties.recall")].a == real.counts["parties"].recall
+    assert rows[("overall:authored", "status")].a == authored.ratios["status"].value
     # Only authored articles: one group.
     shutil.rmtree(tmp_path / REAL_IDS[0])
     assert set(run_eval(tmp_path).groups) == {"authored"}
@@ -190,6 +194,7 @@ def test_a_report_written_before_groups_and_article_checks_still_loads(tmp_path:
     rows = {(r.article, r.metric): r for r in compare(report, report).rows}
     assert rows[("overall", "confirmed_hedged")].a is None
     assert rows[("overall", "parties.recall")].delta == 0
+    assert not any(article.startswith("overall:") for article, _ in rows)
 
 
 # --- what the article itself says: attribution and hedges (brief.attribution) -------------------

@@ -170,7 +170,8 @@ def compare_table(comparison: Comparison, *, all_rows: bool) -> str:
     lines.append(f"{'article':30} {'metric':26} {'A':>8} {'B':>8} {'B-A':>8}")
     for row in comparison.rows:
         delta = row.delta
-        if row.article != "overall" and not all_rows and (delta is None or abs(delta) < 1e-9):
+        overall = row.article == "overall" or row.article.startswith("overall:")
+        if not overall and not all_rows and (delta is None or abs(delta) < 1e-9):
             continue
         sign = "" if delta is None else ("+" if delta > 0 else "")
         lines.append(

@@ -11,7 +11,9 @@ from summarizer.evaluation.scoring import Ratio, Scores
 class CompareRow(BaseModel):
     """One metric in two runs."""
 
-    article: str = Field(description='"overall" or an article id.')
+    article: str = Field(
+        description='"overall", "overall:real", "overall:authored" or an article id.'
+    )
     metric: str
     a: float | None
     b: float | None
@@ -78,6 +80,10 @@ def compare(a: EvalReport, b: EvalReport) -> Comparison:
         "cost_usd": lambda r: r.overall.cost_usd,
     }
     rows += [CompareRow(article="overall", metric=m, a=f(a), b=f(b)) for m, f in per_call.items()]
+    for name in [g for g in a.groups if g in b.groups]:
+        # The real and the authored articles apart ("overall:real", "overall:authored").
+        ga, gb = metric_values(a.groups[name]), metric_values(b.groups[name])
+        rows += [CompareRow(article=f"overall:{name}", metric=m, a=ga[m], b=gb[m]) for m in ga]
     by_b = {r.id: r for r in b.articles}
     for ra in a.articles:
         rb = by_b.get(ra.id)
