@@ -298,6 +298,27 @@ def fetch_url(
     raise FetchError(f"too many redirects (more than {max_redirects})", source=url)
 
 
+def load_url(
+    url: str,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = MAX_BYTES,
+    allow_private: bool | None = None,
+) -> Article:
+    """One article from an http(s) URL, and only that: for links someone else wrote.
+
+    A feed entry's `<link>` or a line of a URL list is never a path: `/etc/passwd`,
+    `~/.config/summarizer/config.toml` or `-` given there is refused (`FetchError`), where
+    `load_source` would read the file.
+    """
+    if not re.match(r"^https?://", url.strip(), re.I):
+        raise FetchError("only http and https URLs can be fetched", source=url)
+    body, final, ctype = fetch_url(
+        url.strip(), timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
+    )
+    return article_from_bytes(body, name=url, content_type=ctype, url=final)
+
+
 def load_source(
     source: str,
     *,
@@ -306,13 +327,10 @@ def load_source(
     stdin: BinaryIO | None = None,
     allow_private: bool | None = None,
 ) -> Article:
-    """One article from a file path, "-" (stdin) or an http(s) URL."""
+    """One article from a file path, "-" (stdin) or an http(s) URL (the user's own argument;
+    a link from a feed or a list goes to `load_url`, which never reads a file)."""
     if re.match(r"^https?://", source, re.I):
-        body, final, ctype = fetch_url(
-            source, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
-        )
-        article = article_from_bytes(body, name=source, content_type=ctype, url=final)
-        return article
+        return load_url(source, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
     if source == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         data = stream.read(max_bytes + 1)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from summarizer import netguard
 from summarizer.errors import FetchError
-from summarizer.ingest import fetch_url, load_source
+from summarizer.ingest import fetch_url, load_source, load_url
 from summarizer.netguard import BlockedURLError, blocked_kind, parse_ip
 from tests.conftest import local_site
 
@@ -337,3 +337,18 @@ def test_a_digest_of_a_hostile_feed_publishes_nothing_from_inside(
     assert out.exists(), result.output
     assert _Inside.hits == []
     assert "hunter2" not in out.read_text(encoding="utf-8") and "hunter2" not in result.output
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["/etc/passwd", "README.md", "~/.config/summarizer/config.toml", "-", "file:///etc/passwd",
+     "javascript:alert(1)", " /etc/hostname"],
+)  # fmt: skip
+def test_a_link_from_someone_else_is_never_read_as_a_file(link: str) -> None:
+    with pytest.raises(FetchError, match="only http and https"):
+        load_url(link, timeout=1)
+
+
+def test_load_url_fetches_what_is_outside(outside: str) -> None:
+    article = load_url(f"{outside}/article", timeout=2)
+    assert "Elm Street" in article.text and article.source.url == f"{outside}/article"
