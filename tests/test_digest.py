@@ -466,3 +466,28 @@ def test_failure_reasons_name_the_cause_and_the_source_once(
         assert lines[name].count(name) == 1
         assert digest_page.count(f"{name}: {name}") == 0
     assert "cannot connect" in lines[dead]
+
+
+def test_allow_private_urls_from_the_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from tests.conftest import local_site
+
+    # Registered with monkeypatch first, so what the command sets is undone after the test.
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_URLS", "")
+    config = tmp_path / "config.toml"
+    config.write_text("allow_private_urls = true\n", encoding="utf-8")
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
+    shown = CliRunner().invoke(main, ["config"])
+    assert "allow_private_urls   True" in shown.output and f"file:{config}" in shown.output
+    requested: list[str] = []
+    with local_site(_feed_site(requested)) as base:
+        out = CliRunner().invoke(
+            main,
+            ["digest", f"{base}/feed.xml", "--engine", "offline", "--db", str(tmp_path / "s.db")],
+        )
+    assert out.exit_code == 0, out.output
+    assert "(2 briefed," in out.output and "/feed.xml" in requested
