@@ -108,6 +108,14 @@ def _stance(evidence: str, att: Attribution) -> str:
     "according to"."""
     if att.mode == "according_to" and att.cue and att.cue not in evidence:
         return evidence.rstrip(" ,.")
+    if att.mode == "according_to" and att.cue:
+        # "According to Baza, a Telegram channel ..., the bomb was planted": the claim.
+        claim = re.match(
+            r"\s*" + re.escape(att.cue) + r"\s+[^,]+,\s*(?:(?:an?|the)\s[^,]*,\s*)?(.{12,})",
+            evidence,
+        )
+        if claim:
+            return claim.group(1).strip()
     quote = _QUOTED.search(evidence)
     if att.mode == "quote" and quote and len(quote.group(1).split()) >= 4:
         return quote.group(1).strip(" ,")
