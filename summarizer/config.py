@@ -28,7 +28,11 @@ ENV = {
     "lang": "SUMMARIZER_LANG",
     "db": "SUMMARIZER_DB",
     "allow_private_urls": "SUMMARIZER_ALLOW_PRIVATE_URLS",
+    "mode": "SUMMARIZER_MODE",
 }
+
+# How a reply is requested: tool calling (default), or JSON for servers without tools.
+MODES = ("tools", "json", "json_schema", "md_json")
 
 # Every environment variable the package reads, and what it does (`summarizer config` lists
 # them, and so does the README; a test greps the package for any that is missing here).
@@ -38,6 +42,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_MODEL": "the model (default gpt-4.1-mini)",
     "SUMMARIZER_ENGINE": "auto | llm | offline",
     "SUMMARIZER_LANG": "language of the brief",
+    "SUMMARIZER_MODE": "tools | json | json_schema | md_json: how a reply is requested",
     "SUMMARIZER_DB": "the SQLite store of digests",
     "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
@@ -95,6 +100,7 @@ class Settings:
     max_cost: float | None = None
     timeout: float = 120.0
     allow_private_urls: bool = False
+    mode: str = "tools"
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -195,6 +201,8 @@ def load_settings(
             settings.sources[name] = "flag"
     if settings.engine not in {"auto", "llm", "offline"}:
         raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
+    if settings.mode not in MODES:
+        raise ConfigError(f"mode must be {', '.join(MODES)}, got {settings.mode!r}")
     return settings
 
 

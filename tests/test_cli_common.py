@@ -123,3 +123,68 @@ def test_verbose_shows_every_attempt(tmp_path: Path) -> None:
     assert [c.split(":")[1].strip() for c in calls] == ["call 1", "call 2", "call 3"]
     assert "rate_limited 429" in calls[0] and "server_error 500" in calls[1]
     assert calls[2].startswith("summarizer: call 3: ok 200") and "tokens" in calls[2]
+
+
+@pytest.mark.parametrize(
+    ("args", "where"),
+    [(["--mode", "json"], "flag"), ([], "env")],
+    ids=["flag", "env"],
+)
+def test_mode_json_asks_without_tools(
+    args: list[str], where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+    from summarizer.testserver import FakeOpenAIServer
+    from tests.digest_helpers import ARTICLES
+
+    if where == "env":
+        monkeypatch.setenv("SUMMARIZER_MODE", "json")
+    with FakeOpenAIServer() as server:
+        brief = CliRunner().invoke(
+            main, ["brief", str(SEED), "--base-url", server.base_url, "--format", "json", *args]
+        )
+        store = ["--db", str(tmp_path / "s.db"), "--out", str(tmp_path / "d.md")]
+        digest = CliRunner().invoke(
+            main, ["digest", str(ARTICLES), "--base-url", server.base_url, *args, *store]
+        )
+        requests = list(server.requests)
+    assert brief.exit_code == 0, brief.output
+    assert digest.exit_code == 0, digest.output
+    assert len(requests) == 6
+    assert all("tools" not in r and "tool_choice" not in r for r in requests)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["config"], "mode must be tools, json, json_schema, md_json, got 'xml'"),
+        (
+            [
+                "digest",
+                "x.txt",
+                "--mode",
+                "json",
+                "--batch-api",
+                "--base-url",
+                "http://127.0.0.1:1",
+            ],
+            "--batch-api sends tool calls: it cannot be used with --mode json",
+        ),
+    ],
+    ids=["bad-mode", "batch-needs-tools"],
+)
+def test_mode_errors(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('mode = "xml"\n' if args == ["config"] else "", encoding="utf-8")
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
+    out = CliRunner().invoke(main, [*args])
+    assert out.exit_code == 2 and out.output.count("\n") == 1
+    assert message in out.output

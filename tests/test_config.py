@@ -88,7 +88,7 @@ def test_masked(key: str | None, shown: str | None) -> None:
 
 CONFIG_TYPOS = [
     ("config.toml", "concurency = 8\n", "unknown setting 'concurency'; did you mean 'concurrency'"),
-    ("config.toml", 'modle = "x"\n', "unknown setting 'modle'; did you mean 'model'"),
+    ("config.toml", 'modell = "x"\n', "unknown setting 'modell'; did you mean 'model'"),
     ("config.toml", "[summarizer]\nmax_cots = 1.0\n", "did you mean 'max_cost'"),
     ("config.toml", "zzz = 1\n", "unknown setting 'zzz' (known: allow_private_urls, api_key"),
 ]

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     type=click.Choice(["auto", "llm", "offline"]),
     help="auto (default): the LLM when a key or base URL is set, else offline.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["tools", "json", "json_schema", "md_json"]),
+    help="How the reply is requested: tools (default) or json, for servers without tool calling.",
+)
 @click.option("--lang", help="Language of the brief (quotes stay in the article's language).")
 @click.option(
     "--strict/--no-strict",
@@ -56,6 +61,7 @@ def brief(
     model: str | None,
     base_url: str | None,
     engine: str | None,
+    mode: str | None,
     lang: str | None,
     strict: bool | None,
     timeout: float | None,
@@ -76,6 +82,7 @@ def brief(
             "model": model,
             "base_url": base_url,
             "engine": engine,
+            "mode": mode,
             "lang": lang,
             "strict": strict,
             "timeout": timeout,
@@ -91,6 +98,7 @@ def brief(
             article.text,
             on_call=_show_call if verbose else None,
             engine=chosen,
+            mode=settings.mode,
             model=settings.model,
             base_url=settings.base_url,
             api_key=settings.api_key,

@@ -39,6 +39,11 @@ from summarizer.cli.progress import progress_line
     type=click.Choice(["auto", "llm", "offline"]),
     help="auto (default): the LLM when a key or base URL is set, else offline.",
 )
+@click.option(
+    "--mode",
+    type=click.Choice(["tools", "json", "json_schema", "md_json"]),
+    help="How the reply is requested: tools (default) or json, for servers without tool calling.",
+)
 @click.option("--model", help="Model name.")
 @click.option("--base-url", help="OpenAI-compatible endpoint.")
 @click.option("--wait", is_flag=True, help="Wait for another run's lock instead of exiting.")
@@ -75,6 +80,7 @@ def digest(
     tpm: int | None,
     max_cost: float | None,
     engine: str | None,
+    mode: str | None,
     model: str | None,
     base_url: str | None,
     wait: bool,
@@ -100,6 +106,7 @@ def digest(
         "tpm": tpm,
         "max_cost": max_cost,
         "engine": engine,
+        "mode": mode,
         "model": model,
         "base_url": base_url,
     }
@@ -123,6 +130,7 @@ def digest(
             all_sources,
             since=since or (job.since if job else None),
             engine=settings.engine,
+            mode=settings.mode,
             model=settings.model,
             base_url=settings.base_url,
             api_key=settings.api_key,

@@ -103,6 +103,7 @@ async def arun_digest(
     *,
     since: str | datetime | None = None,
     engine: str = "auto",
+    mode: str = "tools",
     model: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
@@ -160,10 +161,12 @@ async def arun_digest(
         model = None
     batch_client = None
     if batch_api:
-        if chosen != "llm":
-            from summarizer.errors import ConfigError
+        from summarizer.errors import ConfigError
 
+        if chosen != "llm":
             raise ConfigError("--batch-api needs the LLM engine (a key or a base URL)")
+        if mode != "tools":
+            raise ConfigError("--batch-api sends tool calls: it cannot be used with --mode json")
         from summarizer.llm import make_client
 
         batch_client = make_client(api_key=api_key, base_url=base_url, timeout=timeout)
@@ -177,6 +180,7 @@ async def arun_digest(
                 sources,
                 cutoff=cutoff,
                 engine=chosen,
+                mode=mode,
                 model=model,
                 client=client,
                 concurrency=concurrency,
@@ -220,6 +224,7 @@ async def _run(
     model: str | None,
     client: Any,
     concurrency: int,
+    mode: str = "tools",
     limiter: Any,
     max_cost: float | None,
     strict: bool,
@@ -338,6 +343,7 @@ async def _run(
             brief: Brief = await asummarize(
                 article.text,
                 engine=engine,
+                mode=mode,
                 model=model,
                 client=client,
                 strict=strict,
