@@ -395,3 +395,48 @@ def test_who_a_speaker_speaks_for(
     ]
     att = at(text, span, parties)
     assert (att.party, att.on_behalf_of) == (party, behalf), source
+
+
+# General English forms, in sentences written for this table (no article's names).
+FORMS = [
+    ("Anna Berg was quoted as saying the bridge would reopen.", "Anna Berg", "reported", True),
+    (
+        "In an interview with Reuters, Berg said the bridge would reopen.",
+        "Anna Berg",
+        "reported",
+        False,
+    ),
+    (
+        "A spokesperson for Harlow Council said the bridge would reopen.",
+        "Harlow Council",
+        "reported",
+        False,
+    ),
+    ("Anna Berg told Reuters the bridge would reopen.", "Anna Berg", "reported", False),
+    ("The bridge would reopen, Reuters reported.", "Reuters", "outlet", False),
+    ("The bridge will reopen, according to Berg.", "Anna Berg", "according_to", True),
+    ("It is believed the bridge will reopen.", None, "hedge", True),
+    ("Exit polls indicate Berg has won.", None, "unnamed", True),
+    ("Tom Hale did not say whether the bridge would reopen.", None, "narrator", False),
+    # Two people the pronoun may mean, neither of them a speaker yet: unknown.
+    ("Anna Berg met Tom Hale on Monday. He said the bridge would reopen.", None, "narrator", False),
+    # A pronoun after the one person named goes to that person.
+    (
+        "Anna Berg, the mayor, met voters. She said the bridge would reopen.",
+        "Anna Berg",
+        "reported",
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "party", "mode", "hedged"), FORMS)
+def test_general_forms(text: str, party: str | None, mode: str, hedged: bool) -> None:
+    parties = [
+        person("Anna Berg", "Berg", role="mayor"),
+        person("Tom Hale", "Hale", role="governor"),
+        org("Harlow Council", "government"),
+        org("Reuters", "media"),
+    ]
+    att = Attributor(text, parties).attribute(len(text) - 25, len(text) - 2)
+    assert (att.party, att.mode, att.hedged) == (party, mode, hedged), att

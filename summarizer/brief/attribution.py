@@ -480,6 +480,11 @@ class Attributor:
             start = m.end() - len(" ".join(words))
             if any(x.end > start for x in self._mentions_in(max(0, m.start() - 80), m.end())):
                 continue
+            # "the Budweiser Man of the Match", "the Grand Canyon": names of things, not people.
+            if re.search(r"(?<![\w’'])(?:the|The)\s+$", self.text[max(0, start - 4) : start]) or (
+                re.match(r"\s+of\b", self.text[m.end() : m.end() + 4])
+            ):
+                continue
             out.append((start, m.end(), " ".join(words)))
         return out
 
@@ -568,7 +573,9 @@ class Attributor:
         np_end = self._np_forward(acc.end(), se)
         if np_end is None:
             return None
-        np = self.text[acc.end() : np_end].rstrip(".")
+        np = self.text[acc.end() : np_end]
+        if np.endswith(".") and not _ABBREV.search(np):
+            np = np[:-1]
         party, speaker, kind, _ = self._resolve_np(acc.end(), np_end, acc.end())
         mode: Mode = "according_to"
         before = self.text[ss : acc.start()].strip(" ,—–")
@@ -695,6 +702,15 @@ class Attributor:
         vs = v.start()
         left = masked[ss:vs]
         end = vs
+        # "X was quoted (by Y) as saying": X speaks, through whoever quotes them.
+        quoted = re.search(
+            r"\s+(?:was|were|is|are|has been|have been|had been)\s+quoted\s+"
+            r"(?:by\s+[^,;]{1,60}?\s+)?as\s+$",
+            left,
+        )
+        if verb == "saying" and quoted:
+            left = left[: quoted.start()]
+            verb = "quoted as saying"
         stripped = left.rstrip()
         words_skipped = []
         while True:
@@ -755,7 +771,11 @@ class Attributor:
             return None
         np_start, np_end = found_np
         # "with Boswell stating": a participle speaks only after "with" or a comma.
-        if verb.endswith("ing") and not re.search(r"(?:\bwith|,)\s*$", masked[ss:np_start]):
+        if (
+            verb.endswith("ing")
+            and not quoted
+            and not re.search(r"(?:\bwith|,)\s*$", masked[ss:np_start])
+        ):
             return None
         if verb in _PLURAL and not re.search(
             r"(?:s|they|police|people)\s*$", text[np_start:np_end], re.I
@@ -1016,11 +1036,8 @@ class Attributor:
                 spoke = [t for t in recent if t.kind == "person" and t.party in distinct]
                 if spoke:
                     return spoke[-1].party, spoke[-1].party, "person", False
-                # Several people: the subject of the sentence is the antecedent a reader takes.
-                cands.sort()
-                first = cands[0]
-                if len(self.text[head : first[0]].split()) <= 3:
-                    return first[1], first[2], "person" if first[1] else None, False
+                # Several people the pronoun may mean, none of them the last speaker: the
+                # article does not make it clear.
                 return None, None, None, False
             else:
                 spoke = [
