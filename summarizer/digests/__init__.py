@@ -32,7 +32,7 @@ __all__ = [
 async def adigest(sources: list[str], **kwargs: Any) -> Digest:
     """Brief `sources` into one `Digest` (its stories, failures, warnings and totals).
 
-    Keyword arguments: since, engine, model, base_url, api_key, client, db, concurrency, rpm,
+    Keyword arguments: since, engine, mode, model, base_url, api_key, client, db, concurrency, rpm,
     tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"), each
     written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait, batch_poll
     (see `summarizer.digests.run.arun_digest`). `digest.failed` lists the sources that failed
