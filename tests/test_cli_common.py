@@ -61,12 +61,9 @@ def _closed_port() -> int:
 def test_refused_local_server_fails_fast_in_one_line(tmp_path: Path) -> None:
     # A real process, as a user runs it: stderr is the terminal's, not click's runner's, so a
     # library's own log line (instructor logs "Max retries exceeded" at ERROR) would show here.
-    import time
-
     base_url = f"http://127.0.0.1:{_closed_port()}/v1"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
     env.update(SUMMARIZER_CONFIG_DIR=str(tmp_path), SUMMARIZER_DATA_DIR=str(tmp_path))
-    started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "summarizer", "brief", str(SEED), "--base-url", base_url],
         capture_output=True,
@@ -75,15 +72,13 @@ def test_refused_local_server_fails_fast_in_one_line(tmp_path: Path) -> None:
         env=env,
         timeout=120,
     )
-    elapsed = time.monotonic() - started
     assert proc.returncode == 5
     assert proc.stdout == ""
     assert proc.stderr == (
         f"summarizer: error: cannot connect to the model server at {base_url}: connection "
         "refused (is it running?)\n"
     )
-    # one attempt, no backoff: what is left is starting Python and importing openai
-    assert elapsed < 10, elapsed
+    # how long it takes (one attempt, no backoff) is timed in-process below
 
 
 def test_refused_local_server_is_one_attempt_within_three_seconds() -> None:
