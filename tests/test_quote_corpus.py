@@ -12,7 +12,6 @@ news variants rejected; no unfaithful pair accepted, ever.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,10 +32,6 @@ if not DEFAULT_ARTICLES.is_dir():
     pytest.skip("../shared/external/wikinews is not beside the repo", allow_module_level=True)
 
 PAIRS = load_corpus(CORPUS)
-# Until the guard uses the matcher of issue 10 (summarizer/brief/locate.py, imported by
-# grounding), it misses the goals: the rate tests must then fail (strict xfail), and must pass
-# once it does.
-MATCHER = "summarizer.brief.locate" in sys.modules
 UNFAITHFUL = [p for p in PAIRS if p.label == "unfaithful"]
 
 
@@ -71,7 +66,6 @@ def test_unfaithful_quote_is_refused(pair: QuotePair) -> None:
     assert problem is not None, f"{pair.id} accepted ({pair.why}): {pair.quote!r}"
 
 
-@pytest.mark.xfail(not MATCHER, reason="the guard before issue 10's matcher", strict=True)
 @pytest.mark.parametrize(
     ("files", "goal"),
     [
@@ -147,7 +141,6 @@ def test_cli_eval_quotes_prints_the_table_and_writes_the_report(tmp_path: Path) 
 REASK = CORPUS.parents[1] / "cassettes" / "reask"
 
 
-@pytest.mark.xfail(not MATCHER, reason="the guard before issue 10's matcher re-asks", strict=True)
 @pytest.mark.parametrize("cassette", sorted(REASK.glob("*.yaml")), ids=lambda p: p.stem[:2])
 def test_presentation_variants_cause_no_reask(cassette: Path) -> None:
     """Replay an authored reply whose quotes are faithful variants: accepted at the first call."""
