@@ -343,6 +343,7 @@ _QUANTITY = re.compile(
     r"|(?P<maj>(?:a|the) majority|(?:a|the) minority))",
     re.IGNORECASE,
 )
+_QUANTITY_HINT = re.compile(r"\d|half|third|quarter|majority|minority", re.IGNORECASE)
 _PERCENT_UNITS = re.compile(r"%|per\s?cent|percent|prozent|pour\s?cent|por\s?ciento", re.I)
 
 
@@ -360,7 +361,9 @@ class Quantity:
 
 def quantities(text: str) -> list[Quantity]:
     """The quantities written in `text` ("at least 61%", "fewer than 50 people", "half")."""
-    out = []
+    out: list[Quantity] = []
+    if not _QUANTITY_HINT.search(text):
+        return out
     for m in _QUANTITY.finditer(text):
         cmp = (m.group("cmp") or "").casefold()
         if m.group("maj"):
@@ -411,9 +414,12 @@ def _comparable(s: Quantity, e: Quantity) -> bool:
 
 def quantity_conflict(statement: str, evidence: str) -> str | None:
     """A quantity the statement bounds that no comparable quantity of the evidence allows."""
+    claimed = quantities(statement)
+    if not claimed:
+        return None
     said = quantities(evidence)
     given = {float(n) for n in numbers(evidence) if n.replace(".", "", 1).isdigit()}
-    for s in quantities(statement):
+    for s in claimed:
         if not s.bounded and (s.unit is None or s.low in given):
             # A bare number ("Internet Explorer 6") has nothing to be compared with; one the
             # evidence gives, whatever word follows it there, is the evidence's.

@@ -100,11 +100,11 @@ _SYMBOLS["\u00a5"] = "\u00a5"
 _LOOKALIKE_CHARS = "\u2206\u2211\u220f"
 # Tokens: grouped thousands, numbers with decimals, letter runs, symbols, a leading minus sign.
 _TOKEN = re.compile(
-    r"(?<!\d)\d{1,3}(?:,\d{3})+(?!\d|,\d)|(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)"
-    r"|\d+(?:\.\d+)*|(?i:per[ \u00a0]?cent)(?!\w)"
-    rf"|[^\W\d_]+|[{_LOOKALIKE_CHARS}]+"
+    rf"[^\W\d_]+|[{_LOOKALIKE_CHARS}]+"
+    r"|(?<!\d)\d{1,3}(?:,\d{3})+(?!\d|,\d)|(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)"
+    r"|\d+(?:\.\d+)*"
     r"|[%\u2030$\u20ac£\u00a5]"
-    r"|(?:(?<=\s)|^|(?<=\())[-\u2212\u2013](?=\d)"
+    r"|(?=[-\u2212\u2013])(?<![^\s(])[-\u2212\u2013](?=\d)"
 )
 # Skipped in the article, and in a quote outside its gaps: citation markers and editorial
 # insertions.
@@ -138,6 +138,17 @@ NEGATION = re.compile(
     r"nie|niemals|pas|jamais|nunca)(?![\w'’])|(?:(?<=[^\W\d_])|(?<=\s))n['’]t(?!\w)",
     re.IGNORECASE,
 )
+_NEGATION_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "not no never nor neither none nothing nobody cannot without nicht nie niemals pas jamais "
+        "nunca",
+    )
+)
+_NEG_TOKEN = re.compile(r"[\w'’]+")
+_NT = re.compile(r"(?:(?<=[^\W\d_])|(?<=\s))n['’]t(?!\w)")
+_ANY_DIGIT = re.compile(r"\d")
+_PLAIN_GAPS = frozenset([" ", ", ", ". ", "; ", ": ", " (", ") ", "\n", ' "', '" ', " “", "” "])
 _INVISIBLE = dict.fromkeys(
     c for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf" or c == 0x34F
 )
@@ -159,8 +170,6 @@ def token_key(token: str) -> str:
     if not key.isascii():
         key = "".join(c for c in key if not unicodedata.combining(c))
     key = key.casefold().translate(_LOOKALIKE)
-    if not key.isalpha():
-        key = "".join(key.split())  # "per cent"
     return _SPELLING.get(key) or _UNIT_PLURALS.get(key, key)
 
 
@@ -204,13 +213,20 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 
 def numbers(text: str) -> list[str]:
     """The numbers written in `text`, thousands separators dropped ("1,000" -> "1000")."""
-    found = _NUMBER.findall(unicodedata.normalize("NFKC", text))
-    return ["".join(n.replace(",", "").split()) for n in found]
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    elif not _ANY_DIGIT.search(text):
+        return []
+    return ["".join(n.replace(",", "").split()) for n in _NUMBER.findall(text)]
 
 
 def negations(text: str) -> int:
-    """How many negations `text` holds."""
-    return len(NEGATION.findall(text.translate(_INVISIBLE)))
+    """How many negations `text` holds (as `NEGATION` finds them, by word lookup)."""
+    if not text.isascii():
+        text = text.translate(_INVISIBLE)
+    folded = text.casefold()
+    n = sum(1 for w in _NEG_TOKEN.findall(folded) if w in _NEGATION_WORDS or w[:4] == "kein")
+    return n + len(_NT.findall(folded))
 
 
 @dataclass
@@ -248,6 +264,11 @@ def quote_parts(quote: str) -> tuple[list[QuotePart], list[str]]:
         hard = []
         for i in range(1, len(sk.starts)):
             between = raw[sk.src[i - 1][1] : sk.src[i][0]]
+            if between.isspace() and sk.skel[sk.starts[i] - 3 : sk.ends[i]] == "percent":
+                continue  # "per cent" is "%"
+            if between in _PLAIN_GAPS:  # the common case: a space, a comma and a space
+                hard.append(sk.starts[i])
+                continue
             if _SOFT_GAP.fullmatch(between):
                 continue
             stripped = between.translate(_INVISIBLE)
