@@ -511,6 +511,18 @@ def test_llm_path_replayed_from_authored_cassettes(
     assert_imperfections_found(report, dataset)
 
 
+def test_replay_skips_articles_without_a_cassette(tmp_path: Path, dataset: Dataset) -> None:
+    # Cassettes for two articles only: those two are replayed, the others listed as skipped.
+    two = [a.id for a in dataset.articles[:2]]
+    for name in two:
+        shutil.copy(EVAL_CASSETTES / f"{name}.yaml", tmp_path / f"{name}.yaml")
+    report = run_eval(dataset, engine="llm", cassettes=tmp_path)
+    assert [r.id for r in report.articles] == two and report.overall.failed == 0
+    skipped = [s for s in report.skipped if "no cassette" in s]
+    assert len(skipped) == len(dataset.articles) - 2
+    assert all(s.split(":")[0] not in two for s in skipped)
+
+
 def test_llm_items_dropped_as_ungrounded_count_against_grounding(tmp_path: Path) -> None:
     shutil.copytree(GOLD / "court-clearwater-verdict", tmp_path / "court")
     data = load_dataset(tmp_path)
