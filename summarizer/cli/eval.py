@@ -267,8 +267,9 @@ def quotes_table(report: QuoteReport) -> str:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the JSON report here (atomically). Default: eval-<engine>.json, or "
-    "eval-guard.json with --guard; '-' writes none.",
+    help="Write the JSON report here (atomically). Default: eval-<engine>.json, "
+    "eval-checklist-<engine>.json for check-lists, or eval-guard.json with --guard; '-' "
+    "writes none.",
 )
 @click.option(
     "--compare",
