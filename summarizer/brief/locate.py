@@ -37,6 +37,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
@@ -180,28 +181,33 @@ class Skeleton:
     skel: str
     starts: list[int]  # skeleton offset of each token
     ends: list[int]
-    src: list[tuple[int, int]]  # text [start, end) of each token
+    first: list[int]  # text offset where each token starts
+    last: list[int]  # text offset where each token ends
 
 
 def skeleton(text: str, base: int = 0) -> Skeleton:
-    """Tokenize `text` (offsets reported + `base`) and build its skeleton."""
-    matches = list(_TOKEN.finditer(text))
-    keys = [token_key(m.group()) for m in matches]
-    src = [(m.start() + base, m.end() + base) for m in matches]
+    """Tokenize `text` (offsets reported + `base`) and build its skeleton.
+
+    Only strings and ints are kept per token (no tuples, no match objects): the cyclic garbage
+    collector would otherwise walk every one of them again and again on a long article.
+    """
+    keys: list[str] = []
+    first: list[int] = []
+    last: list[int] = []
+    add_key, add_first, add_last = keys.append, first.append, last.append
+    for m in _TOKEN.finditer(text):
+        add_key(token_key(m.group()))
+        a, b = m.span()
+        add_first(a + base)
+        add_last(b + base)
     # "|" between two number tokens, so "12 5" never reads "125".
     if any(k[0].isdigit() for k in keys[1:]):
         for i in range(len(keys) - 1, 0, -1):
-            if keys[i][0].isdigit() and keys[i - 1][-1].isdigit() and keys[i - 1] != "|":
+            if keys[i][0].isdigit() and keys[i - 1][-1].isdigit():
                 keys[i] = "|" + keys[i]
-    starts: list[int] = []
-    ends: list[int] = []
-    size = 0
-    for k in keys:
-        start = size + 1 if k[0] == "|" else size
-        size += len(k)
-        starts.append(start)
-        ends.append(size)
-    return Skeleton("".join(keys), starts, ends, src)
+    ends = list(accumulate(map(len, keys)))
+    starts = [e - len(k) + (k[0] == "|") for e, k in zip(ends, keys, strict=True)]
+    return Skeleton("".join(keys), starts, ends, first, last)
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
@@ -263,7 +269,7 @@ def quote_parts(quote: str) -> tuple[list[QuotePart], list[str]]:
             continue
         hard = []
         for i in range(1, len(sk.starts)):
-            between = raw[sk.src[i - 1][1] : sk.src[i][0]]
+            between = raw[sk.last[i - 1] : sk.first[i]]
             if between.isspace() and sk.skel[sk.starts[i] - 3 : sk.ends[i]] == "percent":
                 continue  # "per cent" is "%"
             if between in _PLAIN_GAPS:  # the common case: a space, a comma and a space
@@ -274,8 +280,8 @@ def quote_parts(quote: str) -> tuple[list[QuotePart], list[str]]:
             stripped = between.translate(_INVISIBLE)
             if (
                 _SOFT_HYPHEN_GAP.fullmatch(stripped)
-                and raw[sk.src[i - 1][1] - 1].isalpha()
-                and raw[sk.src[i][0]].isalpha()
+                and raw[sk.last[i - 1] - 1].isalpha()
+                and raw[sk.first[i]].isalpha()
             ):
                 continue
             hard.append(sk.starts[i])
@@ -295,9 +301,10 @@ class Locator:
         self.skel = sk.skel
         self._starts = sk.starts
         self._ends = sk.ends
-        self._src = sk.src
-        self._start_at = {s: i for i, s in enumerate(sk.starts)}
-        self._end_at = {e: i for i, e in enumerate(sk.ends)}
+        self._first = sk.first
+        self._last = sk.last
+        self._start_at = dict(zip(sk.starts, range(len(sk.starts)), strict=True))
+        self._end_at = dict(zip(sk.ends, range(len(sk.ends)), strict=True))
         self._sentences: list[int] | None = None
 
     def _find_part(self, part: QuotePart, lo: int) -> tuple[int, int, int] | None:
@@ -393,7 +400,7 @@ class Locator:
                     # A later start of the first part cannot help: give up.
                     return Location(quote, [], problem)
                 kind = part.gap_before or "ellipsis"
-                why = self.gap_problem(self._src[found[-1][2]][1], self._src[nxt[1]][0], kind)
+                why = self.gap_problem(self._last[found[-1][2]], self._first[nxt[1]], kind)
                 if why is not None:
                     break
                 found.append(nxt)
@@ -415,7 +422,7 @@ class Locator:
     ) -> Location:
         merged: list[tuple[int, int]] = []
         for k, (at, first, last) in enumerate(found):
-            a, b = self._src[first][0], self._src[last][1]
+            a, b = self._first[first], self._last[last]
             # Parts with nothing but skipped material between them are one stretch of text.
             if merged and self._ends[found[k - 1][2]] == at:
                 merged[-1] = (merged[-1][0], b)
