@@ -8,6 +8,7 @@ always the article's own text: checked for every brief by a hypothesis property.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,38 @@ def test_every_evidence_string_is_an_exact_substring(
                 assert all(part in text for part in q.split(" … ")), q
     for loc in locations:
         assert verbatim(text, loc.spans) == loc.quote
+
+
+def test_the_llm_path_shows_the_articles_text_and_records_the_models(seed_text: str) -> None:
+    """A reply quoting with straight quotes, no accents or commas: accepted at the first call,
+    and the brief's evidence is the article's own characters (engine._finish)."""
+    from summarizer import summarize
+    from summarizer.llm import RetryPolicy
+    from summarizer.testserver import FakeOpenAIServer, reply
+
+    data = json.loads((Path(__file__).parent / "data" / "replies" / "seed.json").read_text())
+    originals = [q for f in data["key_facts"] for q in f["evidence"]]
+    for fact in data["key_facts"]:
+        fact["evidence"] = [
+            q.replace("’", "'").replace("“", '"').replace("”", '"').replace(",", "")
+            for q in fact["evidence"]
+        ]
+    with FakeOpenAIServer([reply(data)]) as server:
+        brief = summarize(seed_text, base_url=server.base_url, retry=RetryPolicy())
+        assert len(server.requests) == 1  # no re-ask for a presentation difference
+    shown = [q for f in brief.key_facts for q in f.evidence]
+    assert all(part in seed_text for q in shown for part in q.split(" … "))
+    changed = [e for e in brief.meta.evidence if e.given is not None]
+    assert changed, "the variants differ from the article, so `given` records them"
+    for e in brief.meta.evidence:
+        assert verbatim(seed_text, e.spans) == e.quote
+    assert len(shown) == len(originals)
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [("Segolene Royal", True), ("Barack Obama", True), ("Segolene Roya", False), ("Ian", False)],
+)
+def test_party_names_are_found_under_the_same_equivalences(name: str, found: bool) -> None:
+    index = ArticleIndex(SYNTHETIC + " A Ukrainian official spoke.")
+    assert index.contains(name) is found
