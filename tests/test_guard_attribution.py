@@ -19,7 +19,14 @@ from summarizer.brief.grounding import (
     format_issues,
     prune_ungrounded,
 )
-from summarizer.brief.guard_attribution import check_attribution, layout, status_cue
+from summarizer.brief.guard_attribution import (
+    _Found,
+    _speaker_issues,
+    _speakers,
+    check_attribution,
+    layout,
+    status_cue,
+)
 from summarizer.evaluation.dataset import load_dataset
 from summarizer.models import BriefReply, CorrectedItem, KeyFact, Position
 
@@ -260,3 +267,128 @@ def test_strict_false_corrects_the_status_and_drops_a_hedge_skipping_quote() -> 
     assert [f.statement for f in pruned.key_facts] == [facts[0].statement, facts[2].statement]
     assert [f.status for f in pruned.key_facts] == ["reported", "confirmed"]
     assert check_reply(pruned, text).ok
+
+
+# --- who speaks a quote ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "party", "quote", "speaker"),
+    [
+        # 05_north-korea-quasi-war: "... and South Korea says the broadcasts will continue."
+        (
+            "wikinews-05-north-korea-quasi-war",
+            "North Korea",
+            "South Korea says the broadcasts will continue",
+            "South Korea",
+        ),
+        # 27_ahmed-mohamed-clock: "Jafari said she felt Mohamed had been subject to ..."
+        (
+            "wikinews-27-ahmed-mohamed-clock",
+            "Mark Zuckerberg",
+            "Jafari said she felt Mohamed had been subject to Islamophobia",
+            "Amneh Jafari",
+        ),
+        # 01_uk-asylum-questionnaire: Braverman's words on GB News given to Sunak
+        (
+            "wikinews-01-uk-asylum-questionnaire",
+            "Rishi Sunak",
+            "It's clear that we have an unsustainable situation in towns and cities around our "
+            "country",
+            "Suella Braverman",
+        ),
+    ],
+)
+def test_a_quote_under_another_listed_party_is_reasked_naming_the_speaker(
+    article: str, party: str, quote: str, speaker: str
+) -> None:
+    text, gold = _article(article)
+    reply = _with(gold, positions=[Position(party=party, stance="s", evidence=[quote])])
+    issues = check_attribution(reply, text)
+    assert [i.kind for i in issues] == ["attributed_to_other_party"]
+    assert f"the article attributes this quote to {speaker}, not to {party}" in issues[0].message
+    # given to the party the article names, the same quote passes
+    right = _with(gold, positions=[Position(party=speaker, stance="s", evidence=[quote])])
+    assert check_attribution(right, text) == []
+
+
+@pytest.mark.parametrize(
+    ("article", "party", "quote"),
+    [
+        # 17: ABC News relays what Basya believes: Basya's position, not the outlet's words
+        (
+            "wikinews-17-indonesia-asylum-rescue",
+            "Fuad Basya",
+            "Basya also believes the asylum seekers found in the water may have left the boat",
+        ),
+        # 05: KCNA's quote whose subject is Kim Jong-un's order
+        (
+            "wikinews-05-north-korea-quasi-war",
+            "Kim Jong-un",
+            "Kim Jong-un issued an order of the supreme commander of the Korean People's Army",
+        ),
+        # 19_canada-document-street: "Dewar says that ... However, when a government document
+        # has been found on the streets, the government then says ...": Dewar's words carry on
+        (
+            "wikinews-19-canada-document-street",
+            "Paul Dewar",
+            "However, when a government document has been found on the streets, the government "
+            "then says it wasn't particularly sensitive.",
+        ),
+        # 27: two parties assert it together
+        (
+            "wikinews-27-ahmed-mohamed-clock",
+            "Irving Independent School District",
+            "Both the Irving Independent School District and the Irving Police Department",
+        ),
+    ],
+)
+def test_a_quote_the_article_ties_to_the_party_passes(article: str, party: str, quote: str) -> None:
+    text, gold = _article(article)
+    reply = _with(gold, positions=[Position(party=party, stance="s", evidence=[quote])])
+    assert check_quote(ArticleIndex(text), quote)[0] is None
+    assert check_attribution(reply, text) == []
+
+
+def test_an_ellipsis_joining_two_speakers_is_reasked() -> None:
+    # 01: Braverman on GB News, then Sunak in the next paragraph. The matcher may refuse a '…'
+    # across paragraphs on its own; the speaker check is tested on the parts' own spans.
+    text, gold = _article("wikinews-01-uk-asylum-questionnaire")
+    first = "we have an unsustainable situation in towns and cities around our country"
+    second = "we want a system whereby if someone arrives in our country illegally"
+    index = ArticleIndex(text)
+    spans = [index.find(first)[0], index.find(second)[0]]  # type: ignore[index]
+    quote = f"{first} … {second}"
+    reply = _with(
+        gold, positions=[Position(party="Suella Braverman", stance="s", evidence=[quote])]
+    )
+    found = [_Found("positions[0].evidence[0]", "positions", 0, 0, quote, spans)]
+    issues = _speaker_issues(reply, found, _speakers(reply, text), text)
+    assert [i.kind for i in issues] == ["joins_speakers"]
+    assert "to Suella Braverman and" in issues[0].message and "to Rishi Sunak" in issues[0].message
+    # and the guard refuses the quote, whichever check sees it first
+    assert any(i.path == "positions[0].evidence[0]" for i in check_reply(reply, text).issues)
+    # the gold brief's own '[...]' quotes of one speaker pass (test_no_gold_brief_is_rejected)
+
+
+def test_strict_false_drops_a_quote_of_another_party() -> None:
+    text, gold = _article("wikinews-05-north-korea-quasi-war")
+    positions = [
+        Position(
+            party="North Korea",
+            stance="s",
+            evidence=["South Korea says the broadcasts will continue"],
+        ),
+        Position(
+            party="South Korea",
+            stance="t",
+            evidence=["South Korea says the broadcasts will continue"],
+        ),
+    ]
+    corrected: list[CorrectedItem] = []
+    pruned, dropped = prune_ungrounded(_with(gold, positions=positions), text, corrected)
+    assert [(p, why) for p, why, _ in dropped] == [
+        ("positions[0].evidence[0]", "attributed to other party"),
+        ("positions[0]", "no grounded evidence left"),
+    ]
+    assert [p.party for p in pruned.positions] == ["South Korea"] and corrected == []

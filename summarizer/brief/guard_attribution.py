@@ -36,12 +36,14 @@ from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_quote
 if TYPE_CHECKING:
     from summarizer.models import BriefReply, CorrectedItem, Party
 
-# Issue kinds this module reports (`GroundingIssue.kind`).
+# Issue kinds this module reports (`GroundingIssue.kind`). Only a skipped hedge is named like a
+# quote problem ("quote_…"): the others are about who speaks, and evaluation scores them under
+# attribution and status, not grounding.
 KINDS = (
     "status_overstated",
     "quote_skips_hedge",
-    "quote_joins_speakers",
-    "quote_wrong_party",
+    "joins_speakers",
+    "attributed_to_other_party",
 )
 
 # --- cues -------------------------------------------------------------------------------------
@@ -76,10 +78,12 @@ _SOURCE = re.compile(
             r"close to|briefed on|with knowledge of)" + _E,
             _W + r"(?:on (?:the )?condition of anonymity|speaking anonymously|"
             r"(?:asked|declined) (?:not )?to be (?:named|identified))" + _E,
-            _W + r"(?:media|press|news|local|unconfirmed|earlier|initial) reports?" + _E,
-            _W
-            + r"reports? (?:say|said|says|suggest|suggested|indicate|indicated|claim|claimed)"
-            + _E,
+            _W + r"(?:media|press|news|local|unconfirmed|earlier|initial|recent) reports?" + _E,
+            _W + r"reports? (?:have |has )?(?:say|said|says|suggest|suggested|indicate|indicated|"
+            r"claim|claimed|revealed|shown|showed)" + _E,
+            # a poll or survey is an estimate: "a survey by X put Vasquez at 51 percent"
+            _W + r"(?:survey|poll|opinion poll)s?\b[^.;]{0,80}?\b(?:put|puts|showed|shows|found|"
+            r"finds|suggested|suggests|gave|gives|indicated|indicates)" + _E,
             _W
             + r"(?:exit )?polls? (?:indicate|indicated|suggest|suggested|show|showed|point)"
             + _E,
@@ -141,6 +145,8 @@ _ACCORDING = re.compile(
 _ANONYMOUS_SOURCE = re.compile(
     _W + r"(?:sources?|reports?|media|press|people|persons?|someone|insiders?|witness(?:es)?|"
     r"residents|rumou?rs?|a (?:person|source|official)|Medien(?:berichten)?|Quellen|"
+    r"(?:internet |online )?post(?:ing)?s?|blogs?|tweets?|leaked|footage|videos?|surveys?|"
+    r"polls?|estimates?|"
     r"Augenzeugen|sources|médias|fuentes|medios|testigos)" + _E,
     re.IGNORECASE,
 )
@@ -448,10 +454,36 @@ def check_attribution(reply: BriefReply, article: str | ArticleIndex) -> list[Gr
                 f"too: {f.quote!r}"
             )
             issues.append(GroundingIssue(f.path, "quote_skips_hedge", msg, f.quote))
-    for i, cue in _overstated(reply, found, text, lay):
+    for i, cue in _overstated(reply, found, text, lay, att):
         path = f"key_facts[{i}].status"
         issues.append(GroundingIssue(path, "status_overstated", _status_message(path, cue, None)))
     return issues
+
+
+def _carried_over(att: Any, w: Any, party: str) -> bool:
+    """Whether the sentence before, in the same paragraph, is `party` speaking: its words may
+    carry on ("Dewar says that ... However, when ..., the government then says ...")."""
+    start = w.sentence[0]
+    if start <= 0:
+        return False
+    before = _who(att, max(0, start - 2), start - 1)
+    return before is not None and before.party == party and before.paragraph == w.paragraph
+
+
+def _relayed(att: Any, spans: list[tuple[int, int]], parties: dict[str, Party]) -> StatusCue | None:
+    """A quote the article gives a media outlet or unnamed sources (by `brief.attribution`)."""
+    try:
+        a = att.attribute(spans[0][0], spans[-1][1])
+    except Exception:  # see _speakers
+        return None
+    party = parties.get(a.party) if a.party else None
+    # An outlet stating its own plans ("Gawker.com have stated that they will keep hosting")
+    # is mode "outlet": only an outlet's report, quote or account counts here.
+    media = party is not None and party.kind in MEDIA_KINDS and a.mode in _SPEAKING
+    if a.mode == "unnamed" or media:
+        who = a.speaker or a.party or "unnamed sources"
+        return StatusCue("reported", _clean(f"{who} {a.cue or ''}"), "reported")
+    return None
 
 
 def _speaker_issues(
@@ -474,7 +506,7 @@ def _speaker_issues(
                 f"{text[s1[0] : s1[1]]!r} to {p1.name} and {text[s2[0] : s2[1]]!r} to "
                 f"{p2.name}: quote one speaker at a time: {f.quote!r}"
             )
-            issues.append(GroundingIssue(f.path, "quote_joins_speakers", msg, f.quote))
+            issues.append(GroundingIssue(f.path, "joins_speakers", msg, f.quote))
             break
         else:
             if f.section != "positions":
@@ -490,26 +522,27 @@ def _speaker_issues(
                 if w.mode == "according_to" and other.kind in MEDIA_KINDS:
                     continue  # an outlet relaying someone: the relayed party may hold it
                 # The position's party named inside the quote is its subject ("Basya also
-                # believes ...", "Kim Jong-un issued an order"); a speaker named inside a
-                # reported-speech quote is nested speech ("..., the government then says ...").
+                # believes ...", "Kim Jong-un issued an order", "Both X and Y have asserted").
                 if _named_in(_names(own), f.quote):
                     continue
-                if w.mode == "reported" and _named_in(_names(other), f.quote):
+                if getattr(w, "on_behalf_of", None) == own.name or _affiliated(
+                    own, other, w.speaker
+                ):
                     continue
-                if _affiliated(own, other, w.speaker):
+                if _carried_over(att, w, own.name):
                     continue
                 msg = (
                     f"{f.path}: the article attributes this quote to {other.name}, not to "
                     f"{own.name}: give it to {other.name}'s position or quote {own.name}'s "
                     f"own words: {f.quote!r}"
                 )
-                issues.append(GroundingIssue(f.path, "quote_wrong_party", msg, f.quote))
+                issues.append(GroundingIssue(f.path, "attributed_to_other_party", msg, f.quote))
                 break
     return issues
 
 
 def _overstated(
-    reply: BriefReply, found: list[_Found], text: str, lay: Layout
+    reply: BriefReply, found: list[_Found], text: str, lay: Layout, att: Any = None
 ) -> list[tuple[int, StatusCue]]:
     """Confirmed facts whose evidence the article does not state as fact, with the cue."""
     out: list[tuple[int, StatusCue]] = []
@@ -520,6 +553,8 @@ def _overstated(
         mine = [f for f in found if f.section == "key_facts" and f.item == i]
         for f in mine:
             cue = status_cue(text, lay.sentences_of(f.spans), f.spans, parties)
+            if cue is None and att is not None:
+                cue = _relayed(att, f.spans, {p.name: p for p in parties})
             if cue is not None:
                 out.append((i, cue))
                 break
@@ -603,7 +638,9 @@ def correct_or_drop(
 def _corrected_status(reply: BriefReply, article: str | ArticleIndex) -> dict[int, str]:
     index = ArticleIndex.of(article)
     found = _found_quotes(reply, index)
-    return {i: cue.status for i, cue in _overstated(reply, found, index.text, layout(index.text))}
+    att = _speakers(reply, index.text) if found and reply.parties else None
+    over = _overstated(reply, found, index.text, layout(index.text), att)
+    return {i: cue.status for i, cue in over}
 
 
 def _align(items: list[Any], kept: list[Any], section: str) -> list[int]:
