@@ -144,7 +144,8 @@ def test_faithful_rejection_rate_is_within_the_goal() -> None:
 
 
 GAPS = (
-    "The army had not fired, the ministry said. Officials met on Monday. The talks went well.\n\n"
+    "The army had not fired, the ministry said. Officials did not meet on Monday. The talks went "
+    "well.\n\n"
     "A new paragraph starts here and says the talks ended."
 )
 
@@ -154,10 +155,12 @@ GAPS = (
     [
         # a negation in a skipped whole sentence bears on nothing quoted
         ("the ministry said … The talks went well", None),
+        # one in the sentence the gap ends in does
+        ("the ministry said … meet on Monday", "quote_skips_negation"),
         # one inside the sentence the gap starts in does
         ("The army had … the ministry said", "quote_skips_negation"),
         ("The talks went well … the talks ended", "gap_crosses_paragraph"),
-        ("Officials [the ministers] met on Monday", None),
+        ("Officials [the ministers] did not meet on Monday", None),
         ("The army had [the ministry] said", "quote_skips_negation"),
     ],
 )

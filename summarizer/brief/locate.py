@@ -349,8 +349,9 @@ class Locator:
         if kind == "bracket" and j >= i:
             return "gap_crosses_sentence"
         # Only what the gap skips of the sentences it starts and ends in can bear on the quote.
-        head_end = bounds[i] if i <= j else b
-        tail_start = bounds[j] if i <= j else a
+        head_end = bounds[i] if i < len(bounds) and bounds[i] <= b else b
+        k = bisect_right(bounds, b) - 1  # the start of the sentence the gap ends in
+        tail_start = bounds[k] if k >= 0 and bounds[k] > a else a
         if NEGATION.search(self.text[a:head_end].translate(_INVISIBLE)) or NEGATION.search(
             self.text[max(tail_start, head_end) : b].translate(_INVISIBLE)
         ):
