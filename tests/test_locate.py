@@ -323,3 +323,18 @@ def test_the_llm_path_shows_the_articles_text_and_records_the_models(seed_text: 
 def test_party_names_are_found_under_the_same_equivalences(name: str, found: bool) -> None:
     index = ArticleIndex(SYNTHETIC + " A Ukrainian official spoke.")
     assert index.contains(name) is found
+
+
+@pytest.mark.parametrize(
+    ("quote", "found"),
+    [
+        ("[Morales] said the election was stolen", True),
+        ("[Evo Morales] said the election was stolen", True),
+        ("[Smith] said the election was stolen", False),  # a name the article never gives
+        ("He said the [vote] was stolen", True),
+        ("He said the [vote] was not stolen", False),
+    ],
+)
+def test_editorial_brackets_name_only_who_the_article_names(quote: str, found: bool) -> None:
+    text = "Evo Morales spoke on Sunday. He said the election was stolen by his rivals."
+    assert (check_quote(ArticleIndex(text), quote)[0] is None) is found
