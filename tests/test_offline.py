@@ -336,3 +336,17 @@ def test_sentence_split_keeps_abbreviations_and_offsets() -> None:
     ]
     for s in sentences:
         assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question"),
+    [
+        ("No group has claimed responsibility for the bombing in the city centre.", True),
+        ("Germany has up to now failed to properly take responsibility for that.", False),
+    ],
+)
+def test_who_question_needs_an_act_to_ask_about(sentence: str, question: bool) -> None:
+    brief = brief_offline(f"The mayor spoke on Monday. {sentence} The city is calm.\n")
+    asked = [q.question for q in brief.open_questions if q.question.startswith("Who carried")]
+    assert bool(asked) is question, asked
+    assert not any(" the it?" in q.question for q in brief.open_questions)

@@ -29,7 +29,8 @@ from summarizer.offline.parties import _keep_party, find_parties
 from summarizer.offline.sentences import Sentence, guess_language, split_sentences
 from summarizer.offline.speakers import mentions, speeches, to_parties
 
-OFFLINE_VERSION = "offline-v1"
+# v2: parties, speakers and status from brief.attribution (issue 9); cache keys change with it.
+OFFLINE_VERSION = "offline-v2"
 # A brief lists what each party says, not every sentence it says: a long article would otherwise
 # give thousands of positions (and grounding them all costs minutes).
 _MAX_POSITIONS_PER_PARTY = 8

@@ -105,8 +105,10 @@ def _open_question(kind: str, s: Sentence, parties: list[str]) -> tuple[str, str
             t,
             re.I,
         )
-        what = noun.group(1).lower() if noun else "it"
-        return (f"Who carried out the {what}?", f"The article says: “{t}”")
+        if noun is None:
+            # "take responsibility for that" names no act: a question about "the it" is noise.
+            return None
+        return (f"Who carried out the {noun.group(1).lower()}?", f"The article says: “{t}”")
     if kind == "investigation":
         return ("What will the investigation find?", f"The article says: “{t}”")
     if kind == "effect":
