@@ -4,15 +4,16 @@ It is what `summarizer brief` uses when no LLM is configured, and the baseline e
 is compared against. Every quote it gives is a verbatim sentence (or clause) of the article, so
 its briefs are grounded by construction; what it cannot do is paraphrase or judge.
 
-- parties: runs of capitalised words, split on possessives and dashes, with titles ("Lieutenant
-  General", "President") and appositives ("Baza, a Telegram channel ...") giving kind and role;
-  short forms (surnames) become aliases of the full name.
-- key facts: the highest-ranked sentences (lead position, named parties, numbers, words the
-  article repeats), with a status from their wording (reportedly / according to / said /
-  confirmed / disputed) and the speaker as attribution.
-- positions: reported speech ("X said", "said X", "according to X", "X criticized"), with the
-  speaker found left of the verb after skipping parentheticals and leading clauses, pronouns
-  resolved to the last person named, and quote-only sentences given to the previous speaker.
+- parties (`parties.py`): capitalised runs split on possessives, dashes and "of the", classified by
+  general English cues (titles, role nouns, organisation suffixes, "the company X", countries,
+  acronyms defined in brackets); a person needs evidence (a title, a role, speech, a surname
+  used alone). Optional spaCy NER with `set_ner("spacy")`; rules are the default.
+- who said what (`summarizer.brief.attribution`, shared with the guard and the eval): quotes,
+  reported speech, "according to", outlets, unnamed sources and hedges, with speakers resolved
+  through names, aliases, titles, group nouns and pronouns. An unclear speaker is unknown: the
+  fact gets no attribution and no position is made.
+- key facts (`facts.py`): the highest-ranked sentences (lead position, named parties, numbers,
+  words the article repeats); a sentence with a hedge or source cue is never `confirmed`.
 - open questions: what the article marks as unknown, unconfirmed, uncommented, suspected,
   under investigation or possible ("could complicate").
 """
