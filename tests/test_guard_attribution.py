@@ -289,6 +289,13 @@ def test_strict_false_corrects_the_status_and_drops_a_hedge_skipping_quote() -> 
             "Jafari said she felt Mohamed had been subject to Islamophobia",
             "Amneh Jafari",
         ),
+        # 19_canada-document-street: no reporting verb, the sentence's subject acts
+        (
+            "wikinews-19-canada-document-street",
+            "Paul Dewar",
+            "Environment Minister John Baird has asked government officials how such documents",
+            "John Baird",
+        ),
         # 01_uk-asylum-questionnaire: Braverman's words on GB News given to Sunak
         (
             "wikinews-01-uk-asylum-questionnaire",
@@ -334,6 +341,13 @@ def test_a_quote_under_another_listed_party_is_reasked_naming_the_speaker(
             "Paul Dewar",
             "However, when a government document has been found on the streets, the government "
             "then says it wasn't particularly sensitive.",
+        ),
+        # 03_homeopathy-manslaughter-trial: the prosecutor's direct quote about Gloria is his,
+        # though it opens with her name
+        (
+            "wikinews-03-homeopathy-manslaughter-trial",
+            "Mark Tedeschi",
+            "Gloria spent a lot of the last five months of her life crying, irritable, scratching",
         ),
         # 27: two parties assert it together
         (

@@ -460,6 +460,53 @@ def check_attribution(reply: BriefReply, article: str | ArticleIndex) -> list[Gr
     return issues
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """A listed party that opens a quote as its subject, in `_speaker_issues`' terms."""
+
+    party: str
+    speaker: str
+    mode: str = "reported"
+    sentence: tuple[int, int] = (0, 0)
+    paragraph: int = -1
+
+
+_LEAD = re.compile(r"[\"'“‘„\s]*(?:the\s+)?", re.IGNORECASE)
+
+
+def _subject(quote: str, reply: BriefReply) -> _Subject | None:
+    """The listed party a quote opens with as its subject: "The commission rejected ...",
+    "Defence Minister Lena Hartmann called ..." (up to two title words before the name), when
+    a lower-case word (its verb) follows the name."""
+    head = quote[_LEAD.match(quote).end() :]  # type: ignore[union-attr]
+    words = head.split()
+    by_name = _by_name(reply)
+    for skip in range(3):
+        if skip and not words[skip - 1][:1].isupper():
+            break
+        for n in range(min(6, len(words) - skip - 1), 0, -1):
+            name = normalize(" ".join(words[skip : skip + n])).strip("\"' .,;:")
+            after = words[skip + n]
+            if name in by_name and after[:1].islower() and not after.startswith(("'", "’")):
+                party = by_name[name]
+                return _Subject(party.name, " ".join(words[: skip + n]))
+    return None
+
+
+_QUOTE_MARKS = "\"“”„‘’'«»"
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether a quote starts its sentence in the article's own voice: not inside quotation
+    marks ("“Gloria spent ...,” the prosecutor said" is the prosecutor's, not Gloria's)."""
+    s0, _ = layout(text).sentence_at(start)
+    lead = text[s0:start]
+    if lead.strip() or text[start : start + 1] in _QUOTE_MARKS:
+        return False
+    para = text.rfind("\n", 0, start) + 1
+    return sum(text.count(q, para, start) for q in '"“”„') % 2 == 0
+
+
 def _carried_over(att: Any, w: Any, party: str) -> bool:
     """Whether the sentence before, in the same paragraph, is `party` speaking: its words may
     carry on ("Dewar says that ... However, when ..., the government then says ...")."""
@@ -515,6 +562,14 @@ def _speaker_issues(
             own = by_name.get(normalize(pos.party).strip("\"' .,;:"))
             if own is None:
                 continue  # an unlisted party is reported on its own
+            if (
+                not known
+                and _opens_sentence(text, f.spans[0][0])
+                and ((subject := _subject(f.quote, reply)) is not None)
+            ):
+                # The attribution engine reads no speaker ("The office declined to comment",
+                # "The United Nations has called on ..."): the quote's own subject speaks.
+                known = [(subject, f.spans[0])]
             for w, _ in known:
                 other = parties.get(w.party)
                 if other is None or other.name == own.name:
