@@ -7,8 +7,11 @@ with the parties of that article's gold brief.
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +30,11 @@ from summarizer.brief.guard_attribution import (
     layout,
     status_cue,
 )
+from summarizer.engine import summarize
 from summarizer.evaluation.dataset import load_dataset
+from summarizer.llm import RetryPolicy
 from summarizer.models import BriefReply, CorrectedItem, KeyFact, Position
+from summarizer.testserver import FakeOpenAIServer, reply
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold"
 
@@ -406,3 +412,59 @@ def test_strict_false_drops_a_quote_of_another_party() -> None:
         ("positions[0]", "no grounded evidence left"),
     ]
     assert [p.party for p in pruned.positions] == ["South Korea"] and corrected == []
+
+
+# --- the LLM path, through authored cassettes (local test server) -------------------------------
+
+REPLIES = Path(__file__).resolve().parent / "data" / "replies"
+FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
+
+
+def _seed_reply_with_errors() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The authored seed reply, and a copy with the Baza fact called confirmed and Trump's
+    first quote given to Putin."""
+    good = json.loads((REPLIES / "seed.json").read_text(encoding="utf-8"))
+    bad = copy.deepcopy(good)
+    assert bad["key_facts"][3]["evidence"][0].startswith("According to Baza")
+    bad["key_facts"][3]["status"] = "confirmed"
+    assert bad["positions"][0]["party"] == "Donald Trump"
+    bad["positions"][0]["party"] = "Vladimir Putin"
+    return good, bad
+
+
+@pytest.mark.vcr
+def test_llm_path_reasks_saying_what_the_article_says(seed_text: str, vcr: Any) -> None:
+    good, bad = _seed_reply_with_errors()
+    with FakeOpenAIServer([reply(bad), reply(good)]) as server:
+        brief = summarize(seed_text, base_url=server.base_url, retry=FAST)
+    assert len(vcr.requests) == 2
+    body = vcr.requests[1].body
+    sent = json.loads(body.decode() if isinstance(body, bytes) else body)
+    reask = json.dumps(sent["messages"][2:], ensure_ascii=False)
+    assert (
+        "key_facts[3].status: the article gives this only as reported ('According to Baza'): "
+        "use status reported" in reask
+    )
+    assert "the article attributes this quote to Donald Trump, not to Vladimir Putin" in reask
+    assert brief.key_facts[3].status == "reported" and brief.meta.corrected == []
+
+
+@pytest.mark.vcr
+def test_llm_path_strict_false_corrects_the_status_and_drops_the_quote(seed_text: str) -> None:
+    _, bad = _seed_reply_with_errors()
+    with FakeOpenAIServer([reply(bad)] * 2) as server:
+        brief = summarize(
+            seed_text, base_url=server.base_url, retry=FAST, max_retries=1, strict=False
+        )
+    assert [(c.path, c.before, c.after) for c in brief.meta.corrected] == [
+        ("key_facts[3].status", "confirmed", "reported")
+    ]
+    assert "According to Baza" in brief.meta.corrected[0].reason
+    assert brief.key_facts[3].status == "reported"
+    dropped = {d.path: d.reason for d in brief.meta.dropped}
+    assert dropped == {
+        "positions[0].evidence[0]": "attributed to other party",
+        "positions[0].evidence[1]": "attributed to other party",
+        "positions[0]": "no grounded evidence left",
+    }
+    assert len(brief.positions) == len(bad["positions"]) - 1

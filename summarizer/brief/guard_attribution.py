@@ -289,7 +289,7 @@ def status_cue(
         named = _parties_named(source, parties)
         cue = _clean(sent[m.start() : m.end() + len(source)])
         if any(p.kind in MEDIA_KINDS for p in named):
-            return StatusCue("reported", cue, "according")
+            return StatusCue("reported", cue, "reported")
         if named:
             if any(p.kind in AUTHORITY_KINDS for p in named):
                 continue  # an authority's own figures: "according to the election commission"
