@@ -89,7 +89,10 @@ class Cron:
         try:
             return CronSim(text, after.astimezone(self.tz).replace(second=0, microsecond=0))
         except CronSimError as exc:
-            raise ConfigError(f"cron {self.expression!r}: {str(exc).lower()}") from None
+            why = str(exc).lower()
+            if why == "bad day-of-month":
+                why += " (out of range, or a day the month never has, like 30 February)"
+            raise ConfigError(f"cron {self.expression!r}: {why}") from None
 
     def next_after(self, t: datetime) -> datetime:
         """The first due minute strictly after `t`, in the schedule's time zone."""
