@@ -12,6 +12,7 @@ from summarizer.cli._common import EXIT_CODES, fail, handle_errors
 if TYPE_CHECKING:
     from summarizer.evaluation import ArticleResult, Comparison, Counts, EvalReport, GuardReport
     from summarizer.evaluation.checklist import ChecklistRun, ChecklistScores
+    from summarizer.evaluation.grouping import GroupingReport
     from summarizer.evaluation.quotes import QuoteReport
     from summarizer.evaluation.runs import Overall
     from summarizer.evaluation.scoring import Agreement, Ratio
@@ -242,6 +243,39 @@ def quotes_table(report: QuoteReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def grouping_table(report: GroupingReport, examples: int = 10) -> str:
+    """Per split: articles, events, stories, pair counts, precision/recall/F1, goals, and the
+    first wrongly joined pairs (titles) and missed pairs."""
+    lines = [
+        f"grouping={report.grouping} engine={report.engine} set={report.dataset}",
+        f"{'split':8} {'articles':>8} {'events':>6} {'multi':>5} {'stories':>7} "
+        f"{'pairs tp/pred/gold (ignored)':>28} {'P':>5} {'R':>5} {'F1':>5}",
+    ]
+    for s in report.splits:
+        c = s.counts
+        pairs = f"{c.true_positive}/{c.predicted}/{c.gold} ({c.ignored})"
+        lines.append(
+            f"{s.split:8} {s.articles:>8} {s.events:>6} {s.multi_article_events:>5} "
+            f"{s.stories:>7} {pairs:>28} {_num(s.precision):>5} {_num(s.recall):>5} "
+            f"{_num(s.f1):>5}"
+        )
+    for s in report.splits:
+        met = [
+            f"{k} {'met' if (v := getattr(s, k)) is not None and v >= goal else 'NOT met'}"
+            for k, goal in report.goals.items()
+        ]
+        lines.append(f"{s.split}: goals ({', '.join(met)})")
+        lines += [
+            f"  wrongly joined: {w.title_a[:60]!r} + {w.title_b[:60]!r}"
+            for w in s.wrong_pairs[:examples]
+        ]
+        if len(s.wrong_pairs) > examples:
+            lines.append(f"  ... {len(s.wrong_pairs) - examples} more wrongly joined pairs")
+        lines += [f"  missed: {a} + {b}" for a, b in s.missed_pairs[:examples]]
+    lines += [f"failed: {f}" for f in report.failed]
+    return "\n".join(lines) + "\n"
+
+
 @click.command(epilog=EXIT_CODES)
 @click.argument("dataset", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -290,6 +324,19 @@ def quotes_table(report: QuoteReport) -> str:
     help="Measure the quote guard on a quote corpus folder (e.g. eval/quotes): faithful quotes "
     "rejected, unfaithful accepted, by file and group.",
 )
+@click.option(
+    "--grouping",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Measure story grouping on a labelled set (e.g. eval/grouping): brief every article "
+    "offline, group with the digest's grouping, pairwise precision/recall/F1 per split.",
+)
+@click.option(
+    "--split",
+    "splits",
+    type=click.Choice(["dev", "heldout", "all"]),
+    multiple=True,
+    help="With --grouping: which split(s) to score (default dev and heldout).",
+)
 @handle_errors
 def eval_command(
     dataset: Path | None,
@@ -303,6 +350,8 @@ def eval_command(
     all_rows: bool,
     guard: bool,
     quotes: Path | None,
+    grouping: Path | None,
+    splits: tuple[str, ...],
 ) -> None:
     """Measure brief quality against gold briefs: DATASET is a folder such as eval/gold.
 
@@ -319,6 +368,17 @@ def eval_command(
     if compare:
         a, b = (evaluation.load_report(p) for p in compare)
         click.echo(compare_table(evaluation.compare(a, b), all_rows=all_rows), nl=False)
+        return
+    if grouping is not None:
+        from summarizer.evaluation.grouping import run_grouping_eval
+
+        chosen_splits = splits or ("dev", "heldout")
+        grouping_report = run_grouping_eval(grouping, chosen_splits)  # type: ignore[arg-type]
+        click.echo(grouping_table(grouping_report), nl=False)
+        target = out or Path("eval-grouping.json")
+        if str(target) != "-":
+            write_atomic(target, grouping_report.model_dump_json(indent=2) + "\n")
+            click.echo(f"summarizer: wrote {target}", err=True)
         return
     if quotes is not None:
         from summarizer.evaluation.quotes import quote_corpus

@@ -1,0 +1,136 @@
+"""The grouping metric (pairwise precision/recall against labelled events) and its command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from summarizer.cli import main
+from summarizer.evaluation.grouping import load_grouping_set, pair_counts, run_grouping_eval
+
+ROOT = Path(__file__).resolve().parent.parent
+SET = ROOT / "eval" / "grouping"
+
+GOLD = {"a": "x", "b": "x", "c": "x", "d": "y", "e": "z"}  # gold pairs: ab ac bc
+
+
+@pytest.mark.parametrize(
+    ("predicted", "tp", "pred", "gold", "precision", "recall"),
+    [
+        ([["a", "b", "c"], ["d"], ["e"]], 3, 3, 3, 1.0, 1.0),  # perfect
+        ([["a"], ["b"], ["c"], ["d"], ["e"]], 0, 0, 3, None, 0.0),  # all apart
+        ([["a", "b", "c", "d", "e"]], 3, 10, 3, 0.3, 1.0),  # all together
+        ([["a", "b"], ["c"], ["d"], ["e"]], 1, 1, 3, 1.0, 1 / 3),  # one event split
+        ([["a", "b", "c", "d"], ["e"]], 3, 6, 3, 0.5, 1.0),  # one wrong article joined
+        ([["a", "d"], ["b", "e"], ["c"]], 0, 2, 3, 0.0, 0.0),  # only wrong merges
+    ],
+)
+def test_pair_counts(predicted, tp, pred, gold, precision, recall):
+    c = pair_counts(predicted, GOLD)
+    assert (c.true_positive, c.predicted, c.gold) == (tp, pred, gold)
+    assert c.precision == pytest.approx(precision) if precision is not None else c.precision is None
+    assert c.recall == pytest.approx(recall)
+
+
+def test_pair_counts_f1_and_no_gold_pairs():
+    c = pair_counts([["a", "b", "c", "d"], ["e"]], GOLD)
+    assert c.f1 == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    singletons = pair_counts([["p"], ["q"]], {"p": "1", "q": "2"})
+    assert (singletons.precision, singletons.recall, singletons.f1) == (None, None, None)
+    assert pair_counts([["a", "d"], ["b", "e"], ["c"]], GOLD).f1 == 0.0
+
+
+def test_storyline_pairs_are_left_out():
+    gold = {"a": "x", "b": "x", "c": "y", "d": "z"}
+    lines = {"a": "s", "b": "s", "c": "s", "d": None}
+    c = pair_counts([["a", "b", "c"], ["d"]], gold, lines)
+    # ac and bc are different events of one storyline: neither wrong nor needed
+    assert (c.true_positive, c.predicted, c.gold, c.ignored) == (1, 1, 1, 2)
+    # without the storyline they are wrong merges
+    assert pair_counts([["a", "b", "c"], ["d"]], gold).predicted == 3
+
+
+@pytest.mark.parametrize(
+    ("predicted", "message"),
+    [
+        ([["a", "b"], ["b", "c", "d", "e"]], "two predicted clusters"),
+        ([["a", "b", "c"], ["d"]], "missing"),
+        ([["a", "b", "c"], ["d"], ["e", "f"]], "unlabelled"),
+    ],
+)
+def test_pair_counts_rejects_a_bad_partition(predicted, message):
+    with pytest.raises(ValueError, match=message):
+        pair_counts(predicted, GOLD)
+
+
+def test_the_set_is_whole_and_labelled():
+    root, data = load_grouping_set(SET)
+    arts = data.articles
+    assert len(arts) >= 60
+    events: dict[str, list[str]] = {}
+    for a in arts:
+        events.setdefault(a.event, []).append(a.id)
+        assert a.licence and a.source.startswith("https://") and a.outlet
+        assert (root / a.path).read_text(encoding="utf-8").strip()
+    multi = {e: ids for e, ids in events.items() if len(ids) > 1}
+    assert len(multi) >= 6
+    # an event or storyline never spans the two splits
+    for key in ("event", "storyline"):
+        splits: dict[str, set[str]] = {}
+        for a in arts:
+            if getattr(a, key):
+                splits.setdefault(getattr(a, key), set()).add(a.split)
+        assert all(len(s) == 1 for s in splits.values()), key
+
+
+def _small_set(tmp_path: Path) -> Path:
+    """Four real articles: the A380's first delivery told twice, and two other events."""
+    _, data = load_grouping_set(SET)
+    keep = {
+        "meantime-airbus-82548",
+        "meantime-airbus-82597",
+        "meantime-airbus-11714",
+        "gum-crane",
+    }
+    (tmp_path / "articles").mkdir(parents=True)
+    records = []
+    for a in data.articles:
+        if a.id in keep:
+            target = tmp_path / "articles" / f"{a.id}.txt"
+            shutil.copyfile(SET / a.path, target)
+            records.append({**a.model_dump(), "path": f"articles/{a.id}.txt", "split": "dev"})
+    (tmp_path / "set.json").write_text(json.dumps({"articles": records}), encoding="utf-8")
+    return tmp_path
+
+
+def test_run_grouping_eval_on_a_small_set(tmp_path):
+    report = run_grouping_eval(_small_set(tmp_path), ("dev", "heldout"))
+    assert [s.split for s in report.splits] == ["dev"]  # no held-out article here
+    dev = report.splits[0]
+    assert (dev.articles, dev.events, dev.multi_article_events) == (4, 3, 1)
+    assert dev.counts.gold == 1
+    assert dev.counts.true_positive + len(dev.missed_pairs) == 1
+    assert dev.counts.predicted == dev.counts.true_positive + len(dev.wrong_pairs)
+
+
+def test_cli_grouping_writes_the_report(tmp_path):
+    small = _small_set(tmp_path / "set")
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main, ["eval", "--grouping", str(small), "--split", "dev", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dev" in result.output and "pairs tp/pred/gold" in result.output
+    report = json.loads(out.read_text("utf-8"))
+    assert report["splits"][0]["articles"] == 4
+    assert report["splits"][0]["counts"]["gold"] == 1
+
+
+def test_cli_grouping_rejects_a_folder_without_set_json(tmp_path):
+    result = CliRunner().invoke(main, ["eval", "--grouping", str(tmp_path), "--out", "-"])
+    assert result.exit_code == 3
+    assert "set.json" in result.output
