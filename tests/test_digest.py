@@ -146,8 +146,11 @@ def test_rate_limiter_spaces_requests(tmp_path: Path) -> None:
 
 def test_migrations_apply_once(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "m.db")
+    from summarizer.store import MIGRATIONS
+
     first = migrate(db)
-    assert first == ["m001_initial", "m002_batches"]
+    assert first == [fn.__name__ for fn in MIGRATIONS]
+    assert first[:2] == ["m001_initial", "m002_batches"] and first == sorted(first)
     assert migrate(db) == []
     names = [r[0] for r in db.execute("SELECT name FROM _migrations ORDER BY name")]
     assert names == first
