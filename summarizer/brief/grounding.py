@@ -661,7 +661,7 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
     # --- guard_attribution: who said what, and how sure the article is
     from summarizer.brief.guard_attribution import check_attribution
 
-    report.issues += check_attribution(reply, index)
+    report.issues += check_attribution(reply, index, report.evidence)
     # --- end guard_attribution
     return report
 

@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_quote, normalize
 
 if TYPE_CHECKING:
-    from summarizer.models import BriefReply, CorrectedItem, Party
+    from collections.abc import Sequence
+
+    from summarizer.models import BriefReply, CorrectedItem, EvidenceLocation, Party
 
 # Issue kinds this module reports (`GroundingIssue.kind`). Only a skipped hedge is named like a
 # quote problem ("quote_…"): the others are about who speaks, and evaluation scores them under
@@ -361,6 +363,21 @@ def _found_quotes(reply: BriefReply, index: ArticleIndex) -> list[_Found]:
     return out
 
 
+_EVIDENCE_PATH = re.compile(r"(key_facts|positions)\[(\d+)\]\.evidence\[(\d+)\]")
+
+
+def _from_located(located: Sequence[EvidenceLocation]) -> list[_Found]:
+    out = []
+    for loc in located:
+        m = _EVIDENCE_PATH.fullmatch(loc.path)
+        if m is None or not loc.spans:
+            continue
+        quote = loc.given or loc.quote  # the model's words, as in the reply
+        spans = [(a, b) for a, b in loc.spans]
+        out.append(_Found(loc.path, m.group(1), int(m.group(2)), int(m.group(3)), quote, spans))
+    return out
+
+
 def _skipped_cue(text: str, lay: Layout, spans: list[tuple[int, int]]) -> str | None:
     """A hedge or source cue in the words an ellipsis skips, within the parts' sentences."""
     for (_, end), (start, _) in pairwise(spans):
@@ -435,13 +452,21 @@ def _by_name(reply: BriefReply) -> dict[str, Party]:
     return out
 
 
-def check_attribution(reply: BriefReply, article: str | ArticleIndex) -> list[GroundingIssue]:
-    """Issues of who said what and how sure the article is (see the module docstring)."""
+def check_attribution(
+    reply: BriefReply,
+    article: str | ArticleIndex,
+    located: Sequence[EvidenceLocation] | None = None,
+) -> list[GroundingIssue]:
+    """Issues of who said what and how sure the article is (see the module docstring).
+
+    Only quotes found in the article are read: `located` (what `check_reply` found) when given,
+    else each quote is looked up here.
+    """
     index = ArticleIndex.of(article)
     text = index.text
     lay = layout(text)
     issues: list[GroundingIssue] = []
-    found = _found_quotes(reply, index)
+    found = _found_quotes(reply, index) if located is None else _from_located(located)
     att = _speakers(reply, text) if found and reply.parties else None
     if att is not None:
         issues += _speaker_issues(reply, found, att, text)
