@@ -1264,6 +1264,21 @@ class Attributor:
                 best = (overlap, att)
         return best[1] if best else self._narrator(si)
 
+    def in_quote(self, pos: int) -> bool:
+        """Whether offset `pos` lies inside a direct quote of the article."""
+        return self._in_quote(pos) is not None
+
+    def kind_of(self, party: str | None) -> str | None:
+        """The kind of a listed party ("person", "organization", ...), None when unlisted."""
+        return self._kind.get(party) if party else None
+
+    def resolve(self, start: int, end: int) -> str | None:
+        """The listed party the noun phrase text[start:end] names ("the ministry", "he", a
+        name or alias), or None when the article does not make it clear."""
+        if not self.text[start:end].strip():
+            return None
+        return self._resolve_np(start, end, start)[0]
+
     def utterances(self) -> list[tuple[Attribution, int, int]]:
         """Every attributed span, in article order."""
         out: list[tuple[Attribution, int, int]] = []

@@ -14,23 +14,18 @@ from summarizer.models import (
     BriefMeta,
     BriefReply,
     KeyFact,
-    OpenQuestion,
     Position,
     SourceMeta,
     count_sentences,
 )
-from summarizer.offline.facts import (
-    _OPEN_CUES,
-    _content_words,
-    _open_question,
-    fact_status,
-)
+from summarizer.offline.facts import _content_words, fact_status, open_questions
 from summarizer.offline.parties import _keep_party, find_parties
 from summarizer.offline.sentences import Sentence, guess_language, split_sentences
 from summarizer.offline.speakers import mentions, speeches, to_parties
 
 # v2: parties, speakers and status from brief.attribution (issue 9); cache keys change with it.
-OFFLINE_VERSION = "offline-v2"
+# v3: open questions from pending, unknown, uncommented, disputed and announced (facts.py).
+OFFLINE_VERSION = "offline-v3"
 # A brief lists what each party says, not every sentence it says: a long article would otherwise
 # give thousands of positions (and grounding them all costs minutes).
 _MAX_POSITIONS_PER_PARTY = 8
@@ -119,18 +114,13 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
             )
         )
 
-    # Open questions.
-    questions: list[OpenQuestion] = []
-    asked: set[str] = set()
-    for s in sentences:
-        names = list(dict.fromkeys(in_sentence(s)))
-        for pattern, kind in _OPEN_CUES:
-            if pattern.search(s.text):
-                q = _open_question(kind, s, names)
-                if q and q[0] not in asked:
-                    asked.add(q[0])
-                    questions.append(OpenQuestion(question=q[0], why_open=q[1], parties=names))
-                break
+    # Open questions: what the article leaves pending or unknown, ranked and capped.
+    def parties_in(start: int, end: int) -> list[tuple[int, int, str, str]]:
+        lo = bisect.bisect_left(ment_starts, start)
+        hi = bisect.bisect_left(ment_starts, end)
+        return [(m.start, m.end, m.party, m.kind) for m in ments[lo:hi] if m.end <= end]
+
+    questions = open_questions(text, sentences, attributor, parties_in)
 
     title = (source.title if source and source.title else None) or _headline(sentences[0].text)
     reply = BriefReply.model_construct(
@@ -139,7 +129,7 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         key_facts=facts,
         parties=parties,
         positions=positions,
-        open_questions=questions[:8],
+        open_questions=questions,
     )
     # Rules can slip: keep only what the checker accepts, so the brief is grounded for sure.
     report = check_reply(reply, index)
