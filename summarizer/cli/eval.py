@@ -184,20 +184,30 @@ def compare_table(comparison: Comparison, *, all_rows: bool) -> str:
 
 
 def guard_table(report: GuardReport) -> str:
-    """Caught / total per perturbation kind, and genuine items wrongly rejected."""
+    """Caught / total per perturbation kind (and on the real articles), genuine items rejected."""
     from summarizer.evaluation import UNCATCHABLE
+    from summarizer.evaluation.guard_suite import ATTRIBUTION_KINDS
 
-    lines = [f"{'perturbation':22} {'caught':>7} {'total':>6} {'rate':>6}  what"]
+    lines = [f"{'perturbation':24} {'caught':>7} {'total':>6} {'rate':>6} {'real':>9}  what"]
     for k in report.kinds:
         flag = " (not checkable by the guard)" if k.kind in UNCATCHABLE else ""
+        real = f"{k.real_caught}/{k.real_total}"
         lines.append(
-            f"{k.kind:22} {k.caught:>7} {k.total:>6} {_num(k.rate):>6}  {k.description}{flag}"
+            f"{k.kind:24} {k.caught:>7} {k.total:>6} {_num(k.rate):>6} {real:>9}  "
+            f"{k.description}{flag}"
         )
     caught, total = report.catchable()
     lines.append("")
     lines.append(
         f"checkable kinds: {caught}/{total} caught ({_num(caught / total if total else None, 3)}); "
         f"all kinds: {report.caught}/{report.total}"
+    )
+    who, n = report.attribution()
+    real_who, real_n = report.attribution(real=True)
+    lines.append(
+        f"who said what ({', '.join(ATTRIBUTION_KINDS)}): {who}/{n} caught "
+        f"({_num(who / n if n else None, 3)}); real articles {real_who}/{real_n} "
+        f"({_num(real_who / real_n if real_n else None, 3)})"
     )
     share = report.genuine_rejected / report.genuine_items if report.genuine_items else None
     lines.append(
