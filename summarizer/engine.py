@@ -31,6 +31,7 @@ from summarizer.prompts import PROMPT_VERSION, brief_messages
 from summarizer.tokens import chunk_text, estimate_tokens
 
 if TYPE_CHECKING:
+    from summarizer.budget import Meter
     from summarizer.llm import ReplyResult, RetryPolicy
 
 # Tokens of article per request. Far below most context windows on purpose: long inputs make
@@ -154,9 +155,21 @@ def _finish(
     return Brief(**reply.model_dump(), meta=meta)
 
 
-def _parts(text: str, max_input_tokens: int | None) -> list[str]:
+def _parts(text: str, max_input_tokens: int | None, model: str | None = None) -> list[str]:
+    """The article's parts, each within the input budget in `model`'s own tokens when known."""
     budget = max_input_tokens or DEFAULT_MAX_INPUT_TOKENS
-    return chunk_text(text, budget)
+    return chunk_text(text, budget, model)
+
+
+def _meter(model: str, max_cost: float | None, meter: Meter | None) -> Meter | None:
+    """The meter for a brief: the one given, else one for `max_cost` (its model priced)."""
+    if meter is not None or max_cost is None:
+        return meter
+    from summarizer.budget import Meter
+    from summarizer.pricing import require_price
+
+    require_price(model)
+    return Meter(max_cost)
 
 
 def _with_source(text: str, source: SourceMeta | None) -> SourceMeta:
@@ -185,6 +198,8 @@ def summarize(
     on_call: Callable[[CallRecord], None] | None = None,
     retry: RetryPolicy | None = None,
     mode: str = "tools",
+    max_cost: float | None = None,
+    meter: Meter | None = None,
 ) -> Brief:
     """Brief one article.
 
@@ -196,6 +211,11 @@ def summarize(
     `max_retries` times. Then, with `strict=True`, a `GroundingError` is raised; with
     `strict=False` the brief comes back without the ungrounded items (listed in
     `brief.meta.dropped`).
+
+    `max_cost` (USD) is a hard cap: each call's worst case (input plus its whole output budget)
+    is reserved before it is sent, and a call that does not fit raises `BudgetExceeded`; a model
+    with no known price is refused before any call. A `meter` (`summarizer.budget.Meter`) shares
+    one cap, and the record of every call, between many briefs.
     """
     text = check_text(text)
     source = _with_source(text, source)
@@ -207,10 +227,11 @@ def summarize(
 
     started = time.perf_counter()
     model = llm.resolve_model(model)
+    meter = _meter(model, max_cost, meter)
     own_client = client is None
     if own_client:
         client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
-    parts = _parts(text, max_input_tokens)
+    parts = _parts(text, max_input_tokens, model)
     tally = _Tally()
     results: list[ReplyResult] = []
     try:
@@ -231,6 +252,7 @@ def summarize(
                     mode=mode,
                     chunk=i,
                     on_call=on_call,
+                    meter=meter,
                 )
 
             plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, tally=tally)
@@ -263,6 +285,8 @@ async def asummarize(
     retry: RetryPolicy | None = None,
     mode: str = "tools",
     before_call: Callable[[int], Awaitable[None]] | None = None,
+    max_cost: float | None = None,
+    meter: Meter | None = None,
 ) -> Brief:
     """Brief one article with asyncio (see `summarize`); parts of a long article run at once.
 
@@ -279,12 +303,13 @@ async def asummarize(
 
     started = time.perf_counter()
     model = llm.resolve_model(model)
+    meter = _meter(model, max_cost, meter)
     own_client = client is None
     if own_client:
         client = llm.make_client(
             api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
         )
-    parts = _parts(text, max_input_tokens)
+    parts = _parts(text, max_input_tokens, model)
     tally = _Tally()
     done: list[ReplyResult] = []
     gate = asyncio.Semaphore(PART_CONCURRENCY)
@@ -304,6 +329,7 @@ async def asummarize(
                 chunk=i,
                 on_call=on_call,
                 before_call=before_call,
+                meter=meter,
             )
 
         async with gate:

@@ -10,6 +10,7 @@ our own errors with a one-line message that says what to do.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import re
@@ -17,7 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import instructor
 import openai
@@ -32,12 +33,15 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from summarizer import errors
+from summarizer import errors, replylimit, secrets
 from summarizer.brief.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
 from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
 from summarizer.pricing import estimate_cost
 from summarizer.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from summarizer.budget import Meter, Ticket
 
 
 class _RedactKeys(logging.Filter):
@@ -95,6 +99,10 @@ class CallLog:
     records: list[CallRecord] = field(default_factory=list)
     on_call: Callable[[CallRecord], None] | None = None
     base_url: str | None = None
+    # Reserves each call's worst case before it is sent and writes it down (see `budget`);
+    # `tickets[i]` is the reservation of `records[i]`.
+    meter: Meter | None = None
+    tickets: list[Ticket | None] = field(default_factory=list)
 
     @property
     def usage(self) -> Usage:
@@ -115,6 +123,10 @@ class CallLog:
         # by validation and re-asked.
         for r in oks[:-1] if success else oks:
             r.outcome = "invalid"
+        if self.meter is not None:
+            for r, ticket in zip(self.records, self.tickets, strict=False):
+                if ticket is not None:
+                    self.meter.end(ticket, r)
         if self.on_call:
             for r in self.records:
                 self.on_call(r)
@@ -132,8 +144,14 @@ def make_client(
     timeout: float | None = None,
     asynchronous: bool = False,
 ) -> openai.OpenAI | openai.AsyncOpenAI:
-    """Build an OpenAI (or OpenAI-compatible) client; retries are ours, so the client's are off."""
+    """Build an OpenAI (or OpenAI-compatible) client; retries are ours, so the client's are off.
+
+    The key is registered with `summarizer.secrets`, so no error, log, store row or output ever
+    shows it, whatever its prefix. Replies larger than `replylimit.MAX_REPLY_BYTES` are cut off
+    while they are read (`replylimit.CappedTransport`).
+    """
     api_key = api_key or os.environ.get("OPENAI_API_KEY")
+    secrets.register(api_key)
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     if not api_key:
         if not base_url:
@@ -143,8 +161,21 @@ def make_client(
             )
         # Local OpenAI-compatible servers (Ollama, llama.cpp, vLLM) accept any key.
         api_key = "no-key-needed"
-    cls = openai.AsyncOpenAI if asynchronous else openai.OpenAI
-    return cls(api_key=api_key, base_url=base_url, timeout=timeout or 120.0, max_retries=0)
+    if asynchronous:
+        return openai.AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout or 120.0,
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(transport=replylimit.AsyncCappedTransport()),
+        )
+    return openai.OpenAI(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout or 120.0,
+        max_retries=0,
+        http_client=openai.DefaultHttpxClient(transport=replylimit.CappedTransport()),
+    )
 
 
 def _is_openai_host(client: Any) -> bool:
@@ -203,6 +234,8 @@ def _refused_locally(exc: BaseException) -> bool:
 
 
 def _retryable(exc: BaseException) -> bool:
+    if replylimit.too_large(exc) is not None:
+        return False  # the same endpoint would send the same oversized reply again
     if _refused_locally(exc):
         return False
     if isinstance(exc, openai.RateLimitError):
@@ -268,6 +301,8 @@ def _retry_after(exc: BaseException) -> float | None:
 
 
 def _outcome(exc: BaseException) -> str:
+    if replylimit.too_large(exc) is not None:
+        return "too_large"
     if isinstance(exc, openai.RateLimitError):
         return "rate_limited"
     if isinstance(exc, openai.InternalServerError):
@@ -310,6 +345,9 @@ def map_api_error(exc: BaseException, *, model: str, log: CallLog) -> errors.Sum
     where = f" at {log.base_url}" if log.base_url else ""
     server = _server_message(exc)
     kw: dict[str, Any] = {"model": model, "attempts": attempts, "usage": usage}
+    oversized = replylimit.too_large(exc)
+    if oversized is not None:
+        return errors.LLMError(str(oversized), **kw)
     if isinstance(exc, openai.AuthenticationError):
         return errors.AuthenticationError(
             f"the endpoint{where} rejected the API key (401): check OPENAI_API_KEY. {server}",
@@ -417,8 +455,19 @@ def _record(
     usage: Usage | None = None,
     status: int | None = None,
     error: str | None = None,
+    ticket: Ticket | None = None,
 ) -> None:
     usage = usage or Usage()
+    cost = estimate_cost(log.model, usage)
+    if ticket is not None and log.meter is not None:
+        if outcome == "ok" and usage.total_tokens:
+            log.meter.settle(ticket, cost)
+        elif status is not None:
+            log.meter.settle(ticket, 0.0)  # an error status is not billed
+        else:
+            # No answer (timeout, dropped connection, oversized reply) or one without usage:
+            # it may have been billed, so its worst case stays counted.
+            log.meter.settle(ticket, None)
     log.add(
         CallRecord(
             model=log.model,
@@ -427,10 +476,59 @@ def _record(
             status_code=status,
             latency_s=round(time.perf_counter() - start, 4),
             usage=usage,
-            cost_usd=estimate_cost(log.model, usage),
+            cost_usd=cost,
             chunk=log.chunk,
             error=errors.redact(error) if error else None,
         )
+    )
+    log.tickets.append(ticket)
+
+
+def _prompt_estimate(kwargs: dict[str, Any]) -> int:
+    """Input tokens of a request, leaning high: its messages, tools and response format."""
+    sent = {k: kwargs.get(k) for k in ("messages", "tools", "response_format") if kwargs.get(k)}
+    return estimate_tokens(json.dumps(sent, ensure_ascii=False, default=str))
+
+
+def _reservation(log: CallLog, kwargs: dict[str, Any], max_tokens: int) -> dict[str, Any]:
+    budget = kwargs.get("max_completion_tokens") or kwargs.get("max_tokens") or max_tokens
+    return {
+        "prompt_tokens": _prompt_estimate(kwargs),
+        "max_tokens": int(budget),
+        "chunk": log.chunk,
+        "attempt": len(log.records) + 1,
+    }
+
+
+def _begin(log: CallLog, kwargs: dict[str, Any], max_tokens: int) -> Ticket | None:
+    """Reserve the call's worst case and write it down, before it is sent (or raise
+    `BudgetExceeded`)."""
+    if log.meter is None:
+        return None
+    return log.meter.begin(log.model, **_reservation(log, kwargs, max_tokens))
+
+
+async def _abegin(log: CallLog, kwargs: dict[str, Any], max_tokens: int) -> Ticket | None:
+    """`_begin` under asyncio: waiting for calls in flight to settle does not block the loop."""
+    if log.meter is None:
+        return None
+    return await log.meter.abegin(log.model, **_reservation(log, kwargs, max_tokens))
+
+
+def _abandon(log: CallLog, ticket: Ticket | None, exc: BaseException) -> None:
+    if ticket is not None and log.meter is not None:
+        log.meter.abandon(ticket, f"not completed: {type(exc).__name__}")
+
+
+def _failed(log: CallLog, exc: BaseException, start: float, ticket: Ticket | None) -> None:
+    """Record a call that raised: an API error, or a reply over the size limit."""
+    _record(
+        log,
+        start=start,
+        outcome=_outcome(exc),
+        status=getattr(exc, "status_code", None),
+        error=str(replylimit.too_large(exc) or exc),
+        ticket=ticket,
     )
 
 
@@ -440,19 +538,24 @@ def _sync_transport(
     def call(*args: Any, **kwargs: Any) -> Any:
         for attempt in Retrying(**_retrying_kwargs(policy)):
             with attempt:
+                ticket = _begin(log, kwargs, max_tokens)
                 start = time.perf_counter()
                 try:
                     response = create(*args, **kwargs)
                 except openai.APIError as exc:
-                    _record(
-                        log,
-                        start=start,
-                        outcome=_outcome(exc),
-                        status=getattr(exc, "status_code", None),
-                        error=str(exc),
-                    )
+                    _failed(log, exc, start, ticket)
                     raise
-                _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
+                except BaseException as exc:
+                    _abandon(log, ticket, exc)
+                    raise
+                _record(
+                    log,
+                    start=start,
+                    outcome="ok",
+                    usage=_usage_of(response),
+                    status=200,
+                    ticket=ticket,
+                )
                 _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
                 return response
         raise AssertionError("unreachable: tenacity reraises")
@@ -473,19 +576,24 @@ def _async_transport(
                 if before_call is not None:
                     text = "".join(str(m.get("content") or "") for m in kwargs.get("messages", []))
                     await before_call(estimate_tokens(text) + max_tokens // 4)
+                ticket = await _abegin(log, kwargs, max_tokens)
                 start = time.perf_counter()
                 try:
                     response = await create(*args, **kwargs)
                 except openai.APIError as exc:
-                    _record(
-                        log,
-                        start=start,
-                        outcome=_outcome(exc),
-                        status=getattr(exc, "status_code", None),
-                        error=str(exc),
-                    )
+                    _failed(log, exc, start, ticket)
                     raise
-                _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200)
+                except BaseException as exc:
+                    _abandon(log, ticket, exc)
+                    raise
+                _record(
+                    log,
+                    start=start,
+                    outcome="ok",
+                    usage=_usage_of(response),
+                    status=200,
+                    ticket=ticket,
+                )
                 _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
                 return response
         raise AssertionError("unreachable: tenacity reraises")
@@ -611,9 +719,16 @@ def request_brief(
     mode: str = "tools",
     chunk: int = 0,
     on_call: Callable[[CallRecord], None] | None = None,
+    meter: Meter | None = None,
 ) -> ReplyResult:
-    """Ask for one validated, grounded brief of `article` (sync)."""
-    log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
+    """Ask for one validated, grounded brief of `article` (sync).
+
+    With a `meter`, every call's worst case is reserved (and written down) before it is sent:
+    a call that would pass the meter's cap raises `BudgetExceeded` instead.
+    """
+    log = CallLog(
+        model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client), meter=meter
+    )
     create = _sync_transport(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens
     )
@@ -648,9 +763,12 @@ async def arequest_brief(
     chunk: int = 0,
     on_call: Callable[[CallRecord], None] | None = None,
     before_call: Callable[[int], Awaitable[None]] | None = None,
+    meter: Meter | None = None,
 ) -> ReplyResult:
-    """Ask for one validated, grounded brief of `article` (asyncio)."""
-    log = CallLog(model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client))
+    """Ask for one validated, grounded brief of `article` (asyncio; see `request_brief`)."""
+    log = CallLog(
+        model=model, chunk=chunk, on_call=on_call, base_url=_base_url(client), meter=meter
+    )
     create = _async_transport(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens, before_call
     )

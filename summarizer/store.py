@@ -106,6 +106,20 @@ def m002_batches(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m003_calls_in_flight(db: sqlite3.Connection) -> None:
+    # A call is written down before it is sent (outcome 'sent', cost_usd its reserved worst
+    # case) and completed after; a Batch API request carries its batch's id.
+    db.executescript(
+        """
+        ALTER TABLE llm_calls ADD COLUMN reserved_usd REAL;
+        ALTER TABLE llm_calls ADD COLUMN batch_id TEXT;
+        ALTER TABLE llm_calls ADD COLUMN chunk INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX llm_calls_batch ON llm_calls(batch_id, article_id);
+        """
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
@@ -164,6 +178,16 @@ class Store(Protocol):
     def get_brief(self, key: BriefKey) -> Brief | None: ...
     def put_brief(self, key: BriefKey, brief: Brief) -> None: ...
     def record_call(self, run_id: int | None, article_id: str | None, call: CallRecord) -> None: ...
+    def begin_call(
+        self,
+        run_id: int | None,
+        article_id: str | None,
+        call: CallRecord,
+        batch_id: str | None = None,
+    ) -> int: ...
+    def end_call(self, call_id: int, call: CallRecord) -> None: ...
+    def sent_batch_call(self, batch_id: str, article_id: str) -> int | None: ...
+    def name_batch(self, call_ids: list[int], batch_id: str) -> None: ...
     def start_run(self, args: dict[str, Any]) -> int: ...
     def record_item(
         self,
@@ -389,6 +413,72 @@ class SQLiteStore:
                 ),
             )
 
+    def begin_call(
+        self,
+        run_id: int | None,
+        article_id: str | None,
+        call: CallRecord,
+        batch_id: str | None = None,
+    ) -> int:
+        """Write a call down before it is sent (outcome 'sent', cost its reserved worst case);
+        return its row id for `end_call`."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
+                "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, "
+                "reserved_usd, batch_id, chunk) VALUES (?, ?, ?, ?, ?, NULL, 0, 0, 0, ?, NULL, ?, "
+                "?, ?, ?)",
+                (
+                    run_id,
+                    article_id,
+                    call.model,
+                    call.attempt,
+                    call.outcome,
+                    call.cost_usd,
+                    _now(),
+                    call.cost_usd,
+                    batch_id,
+                    call.chunk,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+    def end_call(self, call_id: int, call: CallRecord) -> None:
+        """Complete a call written down by `begin_call` with how it went and what it cost."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE llm_calls SET attempt = ?, outcome = ?, status_code = ?, latency_s = ?, "
+                "prompt_tokens = ?, completion_tokens = ?, cost_usd = ?, error = ? WHERE id = ?",
+                (
+                    call.attempt,
+                    call.outcome,
+                    call.status_code,
+                    call.latency_s,
+                    call.usage.prompt_tokens,
+                    call.usage.completion_tokens,
+                    call.cost_usd,
+                    redact(call.error) if call.error else None,
+                    call_id,
+                ),
+            )
+
+    def sent_batch_call(self, batch_id: str, article_id: str) -> int | None:
+        """The row of a Batch API request still waiting for its answer, if one was written."""
+        rows = self._read(
+            f"call of batch {batch_id}",
+            "SELECT id FROM llm_calls WHERE batch_id = ? AND article_id = ? AND outcome = 'sent' "
+            "ORDER BY id LIMIT 1",
+            (batch_id, article_id),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def name_batch(self, call_ids: list[int], batch_id: str) -> None:
+        """Mark calls written before a batch was submitted as that batch's requests."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE llm_calls SET batch_id = ? WHERE id = ?", [(batch_id, i) for i in call_ids]
+            )
+
     def start_run(self, args: dict[str, Any]) -> int:
         """Open a run; return its id."""
         with self._tx() as db:
@@ -425,8 +515,18 @@ class SQLiteStore:
     def mark_interrupted(self) -> int:
         """Runs still 'running' when a new run starts were killed: say so.
 
-        A damaged run row is skipped (and reported): the others are still marked.
+        A damaged run row is skipped (and reported): the others are still marked. Their calls
+        still 'sent' (not Batch API requests, which are collected later) become 'interrupted',
+        at their reserved cost: they may have been billed.
         """
+        try:
+            with self._tx() as db:
+                db.execute(
+                    "UPDATE llm_calls SET outcome = 'interrupted' WHERE outcome = 'sent' AND "
+                    "batch_id IS NULL AND run_id IN (SELECT id FROM runs WHERE status = 'running')"
+                )
+        except StoreError:
+            pass
         try:
             with self._tx() as db:
                 return db.execute(

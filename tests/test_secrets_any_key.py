@@ -229,11 +229,6 @@ def test_store_rows_are_redacted_when_written(key: str, tmp_path: Path) -> None:
     assert (key[::-1]).encode() not in raw  # a secret-named argument is dropped whole
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config.load_settings (or llm.make_client) must call summarizer.secrets.register on "
-    "the key it resolves; until then a key known only from config.toml is not redacted",
-)
 def test_a_key_only_in_the_config_file_is_redacted(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
