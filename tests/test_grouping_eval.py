@@ -134,3 +134,22 @@ def test_cli_grouping_rejects_a_folder_without_set_json(tmp_path):
     result = CliRunner().invoke(main, ["eval", "--grouping", str(tmp_path), "--out", "-"])
     assert result.exit_code == 3
     assert "set.json" in result.output
+
+
+def test_the_grouping_sees_each_article_dated_and_briefed(tmp_path):
+    from summarizer.evaluation.grouping import _brief_entries, score_split
+
+    root, data = load_grouping_set(_small_set(tmp_path))
+    briefed = _brief_entries(root, data.articles, [])
+    seen = []
+
+    def everyone_apart(entries):
+        seen.extend(entries)
+        return [([e], []) for e in entries]
+
+    result = score_split("dev", briefed, everyone_apart)
+    assert {e.article_id for e in seen} == {a.id for a in data.articles}
+    assert all(e.when is not None and e.when.tzinfo is not None for e in seen)
+    assert all(e.brief.title and e.brief.key_facts for e in seen)
+    assert (result.counts.predicted, result.counts.gold, result.recall) == (0, 1, 0.0)
+    assert result.missed_pairs == [("meantime-airbus-82548", "meantime-airbus-82597")]

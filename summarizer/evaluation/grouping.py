@@ -7,7 +7,8 @@ A grouping set is a folder with `set.json`::
 
 `path` is relative to the folder. Every article is briefed with the offline engine and the
 briefs are grouped by the digest's own function (`summarizer.digests.stories.group`), over the
-whole chosen split at once, as a digest would see them.
+whole chosen split at once, as a digest would see them; each entry carries the article's date
+(`Entry.when`), as a digest's entries do.
 
 Pairwise scores: over all pairs of articles, a pair is *predicted* when the grouping puts both
 in one story and *gold* when both have the same `event`. Precision = predicted and gold /
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -186,7 +188,9 @@ def _brief_entries(
             failed.append(f"{a.id}: {exc}")
             continue
         ref = SourceRef(article_id=a.id, title=a.title, site=a.outlet, published=a.date)
-        out.append((a, Entry(a.id, brief, ref)))
+        # The date, as a digest has it from the feed or the page: grouping may use it.
+        when = datetime.fromisoformat(a.date).replace(tzinfo=UTC) if a.date else None
+        out.append((a, Entry(a.id, brief, ref, when)))
     return out
 
 
