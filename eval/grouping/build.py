@@ -193,7 +193,9 @@ GUM = {
 GOLD_DEV_MAX = 13
 
 
-def detokenize(tokens: list[str]) -> str:
+def detokenize(tokens: list[str], quote_open: bool = False) -> tuple[str, bool]:
+    """Tokens joined back into text; straight double quotes open and close in turn, across the
+    sentences of an article (a quotation may run over several), so the state goes in and out."""
     s = " ".join(tokens)
     s = re.sub(r" ([,.;:!?%)\]])", r"\1", s)
     s = re.sub(r"([(\[$]) ", r"\1", s)
@@ -201,9 +203,10 @@ def detokenize(tokens: list[str]) -> str:
     s = s.replace("`` ", '"').replace(" ''", '"').replace("` ", "'").replace(" '", "'")
     parts = s.split('"')
     out = parts[0]
-    for i, p in enumerate(parts[1:]):
-        out = out + '"' + p.lstrip() if i % 2 == 0 else out.rstrip() + '"' + p
-    return out
+    for p in parts[1:]:
+        out = out.rstrip() + '"' + p if quote_open else out + '"' + p.lstrip()
+        quote_open = not quote_open
+    return out, quote_open
 
 
 def meantime_docs(conll: Path) -> dict[str, list[str]]:
@@ -213,7 +216,15 @@ def meantime_docs(conll: Path) -> dict[str, list[str]]:
         next(rows)
         for _, doc, sent, _tok, token, _ref in rows:
             docs.setdefault(doc, OrderedDict()).setdefault(int(sent), []).append(token)
-    return {d: [detokenize(t) for _, t in sorted(s.items())] for d, s in docs.items()}
+    out: dict[str, list[str]] = {}
+    for doc, sentences in docs.items():
+        quote_open = False
+        lines = []
+        for _, tokens in sorted(sentences.items()):
+            line, quote_open = detokenize(tokens, quote_open)
+            lines.append(line)
+        out[doc] = lines
+    return out
 
 
 def iso(date_line: str) -> str:
