@@ -440,3 +440,210 @@ def test_general_forms(text: str, party: str | None, mode: str, hedged: bool) ->
     ]
     att = Attributor(text, parties).attribute(len(text) - 25, len(text) - 2)
     assert (att.party, att.mode, att.hedged) == (party, mode, hedged), att
+
+
+# --- demonym + role, verbs that need a speech context, nested sources ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "span", "party", "behalf"),
+    [
+        (
+            "wikinews 13: introduced as 'English captain', then 'He said'",
+            "In the injury time, English captain Harry Kane scored a second goal as England won "
+            "a corner kick.\n\nHarry Kane won the Budweiser Man of the Match award. He said, "
+            "\"In the first half it felt good out there.\n\nWe could've scored two or three "
+            'goals in the first half and put the game to bed early."',
+            "two or three goals",
+            "Harry Kane",
+            "England",
+        ),
+        (
+            "wikinews 13: a demonym with a role that speaks for nobody (a defender)",
+            "English defender Kyle Walker was booked for his bad foul. Walker said, "
+            '"It was a fair decision by the referee."',
+            "fair decision",
+            "Kyle Walker",
+            None,
+        ),
+        (
+            "wikinews 13: a demonym of a country the list lacks",
+            'Swedish captain Andreas Granqvist scored from the penalty spot. He said, "We '
+            'deserved the three points today."',
+            "three points",
+            "Andreas Granqvist",
+            None,
+        ),
+    ],
+)
+def test_demonym_and_role_speaks_for_the_country(
+    source: str, text: str, span: str, party: str, behalf: str | None
+) -> None:
+    parties = [
+        person("Harry Kane", "Kane", role="English captain"),
+        person("Kyle Walker", "Walker", role="English defender"),
+        person("Andreas Granqvist", "Granqvist", role="Swedish captain"),
+        org("England", "country"),
+        org("Tunisia", "country"),
+    ]
+    att = at(text, span, parties)
+    assert (att.party, att.on_behalf_of) == (party, behalf), (source, att)
+
+
+# General English forms, written for this table: the country's demonym by the spelling rules or
+# the irregular table, with the role before or after a name.
+DEMONYM_FORMS = [
+    ("French President Anna Berg said the talks would resume on Monday.", "France"),
+    ("The Russian foreign minister, Anna Berg, said the talks would resume on Monday.", "Russia"),
+    ("German coach Anna Berg said the talks would resume on Monday.", "Germany"),
+    ("Belgian ambassador Anna Berg said the talks would resume on Monday.", "Belgium"),
+    # Two countries the demonym may name ("Korean"): none.
+    ("Korean ambassador Anna Berg said the talks would resume on Monday.", None),
+    # A demonym that is not next to a role: none.
+    ("Anna Berg, who speaks French, said the talks would resume on Monday.", None),
+]
+
+
+@pytest.mark.parametrize(("text", "behalf"), DEMONYM_FORMS)
+def test_demonym_forms(text: str, behalf: str | None) -> None:
+    parties = [
+        person("Anna Berg", "Berg"),
+        org("France", "country"),
+        org("Russia", "country"),
+        org("Germany", "country"),
+        org("Belgium", "country"),
+        org("North Korea", "country", "Korea"),
+        org("South Korea", "country", "Korea"),
+    ]
+    att = at(text, "talks would resume", parties)
+    assert (att.party, att.on_behalf_of) == ("Anna Berg", behalf), att
+
+
+# Verbs that are speech only with a clause, a quote or a colon after them, or as a tag after a
+# quote: (source, text, span, party, mode).
+CONTEXT_VERBS = [
+    (
+        "written: 'maintains' with an object is no speech",
+        "While Harlow Council maintains the bridge, the port is run by a private firm.",
+        "port is run",
+        None,
+        "narrator",
+    ),
+    (
+        "written: 'added' with an object is no speech",
+        "Harlow Council added three buses to the route on Monday.",
+        "three buses",
+        None,
+        "narrator",
+    ),
+    (
+        "written: 'maintained that' is speech",
+        "Harlow Council maintained that the bridge was safe.",
+        "bridge was safe",
+        "Harlow Council",
+        "reported",
+    ),
+    (
+        "wikinews 09: 'noted' with a clause",
+        "Heald noted the findings show pollution reduction is also important.",
+        "pollution reduction",
+        "Colette Heald",
+        "reported",
+    ),
+    (
+        "wikinews 09: 'notes,' before a quote",
+        'The U.S. Department of Agriculture notes, "Ground-level ozone causes more damage to '
+        'plants than all other air pollutants combined."',
+        "Ground-level ozone",
+        "U.S. Department of Agriculture",
+        "quote",
+    ),
+    (
+        "wikinews 05: 'it added' after a quote",
+        '"War maniacs made another grave provocation", said KCNA. "Foolhardy provocation '
+        'deserves harsh punishment", it added.',
+        "Foolhardy provocation",
+        "KCNA",
+        "quote",
+    ),
+    (
+        "reuters.com.parasite: 'he added;' before a quote",
+        "Bong Joon-ho spoke to reporters. Speaking through an interpreter he added; “It is true "
+        "that the momentum is building and we are a part of the awards race.”",
+        "momentum is building",
+        "Bong Joon-ho",
+        "quote",
+    ),
+    (
+        "vancouversun.com.microsoft: 'added that'",
+        "Brad Smith spoke on Thursday. He added that Microsoft will also expand an internal fee.",
+        "expand an internal fee",
+        "Brad Smith",
+        "reported",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "span", "party", "mode"), CONTEXT_VERBS, ids=[c[0] for c in CONTEXT_VERBS]
+)
+def test_verbs_that_need_a_speech_context(
+    source: str, text: str, span: str, party: str | None, mode: str
+) -> None:
+    parties = [
+        org("Harlow Council", "government"),
+        person("Colette Heald", "Heald"),
+        org("U.S. Department of Agriculture", "government", "Department of Agriculture"),
+        org("KCNA", "media"),
+        person("Bong Joon-ho", "Bong"),
+        person("Brad Smith", "Smith"),
+        org("Microsoft"),
+    ]
+    att = at(text, span, parties)
+    assert (att.party, att.mode) == (party, mode), (source, att)
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "span", "party", "relayed_by"),
+    [
+        (
+            "wikinews 05: the outer source relays, the inner one asserts",
+            "According to Yonhap news agency, quoting North Korea's main news agency Korean "
+            "Central News Agency (KCNA), the country's military has been placed on high alert "
+            'and has been told to prepare a "quasi-state of war".',
+            "placed on high alert",
+            "Korean Central News Agency",
+            "Yonhap",
+        ),
+        (
+            "written: an inner source the list lacks keeps its words, the outer one relays",
+            "According to Reuters, citing two officials at the port, the ships were turned back.",
+            "ships were turned back",
+            None,
+            "Reuters",
+        ),
+        (
+            "wikinews 05: one source alone relays nobody",
+            "According to Yonhap news agency, the country's military has been placed on high "
+            "alert.",
+            "placed on high alert",
+            "Yonhap",
+            None,
+        ),
+    ],
+)
+def test_nested_sources(
+    source: str, text: str, span: str, party: str | None, relayed_by: str | None
+) -> None:
+    parties = [
+        org("Yonhap", "media"),
+        org("Korean Central News Agency", "media", "KCNA"),
+        org("North Korea", "country"),
+        org("Reuters", "media"),
+    ]
+    att = at(text, span, parties)
+    assert (att.party, att.mode, att.relayed_by) == (party, "according_to", relayed_by), (
+        source,
+        att,
+    )
+    assert att.hedged

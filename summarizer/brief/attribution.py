@@ -46,8 +46,12 @@ class Attribution:
     paragraph: int  # index of the paragraph holding the span
     # The listed organisation, government or country the speaker speaks for, when the article
     # says so next to the name ("CEO of the Refugee Council X", "ISD spokesman X", "Tunisia's
-    # coach X"); None otherwise. `party` stays the person.
+    # coach X", "the English captain X" when England is listed); None otherwise. `party` stays
+    # the person.
     on_behalf_of: str | None = None
+    # Who only relays what `party` asserts: "According to Yonhap, quoting KCNA, ...": the party
+    # is KCNA, relayed by Yonhap (the listed party, or the article's words when unlisted).
+    relayed_by: str | None = None
 
 
 # --- word lists (general English, never names) -------------------------------------------------
@@ -114,6 +118,10 @@ _NEEDS_CLAUSE = set(
     concluded answered replied responded posted wrote writes called described questioned
     proposed reads recalls admits concedes agrees disagrees tweeted""")
 )
+# Verbs that are not always speech ("maintains status pages", "added three buses", "noted the
+# complaints and left"): speech only with a clause, a quote or a colon after them, or as the tag
+# after a quote or a comma ('"...," she added').
+_NEEDS_CONTEXT = set(_words("maintains maintained maintain added adds noted notes"))
 # Roles whose holder speaks for the organisation, team or country named with them.
 _LEADER = (
     r"spokes(?:man|woman|person)|representative|press secretary|chief executive(?: officer)?|"
@@ -121,6 +129,65 @@ _LEADER = (
     r"co-founder|coach|captain|manager|secretary(?:-general)?|minister|governor|mayor|"
     r"ambassador|commissioner|official|chief|general counsel"
 )
+# Demonyms that no spelling rule derives from the country's name (general English).
+_DEMONYMS: dict[str, tuple[str, ...]] = {
+    "English": ("England",),
+    "French": ("France",),
+    "Dutch": ("Netherlands", "Holland"),
+    "Welsh": ("Wales",),
+    "Scottish": ("Scotland",),
+    "Irish": ("Ireland",),
+    "British": ("Britain", "Great Britain", "United Kingdom", "UK", "U.K."),
+    "American": ("United States", "US", "U.S.", "USA", "America"),
+    "Swiss": ("Switzerland",),
+    "Greek": ("Greece",),
+    "Danish": ("Denmark",),
+    "Norwegian": ("Norway",),
+    "Spanish": ("Spain",),
+    "Portuguese": ("Portugal",),
+    "Turkish": ("Turkey", "Türkiye"),
+    "Polish": ("Poland",),
+    "Finnish": ("Finland",),
+    "Icelandic": ("Iceland",),
+    "Swedish": ("Sweden",),
+    "Chinese": ("China",),
+    "Japanese": ("Japan",),
+    "Vietnamese": ("Vietnam",),
+    "Lebanese": ("Lebanon",),
+    "Sudanese": ("Sudan",),
+    "Senegalese": ("Senegal",),
+    "Thai": ("Thailand",),
+    "Filipino": ("Philippines",),
+    "Afghan": ("Afghanistan",),
+    "Saudi": ("Saudi Arabia",),
+    "Emirati": ("United Arab Emirates", "UAE"),
+    "Panamanian": ("Panama",),
+    "Peruvian": ("Peru",),
+    "Argentine": ("Argentina",),
+    "Argentinian": ("Argentina",),
+    "Kiwi": ("New Zealand",),
+}
+
+
+def _demonyms(country: str) -> set[str]:
+    """The demonyms of a country's name: by the regular spelling rules ("Russia" -> "Russian",
+    "Germany" -> "German", "Belgium" -> "Belgian", "Brazil" -> "Brazilian", "Iraq" -> "Iraqi")
+    and the irregular table ("England" -> "English")."""
+    c = country.strip()
+    out = {d for d, names in _DEMONYMS.items() if c in names}
+    if not c or not c[-1:].isalpha():
+        return out
+    out |= {c + "n", c + "ian", c + "i", c + "ese"}
+    if c.endswith("y"):
+        out.add(c[:-1])  # Germany -> German
+        out.add(c[:-1] + "ian")  # Italy -> Italian, Hungary -> Hungarian
+    if c.endswith(("um", "ia", "ea", "a")):
+        out.add(c[: -2 if c.endswith("um") else -1] + "an")  # Belgium, Cuba, Korea
+    if c.endswith("o"):
+        out.add(c[:-1] + "an")  # Mexico -> Mexican, Morocco -> Moroccan
+    return out
+
+
 # Verb forms that are nouns too, and the words before them that make them nouns.
 _NOUN_TOO = set(_words("reports report claims claim estimates estimate"))
 _NOUN_BEFORE = (
@@ -300,6 +367,7 @@ class _Tag:
     region: tuple[int, int]  # the part of the sentence the speaker asserts
     quotes: list[_Quote] = field(default_factory=list)
     behalf: str | None = None  # the listed organisation the speaker speaks for
+    relay: str | None = None  # who relays the speaker's words ("according to X, quoting Y": X)
 
 
 @dataclass
@@ -412,6 +480,8 @@ class Attributor:
         self._persons = self._unlisted_people()
         self._person_starts = [p[0] for p in self._persons]
         self._gender = self._genders()
+        self._demonym = self._demonym_parties()
+        self._introduced = self._introductions()
         self._tags: list[_Tag] = []
         self._build()
 
@@ -580,7 +650,26 @@ class Attributor:
         mode: Mode = "according_to"
         before = self.text[ss : acc.start()].strip(" ,—–")
         region = (ss, acc.start()) if len(before.split()) >= 4 else (ss, se)
-        return _Tag(acc.start(), acc.group().strip(), mode, party, speaker or np, kind, si, region)
+        relay = None
+        # "According to X, quoting Y, ...": X only relays; Y is who asserts it.
+        nested = re.compile(
+            r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),"
+        ).match(self._masked, np_end, se)
+        if nested:
+            i_start, i_end = nested.span(1)
+            i_end = (
+                i_start
+                + len(self.text[i_start:i_end].rstrip(" )"))
+                + (1 if self.text[i_start:i_end].rstrip().endswith(")") else 0)
+            )
+            i_party, i_speaker, i_kind, _ = self._resolve_np(i_start, i_end, acc.end())
+            if i_party is not None or i_speaker is not None:
+                relay = party or speaker or np
+                party, speaker, kind = i_party, i_speaker, i_kind
+                np = self.text[i_start:i_end]
+        tag = _Tag(acc.start(), acc.group().strip(), mode, party, speaker or np, kind, si, region)
+        tag.relay = relay
+        return tag
 
     def _np_forward(self, start: int, limit: int) -> int | None:
         """End of the noun phrase that starts at `start`: "Reuters", "the ministry",
@@ -656,6 +745,19 @@ class Attributor:
             return None
         # Inverted: '"...," said X' / ', said X, the ...' / '"...," it added'.
         after_quote = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$", left)
+        if verb in _NEEDS_CONTEXT and not (
+            re.match(
+                r"\s*(?:that\b|[,:;]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+                r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+                r"should|may|might|did|does|do)\b",
+                after,
+            )
+            or (
+                re.search(r"(?:[”\"»,]|" + _MASK + r")\s*[,.!?]?\s*(?:\S+\s+){0,4}$", left)
+                and re.fullmatch(r"\s*(?:[.!?;,]\s*.*)?", after)
+            )
+        ):
+            return None  # "While the company maintains status pages": no speech here
         if after_quote:
             return self._inverted(si, v) or self._forward(si, v)
         if left.rstrip().endswith(","):
@@ -802,6 +904,65 @@ class Attributor:
             else speaker
         )
 
+    def _demonym_parties(self) -> dict[str, str]:
+        """Demonym -> the listed country (or national team) it names: "English" -> "England"."""
+        out: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        for p in self.parties:
+            if p.kind == "person":
+                continue
+            for name in [p.name, *p.aliases]:
+                for d in _demonyms(name):
+                    if out.get(d, p.name) != p.name:
+                        ambiguous.add(d)
+                    out[d] = p.name
+        return {d: n for d, n in out.items() if d not in ambiguous}
+
+    def _by_demonym(self, seg: str) -> str | None:
+        """The listed country a "Demonym role" phrase speaks for: "the English captain",
+        "French president"; None when it names none or several."""
+        if not self._demonym:
+            return None
+        found = {
+            self._demonym[m.group(1)]
+            for m in re.finditer(
+                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
+                + _LEADER
+                + r")\b",
+                seg,
+            )
+            if m.group(1) in self._demonym
+        } | {
+            self._demonym[m.group(1).split()[-1]]
+            for m in re.finditer(
+                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
+                + _LEADER
+                + r")\b",
+                seg,
+            )
+            if m.group(1) not in self._demonym and m.group(1).split()[-1] in self._demonym
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def _introductions(self) -> dict[str, str]:
+        """Per person: the one listed country the article introduces them as speaking for by a
+        demonym and a role ("the English captain Harry Kane"), so that a later "he said" speaks
+        for it too. A person introduced with two countries gets none."""
+        seen: dict[str, set[str]] = {}
+        for m in self._mentions:
+            if m.kind != "person" or self._in_quote(m.start):
+                continue
+            before = self.text[max(0, m.start - 80) : m.start]
+            if re.search(r",\s*$", before):
+                before = before.rstrip()[:-1]  # "the Russian foreign minister, Anna Berg,"
+            before = re.split(r"[.;:!?,“”\"(]", before)[-1]
+            if not re.search(r"(?:" + _LEADER + r")\s*$", before, re.I):
+                continue
+            country = self._by_demonym(before)
+            if country is not None:
+                seen.setdefault(m.party, set()).add(country)
+        return {p: next(iter(c)) for p, c in seen.items() if len(c) == 1}
+
     def _affiliation(self, start: int, end: int, party: str | None) -> str | None:
         """The listed organisation a speaker speaks for, named next to the speaker's name:
         "X's coach", "X spokesman", "CEO of X", "a spokesperson for X"."""
@@ -820,7 +981,8 @@ class Attributor:
             )
             if after or before:
                 return m.party
-        return None
+        # "the English captain Harry Kane": the country the demonym names, when listed.
+        return self._by_demonym(seg) or self._introduced.get(party)
 
     def _np_backward(self, ss: int, end: int) -> tuple[int, int] | None:
         """The noun phrase ending at `end`: a name run, a pronoun or a determiner phrase."""
@@ -1222,6 +1384,7 @@ class Attributor:
             (ss, se),
             self._sent_para[si],
             t.behalf,
+            t.relay,
         )
 
     def _pieces(self, si: int) -> list[tuple[Attribution, int, int]]:

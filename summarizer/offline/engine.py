@@ -66,6 +66,9 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
             seen_pos.add(key)
             per_party[holder] += 1
             stance = " ".join(sp.stance.split())
+            if sp.attribution.relayed_by:
+                # "According to X, quoting Y, <claim>": the claim is what Y asserts.
+                stance = re.sub(r"^(?:quoting|citing)\s[^,]+,\s*", "", stance)
             stance = stance if len(stance) <= 220 else stance[:217].rsplit(" ", 1)[0] + "…"
             positions.append(Position(party=holder, stance=stance, evidence=[sp.evidence]))
 

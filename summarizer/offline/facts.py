@@ -32,6 +32,8 @@ def fact_status(
         return "disputed"
     mode = att.mode if att else "narrator"
     cue = hedge_cue(sentence)
+    if att and att.relayed_by:
+        return "reported"  # "according to X, quoting Y": the article has it second-hand
     if speaker_kind == "media" or mode in ("hedge", "outlet"):
         return "reported"
     if mode == "according_to" or (cue and cue.lower() == "according to"):
