@@ -444,6 +444,21 @@ OPEN = [
         "Will Microsoft Corp cut its carbon emissions by more than half by 2030 across its supply "
         "chain?",
     ),
+    (
+        "wikinews 09: what a study leaves out",
+        "The study focuses on ozone-temperature covariation.",
+        "The model does not include the effect of rising carbon dioxide concentration, which has "
+        "complex and potentially offsetting impacts on global food supply.",
+        "How would the effect of rising carbon dioxide concentration change the results of the "
+        "model?",
+    ),
+    (
+        "diplomacy-cod-talks (authored): a condition not yet met",
+        "The accord expires on 31 December.",
+        "If no agreement is reached by then, Castellane's roughly 300 trawlers would lose access "
+        "to Norland's waters, according to the Castellane Fishing Federation.",
+        "Will an agreement be reached by then?",
+    ),
     # Nothing to ask, or nothing the rules can ask cleanly.
     (
         "wikinews 07: a possibility inside someone's quote is theirs, not an open question",

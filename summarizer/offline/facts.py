@@ -489,6 +489,21 @@ class _Asker:
             return None
         return f"How will {_lower_first(np)} turn out?"
 
+    def _unless(self, m: re.Match[str], si: int, at: int) -> str | None:
+        rest = _cut_clause(m.group("rest"), 8) if m.group("rest").strip() else ""
+        if rest is None:
+            return None
+        noun = m.group("noun")
+        det = "an" if noun[0] in "aeiou" else "a"
+        return f"Will {det} {noun} be {m.group('pp')} {rest}?"
+
+    def _omits(self, m: re.Match[str], si: int, at: int) -> str | None:
+        np = _cut_clause(m.group("np"), 10)
+        if np is None or np.split()[0].lower() in _PRONOUN_SUBJECTS:
+            return None
+        subj = _lower_first(m.group("subj"))
+        return f"How would {np} change the results of {subj}?"
+
     def _said_future(self, m: re.Match[str], si: int, at: int) -> str | None:
         if re.match(r"not\b|be\s+able\b|also\b", m.group("vp")):
             return None
@@ -595,6 +610,19 @@ _RULES: dict[str, re.Pattern[str]] = {
         r"\b(?:said|says|stated|states|warned|warns|announced|threatened|promised|vowed|pledged)"
         r"\s+(?:that\s+)?[^.;“”\"]{1,60}?\s(?P<mod>will|would)\s+(?P<vp>[a-z](?:[^.;]|\.(?=[\w,]))+)"
     ),
+    # "If no deal is reached by then, ...": whether it will be is open.
+    "unless": re.compile(
+        r"\b[Ii]f\s+no\s+(?P<noun>[a-z]+)\s+(?:is|was)\s+(?P<pp>reached|agreed|found|signed|made|"
+        r"struck|approved|passed)\b(?P<rest>[^,.;]*)"
+    ),
+    # "The model does not include the effect of rising carbon dioxide concentration": what a
+    # study, count or forecast leaves out.
+    "omits": re.compile(
+        r"\b(?P<subj>[Tt]he\s+(?:model|study|analysis|estimates?|figures?|report|survey|count|"
+        r"data|projections?|forecasts?|research|findings|tally))\s+(?:does|did|do)\s+not\s+"
+        r"(?:include|account\s+for|consider|cover|take\s+into\s+account|reflect)\s+"
+        r"(?P<np>(?:[^.;]|\.(?=[\w,]))+)"
+    ),
     "effect": re.compile(
         r"\b(?:could|may|might)\s+(?P<vp>(?:impact|complicate|affect|delay|derail|threaten|slow|"
         r"change|lead\s+to|result\s+in|jeopardi[sz]e|undermine|worsen|escalate|trigger|spark|"
@@ -628,6 +656,8 @@ _RANKED: list[tuple[float, str]] = [
     (3.5, "denied"),
     (3.4, "accused"),
     (3.2, "future"),
+    (3.3, "unless"),
+    (3.1, "omits"),
     (3.0, "uncertain"),
     (2.8, "timed"),
     (2.6, "said_future"),
