@@ -115,6 +115,10 @@ def test_run_grouping_eval_on_a_small_set(tmp_path):
     assert dev.counts.gold == 1
     assert dev.counts.true_positive + len(dev.missed_pairs) == 1
     assert dev.counts.predicted == dev.counts.true_positive + len(dev.wrong_pairs)
+    # the same split again without dates: same articles and gold, its own grouping
+    (undated,) = report.undated
+    assert (undated.split, undated.articles, undated.counts.gold) == ("dev", 4, 1)
+    assert run_grouping_eval(tmp_path, ("dev",), undated=False).undated == []
 
 
 def test_cli_grouping_writes_the_report(tmp_path):
@@ -124,7 +128,8 @@ def test_cli_grouping_writes_the_report(tmp_path):
         main, ["eval", "--grouping", str(small), "--split", "dev", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "dev" in result.output and "pairs tp/pred/gold" in result.output
+    assert "pairs tp/pred/gold" in result.output
+    assert "\ndev " in result.output and "\ndev undated " in result.output
     report = json.loads(out.read_text("utf-8"))
     assert report["splits"][0]["articles"] == 4
     assert report["splits"][0]["counts"]["gold"] == 1

@@ -254,21 +254,22 @@ def quotes_table(report: QuoteReport) -> str:
 
 
 def grouping_table(report: GroupingReport, examples: int = 10) -> str:
-    """Per split: articles, events, stories, pair counts, precision/recall/F1, goals, and the
-    first wrongly joined pairs (titles) and missed pairs."""
+    """Per split: articles, events, stories, pair counts, precision/recall/F1 (and again with
+    the dates removed, "undated"), goals, and the first wrongly joined and missed pairs."""
     lines = [
         f"grouping={report.grouping} engine={report.engine} set={report.dataset}",
-        f"{'split':8} {'articles':>8} {'events':>6} {'multi':>5} {'stories':>7} "
+        f"{'split':16} {'articles':>8} {'events':>6} {'multi':>5} {'stories':>7} "
         f"{'pairs tp/pred/gold (ignored)':>28} {'P':>5} {'R':>5} {'F1':>5}",
     ]
-    for s in report.splits:
-        c = s.counts
-        pairs = f"{c.true_positive}/{c.predicted}/{c.gold} ({c.ignored})"
-        lines.append(
-            f"{s.split:8} {s.articles:>8} {s.events:>6} {s.multi_article_events:>5} "
-            f"{s.stories:>7} {pairs:>28} {_num(s.precision):>5} {_num(s.recall):>5} "
-            f"{_num(s.f1):>5}"
-        )
+    for label, results in [("", report.splits), (" undated", report.undated)]:
+        for s in results:
+            c = s.counts
+            pairs = f"{c.true_positive}/{c.predicted}/{c.gold} ({c.ignored})"
+            lines.append(
+                f"{s.split + label:16} {s.articles:>8} {s.events:>6} {s.multi_article_events:>5} "
+                f"{s.stories:>7} {pairs:>28} {_num(s.precision):>5} {_num(s.recall):>5} "
+                f"{_num(s.f1):>5}"
+            )
     for s in report.splits:
         met = [
             f"{k} {'met' if (v := getattr(s, k)) is not None and v >= goal else 'NOT met'}"
