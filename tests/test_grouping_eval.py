@@ -158,3 +158,20 @@ def test_the_grouping_sees_each_article_dated_and_briefed(tmp_path):
     assert all(e.brief.title and e.brief.key_facts for e in seen)
     assert (result.counts.predicted, result.counts.gold, result.recall) == (0, 1, 0.0)
     assert result.missed_pairs == [("meantime-airbus-82548", "meantime-airbus-82597")]
+
+
+def test_every_article_of_the_set_gets_an_offline_brief():
+    report = run_grouping_eval(SET, ("all",), undated=False)
+    assert report.failed == []
+    (whole,) = report.splits
+    assert whole.articles == len(load_grouping_set(SET)[1].articles)
+    assert whole.counts.gold == sum(
+        n * (n - 1) // 2 for n in _event_sizes(load_grouping_set(SET)[1].articles).values()
+    )
+
+
+def _event_sizes(articles) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for a in articles:
+        sizes[a.event] = sizes.get(a.event, 0) + 1
+    return sizes
