@@ -227,6 +227,22 @@ def test_article_attribution_agree_disagree_unknown() -> None:
     assert a.disagreements[0].startswith("Paul Dewar -> John Baird: ")
 
 
+def test_article_attribution_lets_a_party_speak_for_another() -> None:
+    art = _real("wikinews-13-world-cup-day-five")
+    gomez = next(p for p in art.gold.positions if p.party == "Hernan Dario Gomez")
+    pred = art.gold.model_copy(
+        update={
+            "positions": [
+                gomez.model_copy(update={"party": "Panama"}),  # the coach speaks for his team
+                gomez.model_copy(update={"party": "Tunisia"}),  # but not for the other one
+            ]
+        }
+    )
+    a = score_brief(art.gold, pred, art.text).article_attribution
+    assert (a.agree, a.disagree, a.unknown) == (1, 1, 0)
+    assert a.disagreements[0].startswith("Tunisia -> Hernan Dario Gomez: ")
+
+
 def test_confirmed_but_hedged_facts_are_counted() -> None:
     art = _real("wikinews-17-indonesia-asylum-rescue")
     gold = art.gold

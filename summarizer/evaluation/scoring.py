@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
-from summarizer.brief.grounding import ArticleIndex, check_reply
+from summarizer.brief.grounding import ArticleIndex, check_reply, normalize
 from summarizer.evaluation.matching import (
     QUESTION_JACCARD,
     _resolve,
@@ -19,7 +19,7 @@ from summarizer.evaluation.matching import (
     party_score,
     position_content_score,
 )
-from summarizer.models import BriefReply, EvidenceLocation, Position
+from summarizer.models import BriefReply, EvidenceLocation, Party, Position
 
 
 class Counts(BaseModel):
@@ -84,7 +84,9 @@ class Agreement(BaseModel):
     """Whether the article gives a brief's positions to the party the brief names.
 
     For each position, its evidence is located in the article and `brief.attribution` says who
-    the article has asserting it: *agree* when some quote is given to the position's party,
+    the article has asserting it: *agree* when some quote is given to the position's party (or
+    to a party speaking for it, or for whom it speaks: a coach for a team, by role or by the
+    article's words for the speaker),
     *disagree* when none is and some quote is given to another listed party, *unknown* when
     the article names no listed party for any quote (narrator, unnamed or unlisted speaker).
     """
@@ -110,6 +112,21 @@ class Agreement(BaseModel):
             disagree=self.disagree + other.disagree,
             unknown=self.unknown + other.unknown,
         )
+
+
+def _named_in(party: Party, text: str | None) -> bool:
+    """Whether a name or alias of `party` occurs in `text` as whole words."""
+    t = normalize(text or "")
+    names = (normalize(n).strip("\"' .,;:") for n in [party.name, *party.aliases])
+    return any(n and re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", t) for n in names)
+
+
+def _speaks_for(speaker: Party, party: Party, words: str | None) -> bool:
+    """Whether one of two parties speaks for the other: a role, or the article's words for the
+    speaker, naming the other ("Panama coach" for Panama; the guard's rule too)."""
+    return (
+        _named_in(party, speaker.role) or _named_in(speaker, party.role) or _named_in(party, words)
+    )
 
 
 def article_checks(
@@ -142,7 +159,8 @@ def article_checks(
             att = attributor.attribute(found[0][0], found[-1][1])
             if att.party is None:
                 continue
-            if parties_match(own, _resolve(att.party, brief.parties)):
+            speaker = _resolve(att.party, brief.parties)
+            if parties_match(own, speaker) or _speaks_for(speaker, own, att.speaker):
                 agreed = True
                 break
             others.append((att.party, quote))
