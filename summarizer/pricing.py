@@ -134,6 +134,6 @@ def require_price(model: str) -> None:
     if cost_of(model, 1000, 1000) is None:
         raise ConfigError(
             f"no price is known for model {model!r}, so a cost cap cannot be kept: set it with "
-            f"{ENV_PRICES}='{{\"{model}\": [input, output]}}' (USD per million tokens), or run "
-            "without --max-cost"
+            f"{ENV_PRICES}='{{\"{model}\": [input, output]}}' (USD per million tokens), or "
+            "drop the cap (--max-cost, max_cost)"
         )

@@ -274,3 +274,60 @@ def test_a_key_given_to_the_client_is_redacted_whatever_its_prefix() -> None:
     with FakeOpenAIServer([step]) as server, pytest.raises(errors.AuthenticationError) as info:
         summarize(synthetic_article(4), api_key=key, base_url=server.base_url, retry=FAST)
     assert key not in str(info.value) and "[redacted]" in str(info.value)
+
+
+# --- the Batch API ----------------------------------------------------------------------------
+
+
+def test_batch_submits_only_what_fits_at_batch_prices_and_collect_completes_the_rows(
+    tmp_path: Any,
+) -> None:
+    from summarizer import batch, llm
+    from summarizer.models import SourceMeta
+    from summarizer.store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db")
+    run_id = store.start_run({})
+    texts = [synthetic_article(i, words=900) for i in range(10)]
+    articles = {store.add_article(t, f"a{i}", SourceMeta()): t for i, t in enumerate(texts)}
+    one = cost_of(MODEL, 2000, llm.DEFAULT_MAX_OUTPUT_TOKENS, batch=True) or 0
+    meter = Meter(one * 4.5)  # room for 4 worst cases at batch prices (5 at list prices: 2)
+    with FakeOpenAIServer(responder=respond) as server:
+        client = make_client(base_url=server.base_url)
+        got = batch.submit_within(
+            store, client, articles, model=MODEL, lang=None, meter=meter, run_id=run_id
+        )
+        assert got.batch_id is not None
+        assert 3 <= len(got.tickets) <= 4 and len(got.tickets) + len(got.over_cap) == 10
+        assert list(articles)[: len(got.tickets)] == list(got.tickets)  # in order
+        assert meter.committed <= meter.cap  # type: ignore[operator]
+        # written down before the batch was sent, each with its reserved worst case
+        rows = store.calls(run_id)
+        assert [r["outcome"] for r in rows] == ["sent"] * len(got.tickets)
+        assert {r["batch_id"] for r in rows} == {got.batch_id}
+        assert all(r["reserved_usd"] == pytest.approx(r["cost_usd"]) for r in rows)
+        uploaded = server.files["file-fake-1"].decode().splitlines()
+        assert len(uploaded) == len(got.tickets)
+        server.batch_polls = 0
+        told: list[tuple[str, CallRecord]] = []
+        done = batch.collect(
+            store,
+            client,
+            model=MODEL,
+            poll_s=0.01,
+            on_call=lambda a, c: told.append((a, c)),
+            record_calls=True,
+            run_id=run_id,
+        )
+        client.close()
+    assert set(done.briefs) == set(got.tickets)
+    rows = store.calls(run_id)
+    assert len(rows) == len(got.tickets) and {r["outcome"] for r in rows} == {"ok"}
+    by_article = sorted(rows, key=lambda r: r["article_id"])
+    for (article_id, call), row in zip(sorted(told, key=lambda t: t[0]), by_article, strict=True):
+        assert row["article_id"] == article_id and row["cost_usd"] == pytest.approx(call.cost_usd)
+        # batch price: half the list price of the same tokens
+        assert call.cost_usd == pytest.approx(
+            (cost_of(MODEL, call.usage.prompt_tokens, call.usage.completion_tokens) or 0) / 2
+        )
+    store.close()
