@@ -17,6 +17,7 @@ The same meter writes every call down before it is sent and completes the record
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -267,18 +268,19 @@ class Meter:
     def abandon(self, ticket: Ticket, reason: str) -> None:
         """A call that never completed (cancelled, killed task): its reservation stays spent."""
         self.settle(ticket, None)
-        self.end(
-            ticket,
-            CallRecord(
-                model=ticket.model,
-                attempt=ticket.attempt,
-                outcome="interrupted",
-                latency_s=0.0,
-                cost_usd=ticket.reserved,
-                chunk=ticket.chunk,
-                error=reason,
-            ),
+        record = CallRecord(
+            model=ticket.model,
+            attempt=ticket.attempt,
+            outcome="interrupted",
+            latency_s=0.0,
+            cost_usd=ticket.reserved,
+            chunk=ticket.chunk,
+            error=reason,
         )
+        # Called while another exception (a cancellation) is on its way: that one is what the
+        # caller must see. A row left 'sent' is marked interrupted by the next run.
+        with contextlib.suppress(Exception):
+            self.end(ticket, record)
 
     def spend(self, amount: float | None) -> None:
         """Count money already spent outside a reservation (a batch an earlier run submitted)."""

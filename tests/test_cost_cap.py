@@ -331,3 +331,26 @@ def test_batch_submits_only_what_fits_at_batch_prices_and_collect_completes_the_
             (cost_of(MODEL, call.usage.prompt_tokens, call.usage.completion_tokens) or 0) / 2
         )
     store.close()
+
+
+def test_a_call_cancelled_in_flight_keeps_its_reservation_and_is_marked_interrupted() -> None:
+    ended: list[CallRecord] = []
+    meter = Meter(1.0, on_begin=lambda call: 1, on_end=lambda _row, call: ended.append(call))
+
+    async def run(server: FakeOpenAIServer) -> None:
+        client = make_client(base_url=server.base_url, asynchronous=True)
+        task = asyncio.ensure_future(
+            asummarize(synthetic_article(5), model=MODEL, client=client, meter=meter, retry=FAST)
+        )
+        while not server.requests:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await client.close()
+
+    with FakeOpenAIServer(responder=respond, latency=5.0) as server:
+        asyncio.run(run(server))
+    assert [c.outcome for c in ended] == ["interrupted"]
+    assert meter.reserved == 0 and meter.spent == pytest.approx(ended[0].cost_usd)
+    assert meter.spent > 0
