@@ -104,7 +104,7 @@ def submit_within(
         try:
             ticket = meter.with_hooks(on_begin=begin, on_end=end).begin(
                 model,
-                prompt_tokens=llm._prompt_estimate(body),
+                prompt_tokens=llm._prompt_estimate(body, model),
                 max_tokens=int(budget or llm.DEFAULT_MAX_OUTPUT_TOKENS),
                 batch=True,
             )

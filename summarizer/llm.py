@@ -38,7 +38,7 @@ from summarizer.brief.grounding import ArticleIndex, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
 from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
 from summarizer.pricing import estimate_cost
-from summarizer.tokens import estimate_tokens
+from summarizer.tokens import count_tokens, estimate_tokens
 
 if TYPE_CHECKING:
     from summarizer.budget import Meter, Ticket
@@ -484,16 +484,20 @@ def _record(
     log.tickets.append(ticket)
 
 
-def _prompt_estimate(kwargs: dict[str, Any]) -> int:
-    """Input tokens of a request, leaning high: its messages, tools and response format."""
+def _prompt_estimate(kwargs: dict[str, Any], model: str | None = None) -> int:
+    """Input tokens of a request, leaning high: its messages, tools and response format as
+    JSON (the quoting and field names more than pay for each message's framing), counted by
+    the higher of the offline estimate and the model's own tokenizer (scripts whose words
+    take many tokens)."""
     sent = {k: kwargs.get(k) for k in ("messages", "tools", "response_format") if kwargs.get(k)}
-    return estimate_tokens(json.dumps(sent, ensure_ascii=False, default=str))
+    text = json.dumps(sent, ensure_ascii=False, default=str)
+    return max(estimate_tokens(text), count_tokens(text, model) if model else 0)
 
 
 def _reservation(log: CallLog, kwargs: dict[str, Any], max_tokens: int) -> dict[str, Any]:
     budget = kwargs.get("max_completion_tokens") or kwargs.get("max_tokens") or max_tokens
     return {
-        "prompt_tokens": _prompt_estimate(kwargs),
+        "prompt_tokens": _prompt_estimate(kwargs, log.model),
         "max_tokens": int(budget),
         "chunk": log.chunk,
         "attempt": len(log.records) + 1,
