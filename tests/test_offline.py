@@ -537,3 +537,22 @@ def test_open_questions_are_capped_and_ranked() -> None:
     ]
     assert "Will the broadcasts continue?" not in questions
     assert all(q.endswith("?") and q[0].isupper() for q in questions)
+
+
+@pytest.mark.parametrize(
+    ("made", "shown"),
+    [
+        (
+            "Will Next year's competition take place in Mexico City?",
+            "Will next year's competition take place in Mexico City?",
+        ),
+        ("What is the cause of which?", None),
+        ("Will the  talks go ahead?", "Will the talks go ahead?"),
+        ("who carried out the attack?", "Who carried out the attack?"),
+        ("Will Thomas Sam be found guilty?", "Will Thomas Sam be found guilty?"),
+    ],
+)
+def test_questions_are_tidied_or_dropped(made: str, shown: str | None) -> None:
+    from summarizer.offline.facts import _tidy_question
+
+    assert _tidy_question(made) == shown

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from summarizer.brief.attribution import _ORG_WORDS, Attribution, Attributor, hedge_cue
 from summarizer.models import OpenQuestion
-from summarizer.offline.lexicon import _STOPWORDS
+from summarizer.offline.lexicon import _STOPWORDS, NOT_NAMES
 from summarizer.offline.sentences import Sentence
 
 _DISPUTED = re.compile(
@@ -109,6 +109,30 @@ def _lower_first(phrase: str) -> str:
     if first in ("The", "A", "An", "Its", "Their", "His", "Her", "Both", "Some", "All"):
         return (first.lower() + " " + rest).strip()
     return phrase
+
+
+# A question that ends on one of these lost its object ("What is the cause of which?").
+_DANGLING = frozenset("which that whose the a an and or but".split())
+_QUESTION_HEAD = re.compile(
+    r"^(Will|Is it known whether|Is|Are|Was|Were|Did|Does|Do|Has|Have|"
+    r"How|What|Who|When|Where|Why|Which) (\w+)"
+)
+
+
+def _tidy_question(question: str) -> str | None:
+    """One spacing, a capital first letter, a sentence-opening word lowered after the
+    question word ("Will Next year's ..." -> "Will next year's ..."); None when it dangles."""
+    q = " ".join(question.split())
+    if not q:
+        return None
+    q = q[0].upper() + q[1:]
+    words = re.findall(r"[\w’']+", q)
+    if not words or words[-1].lower() in _DANGLING:
+        return None
+    head = _QUESTION_HEAD.match(q)
+    if head and head.group(2) in NOT_NAMES and head.group(2) not in ("I",):
+        q = q[: head.start(2)] + head.group(2).lower() + q[head.end(2) :]
+    return q
 
 
 class _Asker:
@@ -336,8 +360,9 @@ class _Asker:
         q = getattr(self, "_" + name)(m, si, at)
         if q is None:
             return None
-        q = " ".join(q.split())
-        q = q[0].upper() + q[1:]
+        q = _tidy_question(q)
+        if q is None:
+            return None
         names = list(dict.fromkeys(p for _, _, p, _ in self.parties_in(s.start, s.end)))
         about = [
             n
