@@ -197,6 +197,166 @@ def test_statement_must_agree_with_its_evidence(
     assert (claim_problem(statement, [evidence]) is not None) is refused
 
 
+# A statement against the evidence clause it restates (summarizer.brief.claims): quotes of the
+# Wikinews articles in eval/gold with the gold statement changed as a model might change it, and
+# faithful paraphrases of the same quotes (the gold's own, and looser ones) that must pass.
+IRVING = (
+    "the Irving Police Department have asserted that the boy's religion and name were not a "
+    "factor in the manner in which they approached the situation"
+)
+SCIENTOLOGY = "Scientology officials have stated they have not received the materials."
+LULL = [
+    "South Korea had recently started to broadcast propaganda from loudspeakers after an "
+    "11-year lull.",
+    "The broadcasts began on August 10",
+]
+COURT = (
+    '"The court cannot convict on what the defendant should have known, only on what it is '
+    'proven he knew," Ashby said.'
+)
+IODINE = (
+    "\"I suspect they won't do that on a voluntary basis, we've tried so far and haven't "
+    "succeeded, so we've convinced the Food Standards of Australia and New Zealand | that all "
+    'salt should be iodised," he said.'
+)
+SALT = (
+    '"One of the reasons that iodine is going down is because people are taking that good '
+    'healthy eating message and not adding salt during cooking."'
+)
+
+
+@pytest.mark.parametrize(
+    ("statement", "evidence", "refused"),
+    [
+        # a negation taken away, or added
+        ("The boy's religion and name were a factor in how police handled it.", [IRVING], True),
+        ("The boy's religion and name were not a factor for the police.", [IRVING], False),
+        ("Scientology officials say they have received the materials.", [SCIENTOLOGY], True),
+        ("Scientology says it never got the materials back.", [SCIENTOLOGY], False),
+        (
+            "Pregnant women and breastfeeding mothers are not likely iodine deficient too.",
+            [
+                "it is reasonable to assume that pregnant women and breastfeeding mothers are "
+                "also iodine deficient"
+            ],
+            True,
+        ),
+        (
+            "Putin has agreed to a ceasefire.",
+            ["Putin has refused to agree to a ceasefire and continues missile strikes"],
+            True,
+        ),
+        (
+            "Microsoft still wants to support IE6.",
+            ["Microsoft no longer wants to support IE6."],
+            True,
+        ),
+        # a negation moved, kept in a condition, or said both ways: faithful
+        (
+            "A court can convict only on what the defendant is proven to have known, not on "
+            "what he should have known.",
+            [COURT],
+            False,
+        ),
+        (
+            "A leaked letter says a claim may be withdrawn if the questionnaire is not returned "
+            "within twenty working days.",
+            ["It also must be returned within twenty working days."],
+            False,
+        ),
+        (
+            "Manufacturers will not iodise salt voluntarily, so all salt should be iodised.",
+            [IODINE],
+            False,
+        ),
+        ("Iodine intake is falling partly because people add less salt.", [SALT], False),
+        (
+            "Johnson Space Center in Houston was not chosen.",
+            ["a statement regarding the rejection of Johnson Space Center (JSC) in Houston"],
+            False,
+        ),
+        ("The plant will not close.", ["There are no plans to close the plant, he said."], False),
+        ("He did not say when the vote would be held.", ["He gave no date for the vote."], False),
+        ("The EU turned down the proposal.", ["The EU rejected the proposal."], False),
+        (
+            "The vote is expected in June or later.",
+            ["The vote is not expected before June."],
+            False,
+        ),
+        # a figure changed: next to the same word, glued to the same name, in the same clause
+        ("South Korea resumed the broadcasts on August 11 after an 11-year lull.", LULL, True),
+        ("South Korea resumed the broadcasts on August 10 after an 11-year lull.", LULL, False),
+        (
+            "Moskalik, 60, had taken part in key Russian delegations.",
+            ["Moskalik, 59, had taken part in key international Russian delegations"],
+            True,
+        ),
+        (
+            "Microsoft says users should move away from the ten-year-old IE7.",
+            ["it is time for IE6 users to move away from the antiquated 10-year-old browser"],
+            True,
+        ),
+        (
+            "Microsoft says users should move away from the ten-year-old IE6.",
+            ["it is time for IE6 users to move away from the antiquated 10-year-old browser"],
+            False,
+        ),
+        (
+            "Sweden beat South Korea 2–0 and England beat Tunisia 2–1.",
+            ["Sweden defeated South Korea 1–0; and Tunisia lost 1–2 to England"],
+            True,
+        ),
+        (
+            "Sweden beat South Korea 1–0 and England beat Tunisia 2–1.",
+            ["Sweden defeated South Korea 1–0; and Tunisia lost 1–2 to England"],
+            False,
+        ),
+        ("The site was back at 16:11 GMT.", ["As of 15:11 GMT the site was accessible"], True),
+        (
+            "Crop yields in 2051 were more than 10% below 2000 levels.",
+            ["reduction of crop yields by 2050 exceeded 10% of 2000 levels"],
+            True,
+        ),
+        (
+            "Ahmed Mohamed, 15, was arrested at his school.",
+            ["Ahmed Mohamed, a 14-year-old boy from Irving, Texas, was arrested at his school"],
+            True,
+        ),
+        ("It was his fourth title.", ["It was his third title."], True),
+        (
+            "As many as 5,000 jobs in the northern ports are at risk.",
+            ["warned that as many as 4,000 jobs in Castellane's northern ports were at risk"],
+            True,
+        ),
+        # figures rounded, bounded, written out, or not in the evidence at all: faithful
+        (
+            "Montalvo ended up 30 hours in a cell after a church lawyer interrogated him.",
+            [
+                "He was deposited in an office on the 33rd floor where a pricy church lawyer "
+                "interrogated him for two hours."
+            ],
+            False,
+        ),
+        (
+            "The survey covered 1709 children aged 8 to 10 from 88 schools in five states.",
+            ["A cross-sectional survey of 1709 schoolchildren - aged 8–10 years, from 88 schools"],
+            False,
+        ),
+        ("About 300 people attended.", ["Some 297 people attended the rally."], False),
+        ("Over 1 million people signed.", ["More than 1.2 million people signed it."], False),
+        ("Prices rose 3% last year.", ["Prices rose 3.2% in 2023."], False),
+        ("The firm cut 2,000 jobs.", ["The firm cut 2,050 jobs last year."], False),
+        ("The firm cut 3,000 jobs.", ["The firm cut 2,050 jobs last year."], True),
+        ("The deal is worth about $4bn.", ["The deal is valued at $4.2 billion."], False),
+        ("Fourteen people died.", ["14 people died in the floods."], False),
+    ],
+)
+def test_statement_must_agree_with_the_clause_it_restates(
+    statement: str, evidence: list[str], refused: bool
+) -> None:
+    assert (claim_problem(statement, evidence) is not None) is refused
+
+
 def _reply(
     evidence: list[str], statement: str = "Macron congratulated Biden on his win."
 ) -> BriefReply:

@@ -12,6 +12,7 @@ plus one substring search per quote part.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
@@ -425,13 +426,55 @@ def quantity_conflict(statement: str, evidence: str) -> str | None:
             # evidence gives, whatever word follows it there, is the evidence's.
             continue
         others = [e for e in said if _comparable(s, e)]
-        if others and not any(e.low <= s.high and s.low <= e.high for e in others):
+        # A figure said exactly stands for the evidence's rounded to its last digit ("3%" for
+        # "3.2%", "2,000" for "2,050", within 5 %); "about 60%" for "61%" is rounded too.
+        low, high = s.low, s.high
+        if not s.how and s.low == s.high:
+            low, high = s.low - _tolerance(s.low), s.high + _tolerance(s.high)
+        if others and not any(
+            (e.low <= high and low <= e.high) or (s.how == "about" and _rounds(s, e))
+            for e in others
+        ):
             return _describe(s)
-        # "more than 301 people" for "more than 300 people": the same bound, another figure.
+        # "more than 301 people" for "more than 300 people": the same bound, another figure
+        # (a weaker floor, "more than 1 million" for "more than 1.2 million", is the same; not a
+        # higher ceiling: "as many as 5,000 jobs" for "as many as 4,000" overstates).
+        # "about 300" for "some 297" is the figure rounded: a rounder figure is no other one.
         same = [e for e in others if e.how and e.how == s.how]
-        if same and not any(e.low == s.low and e.high == s.high for e in same):
+        if same and not any(
+            (e.low == s.low and e.high == s.high)
+            or (s.how in ("more", "at_least") and s.low <= e.low)
+            or (s.how == "about" and _rounds(s, e))
+            for e in same
+        ):
             return _describe(s)
     return None
+
+
+def _tolerance(x: float) -> float:
+    """Half a unit of `x`'s last written digit, at most 5 % of it (12.5 -> 0.05, 2000 -> 100)."""
+    if not float(x).is_integer():
+        decimals = len(repr(float(x)).split(".")[1])
+        return 0.5 * 10**-decimals
+    n, zeros = round(abs(x)), 0
+    while n and n % 10 == 0:
+        n, zeros = n // 10, zeros + 1
+    return min(0.5 * 10**zeros, 0.05 * abs(x)) if zeros else 0.5
+
+
+def _rounds(s: Quantity, e: Quantity) -> bool:
+    """Whether `s` ("about 300") is `e` ("about 297") rounded: rounder, and within 15 %."""
+    if not all(math.isfinite(x) for x in (s.low, s.high, e.low, e.high)):
+        return False  # "about 300" is no rounding of "more than 297"
+    a, b = (s.low + s.high) / 2, (e.low + e.high) / 2
+
+    def zeros(x: float) -> int:
+        n, r = round(abs(x)), 0
+        while n and n % 10 == 0:
+            n, r = n // 10, r + 1
+        return r
+
+    return abs(a - b) <= 0.15 * abs(b) and zeros(a) > zeros(b)
 
 
 def _describe(q: Quantity) -> str:
@@ -447,58 +490,10 @@ def _describe(q: Quantity) -> str:
 NEGATION_RESTATEMENT = 0.85
 
 
-# Negations of a verb ("did not attend"), not of a noun ("keine Straßenbahnen", "no buses"):
-# a statement may well say "no trams" for "the trams stayed in the depots".
-_VERB_NEGATION = re.compile(
-    r"(?<![\w'’])(?:not|never|cannot|nicht|nie|niemals|jamais|nunca)(?![\w'’])|n['’]t(?!\w)", re.I
-)
-
-
-# Words that deny without a negation ("to avoid being sent away" for "so as not to be sent").
-_IMPLIED_NEGATION = re.compile(
-    r"\b(?:avoid|refus|den(?:y|ie)|fail|lack|absen|unable|prevent|reject|declin|stop|halt|ban"
-    r"|unless|instead|rather than|dismiss|rule[sd]? out|free of|ohne|weder|verweiger|lehnt)",
-    re.IGNORECASE,
-)
-
-
-def _negated_stems(text: str) -> set[str]:
-    """Stems (5 letters) of the first content word after each verb negation in `text`."""
-    out = set()
-    for m in _VERB_NEGATION.finditer(text):
-        out |= {w[:5] for w in content_words(text[m.end() : m.end() + 40])[:1]}
-    return out
-
-
-def _affirmed_stems(text: str) -> set[str]:
-    """Stems of the content words of `text` said with no negation or denial before them."""
-    out = set()
-    for m in _WORD.finditer(text):
-        w = m.group().casefold()
-        if w in _FUNCTION_WORDS:
-            continue
-        before = text[max(0, m.start() - 40) : m.start()]
-        if not (_VERB_NEGATION.search(before) or _IMPLIED_NEGATION.search(before)):
-            out.add(w[:5])
-    return out
-
-
 def negation_conflict(statement: str, evidence: str) -> bool:
-    """Whether `statement` restates `evidence` with a negation added or taken away.
-
-    Either the statement negates a word (the first content word after "not", "never", "n't")
-    that the evidence says with no negation or denial anywhere ("the mayor did not attend" for
-    "the mayor attended"), or the statement repeats the evidence nearly word for word with
-    another count of negations.
-    """
-    negated = _negated_stems(statement)
-    if (
-        negated
-        and not _VERB_NEGATION.search(evidence)
-        and not _IMPLIED_NEGATION.search(evidence)
-        and negated & _affirmed_stems(evidence)
-    ):
-        return True
+    """Whether `statement` repeats `evidence` nearly word for word with another count of
+    negations. (A negation added to or taken from one word of a looser restatement is
+    `claims.polarity_conflict`'s, clause by clause.)"""
     if negations(statement) == negations(evidence):
         return False
     s = {w[:5] for w in content_words(statement)}  # "attend" and "attended" alike
@@ -577,7 +572,13 @@ def quote_message(path: str, kind: str, quote: str) -> str:
 
 
 def claim_problem(claim: str, evidence: list[str]) -> str | None:
-    """Why a statement (or stance) disagrees with its located evidence, or None."""
+    """Why a statement (or stance) disagrees with its located evidence, or None.
+
+    In order: a bound the evidence's numbers exclude (`quantity_conflict`), a near verbatim
+    restatement with a negation added or removed (`negation_conflict`), a figure the evidence
+    clause it restates gives otherwise (`claims.number_conflict`), a word it negates that the
+    evidence affirms or the other way round (`claims.polarity_conflict`).
+    """
     if not claim or not evidence:
         return None
     joined = " ".join(evidence)
@@ -586,6 +587,13 @@ def claim_problem(claim: str, evidence: list[str]) -> str | None:
         return f"the statement says {bound}, which the evidence's numbers contradict"
     if negation_conflict(claim, joined):
         return "the statement restates its evidence with a negation added or removed"
+    from summarizer.brief.claims import number_conflict, polarity_conflict
+
+    lines = "\n".join(evidence)  # a quote ends a clause
+    if (number := number_conflict(claim, lines)) is not None:
+        return f"the statement says {number}, where the evidence it restates has another figure"
+    if (polar := polarity_conflict(claim, lines)) is not None:
+        return f"the statement {polar}"
     return None
 
 
