@@ -203,6 +203,10 @@ def load_settings(
         raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
     if settings.mode not in MODES:
         raise ConfigError(f"mode must be {', '.join(MODES)}, got {settings.mode!r}")
+    from summarizer import secrets
+
+    # A key from the config file or a flag need not look like a key: redact it everywhere.
+    secrets.register(settings.api_key)
     return settings
 
 

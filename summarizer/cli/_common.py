@@ -15,7 +15,8 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CODES = """Exit codes: 0 ok; 1 unexpected error; 2 configuration or authentication
-(no key, key rejected); 3 bad input (empty, binary, too large, undecodable, not an article);
+(no key, key rejected), or the store or an output cannot be used; 3 bad input (empty, binary,
+too large, undecodable, not an article);
 4 fetching a URL failed; 5 the model failed (refusal, truncation, ungrounded after re-asks,
 retries exhausted); 6 cost cap reached; 7 some sources of a digest failed; 8 another digest run
 holds the lock."""

@@ -92,7 +92,16 @@ def brief(
     allow_private_urls(settings)
     chosen = effective_engine(settings)
     started = time.perf_counter()
-    article = load_source(source, timeout=settings.timeout, stdin=sys.stdin.buffer)
+    if out:
+        from summarizer.files import check_writable
+
+        check_writable(out)  # before the article is fetched or any call is paid for
+    article = load_source(
+        source,
+        timeout=settings.timeout,
+        stdin=sys.stdin.buffer,
+        allow_private=settings.allow_private_urls,
+    )
     with status("briefing", enabled=chosen == "llm"), _naming(source):
         result = summarize(
             article.text,

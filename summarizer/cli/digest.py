@@ -33,7 +33,11 @@ from summarizer.cli.progress import progress_line
 @click.option("--concurrency", type=int, help="Briefs at once (default 4).")
 @click.option("--rpm", type=int, help="Requests per minute at most.")
 @click.option("--tpm", type=int, help="Tokens per minute at most.")
-@click.option("--max-cost", type=float, help="Stop starting model calls at this estimated USD.")
+@click.option(
+    "--max-cost",
+    type=float,
+    help="Hard cap in USD: each call's worst case is reserved before it is sent.",
+)
 @click.option(
     "--engine",
     type=click.Choice(["auto", "llm", "offline"]),
@@ -148,6 +152,7 @@ def digest(
             fetch_pages=fetch,
             batch_api=batch_api,
             batch_wait=batch_wait,
+            allow_private=settings.allow_private_urls,
         )
     d = result.digest
     if not outputs:

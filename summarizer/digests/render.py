@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from summarizer.render import _CSS, _md
+from summarizer.render import _CSS, _md, md_link
 
 if TYPE_CHECKING:
     from summarizer.models import Digest, Story
@@ -35,9 +35,8 @@ def digest_markdown(d: Digest) -> str:
         out += [f"## {n}. {_md(story.title)}", "", _md(story.summary), ""]
         out.append(
             "Sources: "
-            + "; ".join(
-                f"[{_md(s.title)}]({s.url})" if s.url else _md(s.title) for s in story.sources
-            )
+            # a link only to http(s): a feed's `javascript:` URL stays inert text
+            + "; ".join(md_link(s.title, s.url) for s in story.sources)
         )
         out.append("")
         if story.facts:

@@ -1,34 +1,40 @@
 """One digest run: many sources -> cached briefs -> one digest of stories. Safe to run from cron.
 
-A run takes a lock next to the store (a second run at once exits, or waits), records every
-source's outcome and every model call, commits each brief the moment it is made (a killed run
-loses nothing it finished, and the next run redoes nothing), stops starting new model calls at a
-cost cap, and writes its outputs atomically. One source failing never stops the others.
+A run takes a lock beside the store's real path (a second run at once exits, or waits), records
+every source's outcome and every model call (written before it is sent, completed after),
+commits each brief the moment it is made (a killed run loses nothing it finished, and the next
+run redoes nothing), keeps a hard cost cap (each call's worst case reserved before it is sent),
+and writes its outputs atomically, having checked them before the first paid call. One source
+failing never stops the others; a store that cannot be written ends the run, marked failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from summarizer.digests.stories import Entry, stories
-from summarizer.errors import SummarizerError
+from summarizer.errors import (
+    BudgetExceeded,
+    OutputError,
+    StoreError,
+    StoreLocked,
+    SummarizerError,
+)
 from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
 from summarizer.prompts import PROMPT_VERSION
-from summarizer.store import BriefKey, SQLiteStore, Store
+from summarizer.store import BriefKey, SQLiteStore, Store, store_lock
 
-
-class DigestLocked(SummarizerError):
-    """Another digest run holds the store's lock."""
-
-    exit_code = 8
+# Another digest run holds the store's lock (`summarizer.store.store_lock`, exit 8); the old name
+# stays for code that catches it.
+DigestLocked = StoreLocked
 
 
 @dataclass
@@ -70,28 +76,6 @@ class DigestResult:
         return 7 if self.digest.failed else 0
 
 
-@contextmanager
-def run_lock(db_path: Path, *, wait: bool) -> Iterator[None]:
-    """Hold an exclusive lock beside the store for the whole run (fcntl; released on exit/kill)."""
-    import fcntl
-
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise DigestLocked(
-                f"another digest run holds the lock {lock_path}; wait for it, or pass --wait"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)
-
-
 def _llm_configured(api_key: str | None, base_url: str | None) -> bool:
     return bool(
         api_key or base_url or os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
@@ -124,6 +108,7 @@ async def arun_digest(
     batch_api: bool = False,
     batch_wait: float = 0.0,
     batch_poll: float = 30.0,
+    allow_private: bool | None = None,
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
@@ -138,12 +123,26 @@ async def arun_digest(
     API as one batch (half the price): the run waits up to `batch_wait` seconds for it, polling
     every `batch_poll`, and lists what is still running as waiting; any later run collects it
     (see `summarizer.batch`). Articles too long for one request are briefed live.
+
+    `max_cost` (USD) is a hard cap at any concurrency: each call's worst case is reserved before
+    it is sent (`summarizer.budget`), the Batch API gets only what fits at batch prices, and a
+    model with no known price is refused before the run starts. Every output is checked to be
+    writable before any source is read. `allow_private` opens fetches to private hosts (else
+    the `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides).
+
+    A store write that fails (disk full, I/O error) stops the run: no new brief is started, the
+    run is marked failed, and the `StoreError` (one line naming the file) is raised; every brief
+    committed before it stays.
     """
     from summarizer.config import default_db_path
     from summarizer.digests.ratelimit import RateLimiter
     from summarizer.digests.sources import expand, parse_since
     from summarizer.engine import asummarize
+    from summarizer.files import check_writable
 
+    # Before any source is read or any call is paid for: every output can be written.
+    for path, _fmt in outputs or []:
+        check_writable(path)
     chosen = (
         engine if engine != "auto" else ("llm" if _llm_configured(api_key, base_url) else "offline")
     )
@@ -152,6 +151,10 @@ async def arun_digest(
         from summarizer.llm import make_client, resolve_model
 
         model = resolve_model(model)
+        if max_cost is not None:
+            from summarizer.pricing import require_price
+
+            require_price(model)  # a cap on a model with no price would never fire
         if client is None:
             own_client = True
             client = make_client(
@@ -172,7 +175,7 @@ async def arun_digest(
         batch_client = make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     cutoff = since if isinstance(since, datetime) else parse_since(since)
     db_path = Path(db) if db else default_db_path()
-    with run_lock(db_path, wait=wait):
+    with store_lock(db_path, wait=wait):
         store = SQLiteStore(db_path)
         try:
             return await _run(
@@ -194,6 +197,7 @@ async def arun_digest(
                 asummarize=asummarize,
                 expand=expand,
                 fetch_pages=fetch_pages,
+                allow_private=allow_private,
                 retry=retry,
                 batch_client=batch_client,
                 batch_wait=batch_wait,
@@ -240,23 +244,95 @@ async def _run(
     batch_client: Any = None,
     batch_wait: float = 0.0,
     batch_poll: float = 30.0,
+    allow_private: bool | None = None,
 ) -> DigestResult:
-    from summarizer import batch
-    from summarizer.engine import _parts
-
     store.mark_interrupted()
     run_id = store.start_run(args)
+    prog = Progress()
     started = time.perf_counter()
     counts: dict[str, int] = {}
+    try:
+        return await _brief_all(
+            store, run_id, prog, started, counts, sources, cutoff=cutoff, engine=engine,
+            model=model, client=client, concurrency=concurrency, mode=mode, limiter=limiter,
+            max_cost=max_cost, strict=strict, lang=lang, timeout=timeout, outputs=outputs,
+            progress=progress, asummarize=asummarize, expand=expand, retry=retry,
+            fetch_pages=fetch_pages, batch_client=batch_client, batch_wait=batch_wait,
+            batch_poll=batch_poll, allow_private=allow_private,
+        )  # fmt: skip
+    except (StoreError, OutputError):
+        # The run ends here; what is committed stays. Marking it failed may fail too (the
+        # disk is still full): then the next run marks it interrupted.
+        with contextlib.suppress(StoreError):
+            store.finish_run(run_id, "failed", _totals(prog, started, counts))
+        raise
+
+
+def _totals(prog: Progress, started: float, counts: dict[str, int]) -> dict[str, Any]:
+    return {
+        "articles": prog.total,
+        "briefed": prog.done,
+        "cached": prog.cached,
+        "failed": prog.failed,
+        "skipped": prog.skipped,
+        "calls": prog.calls,
+        "tokens": prog.tokens,
+        "cost_usd": round(prog.cost_usd, 6),
+        "seconds": round(time.perf_counter() - started, 2),
+        "too_old": counts.get("too_old", 0),
+    }
+
+
+async def _brief_all(
+    store: Store,
+    run_id: int,
+    prog: Progress,
+    started: float,
+    counts: dict[str, int],
+    sources: list[str],
+    *,
+    cutoff: datetime | None,
+    engine: str,
+    model: str | None,
+    client: Any,
+    concurrency: int,
+    mode: str,
+    limiter: Any,
+    max_cost: float | None,
+    strict: bool,
+    lang: str | None,
+    timeout: float,
+    outputs: list[tuple[str | Path, str]],
+    progress: Callable[[Progress], None] | None,
+    asummarize: Any,
+    expand: Any,
+    retry: Any,
+    fetch_pages: bool,
+    batch_client: Any,
+    batch_wait: float,
+    batch_poll: float,
+    allow_private: bool | None,
+) -> DigestResult:
+    from summarizer import batch
+    from summarizer.budget import Meter
+    from summarizer.engine import _parts
+
+    meter = Meter(max_cost)
     items, failed, warnings = await asyncio.to_thread(
-        expand, sources, since=cutoff, timeout=timeout, fetch_pages=fetch_pages, counts=counts
+        expand,
+        sources,
+        since=cutoff,
+        timeout=timeout,
+        fetch_pages=fetch_pages,
+        counts=counts,
+        allow_private=allow_private,
     )
     # What loading a source had to work around ("page not fetched (cannot connect ...)"): if
     # the brief then fails, the failure names that first cause, not only the last symptom.
     notes: dict[str, str] = {}
     for f in failed:
         store.record_item(run_id, f.source, None, "failed", f.reason)
-    prog = Progress(total=len(items) + len(failed), failed=len(failed))
+    prog.total, prog.failed = len(items) + len(failed), len(failed)
     entries: dict[str, Entry] = {}
     position = {item.name: i for i, item in reversed(list(enumerate(items)))}
     order: dict[str, int] = {}
@@ -268,8 +344,27 @@ async def _run(
         if progress:
             progress(prog)
 
+    # A store write that failed: no new article is started, the calls in flight finish.
+    broken: list[SummarizerError] = []
+
+    async def guarded(item: Any) -> None:
+        if broken:
+            return
+        try:
+            await one(item)
+        except (StoreError, OutputError) as exc:
+            broken.append(exc)
+
+    def skip(item: Any, article_id: str, reason: str) -> None:
+        failed.append(FailedSource(source=item.name, reason=reason, status="skipped"))
+        store.record_item(run_id, item.name, article_id, "skipped", reason)
+        prog.skipped += 1
+        tick()
+
     async def one(item: Any) -> None:
         async with gate:
+            if broken:
+                return
             try:
                 article, warning = await asyncio.to_thread(item.load)
             except SummarizerError as exc:
@@ -305,17 +400,13 @@ async def _run(
                 store.record_item(run_id, item.name, article_id, "cached")
                 prog.cached += 1
             else:
-                if max_cost is not None and prog.cost_usd >= max_cost:
-                    reason = f"cost cap ${max_cost:.4f} reached"
-                    failed.append(FailedSource(source=item.name, reason=reason, status="skipped"))
-                    store.record_item(run_id, item.name, article_id, "skipped", reason)
-                    prog.skipped += 1
-                    tick()
+                if max_cost is not None and meter.spent >= max_cost:
+                    skip(item, article_id, f"cost cap ${max_cost:.4f} reached")
                     return
                 if (
                     batch_client is not None
                     and article_id not in live_only
-                    and len(_parts(article.text, None)) == 1
+                    and len(_parts(article.text, None, model)) == 1
                 ):
                     # Collected from the batch after every article is read (see below).
                     to_batch[article_id] = (item, article, ref)
@@ -332,10 +423,28 @@ async def _run(
         tick()
 
     def charge(article_id: str, call: CallRecord) -> None:
-        store.record_call(run_id, article_id, call)
+        """Count a call (its row in `llm_calls` is written by the meter, or by the batch)."""
         prog.calls += 1
         prog.tokens += call.usage.total_tokens
         prog.cost_usd += call.cost_usd or 0.0
+
+    batch_tickets: dict[str, Any] = {}
+
+    def charge_batch(article_id: str, call: CallRecord) -> None:
+        """A Batch API answer: settles this run's reservation, or counts an earlier run's."""
+        charge(article_id, call)
+        ticket = batch_tickets.pop(article_id, None)
+        if ticket is not None:
+            meter.settle(ticket, call.cost_usd)
+        else:
+            meter.spend(call.cost_usd)
+
+    def metered(article_id: str) -> Meter:
+        """The run's meter, writing this article's calls to `llm_calls` before they are sent."""
+        return meter.with_hooks(
+            on_begin=lambda call: store.begin_call(run_id, article_id, call),
+            on_end=lambda row, call: store.end_call(int(row), call),
+        )
 
     async def live(item: Any, article: Any, article_id: str, key: BriefKey) -> Brief | None:
         """Brief one article now, with re-asks and retries; None (and recorded) if it fails."""
@@ -353,7 +462,13 @@ async def _run(
                 timeout=timeout,
                 before_call=limiter.acquire,
                 retry=retry,
+                meter=metered(article_id),
             )
+        except BudgetExceeded as exc:
+            skip(item, article_id, str(exc))
+            return None
+        except (StoreError, OutputError):
+            raise
         except SummarizerError as exc:
             reason = _reason(exc, item.name)
             if item.name in notes:
@@ -375,20 +490,27 @@ async def _run(
     if batch_client is not None:
         assert model is not None  # the Batch API is the LLM engine's
         got = await asyncio.to_thread(
-            batch.collect, store, batch_client, model=model, poll_s=batch_poll, on_call=charge
-        )
+            batch.collect, store, batch_client, model=model, poll_s=batch_poll,
+            on_call=charge_batch, record_calls=True, run_id=run_id,
+        )  # fmt: skip
         live_only, pending = set(got.retry_live), dict(got.pending)
 
     tick()
-    await asyncio.gather(*(one(item) for item in items))
+    await asyncio.gather(*(guarded(item) for item in items))
+    if broken:
+        raise broken[0]
     if to_batch:
         assert model is not None
         await _through_batch(
             to_batch, pending, store=store, client=batch_client, model=model, lang=lang,
-            wait_s=batch_wait, poll_s=batch_poll, charge=charge, live=live, add_entry=add_entry,
-            record=lambda *a: store.record_item(run_id, *a), prog=prog, warnings=warnings,
+            wait_s=batch_wait, poll_s=batch_poll, charge=charge_batch, live=live,
+            add_entry=add_entry, record=lambda *a: store.record_item(run_id, *a), prog=prog,
+            warnings=warnings,
             key=lambda a: BriefKey(a, engine, cache_model, PROMPT_VERSION, SCHEMA_VERSION),
+            meter=meter, tickets=batch_tickets, run_id=run_id, failed=failed,
         )  # fmt: skip
+    # What opening or reading the store found (a failed integrity check, a damaged row).
+    warnings.extend(w for w in getattr(store, "warnings", []) if w not in warnings)
     # Briefs finish in any order; the digest lists sources and failures in the order they were
     # given, so the same sources make the same digest.
     failed.sort(key=lambda f: position.get(f.source, -1))
@@ -401,18 +523,7 @@ async def _run(
         stories=stories(ordered),
         failed=failed,
         warnings=warnings,
-        totals={
-            "articles": prog.total,
-            "briefed": prog.done,
-            "cached": prog.cached,
-            "failed": prog.failed,
-            "skipped": prog.skipped,
-            "calls": prog.calls,
-            "tokens": prog.tokens,
-            "cost_usd": round(prog.cost_usd, 6),
-            "seconds": round(time.perf_counter() - started, 2),
-            "too_old": counts.get("too_old", 0),
-        },
+        totals=_totals(prog, started, counts),
     )
     written = _write_outputs(digest, outputs)
     store.finish_run(run_id, "partial" if failed else "ok", digest.totals)
@@ -434,6 +545,7 @@ def _parse_date(value: str | None) -> datetime | None:
 
 
 def _write_outputs(digest: Digest, outputs: list[tuple[str | Path, str]]) -> list[Path]:
+    """Write every output atomically; an `OutputError` names the one that cannot be written."""
     from summarizer.digests.render import render_digest
     from summarizer.files import write_atomic
 
@@ -472,20 +584,35 @@ async def _through_batch(
     prog: Progress,
     warnings: list[str],
     key: Callable[[str], BriefKey],
+    meter: Any,
+    tickets: dict[str, Any],
+    run_id: int,
+    failed: list[FailedSource],
 ) -> None:
-    """Submit what no open batch holds yet, wait up to `wait_s`, take what came back."""
+    """Submit what no open batch holds yet and fits under the cost cap (at batch prices), wait
+    up to `wait_s`, take what came back."""
     from summarizer import batch
 
     fresh = {a: article.text for a, (_, article, _) in to_batch.items() if a not in pending}
     if fresh:
-        batch_id = await asyncio.to_thread(
-            batch.submit, store, client, fresh, model=model, lang=lang
-        )
-        pending.update(dict.fromkeys(fresh, batch_id))
+        sent = await asyncio.to_thread(
+            batch.submit_within, store, client, fresh, model=model, lang=lang, meter=meter,
+            run_id=run_id,
+        )  # fmt: skip
+        tickets.update(sent.tickets)
+        if sent.batch_id is not None:
+            pending.update(dict.fromkeys(sent.tickets, sent.batch_id))
+        for article_id in sent.over_cap:
+            item = to_batch.pop(article_id)[0]
+            reason = f"cost cap ${meter.cap:.4f} reached: not submitted to the Batch API"
+            failed.append(FailedSource(source=item.name, reason=reason, status="skipped"))
+            record(item.name, article_id, "skipped", reason)
+            prog.skipped += 1
     if wait_s > 0:
         got = await asyncio.to_thread(
-            batch.collect, store, client, model=model, wait_s=wait_s, poll_s=poll_s, on_call=charge
-        )
+            batch.collect, store, client, model=model, wait_s=wait_s, poll_s=poll_s,
+            on_call=charge, record_calls=True, run_id=run_id,
+        )  # fmt: skip
         for article_id, brief in got.briefs.items():
             if article_id in to_batch:
                 item, article, ref = to_batch[article_id]

@@ -80,6 +80,7 @@ def _feed_items(
     timeout: float,
     fetch: bool = True,
     counts: dict[str, int] | None = None,
+    allow_private: bool | None = None,
 ) -> tuple[list[Item], list[str]]:
     from summarizer.digests.feeds import parse_feed
 
@@ -94,7 +95,7 @@ def _feed_items(
         items.append(
             Item(
                 label,
-                _entry_loader(entry, label, timeout, fetch),
+                _entry_loader(entry, label, timeout, fetch, allow_private),
                 entry.published,
                 list(feed.warnings),
             )
@@ -110,16 +111,20 @@ def _feed_items(
     return items, warnings
 
 
-def _entry_loader(entry: object, label: str, timeout: float, fetch: bool) -> Loader:
+def _entry_loader(
+    entry: object, label: str, timeout: float, fetch: bool, allow_private: bool | None = None
+) -> Loader:
     def load() -> tuple[object, str | None]:
-        from summarizer.ingest import article_from_bytes, load_source
+        from summarizer.ingest import article_from_bytes, load_url
 
         link = getattr(entry, "link", None)
         content = getattr(entry, "content_text", None)
         reason = "the entry has no link" if fetch else "fetching pages is off"
         if link and fetch:
             try:
-                return load_source(link, timeout=timeout), None
+                # A link someone else wrote: http(s) only, never a local file, never a
+                # private host unless allowed.
+                return load_url(link, timeout=timeout, allow_private=allow_private), None
             except SummarizerError as exc:
                 if not content:
                     raise
@@ -142,12 +147,15 @@ def expand(
     timeout: float = 20.0,
     fetch_pages: bool = True,
     counts: dict[str, int] | None = None,
+    allow_private: bool | None = None,
 ) -> tuple[list[Item], list[FailedSource], list[str]]:
     """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed).
 
     With `fetch_pages=False`, feed entries are briefed from the feed's own text. Feed entries
     older than `since` are left out, with a warning per feed, and counted in
-    `counts["too_old"]` when `counts` is given.
+    `counts["too_old"]` when `counts` is given. Every fetch (a URL, a feed, each entry's page,
+    each redirect) goes through the URL guard: `allow_private` opens private hosts (None: the
+    `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides).
     """
     from summarizer.ingest import load_source
 
@@ -156,16 +164,24 @@ def expand(
     warnings: list[str] = []
 
     def article(path_or_url: str) -> Item:
-        return Item(path_or_url, lambda: (load_source(path_or_url, timeout=timeout), None))
+        return Item(
+            path_or_url,
+            lambda: (
+                load_source(path_or_url, timeout=timeout, allow_private=allow_private),
+                None,
+            ),
+        )
 
     def one(source: str) -> None:
         if _URL.match(source):
             from summarizer.digests.feeds import looks_like_feed
             from summarizer.ingest import article_from_bytes, fetch_url
 
-            body, final, ctype = fetch_url(source, timeout=timeout)
+            body, final, ctype = fetch_url(source, timeout=timeout, allow_private=allow_private)
             if looks_like_feed(body):
-                got, warn = _feed_items(body, source, final, since, timeout, fetch_pages, counts)
+                got, warn = _feed_items(
+                    body, source, final, since, timeout, fetch_pages, counts, allow_private
+                )
                 items.extend(got)
                 warnings.extend(warn)
             else:
@@ -195,7 +211,9 @@ def expand(
             raise InputError("no such file, folder or URL", source=source)
         if path.suffix.lower() in FEED_SUFFIXES:
             data = path.read_bytes()
-            got, warn = _feed_items(data, source, None, since, timeout, fetch_pages, counts)
+            got, warn = _feed_items(
+                data, source, None, since, timeout, fetch_pages, counts, allow_private
+            )
             items.extend(got)
             warnings.extend(warn)
             return
