@@ -100,11 +100,11 @@ def test_counts_of_the_same_thing_that_differ_are_a_disagreement(
 
 
 def brute_force_links(entries: list[Entry]) -> set[tuple[int, int]]:
-    """The definition: compare every pair (what group() did before it indexed candidates)."""
+    """The definition: compare every pair (what links() finds through its candidate index)."""
     from summarizer.digests import stories as st
 
     names = [st._named(e.brief) for e in entries]
-    words = [st._words(e.brief) for e in entries]
+    vectors = st._vectors([st._terms(e.brief) for e in entries])
     df: dict[str, int] = {}
     for n in names:
         for key in set(n.values()):
@@ -114,26 +114,26 @@ def brute_force_links(entries: list[Entry]) -> set[tuple[int, int]]:
         for k, c in df.items()
         if c > st.COMMON_PARTY_MIN and c > st.COMMON_PARTY_SHARE * len(entries)
     }
-    links = set()
+    found = set()
     for i in range(len(entries)):
         for j in range(i + 1, len(entries)):
+            if st._apart(entries[i], entries[j]):
+                continue
             shared = {names[i][k] for k in names[i].keys() & names[j].keys()} - common
-            overlap = st.jaccard(words[i], words[j])
-            if (
-                (len(shared) >= 2 and overlap >= st.SHARED_PARTIES_MIN_WORDING)
-                or overlap >= st.WORDING_ALONE
-                or (len(shared) == 1 and overlap >= st.WORDING_WITH_ONE_PARTY)
-            ):
-                links.add((i, j))
-    return links
+            similarity = st.cosine(vectors[i], vectors[j])
+            if similarity >= st.SIMILAR_ALONE or (shared and similarity >= st.SIMILAR_WITH_PARTY):
+                found.add((i, j))
+    return found
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_indexed_grouping_equals_comparing_every_pair(seed: int) -> None:
     import random
+    from datetime import UTC, datetime, timedelta
 
     rng = random.Random(seed)
-    # Small vocabularies make pairs that link on wording alone; half the seeds name nobody.
+    # Small vocabularies make pairs that link on wording alone; half the seeds name nobody;
+    # some seeds date the entries over a month, so that the window keeps some pairs apart.
     vocab = ["q" + chr(97 + k % 26) + chr(97 + k // 26) for k in range(rng.choice([15, 25, 40]))]
     people = [f"Person {chr(65 + k)}{chr(97 + k)}" for k in range(10)] if seed % 2 else []
     entries = [
@@ -144,13 +144,65 @@ def test_indexed_grouping_equals_comparing_every_pair(seed: int) -> None:
         )
         for i in range(rng.randint(20, 60))
     ]
+    if seed % 4 >= 2:
+        start = datetime(2026, 1, 1, tzinfo=UTC)
+        for e in entries:
+            e.when = start + timedelta(days=rng.randint(0, 30))
     from summarizer.digests import stories as st
 
-    links = brute_force_links(entries)
-    assert links  # the case has links to find
-    # Every pair that links is among the candidates, and group() reports exactly those links.
+    expected = brute_force_links(entries)
+    assert expected  # the case has links to find
+    # Every pair that links is among the candidates, and links() reports exactly those pairs.
     names = [st._named(e.brief) for e in entries]
-    words = [st._words(e.brief) for e in entries]
-    assert links <= set(st._candidates(names, words, set()))
-    reasons = [why for _, whys in group(entries) for why in whys]
-    assert len(reasons) == len(links)
+    vectors = st._vectors([st._terms(e.brief) for e in entries])
+    candidates = set(st._candidates(names, vectors, set()))
+    assert {pair for pair in expected if not st._apart(*(entries[k] for k in pair))} <= candidates
+    assert {(i, j) for _, i, j, _ in st.links(entries)} == expected
+    # Every link is a reason of the story it is in, or joined two stories that stayed apart.
+    stories = group(entries)
+    assert sum(len(whys) for _, whys in stories) <= len(expected)
+    assert sorted(e.article_id for members, _ in stories for e in members) == sorted(
+        e.article_id for e in entries
+    )
+
+
+def dated(e: Entry, day: int) -> Entry:
+    from datetime import UTC, datetime, timedelta
+
+    e.when = datetime(2009, 6, 1, tzinfo=UTC) + timedelta(days=day)
+    return e
+
+
+@pytest.mark.parametrize(
+    ("days_apart", "together"), [(0, True), (6, True), (30, False), (None, True)]
+)
+def test_articles_far_apart_in_time_are_never_one_story(
+    days_apart: int | None, together: bool
+) -> None:
+    # The same company's second bankruptcy filing a month later is another event.
+    a = entry(1, "automaker files for bankruptcy protection in new york", ["Fritz Henderson"])
+    b = entry(2, "automaker bankruptcy filing in new york court", ["Fritz Henderson"])
+    if days_apart is not None:
+        dated(a, 0)
+        dated(b, days_apart)
+    assert (len(group([a, b])) == 1) is together
+
+
+def test_a_two_letter_acronym_is_a_party_but_a_short_word_is_not() -> None:
+    from summarizer.digests.stories import _named
+
+    e = entry(1, "automaker files for bankruptcy", ["GM", "Mr", "Penske Automotive"])
+    assert set(_named(e.brief)) == {"gm", "penske automotive"}
+
+
+def test_a_brief_between_two_stories_does_not_chain_them_into_one() -> None:
+    dam = "harlow dam collapse flood valley homes"
+    bank = "central bank interest rates inflation lenders"
+    a = [entry(i, f"{dam} {w}", []) for i, w in enumerate(["monday", "toll"])]
+    b = [entry(10 + i, f"{bank} {w}", []) for i, w in enumerate(["hold", "vote", "forecast"])]
+    # Alike enough to either story to link to both (single linkage would make one story).
+    bridge = entry(2, "harlow dam rescue lenders central bank interest", [])
+    stories = group([*a, bridge, *b])
+    together = [{e.article_id for e in members} for members, _ in stories]
+    assert {"a0", "a1"} in together and not any({"a0", "a10"} <= s for s in together)
+    assert sorted(len(s) for s in together) == [2, 4]  # the bridge joins the closer story

@@ -1,11 +1,18 @@
 """Group briefs into stories and merge each story across its sources. No model involved.
 
-Two briefs are one story when they share named parties (people, organisations, media) and their
-wording overlaps; a party named in a large share of the batch's briefs links nothing. Every
-grouping records why, in words. Within a story, facts worded alike are
-merged with all their sources, positions are collected per party, and facts that talk about the
-same thing with different numbers, or with a status one source calls disputed, are listed as
-disagreements.
+Two briefs are one story when they were published within WINDOW_DAYS of each other (when
+both dates are known) and their wording is alike: the cosine of their word vectors (title,
+summary and key facts; each word weighted by how rare it is in the batch, tf-idf) reaches
+SIMILAR_ALONE, or SIMILAR_WITH_PARTY when they also share a named party (person, organisation,
+media) that is not in a large share of the batch. A brief (or story) joins a story only if its
+average similarity to the members reaches AVERAGE_TO_JOIN, so one pair alike by chance does not
+chain two stories into one. Every grouping records why, in words. Within a story, facts worded
+alike are merged with all their sources, positions are collected per party, and facts that talk
+about the same thing with different numbers, or with a status one source calls disputed, are
+listed as disagreements.
+
+The thresholds were set on the dev half of eval/grouping (real Wikinews articles labelled by
+event; `summarizer eval --grouping eval/grouping`), and measured on its held-out half.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,15 +46,21 @@ _STOP = frozenset(
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*")
 
-# Thresholds, explained in why_grouped: shared named parties and wording overlap.
-SHARED_PARTIES_ALONE = 2
-SHARED_PARTIES_MIN_WORDING = 0.05
+# Thresholds, explained in why_grouped: publication dates, wording similarity, shared parties.
+# Articles further apart than this (when both dates are known) are never one story: a
+# company's orders, results or launches a year apart share every name and most words.
+WINDOW_DAYS = 7
+SIMILAR_ALONE = 0.12
+SIMILAR_WITH_PARTY = 0.08
+# A story takes in another story (or a brief) only if their members are this alike on average.
+AVERAGE_TO_JOIN = 0.08
+# Word weights: idf = ln((n + PSEUDO_DOCS) / (df + 1)) over a batch of n briefs, as if the batch
+# came with PSEUDO_DOCS unrelated briefs, so that in a batch of two a shared word still counts.
+PSEUDO_DOCS = 20
 # A party named in more than this share of a batch's briefs (and in more than 4) links nothing:
 # in a day of US politics "Donald Trump" is in every brief and would chain them all into one.
 COMMON_PARTY_SHARE = 0.15
 COMMON_PARTY_MIN = 4
-WORDING_ALONE = 0.30
-WORDING_WITH_ONE_PARTY = 0.12
 FACT_MERGE = 0.5
 DISAGREE_SUBJECT = 0.5
 
@@ -72,75 +86,102 @@ class Entry:
 
 
 def _named(brief: Brief) -> dict[str, str]:
-    """Normalised names and aliases of a brief's parties (countries left out: too common)."""
+    """Normalised names and aliases of a brief's parties (countries left out: too common).
+
+    Names of one or two letters are left out too, except an acronym in capitals ("GM", "EU").
+    """
     out: dict[str, str] = {}
     for p in brief.parties:
         if p.kind == "country":
             continue
         for n in [p.name, *p.aliases]:
             key = normalize(n).strip()
-            if len(key) > 2:
+            if len(key) > 2 or (len(key) == 2 and n.strip().isupper()):
                 out[key] = p.name
     return out
 
 
-def _words(brief: Brief) -> set[str]:
-    text = " ".join([brief.title, brief.summary, *(f.statement for f in brief.key_facts)])
-    return content_words(text)
+def _terms(brief: Brief) -> Counter[str]:
+    """Content words of the title (counted twice), summary and key facts, with their counts."""
+    text = " ".join([brief.title, brief.title, brief.summary])
+    text += " " + " ".join(f.statement for f in brief.key_facts)
+    return Counter(w for w in _WORD.findall(normalize(text)) if w not in _STOP)
+
+
+def _vectors(terms: list[Counter[str]]) -> list[dict[str, float]]:
+    """tf-idf vectors of unit length: (1 + ln tf) * ln((n + PSEUDO_DOCS) / (df + 1))."""
+    df: Counter[str] = Counter(w for t in terms for w in t)
+    n = len(terms)
+    out = []
+    for t in terms:
+        v = {w: (1 + math.log(c)) * math.log((n + PSEUDO_DOCS) / (df[w] + 1)) for w, c in t.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        out.append({w: x / norm for w, x in v.items()})
+    return out
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Dot product: the cosine of two unit vectors (0 when they share no word)."""
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(x * b.get(w, 0.0) for w, x in a.items())
 
 
 def _candidates(
-    names: list[dict[str, str]], words: list[set[str]], common: set[str]
+    names: list[dict[str, str]], vectors: list[dict[str, float]], common: set[str]
 ) -> list[tuple[int, int]]:
     """Every pair that can be linked, without comparing all pairs; sorted as (i, j), i < j.
 
     A pair can be linked only if it shares a party that is not common (inverted index on
-    names) or if its wording overlap reaches WORDING_ALONE. For the latter, prefix filtering
-    is exact: with words ordered rarest first across the batch, two sets whose Jaccard is at
-    least t share a word among the first |x| - ceil(t|x|) + 1 words of each. So a 5,000-brief
-    digest compares the pairs that might match, not 12.5 million.
+    names) or if its similarity reaches SIMILAR_ALONE. For the latter, prefix filtering is
+    exact: each vector is indexed on its heaviest words until the words left out have a norm
+    below SIMILAR_ALONE; a pair that shares none of x's indexed words shares only words left
+    out of x, so its cosine is at most that norm (Cauchy-Schwarz) and below the threshold. So a
+    5,000-brief digest compares the pairs that might match, not 12.5 million.
     """
     pairs: set[tuple[int, int]] = set()
-
-    def add_all(postings: dict[str, list[int]]) -> None:
-        for members in postings.values():
-            for a in range(len(members)):
-                for b in range(a + 1, len(members)):
-                    pairs.add((members[a], members[b]))
-
     by_name: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         for key, canonical in n.items():
             if canonical not in common:
                 by_name.setdefault(key, []).append(i)
-    add_all(by_name)
-    df: dict[str, int] = {}
-    for w in words:
-        for word in w:
-            df[word] = df.get(word, 0) + 1
-    by_word: dict[str, list[int]] = {}
-    for i, w in enumerate(words):
-        ordered = sorted(w, key=lambda word: (df[word], word))
-        keep = len(ordered) - math.ceil(WORDING_ALONE * len(ordered) - 1e-9) + 1
-        for word in ordered[:keep]:
-            by_word.setdefault(word, []).append(i)
-    add_all(by_word)
+    for members in by_name.values():
+        for a in range(len(members)):
+            for b in range(a + 1, len(members)):
+                pairs.add((members[a], members[b]))
+    index: dict[str, list[int]] = {}
+    for i, v in enumerate(vectors):
+        left = sum(x * x for x in v.values())
+        for word, x in sorted(v.items(), key=lambda item: (-item[1], item[0])):
+            if left < SIMILAR_ALONE**2 - 1e-12:
+                break
+            index.setdefault(word, []).append(i)
+            left -= x * x
+    for j, v in enumerate(vectors):
+        for word in v:
+            for i in index.get(word, ()):
+                if i != j:
+                    pairs.add((min(i, j), max(i, j)))
     return sorted(pairs)
 
 
-def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
-    """Cluster entries into stories (single linkage); each with the reasons it was grouped."""
-    parent = list(range(len(entries)))
-    reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+def _apart(a: Entry, b: Entry) -> bool:
+    """Both dated and further apart than WINDOW_DAYS."""
+    if a.when is None or b.when is None:
+        return False
+    try:
+        return abs((a.when - b.when).total_seconds()) > WINDOW_DAYS * 86400
+    except TypeError:  # one date with a time zone, one without
+        return abs((a.when.replace(tzinfo=None) - b.when.replace(tzinfo=None)).days) > WINDOW_DAYS
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
+def links(
+    entries: list[Entry], vectors: list[dict[str, float]] | None = None
+) -> list[tuple[float, int, int, list[str]]]:
+    """The pairs that may be one story: (similarity, i, j, shared parties), most alike first."""
     names = [_named(e.brief) for e in entries]
-    words = [_words(e.brief) for e in entries]
+    if vectors is None:
+        vectors = _vectors([_terms(e.brief) for e in entries])
     df: dict[str, int] = {}
     for n in names:
         for key in set(n.values()):
@@ -148,31 +189,59 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     common = {
         k for k, c in df.items() if c > COMMON_PARTY_MIN and c > COMMON_PARTY_SHARE * len(entries)
     }
-    # (the pairs come in the order an all-pairs loop takes them, so the result is the same)
-    for i, j in _candidates(names, words, common):
-        shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
-        overlap = jaccard(words[i], words[j])
-        linked = (
-            (len(shared) >= SHARED_PARTIES_ALONE and overlap >= SHARED_PARTIES_MIN_WORDING)
-            or overlap >= WORDING_ALONE
-            or (len(shared) == 1 and overlap >= WORDING_WITH_ONE_PARTY)
-        )
-        if not linked:
+    out = []
+    for i, j in _candidates(names, vectors, common):
+        if _apart(entries[i], entries[j]):
             continue
+        similarity = cosine(vectors[i], vectors[j])
+        shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
+        if similarity >= SIMILAR_ALONE or (shared and similarity >= SIMILAR_WITH_PARTY):
+            out.append((similarity, i, j, shared))
+    out.sort(key=lambda link: (-link[0], link[1], link[2]))
+    return out
+
+
+def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
+    """Cluster entries into stories; each with the reasons it was grouped.
+
+    Links are taken most alike first. A link inside a story only adds its reason; a link
+    between two stories merges them when the average similarity of their members (every
+    member of one with every member of the other) reaches AVERAGE_TO_JOIN.
+    """
+    vectors = _vectors([_terms(e.brief) for e in entries])
+    found = links(entries, vectors)
+    if not found:
+        return [([e], []) for e in entries]
+    # A story's summed vector: the sum of its members' pairwise similarities with another
+    # story's members is the dot product of the two sums (the vectors have unit length).
+    sums = {i: dict(v) for i, v in enumerate(vectors)}
+    members: dict[int, list[int]] = {i: [i] for i in range(len(entries))}
+    owner = list(range(len(entries)))
+    reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+    for similarity, i, j, shared in found:
         why = (
             f"{entries[i].ref.title!r} and {entries[j].ref.title!r}: "
-            f"shared parties {', '.join(shared) or 'none'}; wording overlap {overlap:.2f}"
+            f"shared parties {', '.join(shared) or 'none'}; similarity {similarity:.2f}"
         )
-        a, b = find(i), find(j)
-        if a != b:
-            parent[b] = a
-            reasons[a] = reasons[a] + reasons[b] + [why]
-        else:
+        a, b = owner[i], owner[j]
+        if a == b:
             reasons[a].append(why)
-    clusters: dict[int, list[int]] = {}
-    for i in range(len(entries)):
-        clusters.setdefault(find(i), []).append(i)
-    return [([entries[i] for i in members], reasons[root]) for root, members in clusters.items()]
+            continue
+        average = cosine(sums[a], sums[b]) / (len(members[a]) * len(members[b]))
+        if average < AVERAGE_TO_JOIN:
+            continue
+        if b < a:
+            a, b = b, a
+        for k in members[b]:
+            owner[k] = a
+        members[a] += members.pop(b)
+        reasons[a] += [*reasons.pop(b), why]
+        total = sums[a]
+        for w, weight in sums.pop(b).items():
+            total[w] = total.get(w, 0.0) + weight
+    return [
+        ([entries[i] for i in sorted(ids)], reasons[root]) for root, ids in sorted(members.items())
+    ]
 
 
 _NUMBER_WORDS = {
