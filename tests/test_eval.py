@@ -624,7 +624,30 @@ def test_cli_replay(tmp_path: Path, dataset: Dataset) -> None:
     result = run(str(GOLD), "--replay", "--cassettes", str(EVAL_CASSETTES), "--out", str(out))
     assert result.exit_code == 0, result.stderr
     assert "(replayed)" in result.stdout.splitlines()[0]
-    assert_imperfections_found(EvalReport.model_validate_json(out.read_text("utf-8")), dataset)
+    # Authored cassettes: the scores are not gpt-4.1-mini's, and the header says so.
+    assert "model=authored-replies(requests-for-gpt-4.1-mini)" in result.stdout.splitlines()[0]
+    report = EvalReport.model_validate_json(out.read_text("utf-8"))
+    assert report.replies == "authored"
+    assert_imperfections_found(report, dataset)
+
+
+@pytest.mark.parametrize(
+    ("cassettes", "expected"),
+    [
+        (["authored reply, not a model"], "authored"),
+        (["a recorded reply"], "recorded"),
+        (["authored reply, not a model", "a recorded reply"], "mixed"),
+        ([], None),
+    ],
+)
+def test_replayed_replies_are_named_from_the_cassettes(
+    tmp_path: Path, cassettes: list[str], expected: str | None
+) -> None:
+    from summarizer.evaluation.runs import _reply_source
+
+    for i, body in enumerate(cassettes):
+        (tmp_path / f"a{i}.yaml").write_text(f"headers: {body}\n", "utf-8")
+    assert _reply_source(tmp_path, [f"a{i}" for i in range(3)]) == expected
 
 
 def test_cli_llm_articles_that_fail(tmp_path: Path) -> None:

@@ -88,6 +88,13 @@ def _overall_row(label: str, o: Overall, width: int) -> str:
     )
 
 
+def _model_label(report: EvalReport) -> str:
+    # Scores replayed from authored cassettes are not the named model's: say whose they are.
+    if report.replayed and report.replies in ("authored", "mixed"):
+        return f"{report.replies}-replies(requests-for-{report.model or '-'})"
+    return report.model or "-"
+
+
 def report_table(report: EvalReport) -> str:
     """The per-article table, the overall (micro-averaged) line and one per group.
 
@@ -98,7 +105,7 @@ def report_table(report: EvalReport) -> str:
     width = max([ID_WIDTH, *(len(r.id) for r in report.articles)])
     header = _header(width)
     lines = [
-        f"engine={report.engine} model={report.model or '-'} prompt={report.prompt_version} "
+        f"engine={report.engine} model={_model_label(report)} prompt={report.prompt_version} "
         f"schema=v{report.schema_version}{' (replayed)' if report.replayed else ''} "
         f"dataset={report.dataset}",
         header,

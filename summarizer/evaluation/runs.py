@@ -67,6 +67,11 @@ class EvalReport(BaseModel):
     engine: str
     model: str | None
     replayed: bool = False
+    replies: str | None = Field(
+        default=None,
+        description='With --replay: "authored" (replies written for this project, served by the '
+        'test server), "recorded" (a real model\'s) or "mixed", from the cassettes themselves.',
+    )
     dataset: str
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     skipped: list[str] = Field(default_factory=list)
@@ -140,6 +145,21 @@ def _cassette(directory: Path | None, article_id: str, *, record: bool) -> Itera
         yield
     if not record and not cassette.all_played:
         raise ConfigError(f"{path}: not every recorded call was made; re-record the cassette")
+
+
+AUTHORED_MARK = "authored reply, not a model"
+
+
+def _reply_source(directory: Path | None, ids: list[str]) -> str | None:
+    """Whether the replayed cassettes hold authored replies, a real model's, or both."""
+    if directory is None:
+        return None
+    kinds = {
+        "authored" if AUTHORED_MARK in path.read_text("utf-8") else "recorded"
+        for path in (directory / f"{i}.yaml" for i in ids)
+        if path.exists()
+    }
+    return kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else None)
 
 
 def run_eval(
@@ -229,11 +249,13 @@ def run_eval(
         results.append(result)
         if on_article:
             on_article(result)
+    replayed = replay_dir is not None and not record
     return EvalReport(
         prompt_version=prompt_version,
         engine=engine,
         model=model,
-        replayed=replay_dir is not None and not record,
+        replayed=replayed,
+        replies=_reply_source(replay_dir, [a.id for a in articles]) if replayed else None,
         dataset=str(data.path),
         skipped=skipped,
         articles=results,
