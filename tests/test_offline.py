@@ -556,3 +556,25 @@ def test_questions_are_tidied_or_dropped(made: str, shown: str | None) -> None:
     from summarizer.offline.facts import _tidy_question
 
     assert _tidy_question(made) == shown
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        # seed article: a narrated act of a listed source names that source
+        ("The Kremlin released a short video of the meeting at a white oval table.", "Kremlin"),
+        (
+            "On Monday, the Harlow Water Authority announced the closure of the dam.",
+            "Harlow Water Authority",
+        ),
+        ("Police searched the house of the suspect on Monday evening in town.", None),
+    ],
+)
+def test_a_narrated_fact_names_the_source_that_opens_it(sentence: str, source: str | None) -> None:
+    text = (
+        f"{sentence} Engineers at the Harlow Water Authority worked through the night. "
+        "The Kremlin made no comment on the matter. The river is high and the roads are closed.\n"
+    )
+    brief = brief_offline(text)
+    [fact] = [f for f in brief.key_facts if f.statement == sentence]
+    assert fact.attribution == source

@@ -21,7 +21,7 @@ from summarizer.models import (
 from summarizer.offline.facts import _content_words, fact_status, open_questions
 from summarizer.offline.parties import _keep_party, find_parties
 from summarizer.offline.sentences import Sentence, guess_language, split_sentences
-from summarizer.offline.speakers import mentions, speeches, to_parties
+from summarizer.offline.speakers import Mention, mentions, speeches, to_parties
 
 # v2: parties, speakers and status from brief.attribution (issue 9); cache keys change with it.
 # v3: open questions from pending, unknown, uncommented, disputed and announced (facts.py).
@@ -107,7 +107,10 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     for i in chosen:
         s = sentences[i]
         att = attributor.attribute(s.start, s.end)
-        who = att.party  # unknown stays unknown: no attribution rather than a guess
+        # Unknown stays unknown: no attribution rather than a guess. A narrated sentence that
+        # opens with a listed party doing a source's act ("The Kremlin released a video",
+        # "The Russian government identified the victim") names its source, though.
+        who = att.party or (_source_subject(s, ments, kinds) if att.mode == "narrator" else None)
         facts.append(
             KeyFact(
                 statement=s.text,
@@ -175,3 +178,24 @@ def _summary(sentences: list[Sentence]) -> str:
         if 2 <= count_sentences(candidate) <= 4:
             return candidate
     return f"{texts[0].rstrip('.!?')}. It is the only summary the rules could make."
+
+
+_LEADING = re.compile(
+    r"^(?:In|At|On|During|After|Before|Since|Earlier|Later|Meanwhile|However|But|Also)\b[^,]{0,60},\s*"
+)
+_SOURCE_VERB = re.compile(
+    r"\s+(?:has\s+|have\s+|had\s+)?(?:identified|released|announced|published|confirmed|"
+    r"disclosed|revealed|stated|issued)\b"
+)
+
+
+def _source_subject(s: Sentence, ments: list[Mention], kinds: dict[str, str]) -> str | None:
+    """The party a narrated fact comes from when the sentence opens with it and a source's verb."""
+    lead = _LEADING.match(s.text)
+    start = s.start + (lead.end() if lead else 0)
+    for m in ments:
+        if m.start > start + 4:
+            break
+        if start <= m.start and kinds.get(m.party) != "country":
+            return m.party if _SOURCE_VERB.match(s.text, m.end - s.start) else None
+    return None
