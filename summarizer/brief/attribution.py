@@ -1006,19 +1006,18 @@ class Attributor:
             if start > ss and re.search(_PREP_END, self._masked[ss:start]):
                 # "a letter seen by Sky News says": the name is not the subject.
                 return start, start
-            if True:
-                pre2 = re.search(
-                    r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
-                    self._masked[ss:start],
-                )
-                if pre2:
-                    # "immigration barrister Colin Yeo", "campaigner Caitlin Boswell"
-                    words = pre2.group().split()
-                    if (
-                        words[-1].lower() in _TITLE_NOUNS
-                        or words[-1].lower().rstrip("s") in _TITLE_NOUNS
-                    ):
-                        start = ss + pre2.start()
+            pre2 = re.search(
+                r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
+                self._masked[ss:start],
+            )
+            if pre2:
+                # "immigration barrister Colin Yeo", "campaigner Caitlin Boswell"
+                words = pre2.group().split()
+                if (
+                    words[-1].lower() in _TITLE_NOUNS
+                    or words[-1].lower().rstrip("s") in _TITLE_NOUNS
+                ):
+                    start = ss + pre2.start()
             return start, end
         det = re.search(
             r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"

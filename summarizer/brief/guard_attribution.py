@@ -211,16 +211,11 @@ class Layout:
             if start < b:
                 self.sentences.append((start, b))
         self._s_starts = [s for s, _ in self.sentences]
-        self._p_starts = [s for s, _ in self.paragraphs]
 
     def sentence_at(self, i: int) -> tuple[int, int]:
         """The [start, end) of the sentence holding offset `i`."""
         k = max(bisect_right(self._s_starts, i) - 1, 0)
         return self.sentences[k] if self.sentences else (0, len(self.text))
-
-    def paragraph_no(self, i: int) -> int:
-        """The number of the paragraph holding offset `i`."""
-        return max(bisect_right(self._p_starts, i) - 1, 0)
 
     def sentences_of(self, spans: list[tuple[int, int]]) -> tuple[int, int]:
         """The [start, end) of the sentences a quote's spans lie in (first to last)."""

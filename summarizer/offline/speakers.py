@@ -40,12 +40,6 @@ def mentions(text: str, parties: list[Entity]) -> list[Mention]:
     ]
 
 
-_LEADING = re.compile(
-    r"^(?:In|At|During|After|Before|Since|On|Even though|Although|Though|While|As|When|"
-    r"Despite|Besides|Amid|Meanwhile|However|But|At that time)\b[^,]*,\s*"
-)
-
-
 @dataclass
 class Speech:
     """An attributed utterance: who (a listed party), the cue, what, and where."""
