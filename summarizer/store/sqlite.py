@@ -1,4 +1,4 @@
-"""The store: articles, briefs, model calls and runs. SQLite by default, behind a small interface.
+"""The SQLite store: articles, briefs, model calls and runs in one file (the embedded default).
 
 Briefs are keyed by (content hash, engine, model, prompt version, schema version), so re-running a
 digest over unchanged sources finds every brief and makes no model call. Each brief is committed
@@ -16,15 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
 
 from summarizer.errors import StoreError, StoreLocked
 from summarizer.models import Brief, CallRecord, SourceMeta
 from summarizer.secrets import redact, redact_known
+from summarizer.store.base import BriefKey, _now, canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -135,77 +133,6 @@ def migrate(db: sqlite3.Connection) -> list[str]:
             )
         applied.append(fn.__name__)
     return applied
-
-
-# --- the interface --------------------------------------------------------------------------
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def canonical_url(url: str | None) -> str | None:
-    """One spelling per page: lower-case host, no fragment, no utm_* or tracking parameters."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https"):
-        return url.strip()
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in {"fbclid", "gclid", "ref"}
-    ]
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, urlencode(query), ""))
-
-
-@dataclass(frozen=True)
-class BriefKey:
-    """What makes a cached brief reusable: same text, same engine, model and versions."""
-
-    article_id: str
-    engine: str
-    model: str
-    prompt_version: str
-    schema_version: str
-
-
-class Store(Protocol):
-    """What the digest needs from a store; a server database can implement it too."""
-
-    def add_article(self, text: str, source: str, meta: SourceMeta) -> str: ...
-    def get_brief(self, key: BriefKey) -> Brief | None: ...
-    def put_brief(self, key: BriefKey, brief: Brief) -> None: ...
-    def record_call(self, run_id: int | None, article_id: str | None, call: CallRecord) -> None: ...
-    def begin_call(
-        self,
-        run_id: int | None,
-        article_id: str | None,
-        call: CallRecord,
-        batch_id: str | None = None,
-    ) -> int: ...
-    def end_call(self, call_id: int, call: CallRecord) -> None: ...
-    def sent_batch_call(self, batch_id: str, article_id: str) -> int | None: ...
-    def name_batch(self, call_ids: list[int], batch_id: str) -> None: ...
-    def start_run(self, args: dict[str, Any]) -> int: ...
-    def record_item(
-        self,
-        run_id: int,
-        source: str,
-        article_id: str | None,
-        status: str,
-        reason: str | None = None,
-    ) -> None: ...
-    def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None: ...
-    def mark_interrupted(self) -> int: ...
-    def article(self, article_id: str) -> tuple[str, SourceMeta] | None: ...
-    def add_batch(
-        self, batch_id: str, model: str, prompt_version: str, article_ids: list[str]
-    ) -> None: ...
-    def open_batches(self, model: str, prompt_version: str) -> list[tuple[str, list[str]]]: ...
-    def finish_batch(self, batch_id: str, status: str) -> None: ...
-    def close(self) -> None: ...
 
 
 class SQLiteStore:
