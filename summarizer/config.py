@@ -29,6 +29,7 @@ ENV = {
     "db": "SUMMARIZER_DB",
     "allow_private_urls": "SUMMARIZER_ALLOW_PRIVATE_URLS",
     "mode": "SUMMARIZER_MODE",
+    "max_feed_entries": "SUMMARIZER_MAX_FEED_ENTRIES",
 }
 
 # How a reply is requested: tool calling (default), or JSON for servers without tools.
@@ -45,6 +46,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_MODE": "tools | json | json_schema | md_json: how a reply is requested",
     "SUMMARIZER_DB": "the SQLite store of digests",
     "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
+    "SUMMARIZER_MAX_FEED_ENTRIES": "entries kept per feed, the newest (default 300)",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
     "SUMMARIZER_CONFIG": "the config file (default <config dir>/config.toml)",
     "SUMMARIZER_CONFIG_DIR": "where config.toml lives (default: the user config dir)",
@@ -101,6 +103,8 @@ class Settings:
     timeout: float = 120.0
     allow_private_urls: bool = False
     mode: str = "tools"
+    # Entries kept per feed (the newest); a feed with more is named in the digest's warnings.
+    max_feed_entries: int = 300
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -203,6 +207,8 @@ def load_settings(
         raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
     if settings.mode not in MODES:
         raise ConfigError(f"mode must be {', '.join(MODES)}, got {settings.mode!r}")
+    if settings.max_feed_entries < 1:
+        raise ConfigError(f"max_feed_entries must be at least 1, got {settings.max_feed_entries}")
     from summarizer import secrets
 
     # A key from the config file or a flag need not look like a key: redact it everywhere.

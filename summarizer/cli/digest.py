@@ -153,6 +153,7 @@ def digest(
             batch_api=batch_api,
             batch_wait=batch_wait,
             allow_private=settings.allow_private_urls,
+            max_feed_entries=settings.max_feed_entries,
         )
     d = result.digest
     if not outputs:
@@ -177,7 +178,8 @@ def digest(
         click.echo(f"summarizer: {f.status}: {f.source}: {f.reason}", err=True)
     for w in d.warnings:
         # Articles left in a batch are not failures, but the user must know to run again.
-        if verbose or "Batch API" in w:
+        # So must a feed cut down to its newest entries (max_feed_entries).
+        if verbose or "Batch API" in w or "kept the newest" in w:
             click.echo(f"summarizer: warning: {w}", err=True)
     sys.exit(result.exit_code)
 

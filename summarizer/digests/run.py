@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -109,6 +110,7 @@ async def arun_digest(
     batch_wait: float = 0.0,
     batch_poll: float = 30.0,
     allow_private: bool | None = None,
+    max_feed_entries: int | None = None,
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
@@ -128,7 +130,8 @@ async def arun_digest(
     it is sent (`summarizer.budget`), the Batch API gets only what fits at batch prices, and a
     model with no known price is refused before the run starts. Every output is checked to be
     writable before any source is read. `allow_private` opens fetches to private hosts (else
-    the `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides).
+    the `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides). A feed gives
+    at most `max_feed_entries` entries, the newest (None: 300); a capped feed is a warning.
 
     A store write that fails (disk full, I/O error) stops the run: no new brief is started, the
     run is marked failed, and the `StoreError` (one line naming the file) is raised; every brief
@@ -195,7 +198,7 @@ async def arun_digest(
                 outputs=outputs or [],
                 progress=progress,
                 asummarize=asummarize,
-                expand=expand,
+                expand=functools.partial(expand, max_feed_entries=max_feed_entries),
                 fetch_pages=fetch_pages,
                 allow_private=allow_private,
                 retry=retry,

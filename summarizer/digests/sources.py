@@ -32,6 +32,10 @@ class Item:
     load: Loader
     published: datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    # What the feed says of the entry: its title, the feed's title (the outlet), categories.
+    title: str | None = None
+    outlet: str | None = None
+    categories: list[str] = field(default_factory=list)
 
 
 def parse_since(value: str | None, *, now: datetime | None = None) -> datetime | None:
@@ -81,10 +85,12 @@ def _feed_items(
     fetch: bool = True,
     counts: dict[str, int] | None = None,
     allow_private: bool | None = None,
+    max_entries: int | None = None,
 ) -> tuple[list[Item], list[str]]:
-    from summarizer.digests.feeds import parse_feed
+    from summarizer.digests.feeds import DEFAULT_MAX_ENTRIES, parse_feed
 
-    feed = parse_feed(data, name=name, base_url=base_url)
+    cap = DEFAULT_MAX_ENTRIES if max_entries is None else max_entries
+    feed = parse_feed(data, name=name, base_url=base_url, max_entries=cap)
     items: list[Item] = []
     too_old = 0
     for i, entry in enumerate(feed.entries):
@@ -98,9 +104,19 @@ def _feed_items(
                 _entry_loader(entry, label, timeout, fetch, allow_private),
                 entry.published,
                 list(feed.warnings),
+                title=entry.title,
+                outlet=feed.title,
+                categories=list(getattr(entry, "categories", ())),
             )
         )
     warnings = [f"{name}: {w}" for w in feed.warnings]
+    if feed.total_entries > len(feed.entries):
+        warnings.append(
+            f"feed {name}: kept the newest {len(feed.entries)} of {feed.total_entries} entries "
+            "(max_feed_entries)"
+        )
+        if counts is not None:
+            counts["capped"] = counts.get("capped", 0) + feed.total_entries - len(feed.entries)
     if too_old:
         warnings.append(
             f"{name}: {too_old} of {len(feed.entries)} entries are older than --since "
@@ -148,6 +164,7 @@ def expand(
     fetch_pages: bool = True,
     counts: dict[str, int] | None = None,
     allow_private: bool | None = None,
+    max_feed_entries: int | None = None,
 ) -> tuple[list[Item], list[FailedSource], list[str]]:
     """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed).
 
@@ -156,7 +173,12 @@ def expand(
     `counts["too_old"]` when `counts` is given. Every fetch (a URL, a feed, each entry's page,
     each redirect) goes through the URL guard: `allow_private` opens private hosts (None: the
     `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides).
+
+    A feed gives at most `max_feed_entries` entries (None: `feeds.DEFAULT_MAX_ENTRIES`), the
+    newest; a feed that had more is named in a warning ("kept the newest N of M entries").
     """
+    if max_feed_entries is not None and max_feed_entries < 1:
+        raise InputError(f"max_feed_entries must be at least 1, got {max_feed_entries}")
     from summarizer.ingest import load_source
 
     items: list[Item] = []
@@ -180,7 +202,15 @@ def expand(
             body, final, ctype = fetch_url(source, timeout=timeout, allow_private=allow_private)
             if looks_like_feed(body):
                 got, warn = _feed_items(
-                    body, source, final, since, timeout, fetch_pages, counts, allow_private
+                    body,
+                    source,
+                    final,
+                    since,
+                    timeout,
+                    fetch_pages,
+                    counts,
+                    allow_private,
+                    max_feed_entries,
                 )
                 items.extend(got)
                 warnings.extend(warn)
@@ -212,7 +242,15 @@ def expand(
         if path.suffix.lower() in FEED_SUFFIXES:
             data = path.read_bytes()
             got, warn = _feed_items(
-                data, source, None, since, timeout, fetch_pages, counts, allow_private
+                data,
+                source,
+                None,
+                since,
+                timeout,
+                fetch_pages,
+                counts,
+                allow_private,
+                max_feed_entries,
             )
             items.extend(got)
             warnings.extend(warn)
