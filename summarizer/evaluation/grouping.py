@@ -53,9 +53,15 @@ class GroupingArticle(BaseModel):
     event: str
     storyline: str | None = None
     split: Literal["dev", "heldout"]
+    sha256: str | None = Field(
+        None, description="of the text measured, for a set whose texts are rebuilt, not kept"
+    )
 
 
 class GroupingSet(BaseModel):
+    rebuild: str | None = Field(
+        None, description="how to rebuild texts that are not kept with the set (licence)"
+    )
     articles: list[GroupingArticle]
 
 
@@ -173,7 +179,9 @@ def load_grouping_set(path: str | Path) -> tuple[Path, GroupingSet]:
         raise InputError(f"{manifest}: duplicate article ids")
     for a in data.articles:
         if not (root / a.path).is_file():
-            raise InputError(f"{manifest}: {a.id}: {a.path} not found")
+            hint = f" (texts not kept with the set; rebuild: {data.rebuild})"
+            hint = hint if data.rebuild else ""
+            raise InputError(f"{manifest}: {a.id}: {a.path} not found{hint}")
     return root, data
 
 
