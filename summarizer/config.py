@@ -302,7 +302,7 @@ def load_digest_config(path: str | Path) -> DigestConfig:
         outputs.append((rel(out["path"]), fmt))
     settings = dict(data.get("settings") or {})
     check_keys(settings, SETTING_NAMES, str(p), "setting in [settings]")
-    if "db" in settings:
+    if "db" in settings and "://" not in str(settings["db"]):  # a postgresql:// URL stays
         settings["db"] = rel(str(settings["db"]))
     return DigestConfig(
         path=p,

@@ -152,3 +152,63 @@ def local_site(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+# --- PostgreSQL: a real server (127.0.0.1:5432, started by .ci/run), a fresh database a test ---
+
+PG_ADMIN_URLS = [
+    os.environ.get("SUMMARIZER_TEST_PG", ""),
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+    "postgresql://root@127.0.0.1:5432/postgres",
+]
+
+
+def _pg_admin() -> Any:
+    import psycopg
+
+    errors = []
+    for url in filter(None, PG_ADMIN_URLS):
+        try:
+            return psycopg.connect(url, autocommit=True, connect_timeout=5), url
+        except psycopg.Error as exc:
+            errors.append(f"{url}: {str(exc).strip()}")
+    raise RuntimeError("no PostgreSQL at 127.0.0.1:5432 (.ci/run starts one): " + "; ".join(errors))
+
+
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """CREATE DATABASE test_<random> on the local server; yield its URL; drop it after."""
+    import secrets as _secrets
+
+    admin, admin_url = _pg_admin()
+    name = f"test_{_secrets.token_hex(6)}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """The URL of a fresh PostgreSQL database, dropped after the test."""
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The same store tests against both backends: a SQLiteStore in tmp_path, a PostgresStore
+    in a fresh database."""
+    from summarizer.store import open_store
+
+    if request.param == "sqlite":
+        s = open_store(tmp_path / "store.db")
+        yield s
+        s.close()
+        return
+    with fresh_pg_database() as url:
+        s = open_store(url)
+        yield s
+        s.close()

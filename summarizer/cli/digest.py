@@ -29,7 +29,7 @@ from summarizer.cli.progress import progress_line
     type=click.Choice(["md", "html", "json"]),
     help="Output format (default md, or from --out's suffix).",
 )
-@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("--db", metavar="FILE|URL", help="A SQLite file, or a postgresql:// URL.")
 @click.option("--concurrency", type=int, help="Briefs at once (default 4).")
 @click.option("--rpm", type=int, help="Requests per minute at most.")
 @click.option("--tpm", type=int, help="Tokens per minute at most.")
@@ -187,8 +187,11 @@ def digest(
 def _store(db: str | None) -> Any:
     from summarizer.config import default_db_path, load_settings
     from summarizer.errors import ConfigError
-    from summarizer.store import SQLiteStore
+    from summarizer.store import SQLiteStore, is_postgres_url, open_store
 
+    db = db or load_settings().db
+    if is_postgres_url(db):
+        return open_store(db)
     path = Path(db) if db else default_db_path(load_settings())
     if not path.exists():
         raise ConfigError(f"{path}: no store yet (run a digest first, or pass --db)")
@@ -196,7 +199,7 @@ def _store(db: str | None) -> Any:
 
 
 @click.command()
-@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("--db", metavar="FILE|URL", help="A SQLite file, or a postgresql:// URL.")
 @click.option("-n", "--limit", default=20, show_default=True, help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="As JSON.")
 @handle_errors
@@ -233,7 +236,7 @@ def _totals_so_far(store: Any, run_id: int) -> dict[str, float]:
 
 @click.command()
 @click.argument("ident")
-@click.option("--db", type=click.Path(dir_okay=False), help="The SQLite store.")
+@click.option("--db", metavar="FILE|URL", help="A SQLite file, or a postgresql:// URL.")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md")
 @handle_errors
 def show(ident: str, db: str | None, fmt: str) -> None:

@@ -31,7 +31,7 @@ from summarizer.errors import (
 )
 from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
 from summarizer.prompts import PROMPT_VERSION
-from summarizer.store import BriefKey, SQLiteStore, Store, store_lock
+from summarizer.store import BriefKey, Store, is_postgres_url, open_store, run_lock
 
 # Another digest run holds the store's lock (`summarizer.store.store_lock`, exit 8); the old name
 # stays for code that catches it.
@@ -177,9 +177,10 @@ async def arun_digest(
 
         batch_client = make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     cutoff = since if isinstance(since, datetime) else parse_since(since)
-    db_path = Path(db) if db else default_db_path()
-    with store_lock(db_path, wait=wait):
-        store = SQLiteStore(db_path)
+    # A postgresql:// URL: a PostgresStore under an advisory lock; else the SQLite file's lock.
+    db_path = db if is_postgres_url(db) else Path(db or default_db_path())
+    with run_lock(db_path, wait=wait):
+        store = open_store(db_path)
         try:
             return await _run(
                 store,
