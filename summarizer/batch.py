@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from summarizer.brief.grounding import check_reply, use_article_text
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
-from summarizer.prompts import PROMPT_VERSION, brief_messages
+from summarizer.prompts import active_version, brief_messages
 from summarizer.store import BriefKey, Store
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def submit(
         for article_id, text in articles.items()
     ]
     batch_id = llm.submit_batch(client, lines, model=model)
-    store.add_batch(batch_id, model, PROMPT_VERSION, list(articles))
+    store.add_batch(batch_id, model, active_version(), list(articles))
     return batch_id
 
 
@@ -133,7 +133,7 @@ def submit_within(
             )
         raise
     store.name_batch(handles, out.batch_id)
-    store.add_batch(out.batch_id, model, PROMPT_VERSION, list(lines))
+    store.add_batch(out.batch_id, model, active_version(), list(lines))
     return out
 
 
@@ -178,7 +178,7 @@ def collect(
 
     out = Collected()
     deadline = time.monotonic() + wait_s
-    for batch_id, article_ids in store.open_batches(model, PROMPT_VERSION):
+    for batch_id, article_ids in store.open_batches(model, active_version()):
         state = llm.batch_state(client, batch_id, model=model)
         while not state.finished and time.monotonic() + poll_s <= deadline:
             sleep(poll_s)
@@ -221,7 +221,7 @@ def collect(
                 continue
             brief = _brief(reply, text, source, model=model, usage=usage, cost=cost, batch=batch_id)
             store.put_brief(
-                BriefKey(article_id, "llm", model, PROMPT_VERSION, SCHEMA_VERSION), brief
+                BriefKey(article_id, "llm", model, active_version(), SCHEMA_VERSION), brief
             )
             out.briefs[article_id] = brief
         store.finish_batch(batch_id, "collected")
@@ -244,7 +244,7 @@ def _brief(
     meta = BriefMeta(
         engine="llm",
         model=model,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=active_version(),
         usage=usage,
         cost_usd=cost,
         attempts=1,

@@ -29,6 +29,8 @@ ENV = {
     "db": "SUMMARIZER_DB",
     "allow_private_urls": "SUMMARIZER_ALLOW_PRIVATE_URLS",
     "mode": "SUMMARIZER_MODE",
+    "prompts": "SUMMARIZER_PROMPTS",
+    "prompt_version": "SUMMARIZER_PROMPT_VERSION",
     "max_feed_entries": "SUMMARIZER_MAX_FEED_ENTRIES",
 }
 
@@ -44,7 +46,9 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_ENGINE": "auto | llm | offline",
     "SUMMARIZER_LANG": "language of the brief",
     "SUMMARIZER_MODE": "tools | json | json_schema | md_json: how a reply is requested",
-    "SUMMARIZER_DB": "the SQLite store of digests",
+    "SUMMARIZER_DB": "the SQLite store of digests and of every model call",
+    "SUMMARIZER_PROMPTS": "a folder of your own prompt templates (NAME.system.j2, NAME.user.j2)",
+    "SUMMARIZER_PROMPT_VERSION": "the prompt: a NAME in the prompts folder, or a built-in version",
     "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
     "SUMMARIZER_MAX_FEED_ENTRIES": "entries kept per feed, the newest (default 300)",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
@@ -103,6 +107,11 @@ class Settings:
     timeout: float = 120.0
     allow_private_urls: bool = False
     mode: str = "tools"
+    # Your own prompt templates (`summarizer.prompts.load_prompt`), and which one.
+    prompts: str | None = None
+    prompt_version: str | None = None
+    # Record every model call in the store (`summarizer logs`); `--no-log` turns it off.
+    log_calls: bool = True
     # Entries kept per feed (the newest); a feed with more is named in the digest's warnings.
     max_feed_entries: int = 300
     sources: dict[str, str] = field(default_factory=dict)
@@ -304,6 +313,8 @@ def load_digest_config(path: str | Path) -> DigestConfig:
     check_keys(settings, SETTING_NAMES, str(p), "setting in [settings]")
     if "db" in settings and "://" not in str(settings["db"]):  # a postgresql:// URL stays
         settings["db"] = rel(str(settings["db"]))
+    if "prompts" in settings:
+        settings["prompts"] = rel(str(settings["prompts"]))
     return DigestConfig(
         path=p,
         sources=[rel(s) for s in sources],

@@ -27,7 +27,7 @@ from summarizer.models import (
     Usage,
 )
 from summarizer.pricing import estimate_cost
-from summarizer.prompts import PROMPT_VERSION, brief_messages
+from summarizer.prompts import active_version, brief_messages
 from summarizer.tokens import chunk_text, estimate_tokens
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _finish(
     meta = BriefMeta(
         engine="llm",
         model=model,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=active_version(),  # the built-in one, or `use_prompt`'s
         usage=usage,
         cost_usd=estimate_cost(model, usage),
         attempts=attempts,
@@ -228,10 +228,9 @@ def summarize(
     started = time.perf_counter()
     model = llm.resolve_model(model)
     meter = _meter(model, max_cost, meter)
-    if client is None:
-        # One client per endpoint and key for the whole process, closed at exit: building one
-        # costs ~18 ms of CPU, more than the rest of a brief's own work.
-        client = llm.shared_client(api_key=api_key, base_url=base_url, timeout=timeout)
+    own_client = client is None
+    if own_client:
+        client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
     parts = _parts(text, max_input_tokens, model)
     tally = _Tally()
     results: list[ReplyResult] = []
@@ -260,6 +259,9 @@ def summarize(
             results.extend(_drive(plan, ask))
     except LLMError as exc:
         raise tally.charge(exc, results) from None
+    finally:
+        if own_client:
+            client.close()
     return _finish(
         text, results, model=model, source=source, lang=lang, started=started, tally=tally
     )
@@ -302,9 +304,9 @@ async def asummarize(
     started = time.perf_counter()
     model = llm.resolve_model(model)
     meter = _meter(model, max_cost, meter)
-    if client is None:
-        # One client per endpoint and key in this event loop, closed when the loop shuts down.
-        client = llm.shared_client(
+    own_client = client is None
+    if own_client:
+        client = llm.make_client(
             api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
         )
     parts = _parts(text, max_input_tokens, model)
@@ -340,6 +342,9 @@ async def asummarize(
         groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
     except LLMError as exc:
         raise tally.charge(exc, done) from None
+    finally:
+        if own_client:
+            await client.close()
     results = [r for g in groups for r in g]
     return _finish(
         text, results, model=model, source=source, lang=lang, started=started, tally=tally

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("summarizer.cli.brief:config", "Show the effective settings and their sources."),
     "digest": ("summarizer.cli.digest:digest", "Brief many sources and write one digest."),
     "history": ("summarizer.cli.digest:history", "List past digest runs."),
+    "logs": ("summarizer.cli.logs:logs", "List recent model calls: tokens, cost, outcome."),
     "show": ("summarizer.cli.digest:show", "Show one run or brief from the store."),
     "schedule": ("summarizer.cli.digest:schedule", "Run digests on a cron schedule."),
     "eval": ("summarizer.cli.eval:eval_command", "Measure brief quality against gold briefs."),

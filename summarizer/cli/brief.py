@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,9 @@ import click
 from summarizer.cli._common import EXIT_CODES, handle_errors, status
 
 if TYPE_CHECKING:
+    from summarizer.budget import Meter
+    from summarizer.config import Settings
+    from summarizer.ingest import Article
     from summarizer.models import CallRecord
 
 
@@ -52,6 +55,27 @@ if TYPE_CHECKING:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Config file (TOML).",
 )
+@click.option(
+    "--prompts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of your own prompt templates: NAME.system.j2 and/or NAME.user.j2.",
+)
+@click.option(
+    "--prompt-version",
+    help="Which prompt: a NAME in --prompts (needed when it holds several), or a built-in "
+    "version (brief-v1, brief-v2).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="The store where calls are logged (default: the digest's store).",
+)
+@click.option(
+    "--log/--no-log",
+    "log_calls",
+    default=None,
+    help="Record the model calls in the store, for `summarizer logs` (default: on).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Engine, calls, tokens, cost, time on stderr.")
 @handle_errors
 def brief(
@@ -66,6 +90,10 @@ def brief(
     strict: bool | None,
     timeout: float | None,
     config_file: Path | None,
+    prompts: Path | None,
+    prompt_version: str | None,
+    db: str | None,
+    log_calls: bool | None,
     verbose: bool,
 ) -> None:
     """Brief one article: SOURCE is a file, - for stdin, or an http(s) URL.
@@ -76,6 +104,7 @@ def brief(
     from summarizer.config import allow_private_urls, effective_engine, load_settings
     from summarizer.engine import summarize
     from summarizer.ingest import load_source
+    from summarizer.prompts import choose_prompt, use_prompt
 
     settings = load_settings(
         {
@@ -86,11 +115,17 @@ def brief(
             "lang": lang,
             "strict": strict,
             "timeout": timeout,
+            "prompts": str(prompts) if prompts else None,
+            "prompt_version": prompt_version,
+            "db": db,
+            "log_calls": log_calls,
         },
         config_path=config_file,
     )
     allow_private_urls(settings)
     chosen = effective_engine(settings)
+    # A template that cannot be used fails here, before the article is fetched or any call made.
+    prompt = choose_prompt(settings.prompts, settings.prompt_version) if chosen == "llm" else None
     started = time.perf_counter()
     if out:
         from summarizer.files import check_writable
@@ -102,10 +137,17 @@ def brief(
         stdin=sys.stdin.buffer,
         allow_private=settings.allow_private_urls,
     )
-    with status("briefing", enabled=chosen == "llm"), _naming(source):
+    calls = _call_log(settings, article, source) if chosen == "llm" and settings.log_calls else None
+    with (
+        status("briefing", enabled=chosen == "llm"),
+        _naming(source),
+        use_prompt(prompt),
+        calls or nullcontext() as meter,
+    ):
         result = summarize(
             article.text,
             on_call=_show_call if verbose else None,
+            meter=meter,
             engine=chosen,
             mode=settings.mode,
             model=settings.model,
@@ -116,6 +158,8 @@ def brief(
             source=article.source,
             timeout=settings.timeout,
         )
+    if chosen == "offline" and (prompts or prompt_version):
+        click.echo("summarizer: the offline engine uses no prompt: --prompts ignored", err=True)
     if settings.engine == "auto" and chosen == "offline":
         # Said after the brief is made, so that a failed run prints its one error line only.
         click.echo(
@@ -150,6 +194,30 @@ def brief(
         click.echo(f"summarizer: wrote {out}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@contextmanager
+def _call_log(settings: Settings, article: Article, source: str) -> Iterator[Meter]:
+    """A meter (no cap) that writes each call to the store before it is sent and completes it
+    after, as a digest's calls are (run_id empty: `summarizer logs` shows them as brief)."""
+    from summarizer.budget import Meter
+    from summarizer.config import default_db_path
+    from summarizer.errors import StoreError
+    from summarizer.store import SQLiteStore
+
+    try:
+        store = SQLiteStore(default_db_path(settings))
+        article_id = store.add_article(article.text, source, article.source)
+    except StoreError as exc:
+        raise StoreError(f"{exc} (or brief without logging: --no-log)") from None
+    try:
+        yield Meter(
+            None,
+            on_begin=lambda call: store.begin_call(None, article_id, call),
+            on_end=lambda row, call: store.end_call(int(row), call),
+        )
+    finally:
+        store.close()
 
 
 def _show_call(call: CallRecord) -> None:

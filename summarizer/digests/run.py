@@ -30,7 +30,7 @@ from summarizer.errors import (
     SummarizerError,
 )
 from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
-from summarizer.prompts import PROMPT_VERSION
+from summarizer.prompts import active_version
 from summarizer.store import BriefKey, Store, is_postgres_url, open_store, run_lock
 
 # Another digest run holds the store's lock (`summarizer.store.store_lock`, exit 8); the old name
@@ -398,7 +398,7 @@ async def _brief_all(
                 tick()
                 return
             seen[article_id] = item.name
-            key = BriefKey(article_id, engine, cache_model, PROMPT_VERSION, SCHEMA_VERSION)
+            key = BriefKey(article_id, engine, cache_model, active_version(), SCHEMA_VERSION)
             brief = store.get_brief(key)
             if brief is not None:
                 store.record_item(run_id, item.name, article_id, "cached")
@@ -510,7 +510,7 @@ async def _brief_all(
             wait_s=batch_wait, poll_s=batch_poll, charge=charge_batch, live=live,
             add_entry=add_entry, record=lambda *a: store.record_item(run_id, *a), prog=prog,
             warnings=warnings,
-            key=lambda a: BriefKey(a, engine, cache_model, PROMPT_VERSION, SCHEMA_VERSION),
+            key=lambda a: BriefKey(a, engine, cache_model, active_version(), SCHEMA_VERSION),
             meter=meter, tickets=batch_tickets, run_id=run_id, failed=failed,
         )  # fmt: skip
     # What opening or reading the store found (a failed integrity check, a damaged row).
@@ -523,7 +523,7 @@ async def _brief_all(
         run_id=run_id,
         engine=engine,
         model=model,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=active_version(),
         stories=stories(ordered),
         failed=failed,
         warnings=warnings,

@@ -497,6 +497,25 @@ class SQLiteStore:
             "call", "llm_calls", "SELECT id FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,)
         )
 
+    def recent_calls(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest model calls, newest first (`limit` 0: all), each with its article's
+        source and title when the article is stored (`summarizer logs`). A damaged row is
+        skipped and reported."""
+        out = []
+        ids = self._read(
+            "calls", "SELECT id FROM llm_calls ORDER BY id DESC LIMIT ?", (limit or -1,)
+        )
+        for (call_id,) in ids or []:
+            rows = self._read(
+                f"call {call_id}",
+                "SELECT c.*, a.source AS source, a.title AS title FROM llm_calls c "
+                "LEFT JOIN articles a ON a.id = c.article_id WHERE c.id = ?",
+                (call_id,),
+            )
+            if rows:
+                out.append(dict(rows[0]))
+        return out
+
     def brief_by_article(self, article_prefix: str) -> Brief | None:
         """The newest brief of an article, by id or id prefix."""
         rows = self._read(
