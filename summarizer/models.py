@@ -297,9 +297,11 @@ class CallRecord(BaseModel):
     error: str | None = None
 
 
-# --- Digest models (digest schema v1) -------------------------------------------------------
+# --- Digest models (digest schema v2) -------------------------------------------------------
 
-DIGEST_SCHEMA_VERSION = "1"
+# v2: stories carry continuity (change, since_last, first_seen, last_updated), categories, and
+# sources their outlet and domain; the digest has a capped front page and an "In brief" list.
+DIGEST_SCHEMA_VERSION = "2"
 
 
 class SourceRef(BaseModel):
@@ -311,6 +313,37 @@ class SourceRef(BaseModel):
     path: str | None = None
     site: str | None = None
     published: str | None = None
+    outlet: str | None = Field(
+        default=None,
+        description="Who published it: the feed's title, the page's og:site_name, else its domain.",
+    )
+    domain: str | None = Field(default=None, description="The page's host, without 'www.'.")
+    categories: list[str] = Field(
+        default_factory=list, description="The feed entry's categories, when it has any."
+    )
+
+    @property
+    def label(self) -> str:
+        """How the digest names the source: outlet (domain), date; never a local path when a
+        better name is known."""
+        name = self.outlet or self.domain
+        if name and self.domain and self.domain.lower() not in name.lower():
+            name = f"{name} ({self.domain})"
+        name = name or self.title or self.path or self.article_id
+        day = (self.published or "")[:10]
+        return f"{name}, {day}" if day else name
+
+
+class StoryChanges(BaseModel):
+    """What is new in a story since the last digest that showed it."""
+
+    new_facts: list[str] = Field(default_factory=list, description="Statements of new facts.")
+    new_sources: list[str] = Field(
+        default_factory=list, description="article_ids of the sources that joined the story."
+    )
+    new_disagreements: list[str] = Field(
+        default_factory=list, description="What the new disagreements are about."
+    )
 
 
 class StoryFact(BaseModel):
@@ -355,6 +388,19 @@ class Story(BaseModel):
     positions: list[StoryPosition]
     open_questions: list[str]
     disagreements: list[Disagreement]
+    change: Literal["new", "updated", "unchanged"] = Field(
+        default="new", description="Since the last digest over the same store."
+    )
+    since_last: StoryChanges | None = Field(
+        default=None, description="What is new since the last digest (updated stories only)."
+    )
+    first_seen: datetime | None = Field(
+        default=None, description="When a digest first showed the story."
+    )
+    last_updated: datetime | None = Field(
+        default=None, description="When a digest last found something new in the story."
+    )
+    categories: list[str] = Field(default_factory=list)
 
 
 class FailedSource(BaseModel):
@@ -366,7 +412,7 @@ class FailedSource(BaseModel):
 
 
 class Digest(BaseModel):
-    """Many briefs grouped into stories (digest schema v1)."""
+    """Many briefs grouped into stories (digest schema v2)."""
 
     model_config = ConfigDict(title="Digest")
 
@@ -376,7 +422,16 @@ class Digest(BaseModel):
     engine: str
     model: str | None = None
     prompt_version: str
-    stories: list[Story]
+    stories: list[Story] = Field(
+        description="The front page: ranked by distinct outlets, then recency, capped."
+    )
+    in_brief: list[Story] = Field(
+        default_factory=list, description="Stories past the front page's cap, one line each."
+    )
+    unchanged: Literal["fold", "omit", "show"] = Field(
+        default="fold",
+        description="How unchanged stories are shown: one line (fold), left out, or in full.",
+    )
     failed: list[FailedSource] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     totals: dict[str, float] = Field(

@@ -16,7 +16,7 @@ from summarizer import models
 EXPORTED = {
     "brief.v1": "Brief",
     "brief-reply.v1": "BriefReply",
-    "digest.v1": "Digest",
+    "digest.v2": "Digest",
 }
 
 

@@ -1,6 +1,6 @@
 """Digests: many sources, cached briefs, one digest of stories, on a schedule.
 
-`digest` / `adigest` return the `Digest` (schema `schemas/digest.v1.schema.json`). The modules:
+`digest` / `adigest` return the `Digest` (schema `schemas/digest.v2.schema.json`). The modules:
 `run` (one run: lock, cache, cost cap, outputs), `sources` and `feeds` (what to brief),
 `stories` (grouping and disagreements), `render` (Markdown, HTML, JSON), `ratelimit`,
 `scheduler` (cron).

@@ -1,18 +1,24 @@
-"""Render a digest: Markdown, one self-contained HTML page, or JSON (digest schema v1)."""
+"""Render a digest: Markdown, one self-contained HTML page, JSON (digest schema v2) or Atom."""
 
 from __future__ import annotations
 
 import html
 from typing import TYPE_CHECKING
 
+from summarizer.digests.continuity import outlets
 from summarizer.render import _CSS, _md, md_link
 
 if TYPE_CHECKING:
-    from summarizer.models import Digest, Story
+    from summarizer.models import Digest, SourceRef, Story
+
+
+def _name(s: SourceRef) -> str:
+    """A source's short name: its outlet, else its domain, site or title."""
+    return s.outlet or s.domain or s.site or s.title
 
 
 def _source_names(story: Story) -> dict[str, str]:
-    return {s.article_id: (s.site or s.title) for s in story.sources}
+    return {s.article_id: _name(s) for s in story.sources}
 
 
 def _totals_line(d: Digest) -> str:
@@ -27,43 +33,149 @@ def _totals_line(d: Digest) -> str:
     )
 
 
-def digest_markdown(d: Digest) -> str:
-    """The digest as Markdown, most important story first."""
-    out = [f"# Digest — {d.created_at:%Y-%m-%d %H:%M} UTC", "", f"_{_totals_line(d)}_", ""]
-    for n, story in enumerate(d.stories, 1):
-        names = _source_names(story)
-        out += [f"## {n}. {_md(story.title)}", "", _md(story.summary), ""]
-        out.append(
-            "Sources: "
-            # a link only to http(s): a feed's `javascript:` URL stays inert text
-            + "; ".join(md_link(s.title, s.url) for s in story.sources)
+def _changes_line(d: Digest) -> str:
+    every = [*d.stories, *d.in_brief]
+    counts = {c: sum(1 for s in every if s.change == c) for c in ("new", "updated", "unchanged")}
+    shown = f"{len(d.stories)} on the front page" + (
+        f", {len(d.in_brief)} in brief" if d.in_brief else ""
+    )
+    left_out = " (unchanged stories left out)" if d.unchanged == "omit" else ""
+    return (
+        f"{len(every)} stories: {counts['new']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged since the last digest{left_out}; {shown}"
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def since_last_line(story: Story) -> str | None:
+    """What is new in an updated story since the last digest, in one line."""
+    c = story.since_last
+    if story.change != "updated" or c is None:
+        return None
+    names = {s.article_id: s.label for s in story.sources}
+    parts = []
+    if c.new_sources:
+        parts.append(
+            _plural(len(c.new_sources), "new source")
+            + ": "
+            + "; ".join(names.get(a, a) for a in c.new_sources)
         )
+    if c.new_facts:
+        parts.append(_plural(len(c.new_facts), "new fact"))
+    if c.new_disagreements:
+        parts.append(
+            _plural(len(c.new_disagreements), "new disagreement")
+            + ": "
+            + "; ".join(c.new_disagreements)
+        )
+    return "; ".join(parts)
+
+
+def _meta_line(story: Story) -> str:
+    n = outlets(story)
+    known = any(s.outlet or s.domain for s in story.sources)
+    count = _plural(len(story.sources), "source")
+    if known:
+        count = _plural(n, "outlet") + (f", {count}" if n != len(story.sources) else "")
+    bits = [{"new": "New", "updated": "Updated", "unchanged": "Unchanged"}[story.change], count]
+    if story.first_seen and story.change != "new":
+        bits.append(f"first seen {story.first_seen:%Y-%m-%d}")
+    if story.categories:
+        bits.append(", ".join(story.categories))
+    bits.append(f"id {story.id}")
+    return " · ".join(bits)
+
+
+def _one_line(story: Story) -> str:
+    """A story in one line: title, what it is, its outlets."""
+    names = list(dict.fromkeys(_name(s) for s in story.sources))
+    when = f", last updated {story.last_updated:%Y-%m-%d}" if story.last_updated else ""
+    return (
+        f"- **{_md(story.title)}** — {story.change}{when}; {_md('; '.join(names))} "
+        f"<sub>id {story.id}</sub>"
+    )
+
+
+def _story_markdown(n: int, story: Story) -> list[str]:
+    names = _source_names(story)
+    out = [f"## {n}. {_md(story.title)}", "", f"_{_md(_meta_line(story))}_", ""]
+    changed = since_last_line(story)
+    if changed:
+        out += [f"**Since the last digest:** {_md(changed)}", ""]
+    synthesis = getattr(story, "synthesis", None)  # set by summarizer.digests.synthesis
+    if synthesis is not None:
+        from summarizer.digests.synthesis import source_numbers, synthesis_markdown
+
+        out += synthesis_markdown(synthesis, source_numbers(story))
+        if out[-1] != "":
+            out.append("")
+    else:
+        out += [_md(story.summary), ""]
+    out.append("Sources:")
+    # a link only to http(s): a feed's `javascript:` URL stays inert text
+    out += [
+        f"{i}. {_md(s.label)} — " + md_link(s.title, s.url) for i, s in enumerate(story.sources, 1)
+    ]
+    out.append("")
+    if story.facts:
+        out += ["### Facts", ""]
+        for f in story.facts:
+            who = ", ".join(names.get(a, a) for a in f.sources)
+            if f.evidence[0] == f.statement:
+                # The statement is its own quote (offline briefs): say it once, quoted.
+                out.append(f"- “{_md(f.statement)}” _({f.status}; {_md(who)})_")
+                continue
+            out.append(f"- {_md(f.statement)} _({f.status}; {_md(who)})_")
+            out.append(f"  > {_md(f.evidence[0])}")
         out.append("")
-        if story.facts:
-            out += ["### Facts", ""]
-            for f in story.facts:
-                who = ", ".join(names.get(a, a) for a in f.sources)
-                if f.evidence[0] == f.statement:
-                    # The statement is its own quote (offline briefs): say it once, quoted.
-                    out.append(f"- “{_md(f.statement)}” _({f.status}; {_md(who)})_")
-                    continue
-                out.append(f"- {_md(f.statement)} _({f.status}; {_md(who)})_")
-                out.append(f"  > {_md(f.evidence[0])}")
-            out.append("")
-        if story.disagreements:
-            out += ["### Where sources disagree", ""]
-            for dis in story.disagreements:
-                out.append(f"- **{_md(dis.about)}** — {_md(dis.reason)}")
-                out += [f"  - {_md(c)}" for c in dis.claims]
-            out.append("")
-        if story.positions:
-            out += ["### Positions", ""]
-            for p in story.positions:
-                out.append(f"- **{_md(p.party)}**: " + " / ".join(_md(s) for s in p.stances))
-            out.append("")
-        if story.open_questions:
-            out += ["### Open questions", "", *(f"- {_md(q)}" for q in story.open_questions), ""]
-        out += [f"<sub>grouped because: {_md('; '.join(story.why_grouped))}</sub>", ""]
+    if story.disagreements:
+        out += ["### Where sources disagree", ""]
+        for dis in story.disagreements:
+            out.append(f"- **{_md(dis.about)}** — {_md(dis.reason)}")
+            out += [f"  - {_md(c)}" for c in dis.claims]
+        out.append("")
+    if story.positions:
+        out += ["### Positions", ""]
+        for p in story.positions:
+            out.append(f"- **{_md(p.party)}**: " + " / ".join(_md(s) for s in p.stances))
+        out.append("")
+    if story.open_questions:
+        out += ["### Open questions", "", *(f"- {_md(q)}" for q in story.open_questions), ""]
+    out += [f"<sub>grouped because: {_md('; '.join(story.why_grouped))}</sub>", ""]
+    return out
+
+
+def digest_markdown(d: Digest) -> str:
+    """The digest as Markdown: the front page (stories with something new first, by distinct
+    outlets and recency), unchanged stories folded to one line (or in full, or left out: the
+    digest's `unchanged` setting), then "In brief", one line per story past the cap."""
+    out = [
+        f"# Digest — {d.created_at:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"_{_totals_line(d)}_",
+        "",
+        f"_{_changes_line(d)}_",
+        "",
+    ]
+    folded = []
+    n = 0
+    for story in d.stories:
+        if story.change == "unchanged" and d.unchanged == "fold":
+            folded.append(story)
+            continue
+        n += 1
+        out += _story_markdown(n, story)
+    if folded:
+        out += ["## Unchanged since the last digest", ""]
+        out += [_one_line(s) for s in folded]
+        out.append("")
+    if d.in_brief:
+        out += ["## In brief", ""]
+        out += [_one_line(s) for s in d.in_brief]
+        out.append("")
     if d.failed:
         out += ["## Sources that failed", ""]
         out += [f"- `{f.source}` ({f.status}): {_md(f.reason)}" for f in d.failed]
@@ -120,9 +232,13 @@ def digest_html(d: Digest) -> str:
 
 
 def render_digest(d: Digest, fmt: str) -> str:
-    """Render in one of md, html, json."""
+    """Render in one of md, html, json, atom."""
     if fmt == "json":
         return d.model_dump_json(indent=2) + "\n"
+    if fmt == "atom":
+        from summarizer.digests.atom import digest_atom
+
+        return digest_atom(d)
     if fmt == "html":
         return digest_html(d)
     return digest_markdown(d)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from summarizer.brief.grounding import normalize
+from summarizer.digests.headline import first_sentence, headline
 from summarizer.models import (
     Brief,
     Disagreement,
@@ -398,11 +399,25 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
     if len(members) > 1:
         summary += f" ({len(members)} sources.)"
     sid = hashlib.sha256("".join(sorted(e.article_id for e in members)).encode()).hexdigest()
+    # A headline, never a dateline, code or a path: the page's or feed's title first.
+    title = headline(
+        [
+            *(e.ref.title for e in [lead, *members] if e.ref.title not in (e.ref.path, e.ref.url)),
+            lead.brief.title,
+            *(first_sentence(e.brief.summary) for e in [lead, *members]),
+            *(f.statement for f in facts),
+        ],
+        fallback=lead.brief.title,
+    )
+    outlets = {(e.ref.outlet or e.ref.domain or e.article_id).lower() for e in members}
+    tags: Counter[str] = Counter(c for e in members for c in dict.fromkeys(e.ref.categories))
     return Story(
         id=sid[:12],
-        title=lead.brief.title,
+        title=title,
         summary=summary,
-        importance=round(len(members) + recency, 3),
+        # Distinct outlets, then recency (1 for now, 0.5 a day old, ...).
+        importance=round(len(outlets) + recency, 3),
+        categories=[c for c, _ in tags.most_common(5)],
         sources=[e.ref for e in members],
         why_grouped=why or ["a single source"],
         parties=parties,
@@ -414,6 +429,6 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
 
 
 def stories(entries: list[Entry]) -> list[Story]:
-    """All stories, most important first (number of sources, then recency, then title)."""
+    """All stories, most important first (distinct outlets, then recency, then title)."""
     built = [build_story(members, why) for members, why in group(entries)]
     return sorted(built, key=lambda s: (-s.importance, s.title))

@@ -1,0 +1,98 @@
+"""The digest as an Atom feed (feedgen): one entry per story, a reader can subscribe to it.
+
+Each entry's id is a tag: URI made from the story's id, which continuity keeps from digest to
+digest, and its `updated` is when a digest last found something new in the story. So a feed
+reader shows an updated story as the same entry changed (same id, new `updated`), never as a
+duplicate, and an unchanged story as nothing new. Every story is an entry, the front page's and
+the "In brief" ones (unless the digest left unchanged stories out).
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from summarizer.models import Digest, Story
+
+# tag: URIs (RFC 4151) need an authority and a date; both fixed so ids never change.
+TAG_AUTHORITY = "summarizer.invalid,2026"
+FEED_ID = f"tag:{TAG_AUTHORITY}:digest"
+
+
+def entry_id(story_id: str) -> str:
+    """The Atom entry id of a story: stable while the story keeps its id."""
+    return f"tag:{TAG_AUTHORITY}:story/{story_id}"
+
+
+def _aware(dt: datetime | None, default: datetime) -> datetime:
+    if dt is None:
+        return default
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def _content(story: Story) -> str:
+    """The entry's HTML: what changed, the summary, the facts and the sources (all escaped)."""
+    from summarizer.digests.render import since_last_line
+
+    e = html.escape
+    parts = []
+    changed = since_last_line(story)
+    if changed:
+        parts.append(f"<p><strong>Since the last digest:</strong> {e(changed)}</p>")
+    parts.append(f"<p>{e(story.summary)}</p>")
+    if story.facts:
+        items = "".join(f"<li>{e(f.statement)} ({e(f.status)})</li>" for f in story.facts[:8])
+        parts.append(f"<ul>{items}</ul>")
+    srcs = []
+    for s in story.sources:
+        label = e(s.label)
+        if s.url and s.url.lower().startswith(("http://", "https://")):
+            srcs.append(f'<li>{label}: <a href="{e(s.url, quote=True)}">{e(s.title)}</a></li>')
+        else:
+            srcs.append(f"<li>{label}: {e(s.title)}</li>")
+    parts.append(f"<p>Sources:</p><ol>{''.join(srcs)}</ol>")
+    return "".join(parts)
+
+
+def digest_atom(d: Digest, *, title: str = "Digest", link: str | None = None) -> str:
+    """The digest as Atom XML (UTF-8 text)."""
+    from feedgen.feed import FeedGenerator
+
+    created = _aware(d.created_at, datetime.now(UTC))
+    fg = FeedGenerator()
+    fg.id(FEED_ID)
+    fg.title(title)
+    fg.link(href=link or "https://summarizer.invalid/digest", rel="self")
+    fg.generator("summarizer")
+    fg.subtitle(f"{len(d.stories) + len(d.in_brief)} stories, engine {d.engine}")
+    fg.author(name="summarizer")
+    every = [*d.stories, *d.in_brief]
+    # feedgen writes entries newest-added first: add the last story first.
+    for story in reversed(every):
+        updated = _aware(story.last_updated, created)
+        fe = fg.add_entry()
+        fe.id(entry_id(story.id))
+        fe.title(story.title)
+        fe.updated(updated)
+        fe.published(_aware(story.first_seen, updated))
+        fe.content(_content(story), type="html")
+        fe.summary(story.summary)
+        url = next(
+            (
+                s.url
+                for s in story.sources
+                if s.url and s.url.lower().startswith(("http://", "https://"))
+            ),
+            None,
+        )
+        if url:
+            fe.link(href=url, rel="alternate")
+        for name in dict.fromkeys(s.outlet or s.domain for s in story.sources):
+            if name:
+                fe.author(name=name)
+        for c in story.categories:
+            fe.category(term=c)
+    fg.updated(max((_aware(s.last_updated, created) for s in every), default=created))
+    return fg.atom_str(pretty=True).decode("utf-8")

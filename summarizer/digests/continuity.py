@@ -1,0 +1,317 @@
+"""Stories that last across runs, and the front page.
+
+The store remembers every story a digest showed (`StoryState`: its id, member articles, parties
+and words for matching, the facts, sources and disagreements it had, when it was first seen and
+last updated). The next digest over the same store matches each of its stories to an earlier one:
+
+1. by members: a story that shares articles with an earlier story takes its id (the earlier story
+   it shares most with; each earlier id goes to one story only);
+2. else by wording, as the grouping links two briefs: published within WINDOW_DAYS of the earlier
+   story's last update, and the cosine of their word vectors (tf-idf over this digest's stories and
+   the earlier ones) reaches SIMILAR_ALONE, or SIMILAR_WITH_PARTY with a shared party.
+
+A matched story is `updated` when it has a fact, a source or a disagreement the earlier one did
+not (listed in `since_last`), else `unchanged`; a story matched to nothing is `new`. What the
+store keeps is the union of what every digest found, so a fact seen on Monday is not new again
+on Wednesday when Tuesday's digest left its article out.
+
+The front page ranks stories by the number of distinct outlets, then by recency (the newest
+source's date, else when the story was last updated), stories with something new before
+unchanged ones, and keeps `max_stories`; the rest go to "In brief".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from summarizer.brief.grounding import normalize
+from summarizer.digests.stories import (
+    SIMILAR_ALONE,
+    SIMILAR_WITH_PARTY,
+    WINDOW_DAYS,
+    content_words,
+)
+from summarizer.models import Story, StoryChanges
+
+Unchanged = Literal["fold", "omit", "show"]
+UNCHANGED_CHOICES: tuple[str, ...] = ("fold", "omit", "show")
+DEFAULT_MAX_STORIES = 12
+# Words kept per story for matching (the most frequent in its title, summary and facts).
+TERMS_KEPT = 60
+# Earlier stories looked at besides those sharing an article: last updated within this many days.
+LOOKBACK_DAYS = 30
+
+
+@dataclass
+class StoryState:
+    """What the store keeps of a story between digests."""
+
+    id: str
+    title: str
+    members: list[str]
+    parties: list[str]
+    terms: dict[str, int]
+    facts: list[str]
+    sources: list[str]
+    disagreements: list[str]
+    first_seen: datetime
+    last_updated: datetime
+    fingerprint: str = ""
+    categories: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The state as JSON (datetimes as ISO 8601)."""
+        d = asdict(self)
+        d["first_seen"] = self.first_seen.isoformat()
+        d["last_updated"] = self.last_updated.isoformat()
+        return json.dumps(d, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> StoryState:
+        """A state from `to_json`'s text."""
+        d = json.loads(raw)
+        d["first_seen"] = datetime.fromisoformat(d["first_seen"])
+        d["last_updated"] = datetime.fromisoformat(d["last_updated"])
+        return cls(**d)
+
+
+def _key(text: str) -> str:
+    return " ".join(normalize(text).split()).lower()
+
+
+def _disagreement_key(about: str, reason: str) -> str:
+    return _key(f"{about} | {reason}")
+
+
+def fingerprint(facts: Iterable[str], sources: Iterable[str], disagreements: Iterable[str]) -> str:
+    """sha256 (first 16 hex) of a story's facts, sources and disagreements, order ignored."""
+    parts = [sorted(set(facts)), sorted(set(sources)), sorted(set(disagreements))]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
+def _terms(story: Story) -> Counter[str]:
+    words: Counter[str] = Counter()
+    for text in [story.title, story.title, story.summary, *(f.statement for f in story.facts)]:
+        words.update(content_words(text))
+    return words
+
+
+def state_of(story: Story, now: datetime) -> StoryState:
+    """A story as the store keeps it (facts, sources and disagreements as matching keys)."""
+    facts = [_key(f.statement) for f in story.facts]
+    sources = [s.article_id for s in story.sources]
+    disagreements = [_disagreement_key(d.about, d.reason) for d in story.disagreements]
+    return StoryState(
+        id=story.id,
+        title=story.title,
+        members=sources,
+        parties=list(story.parties),
+        terms=dict(_terms(story).most_common(TERMS_KEPT)),
+        facts=facts,
+        sources=sources,
+        disagreements=disagreements,
+        first_seen=story.first_seen or now,
+        last_updated=story.last_updated or now,
+        fingerprint=fingerprint(facts, sources, disagreements),
+        categories=list(story.categories),
+    )
+
+
+def _merged(old: StoryState, new: StoryState) -> StoryState:
+    """The union of what two digests found of one story (the earlier id and first_seen)."""
+    terms = Counter(old.terms)
+    terms.update(new.terms)
+
+    def union(a: list[str], b: list[str]) -> list[str]:
+        return list(dict.fromkeys([*a, *b]))
+
+    facts = union(old.facts, new.facts)
+    sources = union(old.sources, new.sources)
+    disagreements = union(old.disagreements, new.disagreements)
+    return StoryState(
+        id=old.id,
+        title=new.title,
+        members=union(old.members, new.members),
+        parties=union(old.parties, new.parties),
+        terms=dict(terms.most_common(TERMS_KEPT)),
+        facts=facts,
+        sources=sources,
+        disagreements=disagreements,
+        first_seen=old.first_seen,
+        last_updated=new.last_updated,
+        fingerprint=fingerprint(facts, sources, disagreements),
+        categories=union(old.categories, new.categories),
+    )
+
+
+def _unit(terms: dict[str, int], df: Counter[str], n: int) -> dict[str, float]:
+    v = {w: (1 + math.log(c)) * math.log((n + 20) / (df[w] + 1)) for w, c in terms.items() if c}
+    norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    return {w: x / norm for w, x in v.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(x * b.get(w, 0.0) for w, x in a.items())
+
+
+def _similarity_links(
+    current: list[StoryState], earlier: list[StoryState], now: datetime
+) -> list[tuple[float, int, int]]:
+    """(score, i, j): current story i is worded like earlier story j (the grouping's rule)."""
+    docs = [s.terms for s in current] + [s.terms for s in earlier]
+    df: Counter[str] = Counter(w for d in docs for w in d)
+    n = len(docs)
+    cur = [_unit(s.terms, df, n) for s in current]
+    old = [_unit(s.terms, df, n) for s in earlier]
+    out = []
+    for j, e in enumerate(earlier):
+        if now - e.last_updated > timedelta(days=WINDOW_DAYS):
+            continue
+        parties = {_key(p) for p in e.parties}
+        for i, c in enumerate(current):
+            sim = _cosine(cur[i], old[j])
+            shared = parties & {_key(p) for p in c.parties}
+            if sim >= SIMILAR_ALONE or (shared and sim >= SIMILAR_WITH_PARTY):
+                out.append((sim, i, j))
+    return out
+
+
+def carry_over(
+    stories: list[Story], earlier: list[StoryState], now: datetime | None = None
+) -> list[StoryState]:
+    """Give each story its earlier id, `change`, `since_last`, `first_seen` and `last_updated`.
+
+    Stories are changed in place. Returns the states to store (earlier state merged with the
+    new one for a matched story).
+    """
+    now = now or datetime.now(UTC)
+    current = [state_of(s, now) for s in stories]
+    # Matches by shared members first (score: shared count, above any similarity), then wording.
+    scored: list[tuple[float, int, int]] = []
+    for j, e in enumerate(earlier):
+        members = set(e.members)
+        for i, c in enumerate(current):
+            shared = len(members & set(c.members))
+            if shared:
+                scored.append((1000.0 + shared, i, j))
+    scored += _similarity_links(current, earlier, now)
+    scored.sort(key=lambda t: (-t[0], earlier[t[2]].first_seen, t[1], t[2]))
+    match: dict[int, int] = {}
+    taken: set[int] = set()
+    for _score, i, j in scored:
+        if i in match or j in taken:
+            continue
+        match[i] = j
+        taken.add(j)
+    used = {e.id for e in earlier}
+    out: list[StoryState] = []
+    for i, (story, state) in enumerate(zip(stories, current, strict=True)):
+        if i not in match:
+            sid = story.id
+            while sid in used:  # an id is never reused for another story
+                sid = hashlib.sha256(sid.encode()).hexdigest()[:12]
+            used.add(sid)
+            story.id = state.id = sid
+            story.change = "new"
+            story.since_last = None
+            story.first_seen = story.last_updated = now
+            state.first_seen = state.last_updated = now
+            out.append(state)
+            continue
+        old = earlier[match[i]]
+        old_facts, old_dis = set(old.facts), set(old.disagreements)
+        new_facts = [f.statement for f in story.facts if _key(f.statement) not in old_facts]
+        new_sources = [s.article_id for s in story.sources if s.article_id not in old.sources]
+        new_dis = [
+            d.about
+            for d in story.disagreements
+            if _disagreement_key(d.about, d.reason) not in old_dis
+        ]
+        story.id = old.id
+        story.first_seen = old.first_seen
+        if new_facts or new_sources or new_dis:
+            story.change = "updated"
+            story.since_last = StoryChanges(
+                new_facts=new_facts, new_sources=new_sources, new_disagreements=new_dis
+            )
+            story.last_updated = now
+        else:
+            story.change = "unchanged"
+            story.since_last = None
+            story.last_updated = old.last_updated
+        state.last_updated = story.last_updated
+        out.append(_merged(old, state))
+    return out
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def outlets(story: Story) -> int:
+    """Distinct outlets among a story's sources (a source with no outlet or domain counts once)."""
+    return len({(s.outlet or s.domain or s.article_id).lower() for s in story.sources})
+
+
+def newest(story: Story) -> datetime | None:
+    """The newest source's date, else when the story was last updated."""
+    dates = [d for d in (_when(s.published) for s in story.sources) if d is not None]
+    return max(dates) if dates else story.last_updated
+
+
+def front_page(
+    stories: list[Story],
+    max_stories: int | None = DEFAULT_MAX_STORIES,
+    unchanged: str = "fold",
+) -> tuple[list[Story], list[Story]]:
+    """(front page, in brief): ranked by something new, distinct outlets, recency, title.
+
+    `unchanged="omit"` leaves unchanged stories out of both; `max_stories=None` keeps them all.
+    """
+    if unchanged not in UNCHANGED_CHOICES:
+        raise ValueError(f"unchanged must be one of {', '.join(UNCHANGED_CHOICES)}")
+    kept = [s for s in stories if not (unchanged == "omit" and s.change == "unchanged")]
+    floor = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(
+        kept,
+        key=lambda s: (
+            s.change == "unchanged",
+            -outlets(s),
+            -(newest(s) or floor).timestamp(),
+            s.title,
+        ),
+    )
+    if max_stories is None:
+        return ranked, []
+    return ranked[:max_stories], ranked[max_stories:]
+
+
+def states_to_rows(states: list[StoryState]) -> list[dict[str, Any]]:
+    """Rows for the store: the columns it indexes and the state as JSON."""
+    return [
+        {
+            "id": s.id,
+            "title": s.title,
+            "first_seen": s.first_seen.isoformat(),
+            "last_updated": s.last_updated.isoformat(),
+            "fingerprint": s.fingerprint,
+            "members": list(s.members),
+            "state_json": s.to_json(),
+        }
+        for s in states
+    ]
