@@ -15,7 +15,12 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from summarizer.brief.grounding import check_reply, prune_ungrounded, use_article_text
+from summarizer.brief.grounding import (
+    ArticleIndex,
+    check_reply,
+    prune_ungrounded,
+    use_article_text,
+)
 from summarizer.errors import InputError, LLMError, OutputTruncatedError
 from summarizer.merge import merge_replies
 from summarizer.models import (
@@ -108,9 +113,13 @@ def _finish(
     lang: str | None,
     started: float,
     tally: _Tally,
+    index: ArticleIndex | None = None,
 ) -> Brief:
     reply = merge_replies([r.reply for r in results])
-    report = check_reply(reply, text)
+    # The article's index, as the request used it when the article is one part: a reply that
+    # passed validation there is not checked again (`check_reply` keeps its report).
+    index = index or ArticleIndex.of(text)
+    report = check_reply(reply, index)
     dropped = [
         DroppedItem(path=f"part{i + 1}.{path}" if len(results) > 1 else path, reason=why, item=item)
         for i, r in enumerate(results)
@@ -126,9 +135,9 @@ def _finish(
         # quote; keep the brief honest by saying so rather than failing the whole article.
         tally.warnings.extend(i.message for i in report.issues)
         if any(".evidence[" in i.path for i in report.issues):
-            reply, more = prune_ungrounded(reply, text)
+            reply, more = prune_ungrounded(reply, index)
             dropped += [DroppedItem(path=p, reason=why, item=item) for p, why, item in more]
-            report = check_reply(reply, text)
+            report = check_reply(reply, index)
     # The brief shows the article's own text of every quote, never the model's rendering.
     reply, evidence = use_article_text(reply, report, text)
     usage = tally.usage
@@ -228,10 +237,14 @@ def summarize(
     started = time.perf_counter()
     model = llm.resolve_model(model)
     meter = _meter(model, max_cost, meter)
-    own_client = client is None
-    if own_client:
-        client = llm.make_client(api_key=api_key, base_url=base_url, timeout=timeout)
+    if client is None:
+        # One client per endpoint and key for the whole process, closed at exit: building one
+        # costs ~18 ms of CPU, more than the rest of a brief's own work.
+        client = llm.shared_client(api_key=api_key, base_url=base_url, timeout=timeout)
     parts = _parts(text, max_input_tokens, model)
+    # Held for the whole brief, so every lookup of this text finds this one index (its quotes'
+    # locator, the reports of replies checked), however many briefs are in flight.
+    index = ArticleIndex.of(text)
     tally = _Tally()
     results: list[ReplyResult] = []
     try:
@@ -259,11 +272,15 @@ def summarize(
             results.extend(_drive(plan, ask))
     except LLMError as exc:
         raise tally.charge(exc, results) from None
-    finally:
-        if own_client:
-            client.close()
     return _finish(
-        text, results, model=model, source=source, lang=lang, started=started, tally=tally
+        text,
+        results,
+        model=model,
+        source=source,
+        lang=lang,
+        started=started,
+        tally=tally,
+        index=index,
     )
 
 
@@ -304,12 +321,15 @@ async def asummarize(
     started = time.perf_counter()
     model = llm.resolve_model(model)
     meter = _meter(model, max_cost, meter)
-    own_client = client is None
-    if own_client:
-        client = llm.make_client(
+    if client is None:
+        # One client per endpoint and key in this event loop, closed when the loop shuts down.
+        client = llm.shared_client(
             api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
         )
     parts = _parts(text, max_input_tokens, model)
+    # Held for the whole brief, so every lookup of this text finds this one index (its quotes'
+    # locator, the reports of replies checked), however many briefs are in flight.
+    index = ArticleIndex.of(text)
     tally = _Tally()
     done: list[ReplyResult] = []
     gate = asyncio.Semaphore(PART_CONCURRENCY)
@@ -342,12 +362,16 @@ async def asummarize(
         groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
     except LLMError as exc:
         raise tally.charge(exc, done) from None
-    finally:
-        if own_client:
-            await client.close()
     results = [r for g in groups for r in g]
     return _finish(
-        text, results, model=model, source=source, lang=lang, started=started, tally=tally
+        text,
+        results,
+        model=model,
+        source=source,
+        lang=lang,
+        started=started,
+        tally=tally,
+        index=index,
     )
 
 

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
+import weakref
 from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -212,10 +215,14 @@ class ArticleIndex:
         self.text = text
         self._norm_index: _NormIndex | None = None
         self._locator: Locator | None = None
+        # Reports of replies checked against this article, by the reply's content (see
+        # `check_reply`): a reply validated in the request is not checked again in the engine.
+        self._reports: OrderedDict[str, GroundingReport] = OrderedDict()
 
     @classmethod
     def of(cls, article: str | ArticleIndex) -> ArticleIndex:
-        """The index of `article`, reused when the same text was indexed lately."""
+        """The index of `article`: the same object for the same text while anyone holds it (a
+        brief in flight, however many), else when the text was indexed lately."""
         return article if isinstance(article, ArticleIndex) else _cached_index(article)
 
     @property
@@ -260,10 +267,32 @@ class ArticleIndex:
         return self._normalised.contains(phrase)
 
 
-@lru_cache(maxsize=16)
+# Every index still in use, by its text: a batch of 64 briefs in flight holds 64 indexes, and
+# each is found again by its text (the engine holds its article's index for the whole brief).
+_live_indexes: weakref.WeakValueDictionary[str, ArticleIndex] = weakref.WeakValueDictionary()
+# ... and the last few kept alive even when nobody holds them (a text checked twice in a row).
+_recent_indexes: OrderedDict[str, ArticleIndex] = OrderedDict()
+_RECENT = 16
+_index_lock = threading.Lock()
+
+
 def _cached_index(text: str) -> ArticleIndex:
-    # A brief's reply is checked in instructor's validator and again after merging: one index.
-    return ArticleIndex(text)
+    with _index_lock:
+        index = _live_indexes.get(text)
+        if index is None:
+            index = _live_indexes[text] = ArticleIndex(text)  # cheap: built lazily
+        _recent_indexes[text] = index
+        _recent_indexes.move_to_end(text)
+        if len(_recent_indexes) > _RECENT:
+            _recent_indexes.popitem(last=False)
+        return index
+
+
+def _clear_index_cache() -> None:
+    """Forget every cached index (benchmarks measure a cold start with this)."""
+    with _index_lock:
+        _recent_indexes.clear()
+        _live_indexes.clear()
 
 
 @lru_cache(maxsize=4096)
@@ -614,9 +643,25 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
     Each located quote's `EvidenceLocation` carries the article's own text of it (`quote`),
     its offsets, and the model's rendering (`given`) when that differs.
     """
+    index = ArticleIndex.of(article)
+    # The same reply checked against the same article gets the same report: instructor's
+    # validator checks a reply, and the engine checks the brief it makes of it again.
+    key = reply.model_dump_json()
+    known = index._reports.get(key)
+    if known is None:
+        known = _check_reply(reply, index)
+        index._reports[key] = known
+        if len(index._reports) > _REPORTS_KEPT:
+            index._reports.popitem(last=False)
+    return GroundingReport(issues=list(known.issues), evidence=list(known.evidence))
+
+
+_REPORTS_KEPT = 4
+
+
+def _check_reply(reply: BriefReply, index: ArticleIndex) -> GroundingReport:
     from summarizer.models import EvidenceLocation
 
-    index = ArticleIndex.of(article)
     report = GroundingReport()
 
     def quotes(section: str, items: list) -> None:
