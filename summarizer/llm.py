@@ -1162,3 +1162,87 @@ __all__ = [
     "request_brief",
     "resolve_model",
 ]
+
+
+# --- story synthesis (issue 13): one grounded call per multi-source story ---------------------
+
+
+async def arequest_synthesis(
+    client: openai.AsyncOpenAI,
+    messages: list[dict[str, str]],
+    *,
+    model: str,
+    mode: str = "tools",
+    max_retries: int = 3,
+    max_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    policy: RetryPolicy | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+    before_call: Callable[[int], Awaitable[None]] | None = None,
+    meter: Meter | None = None,
+) -> tuple[Any, bool]:
+    """Ask for one story's synthesis (`models.SynthesisReply`), checked against its sources.
+
+    Call it inside `digests.synthesis.grounding_sources(texts)`: a reply with a citation whose
+    quote is not in the source it names fails validation and is re-asked with the reasons (up to
+    `max_retries` attempts in all), like a brief. Returns (reply, True) once a reply checks, or
+    (the last reply, False) when none did: the caller leaves out what does not check. A reply
+    that does not parse at all, and every API error, raise our errors as for a brief.
+    """
+    from summarizer.models import SynthesisReply
+
+    log = CallLog(model=model, on_call=on_call, base_url=_base_url(client), meter=meter)
+    create = _async_transport(
+        client.chat.completions.create, policy or RetryPolicy(), log, max_tokens, before_call
+    )
+    patched = instructor.patch(create=create, mode=_mode(mode))
+    ok = False
+    try:
+        reply = await patched(  # type: ignore[misc]
+            response_model=SynthesisReply,
+            max_retries=max_retries,
+            **request_kwargs(model, messages, max_tokens, client),
+        )
+        ok = True
+        return reply, True
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        cause = _unwrap(exc)
+        if isinstance(cause, errors.SummarizerError):
+            raise cause from None
+        if isinstance(cause, openai.APIError):
+            raise map_api_error(cause, model=model, log=log) from None
+        raw = (
+            _last_arguments(exc)
+            if isinstance(exc, instructor.core.InstructorRetryException)
+            else None
+        )
+        attempts = len(log.records)
+        try:
+            # Parsed without the sources: what still does not check is left out by the caller.
+            last = (
+                SynthesisReply.model_validate_json(raw, context={"sources": None}) if raw else None
+            )
+        except ValidationError as parse_error:
+            reason = str(parse_error).splitlines()[0]
+            raise errors.ReplyValidationError(
+                f"the model's synthesis did not match its schema after {attempts} attempt(s): "
+                f"{reason}",
+                model=model,
+                attempts=attempts,
+                usage=log.usage,
+                last_reply=raw,
+            ) from None
+        if last is None:
+            raise errors.ReplyValidationError(
+                f"the model sent no usable synthesis after {attempts} attempt(s)",
+                model=model,
+                attempts=attempts,
+                usage=log.usage,
+                last_reply=raw,
+            ) from exc
+        ok = True
+        return last, False
+    finally:
+        log.succeeded = ok
+        log.finish(success=ok)

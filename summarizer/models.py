@@ -374,6 +374,128 @@ class Disagreement(BaseModel):
     reason: str = Field(description="How the disagreement was detected (explainable rule).")
 
 
+# --- Story synthesis (issue 13b): one account of a story across its sources -----------------
+# Sources are cited by number: [1] is the story's first source (`Story.sources[0]`). Every
+# citation carries a quote that is checked, in code, to be verbatim in the source it names.
+
+# The sources a `SynthesisReply` is validated against (their texts, in the story's order),
+# bound per request by `summarizer.digests.synthesis.grounding_sources`.
+SYNTHESIS_SOURCES: ContextVar[Any] = ContextVar("SYNTHESIS_SOURCES", default=None)
+
+
+class Citation(BaseModel):
+    """One source a statement rests on, and the words of that source that carry it."""
+
+    model_config = _REPLY_CONFIG
+
+    source: int = Field(ge=1, description="The source's number, as given in the prompt ([1] = 1).")
+    quote: str = Field(description="Words copied verbatim from that source that support it.")
+
+
+class SynthesisSentence(BaseModel):
+    """One sentence of the story's summary, with the sources it rests on."""
+
+    model_config = _REPLY_CONFIG
+
+    text: str = Field(description="One sentence, in the digest's own neutral words.")
+    citations: list[Citation] = Field(min_length=1)
+
+
+class Perspective(BaseModel):
+    """How one outlet or party sees the story, in its own words."""
+
+    model_config = _REPLY_CONFIG
+
+    who: str = Field(description="The outlet or party (a person, organisation, government).")
+    kind: Literal["outlet", "party"] = "party"
+    view: str = Field(description="Their view, in one sentence.")
+    citation: Citation = Field(description="A verbatim quote that shows the view, and its source.")
+
+
+class TimelineEvent(BaseModel):
+    """A dated event of the story."""
+
+    model_config = _REPLY_CONFIG
+
+    date: str = Field(description="When: YYYY-MM-DD (or YYYY-MM when only the month is known).")
+    event: str = Field(description="What happened, in one sentence.")
+    citations: list[Citation] = Field(min_length=1)
+    said_as: str | None = Field(
+        default=None,
+        description='How the source dates it when it is relative ("on Monday", "yesterday").',
+    )
+
+
+class WatchItem(BaseModel):
+    """Something still to come or still unknown: what a reader should watch for next."""
+
+    model_config = _REPLY_CONFIG
+
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class SynthesisSide(BaseModel):
+    """One side of a disagreement: what one source says."""
+
+    model_config = _REPLY_CONFIG
+
+    claim: str
+    citation: Citation
+
+
+class SynthesisDisagreement(BaseModel):
+    """Something the sources do not agree on."""
+
+    model_config = _REPLY_CONFIG
+
+    about: str
+    sides: list[SynthesisSide] = Field(min_length=2)
+
+
+class SynthesisReply(BaseModel):
+    """What a model returns for one multi-source story (prompt synthesis-v1)."""
+
+    model_config = ConfigDict(title="SynthesisReply", json_schema_extra=_no_field_titles)
+
+    headline: str = Field(description="A short, neutral headline for the whole story.")
+    summary: list[SynthesisSentence] = Field(
+        min_length=1, description="2 to 5 sentences across all sources, each citing its sources."
+    )
+    perspectives: list[Perspective] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    watch: list[WatchItem] = Field(default_factory=list)
+    disagreements: list[SynthesisDisagreement] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _grounded(self, info: ValidationInfo) -> SynthesisReply:
+        # Checked only when the sources are bound (see `grounding_sources`): every citation's
+        # quote must be in the source it names, else the reply is re-asked with the reasons.
+        ctx = info.context if isinstance(info.context, dict) else None
+        sources = ctx.get("sources") if ctx else SYNTHESIS_SOURCES.get()
+        if sources is not None:
+            from summarizer.digests.synthesis import check_synthesis
+
+            problems = check_synthesis(self, sources)
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+
+class StorySynthesis(SynthesisReply):
+    """A story's synthesis as the digest shows it: the sections plus how they were made."""
+
+    model_config = ConfigDict(title="StorySynthesis")
+
+    engine: Engine = "offline"
+    model: str | None = None
+    prompt_version: str | None = None
+    dropped: list[str] = Field(
+        default_factory=list,
+        description="What was left out because its quote did not check against its source.",
+    )
+
+
 class Story(BaseModel):
     """Articles about the same event, merged."""
 
@@ -388,6 +510,9 @@ class Story(BaseModel):
     positions: list[StoryPosition]
     open_questions: list[str]
     disagreements: list[Disagreement]
+    synthesis: StorySynthesis | None = Field(
+        default=None, description="One account across the sources, each statement cited [1], [2]."
+    )
     change: Literal["new", "updated", "unchanged"] = Field(
         default="new", description="Since the last digest over the same store."
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from summarizer.digests.continuity import outlets
-from summarizer.render import _CSS, _md, md_link
+from summarizer.digests.html import digest_html
+from summarizer.render import _md, md_link
 
 if TYPE_CHECKING:
     from summarizer.models import Digest, SourceRef, Story
@@ -183,52 +183,6 @@ def digest_markdown(d: Digest) -> str:
     if d.warnings:
         out += ["## Warnings", "", *(f"- {_md(w)}" for w in d.warnings), ""]
     return "\n".join(out).rstrip() + "\n"
-
-
-def digest_html(d: Digest) -> str:
-    """The digest as one self-contained HTML page (inline CSS, no scripts, nothing fetched)."""
-    e = html.escape
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'\">",
-        f"<title>Digest {d.created_at:%Y-%m-%d}</title><style>{_CSS}"
-        ".story{margin-top:2.2em}.src{color:#4a5568;font-size:.88em}</style></head><body><main>",
-        f"<h1>Digest — {d.created_at:%Y-%m-%d %H:%M} UTC</h1>",
-        f'<p class="src">{e(_totals_line(d))}</p>',
-    ]
-    for n, story in enumerate(d.stories, 1):
-        names = _source_names(story)
-        srcs = "; ".join(e(s.title) for s in story.sources)
-        parts.append(f'<section class="story"><h2>{n}. {e(story.title)}</h2>')
-        parts.append(f'<p class="summary">{e(story.summary)}</p><p class="src">{srcs}</p>')
-        for f in story.facts:
-            who = ", ".join(names.get(a, a) for a in f.sources)
-            parts.append(
-                f'<div class="fact {e(f.status)}"><span class="badge {e(f.status)}">'
-                f'{e(f.status)}</span>{e(f.statement)} <span class="who">— {e(who)}</span>'
-                f"<blockquote>{e(f.evidence[0])}</blockquote></div>"
-            )
-        for dis in story.disagreements:
-            claims = "".join(f"<blockquote>{e(c)}</blockquote>" for c in dis.claims)
-            parts.append(
-                f'<div class="fact disputed"><span class="badge disputed">disagree</span>'
-                f"{e(dis.about)} <span class=who>({e(dis.reason)})</span>{claims}</div>"
-            )
-        for p in story.positions:
-            parts.append(
-                f'<div class="position"><strong>{e(p.party)}</strong>: '
-                f"{e(' / '.join(p.stances))}</div>"
-            )
-        for q in story.open_questions:
-            parts.append(f'<div class="q">? {e(q)}</div>')
-        parts.append("</section>")
-    if d.failed:
-        items = "".join(f"<li>{e(f.source)}: {e(f.reason)}</li>" for f in d.failed)
-        parts.append(f"<h2>Sources that failed</h2><ul>{items}</ul>")
-    parts.append("</main></body></html>")
-    return "\n".join(parts) + "\n"
 
 
 def render_digest(d: Digest, fmt: str) -> str:

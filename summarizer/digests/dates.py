@@ -1,0 +1,196 @@
+"""Dates in news text, absolute ("March 1, 2008") or relative ("on Monday", "yesterday", "last
+week"), resolved against the article's own date.
+
+News writes dates relative to the day it is published: "on Friday" in a story dated Tuesday
+2011-03-08 is Friday 2011-03-04; "yesterday" is the day before. A weekday is taken as the most
+recent one on or before the article's date, or the next one when the sentence speaks of the
+future ("will", "is due to", "next Monday"). Absolute dates are parsed by dateutil; a date with
+no year takes the article's year (the year before, when that would put a past event more than
+a month after the article).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil import parser as dateutil_parser
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[89]\d\d|20\d\d)"
+_M = rf"(?:{_MONTHS})\.?"
+
+# Longest forms first, so "March 1, 2008" is one mention, not "March 1" and a stray year.
+_ABSOLUTE = re.compile(
+    rf"\b(?:{_YEAR}-[01]\d-[0-3]\d"  # 2008-03-01
+    rf"|{_M}\s+{_DAY},?\s+{_YEAR}"  # March 1, 2008
+    rf"|{_DAY}\s+{_M},?\s+{_YEAR}"  # 1 March 2008
+    rf"|{_M}\s+{_DAY}"  # March 1
+    rf"|{_DAY}\s+{_M}"  # 1 March
+    rf"|{_M}\s+{_YEAR}"  # March 2008
+    r")\b",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(
+    r"\b(?:(?P<mod>last|this|next|on|earlier\s+this|late\s+on|early\s+on)\s+)?"
+    r"(?P<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|(?P<word>yesterday|today|tonight|tomorrow|this\s+morning|this\s+afternoon"
+    r"|this\s+evening|last\s+night|last\s+week|next\s+week|last\s+month|next\s+month"
+    r"|last\s+year|next\s+year)\b",
+    re.IGNORECASE,
+)
+# A sentence about what is still to come: its bare weekdays point forward.
+FUTURE = re.compile(
+    r"\b(?:will|won't|shall|is\s+(?:due|set|expected|scheduled|going)\s+to"
+    r"|are\s+(?:due|set|expected|scheduled|going)\s+to"
+    r"|next\s+(?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"|tomorrow|upcoming|later\s+this\s+(?:week|month|year))\b",
+    re.IGNORECASE,
+)
+
+# A date after these words is a reference point ("lows not seen since October 1982"), not when
+# the event happened.
+_REFERENCE = re.compile(r"\b(?:since|until|till|than|as\s+of|by)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date said in a text: the words, where they are, and the date they stand for."""
+
+    said: str
+    start: int
+    end: int
+    value: str  # YYYY-MM-DD, YYYY-MM or YYYY
+    relative: bool
+
+    @property
+    def day(self) -> date | None:
+        """The date, when the mention names a day."""
+        return date.fromisoformat(self.value) if len(self.value) == 10 else None
+
+
+def as_date(value: str | datetime | date | None) -> date | None:
+    """An article's date from an ISO string or a datetime (None when there is none)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).date()
+    except ValueError:
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+
+
+def _month_shift(base: date, months: int) -> str:
+    n = base.year * 12 + base.month - 1 + months
+    return f"{n // 12:04d}-{n % 12 + 1:02d}"
+
+
+def _weekday(base: date, name: str, mod: str, future: bool) -> date:
+    target = _WEEKDAYS.index(name.lower())
+    back = (base.weekday() - target) % 7  # days since the last such weekday (0: today)
+    mod = " ".join(mod.lower().split())
+    if mod == "next":
+        return base + timedelta(days=(target - base.weekday()) % 7 or 7)
+    if mod == "last":
+        return base - timedelta(days=back or 7)
+    if future and mod not in {"earlier this"}:
+        return base + timedelta(days=(target - base.weekday()) % 7)
+    return base - timedelta(days=back)
+
+
+def _relative(m: re.Match[str], base: date, future: bool) -> str | None:
+    if m.group("day"):
+        return _weekday(base, m.group("day"), m.group("mod") or "", future).isoformat()
+    word = " ".join(m.group("word").lower().split())
+    days = {
+        "yesterday": -1,
+        "last night": -1,
+        "today": 0,
+        "tonight": 0,
+        "this morning": 0,
+        "this afternoon": 0,
+        "this evening": 0,
+        "tomorrow": 1,
+    }
+    if word in days:
+        return (base + timedelta(days=days[word])).isoformat()
+    if word in {"last week", "next week"}:
+        # The Monday of that week: the timeline shows it as "the week of ...".
+        monday = base - timedelta(days=base.weekday())
+        return (monday + timedelta(days=-7 if word == "last week" else 7)).isoformat()
+    if word in {"last month", "next month"}:
+        return _month_shift(base, -1 if word == "last month" else 1)
+    if word in {"last year", "next year"}:
+        return f"{base.year + (-1 if word == 'last year' else 1):04d}"
+    return None  # pragma: no cover - every alternative of _RELATIVE is handled above
+
+
+def _absolute(said: str, base: date | None, future: bool) -> str | None:
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", said, flags=re.IGNORECASE)
+    has_day = bool(re.search(r"\b(?:[12]\d|3[01]|0?[1-9])\b(?!\d)", re.sub(_YEAR, "", text)))
+    has_year = bool(re.search(_YEAR, text))
+    if not has_year and base is None:
+        return None
+    year = base.year if base else 2000
+    try:
+        parsed = dateutil_parser.parse(text, default=datetime(year, 1, 1))
+    except (ValueError, OverflowError):
+        return None
+    if not has_day:
+        return f"{parsed.year:04d}-{parsed.month:02d}"
+    value = parsed.date()
+    if not has_year and base is not None and not future and value > base + timedelta(days=31):
+        value = value.replace(year=value.year - 1)  # "on December 30" in a January article
+    return value.isoformat()
+
+
+def find_dates(text: str, base: str | datetime | date | None) -> list[DateMention]:
+    """Every date `text` names, resolved against `base` (the article's date), in text order.
+
+    Relative dates need `base`; without it only dates that name their year are returned.
+    """
+    day = as_date(base)
+    future = bool(FUTURE.search(text))
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+    for m in _ABSOLUTE.finditer(text):
+        if _REFERENCE.search(text[max(0, m.start() - 12) : m.start()]):
+            continue
+        value = _absolute(m.group(0), day, future)
+        if value:
+            found.append(DateMention(m.group(0), m.start(), m.end(), value, relative=False))
+            taken.append(m.span())
+    if day is not None:
+        for m in _RELATIVE.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            if _REFERENCE.search(text[max(0, m.start() - 12) : m.start()]):
+                continue
+            # "May" alone is a verb far more often than a month: only weekdays and the words.
+            value = _relative(m, day, future)
+            if value:
+                found.append(DateMention(m.group(0), m.start(), m.end(), value, relative=True))
+    return sorted(found, key=lambda d: d.start)
+
+
+def describe(value: str, said: str | None = None) -> str:
+    """A date as a reader sees it in a timeline: 'Mon 3 Mar 2008', 'Mar 2008', 'week of ...'."""
+    if said and " ".join(said.lower().split()) in {"last week", "next week"} and len(value) == 10:
+        return f"week of {date.fromisoformat(value):%-d %b %Y}"
+    if len(value) == 10:
+        return f"{date.fromisoformat(value):%a %-d %b %Y}"
+    if len(value) == 7:
+        return f"{date.fromisoformat(value + '-01'):%b %Y}"
+    return value

@@ -1,0 +1,629 @@
+"""One account of a story across its sources: headline, cited summary, perspectives, timeline,
+what to watch, and where the sources disagree.
+
+Sources are numbered in the story's order ([1] is `story.sources[0]`). Every statement carries
+citations, and every citation a quote that is checked here, in code, to be verbatim in the
+source it names (`check_synthesis`, with the brief's own locator): what does not check is
+re-asked (LLM) or left out and listed in `dropped` (offline rules, or a reply still wrong after
+its re-asks).
+
+- `synthesize_offline(story, briefs)`: the sections built from the member briefs by rules, no
+  I/O: the summary from the facts most sources share, perspectives from each party's position
+  (and each outlet's own framing), the timeline from dated facts (relative dates resolved
+  against the article's date, `summarizer.digests.dates`), what to watch from open questions
+  and facts about what is still to come.
+- `asynthesize_llm(...)`: one grounded model call per multi-source story (prompt synthesis-v1),
+  cached in the store by (member articles, prompt version, model): a story whose members did
+  not change is not synthesised again.
+- `synthesize_stories(...)`: what the digest run calls once its stories are built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from summarizer.brief.grounding import ArticleIndex, locate_quote
+from summarizer.digests.dates import FUTURE, as_date, describe, find_dates
+from summarizer.models import (
+    SYNTHESIS_SOURCES,
+    Brief,
+    Citation,
+    Perspective,
+    SourceRef,
+    Story,
+    StorySynthesis,
+    SynthesisDisagreement,
+    SynthesisReply,
+    SynthesisSentence,
+    SynthesisSide,
+    TimelineEvent,
+    WatchItem,
+)
+
+SYNTHESIS_PROMPT_VERSION = "synthesis-v1"
+SUMMARY_SENTENCES = 4
+MAX_PERSPECTIVES = 6
+MAX_TIMELINE = 8
+MAX_WATCH = 5
+# Characters of each source's text sent to the model (a story of 3 long articles stays within
+# a few thousand tokens); quotes must come from what was sent.
+SOURCE_CHARS = 12_000
+# How far into an undated article a dateline is looked for.
+DATELINE_CHARS = 300
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+_STATUS_PREFIX = re.compile(r"^(confirmed|claimed|reported|disputed): ")
+
+
+@contextmanager
+def grounding_sources(texts: Sequence[str]) -> Iterator[None]:
+    """Validate every `SynthesisReply` made inside this block against these source texts."""
+    token = SYNTHESIS_SOURCES.set([ArticleIndex.of(t) for t in texts])
+    try:
+        yield
+    finally:
+        SYNTHESIS_SOURCES.reset(token)
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+def _index(source: Any) -> ArticleIndex:
+    return source if isinstance(source, ArticleIndex) else ArticleIndex.of(str(source))
+
+
+def _in_source(source: Any, quote: str) -> bool:
+    return locate_quote(_index(source), quote).ok
+
+
+def citation_problem(c: Citation, sources: Sequence[Any]) -> str | None:
+    """Why a citation does not check (its quote is not in the source it names), or None."""
+    if not 1 <= c.source <= len(sources):
+        return f"there is no source [{c.source}] (sources are [1] to [{len(sources)}])"
+    if _in_source(sources[c.source - 1], c.quote):
+        return None
+    elsewhere = [
+        i + 1 for i, s in enumerate(sources) if i + 1 != c.source and _in_source(s, c.quote)
+    ]
+    if elsewhere:
+        return (
+            f"the quote {c.quote!r} is not in source [{c.source}], it is in source "
+            f"[{elsewhere[0]}]: cite the source that carries it"
+        )
+    return f"the quote {c.quote!r} is not verbatim in source [{c.source}] (nor in any other)"
+
+
+def _citations(s: SynthesisReply) -> Iterator[tuple[str, Citation]]:
+    for i, sent in enumerate(s.summary):
+        for j, c in enumerate(sent.citations):
+            yield f"summary[{i}].citations[{j}]", c
+    for i, p in enumerate(s.perspectives):
+        yield f"perspectives[{i}].citation", p.citation
+    for i, ev in enumerate(s.timeline):
+        for j, c in enumerate(ev.citations):
+            yield f"timeline[{i}].citations[{j}]", c
+    for i, w in enumerate(s.watch):
+        for j, c in enumerate(w.citations):
+            yield f"watch[{i}].citations[{j}]", c
+    for i, d in enumerate(s.disagreements):
+        for j, side in enumerate(d.sides):
+            yield f"disagreements[{i}].sides[{j}].citation", side.citation
+
+
+def check_synthesis(s: SynthesisReply, sources: Sequence[Any]) -> list[str]:
+    """Every citation that does not check, one line each (empty when all do)."""
+    out = []
+    for path, c in _citations(s):
+        problem = citation_problem(c, sources)
+        if problem:
+            out.append(f"{path}: {problem}")
+    for i, ev in enumerate(s.timeline):
+        if not re.fullmatch(r"\d{4}(-[01]\d(-[0-3]\d)?)?", ev.date):
+            out.append(f"timeline[{i}].date: {ev.date!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+    return out
+
+
+def prune(s: SynthesisReply, sources: Sequence[Any]) -> tuple[SynthesisReply, list[str]]:
+    """`s` without what does not check, and a line for each thing left out."""
+    dropped: list[str] = []
+
+    def good(path: str, c: Citation) -> bool:
+        problem = citation_problem(c, sources)
+        if problem:
+            dropped.append(f"{path}: {problem}")
+        return problem is None
+
+    def kept(path: str, cs: list[Citation]) -> list[Citation]:
+        return [c for j, c in enumerate(cs) if good(f"{path}.citations[{j}]", c)]
+
+    summary = []
+    for i, sent in enumerate(s.summary):
+        cs = kept(f"summary[{i}]", sent.citations)
+        if cs:
+            summary.append(sent.model_copy(update={"citations": cs}))
+    perspectives = [
+        p for i, p in enumerate(s.perspectives) if good(f"perspectives[{i}].citation", p.citation)
+    ]
+    timeline = []
+    for i, ev in enumerate(s.timeline):
+        cs = kept(f"timeline[{i}]", ev.citations)
+        if cs and re.fullmatch(r"\d{4}(-[01]\d(-[0-3]\d)?)?", ev.date):
+            timeline.append(ev.model_copy(update={"citations": cs}))
+    watch = []
+    for i, w in enumerate(s.watch):
+        cs = kept(f"watch[{i}]", w.citations)
+        if cs or not w.citations:  # an open question need not quote anything
+            watch.append(w.model_copy(update={"citations": cs}))
+    disagreements = []
+    for i, d in enumerate(s.disagreements):
+        sides = [
+            side
+            for j, side in enumerate(d.sides)
+            if good(f"disagreements[{i}].sides[{j}].citation", side.citation)
+        ]
+        if len({side.citation.source for side in sides}) >= 2:
+            disagreements.append(d.model_copy(update={"sides": sides}))
+    pruned = SynthesisReply.model_construct(
+        headline=s.headline,
+        summary=summary,
+        perspectives=perspectives,
+        timeline=timeline,
+        watch=watch,
+        disagreements=disagreements,
+    )
+    return pruned, dropped
+
+
+# --- offline, by rules ------------------------------------------------------------------------
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text)}
+
+
+def _alike(a: str, b: str, threshold: float = 0.5) -> bool:
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= threshold
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?…" else text + "."
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a summary (an outlet's framing of the story)."""
+    m = re.match(r"(.+?[.!?])(?:[\"'”’)\]]*)(?=\s+[A-Z\"“]|\s*$)", " ".join(text.split()))
+    return m.group(0) if m else ""
+
+
+def source_label(ref: SourceRef) -> str:
+    """An outlet's name for a source: outlet, site or domain, else its title."""
+    return ref.outlet or ref.site or ref.domain or ref.title or ref.article_id
+
+
+def source_numbers(story: Story) -> dict[int, str]:
+    """The story's sources by number ([1] first), named as the digest names them."""
+    return {i: source_label(ref) for i, ref in enumerate(story.sources, 1)}
+
+
+def _evidence_sources(briefs: Sequence[Brief]) -> list[str]:
+    """What a brief's quotes can be checked against when the article text is not at hand: the
+    article's own words at every located quote (`meta.evidence`)."""
+    return ["\n\n".join(loc.quote for loc in b.meta.evidence) for b in briefs]
+
+
+def synthesize_offline(
+    story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
+) -> StorySynthesis:
+    """The story's synthesis by rules, from its member briefs (`briefs[i]` is the brief of
+    `story.sources[i]`). No model, no I/O.
+
+    Quotes are checked against `texts` (the sources' article texts, same order) when given, else
+    against the article text each brief located its quotes in; what does not check is left out
+    and listed in `dropped`.
+    """
+    if len(briefs) != len(story.sources):
+        raise ValueError(f"{len(briefs)} briefs for {len(story.sources)} sources")
+    number = {ref.article_id: i for i, ref in enumerate(story.sources, 1)}
+    draft = SynthesisReply.model_construct(
+        headline=story.title,
+        summary=_summary(story, briefs, number),
+        perspectives=_perspectives(story, briefs),
+        timeline=_timeline(story, briefs, texts),
+        watch=_watch(briefs),
+        disagreements=_disagreements(story, briefs, number),
+    )
+    checked, dropped = prune(draft, list(texts) if texts is not None else _evidence_sources(briefs))
+    return StorySynthesis(
+        **{k: getattr(checked, k) for k in SynthesisReply.model_fields},
+        engine="offline",
+        dropped=dropped,
+    )
+
+
+def _summary(story: Story, briefs: list[Brief], number: dict[str, int]) -> list[SynthesisSentence]:
+    """The facts most sources share (the lead's first when none is shared), each cited."""
+    lead_facts = {f.statement: k for b in briefs for k, f in enumerate(b.key_facts)}
+    ranked = sorted(
+        story.facts,
+        key=lambda f: (-len(f.sources), lead_facts.get(f.statement, 99)),
+    )
+    out: list[SynthesisSentence] = []
+    for f in ranked:
+        if len(out) >= SUMMARY_SENTENCES:
+            break
+        if any(_alike(f.statement, s.text) for s in out):
+            continue
+        cites = [
+            Citation(source=number[a], quote=q)
+            for a, q in zip(f.sources, f.evidence, strict=False)
+            if a in number
+        ]
+        if cites:
+            out.append(SynthesisSentence(text=_sentence(f.statement), citations=cites))
+    return out
+
+
+def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
+    """Each party's first position (one per party), then each outlet not yet heard, by the
+    framing of its own headline and its first quoted fact."""
+    names = {p.party.casefold(): p.party for p in story.positions}
+    out: list[Perspective] = []
+    heard: set[int] = set()
+    seen: set[str] = set()
+    for i, b in enumerate(briefs, 1):
+        for pos in b.positions:
+            who = names.get(pos.party.casefold(), pos.party)
+            quote = pos.evidence[0]
+            if who.casefold() in seen or quote in seen or len(out) >= MAX_PERSPECTIVES:
+                continue  # one view per party, and one party per quote
+            seen.update({who.casefold(), quote})
+            heard.add(i)
+            out.append(
+                Perspective(
+                    who=who,
+                    kind="party",
+                    view=_sentence(pos.stance),
+                    citation=Citation(source=i, quote=quote),
+                )
+            )
+    if len(briefs) > 1:
+        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
+            if i in heard or not b.key_facts or len(out) >= MAX_PERSPECTIVES:
+                continue
+            out.append(
+                Perspective(
+                    who=ref.outlet or ref.site or ref.domain or f"Source [{i}]",
+                    kind="outlet",
+                    view=_sentence(b.title)
+                    if not b.title.endswith("…")
+                    else (_first_sentence(b.summary) or _sentence(b.title)),
+                    citation=Citation(source=i, quote=b.key_facts[0].evidence[0]),
+                )
+            )
+    return out
+
+
+def _article_date(ref: SourceRef, brief: Brief) -> str | None:
+    src = brief.meta.source
+    return ref.published or (src.date if src else None)
+
+
+def _base_date(ref: SourceRef, brief: Brief, text: str | None) -> str | None:
+    """The date relative dates count from: the article's, else a full date in its first lines
+    (a dateline such as "October 06, 2008")."""
+    known = _article_date(ref, brief)
+    if known or not text:
+        return known
+    found = [d for d in find_dates(text[:DATELINE_CHARS], None) if d.day is not None]
+    return found[0].value if found else None
+
+
+def _timeline(
+    story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
+) -> list[TimelineEvent]:
+    """Dated facts, in date order: a fact is dated by the first date its quote (else its
+    statement) names, relative dates resolved against its article's date."""
+    events: list[TimelineEvent] = []
+    for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
+        base = as_date(_base_date(ref, b, texts[i - 1] if texts is not None else None))
+        for f in b.key_facts:
+            quote = f.evidence[0]
+            found = find_dates(quote, base) or find_dates(f.statement, base)
+            if not found:
+                continue
+            when = found[0]
+            if any(e.date == when.value and e.citations[0].source == i for e in events):
+                continue  # one event per source and day: the article's first dated fact
+            same = next(
+                (e for e in events if e.date == when.value and _alike(e.event, f.statement, 0.4)),
+                None,
+            )
+            if same is not None:
+                if all(c.source != i for c in same.citations):
+                    same.citations.append(Citation(source=i, quote=quote))
+                continue
+            events.append(
+                TimelineEvent(
+                    date=when.value,
+                    event=_sentence(f.statement),
+                    citations=[Citation(source=i, quote=quote)],
+                    said_as=when.said if when.relative else None,
+                )
+            )
+    events.sort(key=lambda e: e.date)
+    return events[:MAX_TIMELINE]
+
+
+def _watch(briefs: list[Brief]) -> list[WatchItem]:
+    """Facts about what is still to come (cited), then the open questions (deduplicated)."""
+    out: list[WatchItem] = []
+    for i, b in enumerate(briefs, 1):
+        for f in b.key_facts:
+            if FUTURE.search(f.evidence[0]) and not any(_alike(f.statement, w.text) for w in out):
+                out.append(
+                    WatchItem(
+                        text=_sentence(f.statement),
+                        citations=[Citation(source=i, quote=f.evidence[0])],
+                    )
+                )
+    for b in briefs:
+        for q in b.open_questions:
+            if not any(_alike(q.question, w.text) for w in out):
+                out.append(WatchItem(text=q.question.strip(), citations=[]))
+    return out[:MAX_WATCH]
+
+
+def _disagreements(
+    story: Story, briefs: list[Brief], number: dict[str, int]
+) -> list[SynthesisDisagreement]:
+    """The story's disagreements, each side quoted from the source that says it."""
+    by_id = {ref.article_id: b for ref, b in zip(story.sources, briefs, strict=True)}
+    out: list[SynthesisDisagreement] = []
+    for d in story.disagreements:
+        sides: list[SynthesisSide] = []
+        for claim, article_id in zip(d.claims, d.sources, strict=False):
+            brief = by_id.get(article_id)
+            statement = _STATUS_PREFIX.sub("", claim)
+            fact = next(
+                (f for f in (brief.key_facts if brief else []) if f.statement == statement), None
+            )
+            if fact is None or article_id not in number:
+                continue
+            quote = fact.evidence[0]
+            sides.append(
+                SynthesisSide(
+                    claim=_sentence(claim),
+                    citation=Citation(source=number[article_id], quote=quote),
+                )
+            )
+        if len(sides) >= 2:
+            # The rule's reason reads better than its list of shared words.
+            out.append(SynthesisDisagreement(about=d.reason, sides=sides))
+    return out
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+
+def _cite(cs: Sequence[Citation]) -> str:
+    return "".join(f"[{n}]" for n in dict.fromkeys(c.source for c in cs))
+
+
+def synthesis_markdown(s: StorySynthesis, source_numbers: Mapping[int, str]) -> list[str]:
+    """The synthesis as Markdown lines (no headline: the story's heading shows it), citing
+    sources as [1], [2] (`source_numbers` names them: number -> outlet)."""
+    from summarizer.render import _md
+
+    out: list[str] = []
+    if s.summary:
+        out += [" ".join(f"{_md(x.text)} {_cite(x.citations)}" for x in s.summary), ""]
+    if s.perspectives:
+        out += ["**Perspectives**", ""]
+        for p in s.perspectives:
+            via = source_numbers.get(p.citation.source, "")
+            who = _md(p.who) + (f" ({_md(via)})" if p.kind == "party" and via else "")
+            out.append(f"- **{who}**: {_md(p.view)}")
+            out.append(f"  > “{_md(p.citation.quote)}” [{p.citation.source}]")
+        out.append("")
+    if s.timeline:
+        out += ["**Timeline**", ""]
+        for ev in s.timeline:
+            said = f" ({_md(ev.said_as)})" if ev.said_as else ""
+            out.append(
+                f"- {describe(ev.date, ev.said_as)}{said}: {_md(ev.event)} {_cite(ev.citations)}"
+            )
+        out.append("")
+    if s.watch:
+        out += ["**What to watch**", ""]
+        out += [f"- {_md(w.text)} {_cite(w.citations)}".rstrip() for w in s.watch]
+        out.append("")
+    if s.disagreements:
+        out += ["**Where sources disagree**", ""]
+        for d in s.disagreements:
+            out.append(f"- {_md(d.about)}")
+            out += [f"  - {_md(x.claim)} [{x.citation.source}]" for x in d.sides]
+        out.append("")
+    return out
+
+
+# --- the LLM, cached ----------------------------------------------------------------------------
+
+
+def cache_key(article_ids: Sequence[str], model: str) -> str:
+    """The store's key of a synthesis: its member articles (in any order), prompt and model."""
+    members = ",".join(sorted(article_ids))
+    raw = f"{members}|{SYNTHESIS_PROMPT_VERSION}|{model}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def synthesis_messages(
+    story: Story, briefs: Sequence[Brief], texts: Sequence[str]
+) -> list[dict[str, str]]:
+    """The chat messages for one story: static instructions first, the sources last."""
+    from summarizer.prompts import data_boundary, render
+
+    sources = []
+    for i, (ref, b, text) in enumerate(zip(story.sources, briefs, texts, strict=True), 1):
+        sources.append(
+            {
+                "number": i,
+                "outlet": " ".join(source_label(ref).split()),
+                "title": " ".join((ref.title or b.title).split()),
+                "date": (_article_date(ref, b) or "unknown")[:10],
+                "text": text[:SOURCE_CHARS],
+            }
+        )
+    boundary = data_boundary(*[str(s[k]) for s in sources for k in ("text", "title", "outlet")])
+    system = render(f"{SYNTHESIS_PROMPT_VERSION}.system.j2")
+    user = render(f"{SYNTHESIS_PROMPT_VERSION}.user.j2", sources=sources, boundary=boundary)
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+async def asynthesize_llm(
+    story: Story,
+    briefs: Sequence[Brief],
+    texts: Sequence[str],
+    member_ids: Sequence[str],
+    *,
+    client: Any,
+    model: str,
+    store: Any = None,
+    mode: str = "tools",
+    meter: Any = None,
+    on_call: Callable[[Any], None] | None = None,
+    before_call: Callable[[int], Awaitable[None]] | None = None,
+    policy: Any = None,
+) -> tuple[StorySynthesis, bool]:
+    """One grounded call for a story, or its cached synthesis; returns (synthesis, from cache).
+
+    The reply's citations are checked against the texts that were sent; a citation to a source
+    that does not carry its quote is re-asked (up to two times), and what is still wrong after
+    that is left out and listed in `dropped`.
+    """
+    from summarizer.llm import arequest_synthesis
+
+    key = cache_key(member_ids, model)
+    get = getattr(store, "get_synthesis", None)
+    if get is not None:
+        cached = get(key)
+        if cached is not None:
+            return StorySynthesis.model_validate_json(cached), True
+    sent = [t[:SOURCE_CHARS] for t in texts]
+    messages = synthesis_messages(story, briefs, texts)
+    with grounding_sources(sent):
+        reply, checked = await arequest_synthesis(
+            client,
+            messages,
+            model=model,
+            mode=mode,
+            meter=meter,
+            on_call=on_call,
+            before_call=before_call,
+            policy=policy,
+        )
+    dropped: list[str] = []
+    if not checked:
+        reply, dropped = prune(reply, sent)
+    synthesis = StorySynthesis(
+        **{k: getattr(reply, k) for k in SynthesisReply.model_fields},
+        engine="llm",
+        model=model,
+        prompt_version=SYNTHESIS_PROMPT_VERSION,
+        dropped=dropped,
+    )
+    put = getattr(store, "put_synthesis", None)
+    if put is not None:
+        put(key, model, SYNTHESIS_PROMPT_VERSION, synthesis.model_dump_json())
+    return synthesis, False
+
+
+SYNTHESIS_MODES = ("auto", "llm", "offline", "off")
+
+
+def synthesis_mode(value: str | None) -> str:
+    """The synthesis setting, checked: auto (the digest's engine decides), llm, offline, off."""
+    from summarizer.errors import ConfigError
+
+    value = (value or "auto").strip().lower()
+    if value not in SYNTHESIS_MODES:
+        raise ConfigError(f"synthesis must be one of {', '.join(SYNTHESIS_MODES)}, not {value!r}")
+    return value
+
+
+async def synthesize_stories(
+    built: list[Story],
+    entries: Mapping[str, Any],
+    *,
+    engine: str,
+    synthesis: str = "auto",
+    store: Any = None,
+    client: Any = None,
+    model: str | None = None,
+    mode: str = "tools",
+    warnings: list[str] | None = None,
+    meter_for: Callable[[Any], Any] | None = None,
+    on_call: Callable[[Any], None] | None = None,
+    before_call: Callable[[int], Awaitable[None]] | None = None,
+    policy: Any = None,
+) -> list[Story]:
+    """Every story with its synthesis: by the model for multi-source stories when the digest's
+    engine is the LLM (and `synthesis` is "auto" or "llm"), by rules otherwise; none with "off".
+
+    `entries` maps each full article id to its digest `Entry` (brief and source). A model call
+    that fails leaves that story with the rules' synthesis and adds a warning.
+    """
+    from summarizer.errors import BudgetExceeded, OutputError, StoreError, SummarizerError
+
+    synthesis = synthesis_mode(synthesis)
+    if synthesis == "off":
+        return built
+    use_llm = synthesis in {"auto", "llm"} and engine == "llm" and client is not None and model
+    full = {k[:16]: k for k in entries}
+    out: list[Story] = []
+    for story in built:
+        ids = [full.get(ref.article_id, ref.article_id) for ref in story.sources]
+        briefs = [entries[i].brief for i in ids]
+        texts = [_text(store, i) for i in ids]
+        texts_ok = all(t is not None for t in texts)
+        got: StorySynthesis | None = None
+        if use_llm and len(story.sources) > 1 and texts_ok:
+            assert model is not None
+            try:
+                got, _ = await asynthesize_llm(
+                    story,
+                    briefs,
+                    [t or "" for t in texts],
+                    ids,
+                    client=client,
+                    model=model,
+                    store=store,
+                    mode=mode,
+                    meter=meter_for(None) if meter_for else None,
+                    on_call=on_call,
+                    before_call=before_call,
+                    policy=policy,
+                )
+            except (StoreError, OutputError):
+                raise
+            except (BudgetExceeded, SummarizerError) as exc:
+                if warnings is not None:
+                    warnings.append(
+                        f"story {story.id!r} synthesised by rules: the model call failed ({exc})"
+                    )
+        if got is None:
+            got = synthesize_offline(story, briefs, [t or "" for t in texts] if texts_ok else None)
+        out.append(story.model_copy(update={"synthesis": got}))
+    return out
+
+
+def _text(store: Any, article_id: str) -> str | None:
+    get = getattr(store, "article", None)
+    if get is None or len(article_id) <= 16:
+        return None
+    found = get(article_id)
+    return found[0] if found else None
