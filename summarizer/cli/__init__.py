@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("summarizer.cli.digest:show", "Show one run or brief from the store."),
     "schedule": ("summarizer.cli.digest:schedule", "Run digests on a cron schedule."),
     "eval": ("summarizer.cli.eval:eval_command", "Measure brief quality against gold briefs."),
+    "worker": ("summarizer.cli.worker:worker", "Take briefing jobs from a PostgreSQL queue."),
 }
 
 

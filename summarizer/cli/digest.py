@@ -70,6 +70,12 @@ from summarizer.cli.progress import progress_line
     show_default=True,
     help="With --batch-api: seconds to wait for the batch before writing the digest.",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --db postgresql://…: queue the briefs for the workers and write the digest "
+    "without waiting for them (a later run includes them).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Every failure and warning on stderr.")
 @handle_errors
 def digest(
@@ -91,6 +97,7 @@ def digest(
     fetch: bool,
     batch_api: bool,
     batch_wait: float,
+    no_wait: bool,
     verbose: bool,
 ) -> None:
     """Brief many SOURCES into one digest of stories.
@@ -152,6 +159,7 @@ def digest(
             fetch_pages=fetch,
             batch_api=batch_api,
             batch_wait=batch_wait,
+            workers="no-wait" if no_wait else "auto",
             allow_private=settings.allow_private_urls,
             max_feed_entries=settings.max_feed_entries,
         )

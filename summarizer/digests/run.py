@@ -111,6 +111,7 @@ async def arun_digest(
     batch_poll: float = 30.0,
     allow_private: bool | None = None,
     max_feed_entries: int | None = None,
+    workers: str = "auto",
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
 
@@ -181,6 +182,11 @@ async def arun_digest(
     db_path = db if is_postgres_url(db) else Path(db or default_db_path())
     with run_lock(db_path, wait=wait):
         store = open_store(db_path)
+        # A PostgreSQL store: briefs go to its workers while one is alive (`workers`: "auto",
+        # "no-wait" to queue them only, "off"); see summarizer/digests/workers.py.
+        from summarizer.digests.workers import dispatcher
+
+        dispatch = await dispatcher(db_path, mode=workers, local=asummarize)
         try:
             return await _run(
                 store,
@@ -198,7 +204,7 @@ async def arun_digest(
                 timeout=timeout,
                 outputs=outputs or [],
                 progress=progress,
-                asummarize=asummarize,
+                asummarize=dispatch.asummarize if dispatch else asummarize,
                 expand=functools.partial(expand, max_feed_entries=max_feed_entries),
                 fetch_pages=fetch_pages,
                 allow_private=allow_private,
@@ -217,6 +223,8 @@ async def arun_digest(
             )
         finally:
             store.close()
+            if dispatch is not None:
+                await dispatch.aclose()
             if own_client:
                 await client.close()
             if batch_client is not None:

@@ -1,0 +1,237 @@
+"""Workers on procrastinate, against the real local PostgreSQL and the scripted server on
+127.0.0.1: workers run as subprocesses (`python -m summarizer worker`), one is killed with
+SIGKILL; nothing here is mocked."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from summarizer.cli import main
+from summarizer.errors import BudgetExceeded
+from summarizer.testserver import FakeOpenAIServer, synthetic_article
+
+pytestmark = pytest.mark.slow
+
+
+def articles(folder: Path, n: int, start: int = 0) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(start, start + n):
+        (folder / f"a{i:03d}.txt").write_text(synthetic_article(i, words=250), encoding="utf-8")
+    return folder
+
+
+def brief_requests(server: FakeOpenAIServer, n: int) -> list[int]:
+    """How many times each of the first `n` articles was sent to be briefed (other requests,
+    such as a story's synthesis, are not counted)."""
+    ids = [hashlib.sha256(synthetic_article(i, words=250).encode()).hexdigest() for i in range(n)]
+    return sorted(server.per_article[i] for i in ids)
+
+
+def q(url: str, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url, autocommit=True) as c:
+        return list(c.execute(sql, args).fetchall())
+
+
+def wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout}s: {what}")
+
+
+@contextmanager
+def workers(url: str, n: int, *args: str) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`n` worker processes on `url`, up (heartbeat in the database) before the block runs;
+    stopped (SIGTERM, then SIGKILL) after."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "summarizer", "worker", "--db", url, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=os.environ.copy(),
+        )
+        for _ in range(n)
+    ]
+    try:
+
+        def up() -> bool:
+            for p in procs:
+                if p.poll() is not None:
+                    err = p.stderr.read().decode() if p.stderr else ""
+                    raise AssertionError(f"a worker exited with {p.returncode}: {err[-2000:]}")
+            try:
+                rows = q(url, "SELECT count(*) FROM procrastinate_workers")
+            except psycopg.Error:
+                return False
+            return bool(rows[0][0] >= n)
+
+        wait_for(f"{n} workers up", up, timeout=60)
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            if p.stderr:
+                p.stderr.close()
+
+
+def digest(url: str, server: FakeOpenAIServer, sources: Path, *more: str) -> Any:
+    return CliRunner().invoke(
+        main,
+        [
+            "digest",
+            str(sources),
+            "--db",
+            url,
+            "--engine",
+            "llm",
+            "--base-url",
+            server.base_url,
+            *more,
+        ],
+    )
+
+
+def brief_count(url: str) -> int:
+    return int(q(url, "SELECT count(*) FROM briefs")[0][0])
+
+
+def test_with_no_worker_the_digest_briefs_in_its_own_process(tmp_path: Path, pg_url: str) -> None:
+    src = articles(tmp_path / "in", 4)
+    with FakeOpenAIServer() as server:
+        out = digest(pg_url, server, src, "--out", str(tmp_path / "d.md"))
+        assert out.exit_code == 0, out.output
+        assert brief_requests(server, 4) == [1] * 4
+    assert "4 briefed" in out.output
+    assert brief_count(pg_url) == 4
+    assert q(pg_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0
+
+
+def test_two_workers_brief_every_article_once_and_the_digest_waits(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = articles(tmp_path / "in", 16)
+    with FakeOpenAIServer(latency=0.2) as server:
+        with workers(pg_url, 2, "--concurrency", "3", "--base-url", server.base_url):
+            out = digest(pg_url, server, src, "--out", str(tmp_path / "d.md"))
+            assert out.exit_code == 0, out.output
+            # a second digest at once finds every brief: no job, no call
+            again = digest(pg_url, server, src)
+            assert again.exit_code == 0, again.output
+        assert brief_requests(server, 16) == [1] * 16
+    # briefed by the workers, their calls written under the digest's run
+    assert "16 briefed" in out.output and "16 cached" in again.output
+    run_calls = q(
+        pg_url,
+        "SELECT run_id, count(*) FROM llm_calls WHERE article_id IS NOT NULL AND "
+        "article_id <> '' GROUP BY run_id",
+    )
+    assert run_calls == [(1, 16)]
+    assert q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'") == [
+        (0,)
+    ]
+
+
+def test_no_wait_queues_once_and_a_later_run_includes_the_briefs(
+    tmp_path: Path, pg_url: str
+) -> None:
+    src = articles(tmp_path / "in", 6)
+    with FakeOpenAIServer() as server:
+        first = digest(pg_url, server, src, "--no-wait", "--out", str(tmp_path / "d.md"))
+        assert first.exit_code == 7, first.output
+        assert first.output.count("queued for the workers") == 6
+        # queued again while waiting: the queueing lock keeps one job per article
+        second = digest(pg_url, server, src, "--no-wait")
+        assert second.exit_code == 7
+        todo = q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
+        assert todo == [(6,)] and brief_requests(server, 6) == [0] * 6
+        with workers(pg_url, 1, "--base-url", server.base_url):
+            wait_for("6 briefs", lambda: brief_count(pg_url) == 6)
+        third = digest(pg_url, server, src)
+        assert third.exit_code == 0 and "6 cached" in third.output
+        assert brief_requests(server, 6) == [1] * 6
+
+
+def test_a_worker_killed_with_kill_9_loses_nothing(tmp_path: Path, pg_url: str) -> None:
+    n = 12
+    src = articles(tmp_path / "in", n)
+    with FakeOpenAIServer(latency=1.0) as server:
+        queued = digest(pg_url, server, src, "--no-wait", "--out", str(tmp_path / "d.md"))
+        assert queued.exit_code == 7 and queued.output.count("queued for the workers") == n
+        args = ("--concurrency", "3", "--stalled-after", "2", "--base-url", server.base_url)
+        with workers(pg_url, 2, *args) as procs:
+            # both busy; then one dies mid-call, its three jobs 'doing'
+            wait_for("calls in flight", lambda: sum(brief_requests(server, n)) >= 4)
+            procs[0].send_signal(signal.SIGKILL)
+            procs[0].wait()
+            wait_for(f"{n} briefs", lambda: brief_count(pg_url) == n, timeout=90)
+            left = q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")
+            assert left == [(0,)]
+        # the killed worker's calls in flight were sent again by the other: nothing lost
+        sent = brief_requests(server, n)
+        assert min(sent) >= 1 and 2 in sent
+        final = digest(pg_url, server, src)
+        assert final.exit_code == 0 and f"{n} cached" in final.output
+
+
+def test_rate_limit_and_cost_cap_are_shared_between_processes(pg_url: str) -> None:
+    from summarizer.digests.workers import SharedPurse, SharedRateLimiter, ensure_schema
+
+    ensure_schema(pg_url)
+    # two limiters are two workers: separate connections to one database
+    a = SharedRateLimiter(pg_url, rpm=3, tpm=None)
+    b = SharedRateLimiter(pg_url, rpm=3, tpm=None)
+    assert [a._try(0), b._try(0), a._try(0)] == [0.0, 0.0, 0.0]
+    wait = b._try(0)
+    assert 55 < wait <= 61.5  # the oldest of the three leaves the 61 s window
+    assert q(pg_url, "SELECT count(*) FROM summarizer_rate_log") == [(3,)]
+    t1 = SharedRateLimiter(pg_url, rpm=None, tpm=1000)
+    t2 = SharedRateLimiter(pg_url, rpm=None, tpm=1000)
+    assert t1._try(700) == 0.0 and t2._try(400) > 0 and t2._try(300) == 0.0
+    for lim in (a, b, t1, t2):
+        lim.close()
+
+    p1, p2 = SharedPurse(pg_url, 1.0), SharedPurse(pg_url, 1.0)
+    p1.reserve(0.6)
+    with pytest.raises(BudgetExceeded, match="shared cost cap"):
+        p2.reserve(0.6)
+    p1.settle(0.6, 0.1)  # the call cost less than its worst case
+    p2.reserve(0.6)
+    p2.settle(0.6, None)  # no answer: its reservation counts as spent
+    assert p1.spent() == pytest.approx(0.7)
+    with pytest.raises(BudgetExceeded):
+        p1.reserve(0.31)
+    p1.close()
+    p2.close()
+
+
+def test_a_worker_needs_a_postgres_store(tmp_path: Path) -> None:
+    out = CliRunner().invoke(main, ["worker", "--db", str(tmp_path / "s.db")])
+    assert out.exit_code == 2
+    assert "a worker needs a PostgreSQL store" in out.output
+    out = CliRunner().invoke(
+        main, ["digest", str(tmp_path), "--db", str(tmp_path / "x.db"), "--no-wait"]
+    )
+    assert out.exit_code == 2 and "--no-wait" in out.output
