@@ -316,12 +316,17 @@ def _try_render(prompt: Prompt, root: Path) -> None:
             messages = prompt.messages(**variables)
         except jinja2.TemplateError as exc:
             where = root / prompt.files[0] if len(prompt.files) == 1 else root
+            why = (
+                f"included template {exc.name!r} not found"
+                if isinstance(exc, jinja2.TemplateNotFound)
+                else getattr(exc, "message", None) or str(exc)
+            )
             raise ConfigError(
-                f"{where}: prompt {prompt.name!r} cannot be rendered: "
-                f"{getattr(exc, 'message', None) or exc}"
+                f"{where}: prompt {prompt.name!r} cannot be rendered: {why}"
             ) from None
         if not any(marker in m["content"] for m in messages):
+            verb = "leaves" if len(prompt.files) == 1 else "leave"
             raise ConfigError(
                 f"{root}: prompt {prompt.name!r} never puts {{{{ article }}}} in the request "
-                f"(its {' and '.join(prompt.files)} leave the article out)"
+                f"({' and '.join(prompt.files)} {verb} it out)"
             )

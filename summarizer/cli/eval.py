@@ -355,6 +355,16 @@ def grouping_table(report: GroupingReport, examples: int = 10) -> str:
     multiple=True,
     help="With --grouping: which split(s) to score (default dev and heldout).",
 )
+@click.option(
+    "--prompts",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --engine llm: a folder of your own prompt templates (NAME.system.j2 and/or "
+    "NAME.user.j2) to measure instead of the built-in prompt.",
+)
+@click.option(
+    "--prompt-version",
+    help="Which prompt: a NAME in --prompts (needed when it holds several), or a built-in one.",
+)
 @handle_errors
 def eval_command(
     dataset: Path | None,
@@ -370,6 +380,8 @@ def eval_command(
     quotes: Path | None,
     grouping: Path | None,
     splits: tuple[str, ...],
+    prompts: Path | None,
+    prompt_version: str | None,
 ) -> None:
     """Measure brief quality against gold briefs: DATASET is a folder such as eval/gold.
 
@@ -382,6 +394,13 @@ def eval_command(
     """
     from summarizer import evaluation
     from summarizer.files import write_atomic
+    from summarizer.prompts import choose_prompt, use_prompt
+
+    # Checked before any article is briefed; the offline engine uses no prompt.
+    measured_llm = replay or engine == "llm"
+    prompt = choose_prompt(prompts, prompt_version) if measured_llm else None
+    if (prompts or prompt_version) and not measured_llm:
+        raise click.UsageError("--prompts and --prompt-version need --engine llm (or --replay)")
 
     if compare:
         a, b = (evaluation.load_report(p) for p in compare)
@@ -439,14 +458,15 @@ def eval_command(
             state = "failed" if r.error else "done"
             click.echo(f"summarizer: {r.id} {state} in {r.wall_s:.1f}s", err=True)
 
-        run = run_checklist_eval(
-            dataset,
-            engine="llm" if chosen == "llm" else "offline",
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            on_article=checklist_progress if chosen == "llm" else None,
-        )
+        with use_prompt(prompt):
+            run = run_checklist_eval(
+                dataset,
+                engine="llm" if chosen == "llm" else "offline",
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                on_article=checklist_progress if chosen == "llm" else None,
+            )
         click.echo(checklist_table(run), nl=False)
         text = run.model_dump_json(indent=2) + "\n"
         default_out = f"eval-checklist-{chosen}.json"
@@ -466,15 +486,16 @@ def eval_command(
             state = "failed" if r.error else "done"
             click.echo(f"summarizer: {r.id} {state} in {r.wall_s:.1f}s", err=True)
 
-        report = evaluation.run_eval(
-            dataset,
-            engine="llm" if chosen == "llm" else "offline",
-            model=model,
-            base_url=base_url,
-            api_key=api_key,
-            cassettes=cassettes if replay else None,
-            on_article=progress if chosen == "llm" and not replay else None,
-        )
+        with use_prompt(prompt):
+            report = evaluation.run_eval(
+                dataset,
+                engine="llm" if chosen == "llm" else "offline",
+                model=model,
+                base_url=base_url,
+                api_key=api_key,
+                cassettes=cassettes if replay else None,
+                on_article=progress if chosen == "llm" and not replay else None,
+            )
         click.echo(report_table(report), nl=False)
         text = report.to_json()
         default_out = f"eval-{chosen}.json"
