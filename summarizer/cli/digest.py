@@ -76,6 +76,15 @@ from summarizer.cli.progress import progress_line
     help="With --db postgresql://…: queue the briefs for the workers and write the digest "
     "without waiting for them (a later run includes them).",
 )
+@click.option(
+    "--prompts",
+    type=click.Path(file_okay=False),
+    help="A folder of your own prompt templates: NAME.system.j2 and/or NAME.user.j2.",
+)
+@click.option(
+    "--prompt-version",
+    help="Which prompt: a NAME in --prompts (needed when it holds several), or a built-in one.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Every failure and warning on stderr.")
 @handle_errors
 def digest(
@@ -98,6 +107,8 @@ def digest(
     batch_api: bool,
     batch_wait: float,
     no_wait: bool,
+    prompts: str | None,
+    prompt_version: str | None,
     verbose: bool,
 ) -> None:
     """Brief many SOURCES into one digest of stories.
@@ -120,6 +131,8 @@ def digest(
         "mode": mode,
         "model": model,
         "base_url": base_url,
+        "prompts": prompts,
+        "prompt_version": prompt_version,
     }
     if job:
         flags = {**job.settings, **{k: v for k, v in flags.items() if v is not None}}
@@ -136,7 +149,13 @@ def digest(
         )
     elif job and job.outputs:
         outputs.extend(job.outputs)
-    with progress_line() as progress:
+    from summarizer.config import effective_engine
+    from summarizer.prompts import choose_prompt, use_prompt
+
+    # A prompt of your own is checked before any source is read or any call is made.
+    llm = effective_engine(settings) == "llm"
+    prompt = choose_prompt(settings.prompts, settings.prompt_version) if llm else None
+    with progress_line() as progress, use_prompt(prompt):
         result = run_digest(
             all_sources,
             since=since or (job.since if job else None),
