@@ -262,9 +262,21 @@ class DigestConfig:
     since: str | None = None
     outputs: list[tuple[str, str]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    # The front page: stories shown in full, and unchanged stories folded, omitted or shown.
+    max_stories: int | None = None
+    unchanged: str | None = None
 
 
-DIGEST_KEYS = {"sources", "schedule", "timezone", "since", "outputs", "settings"}
+DIGEST_KEYS = {
+    "sources",
+    "schedule",
+    "timezone",
+    "since",
+    "outputs",
+    "settings",
+    "max_stories",
+    "unchanged",
+}
 
 
 def load_digest_config(path: str | Path) -> DigestConfig:
@@ -275,6 +287,8 @@ def load_digest_config(path: str | Path) -> DigestConfig:
     schedule = "0 7 * * *"      # cron, for `summarizer schedule`
     timezone = "Europe/Berlin"  # of the schedule (default UTC)
     since = "24h"
+    max_stories = 12            # the front page; the rest go in "In brief"
+    unchanged = "fold"          # stories with nothing new: fold (one line), omit or show
     [[outputs]]
     path = "out/digest.md"
     format = "md"
@@ -306,8 +320,8 @@ def load_digest_config(path: str | Path) -> DigestConfig:
             raise ConfigError(f"{p}: each [[outputs]] needs a path")
         check_keys(out, {"path", "format"}, str(p), "[[outputs]] key")
         fmt = str(out.get("format") or Path(out["path"]).suffix.lstrip(".") or "md")
-        if fmt not in {"md", "html", "json"}:
-            raise ConfigError(f"{p}: output format must be md, html or json, got {fmt!r}")
+        if fmt not in {"md", "html", "json", "atom"}:
+            raise ConfigError(f"{p}: output format must be md, html, json or atom, got {fmt!r}")
         outputs.append((rel(out["path"]), fmt))
     settings = dict(data.get("settings") or {})
     check_keys(settings, SETTING_NAMES, str(p), "setting in [settings]")
@@ -315,8 +329,18 @@ def load_digest_config(path: str | Path) -> DigestConfig:
         settings["db"] = rel(str(settings["db"]))
     if "prompts" in settings:
         settings["prompts"] = rel(str(settings["prompts"]))
+    max_stories = data.get("max_stories")
+    if max_stories is not None and (
+        not isinstance(max_stories, int) or isinstance(max_stories, bool) or max_stories < 1
+    ):
+        raise ConfigError(f"{p}: max_stories must be a whole number of at least 1")
+    unchanged = data.get("unchanged")
+    if unchanged is not None and unchanged not in ("fold", "omit", "show"):
+        raise ConfigError(f"{p}: unchanged must be fold, omit or show, got {unchanged!r}")
     return DigestConfig(
         path=p,
+        max_stories=max_stories,
+        unchanged=unchanged,
         sources=[rel(s) for s in sources],
         schedule=data.get("schedule"),
         timezone=data.get("timezone"),

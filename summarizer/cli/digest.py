@@ -12,6 +12,9 @@ import click
 from summarizer.cli._common import EXIT_CODES, handle_errors
 from summarizer.cli.progress import progress_line
 
+# --out's suffix -> the digest format, when --format is not given (anything else: Markdown).
+_FORMAT_BY_SUFFIX = {"html": "html", "htm": "html", "json": "json", "atom": "atom", "xml": "atom"}
+
 
 @click.command(epilog=EXIT_CODES)
 @click.argument("sources", nargs=-1)
@@ -26,8 +29,19 @@ from summarizer.cli.progress import progress_line
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html", "json"]),
+    type=click.Choice(["md", "html", "json", "atom"]),
     help="Output format (default md, or from --out's suffix).",
+)
+@click.option(
+    "--max-stories",
+    type=click.IntRange(min=1),
+    help="Stories on the front page (default 12); the rest go in one line each under In brief.",
+)
+@click.option(
+    "--unchanged",
+    type=click.Choice(["fold", "omit", "show"]),
+    help="Stories with nothing new since the last digest: one line (fold, default), left out "
+    "(omit) or in full (show).",
 )
 @click.option("--db", metavar="FILE|URL", help="A SQLite file, or a postgresql:// URL.")
 @click.option("--concurrency", type=int, help="Briefs at once (default 4).")
@@ -93,6 +107,8 @@ def digest(
     since: str | None,
     out: str | None,
     fmt: str | None,
+    max_stories: int | None,
+    unchanged: str | None,
     db: str | None,
     concurrency: int | None,
     rpm: int | None,
@@ -115,8 +131,11 @@ def digest(
 
     SOURCES are files, folders, http(s) URLs, files listing URLs one per line, and RSS/Atom
     feeds. Briefs are cached in the store: a re-run over unchanged sources makes no model call.
+    A story keeps its id from digest to digest over the same store, and is marked new, updated
+    (with what is new) or unchanged since the last digest.
     """
     from summarizer.config import allow_private_urls, load_digest_config, load_settings
+    from summarizer.digests.continuity import DEFAULT_MAX_STORIES
     from summarizer.digests.run import run_digest
     from summarizer.errors import ConfigError
 
@@ -144,9 +163,7 @@ def digest(
     outputs: list[tuple[str | Path, str]] = []
     if out:
         suffix = Path(out).suffix.lower().lstrip(".")
-        outputs.append(
-            (out, fmt or {"html": "html", "htm": "html", "json": "json"}.get(suffix, "md"))
-        )
+        outputs.append((out, fmt or _FORMAT_BY_SUFFIX.get(suffix, "md")))
     elif job and job.outputs:
         outputs.extend(job.outputs)
     from summarizer.config import effective_engine
@@ -181,6 +198,8 @@ def digest(
             workers="no-wait" if no_wait else "auto",
             allow_private=settings.allow_private_urls,
             max_feed_entries=settings.max_feed_entries,
+            max_stories=max_stories or (job.max_stories if job else None) or DEFAULT_MAX_STORIES,
+            unchanged=unchanged or (job.unchanged if job else None) or "fold",
         )
     d = result.digest
     if not outputs:

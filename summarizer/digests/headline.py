@@ -12,7 +12,7 @@ programming blog, a line of code (`#import <objc/runtime.h>`). The rule, in orde
      (`<objc/runtime.h>`, `<div>`), braces, a statement ending in `;`, `()`, `=>`, `::`, `//`,
      or more than a fifth of its characters symbols;
    - a path or a URL (`/tmp/x.txt`, `C:\\x`, `https://…`);
-   - shorter than two words of letters.
+   - without a word of three letters or more.
 3. The first candidate left wins: the feed entry's or page's title, then the brief's title, then
    the summary's first sentence, then each fact; a long one is cut at a word near 110 characters.
 """
@@ -31,8 +31,9 @@ _DATELINE = re.compile(
     r"\s*[—–-]+\s*"  # the dash after it
 )
 _CODE = re.compile(
-    r"^\s*(?:#\s*(?:import|include|define|if|pragma)\b|@(?:implementation|interface|end)\b|"
-    r"\\?#\w)"  # a preprocessor line, also as Markdown-escaped "\#import"
+    # a preprocessor line, also Markdown-escaped ("\#import"; a hashtag is no code: "#MeToo")
+    r"^\s*(?:\\?#\s*(?:import|include|define|ifn?def|if|endif|pragma)\b|"
+    r"@(?:implementation|interface|end|property)\b)"
     r"|<\s*/?\s*[\w.]+(?:/[\w.]+)*\s*/?>"  # <objc/runtime.h>, <div>, </p>
     r"|[{}]|;\s*$|\(\s*\)|=>|::|^\s*//|/\*"
 )
@@ -56,8 +57,8 @@ def strip_dateline(text: str) -> str:
 def headline_problem(text: str) -> str | None:
     """Why `text` is not a headline (None when it is one)."""
     t = " ".join(text.split())
-    if len(_WORDS.findall(t)) < 2:
-        return "fewer than two words"
+    if not any(len(w) >= 3 for w in _WORDS.findall(t)):
+        return "no word of three letters or more"
     if not any(c.islower() for c in t):
         return "no lower-case letter (a dateline or a label)"
     if _PATH.match(t):
@@ -79,8 +80,9 @@ def _short(text: str) -> str:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of a paragraph (approximate: punctuation then a capital)."""
-    return _SENTENCE.split(text.strip(), maxsplit=1)[0] if text.strip() else ""
+    """The first sentence of a text's first paragraph (approximate: punctuation, a capital)."""
+    para = text.strip().split("\n\n", 1)[0]
+    return _SENTENCE.split(para, maxsplit=1)[0] if para else ""
 
 
 def headline(candidates: Iterable[str | None], fallback: str = "Untitled story") -> str:

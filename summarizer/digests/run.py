@@ -17,10 +17,18 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from summarizer.digests.continuity import (
+    DEFAULT_MAX_STORIES,
+    LOOKBACK_DAYS,
+    StoryState,
+    carry_over,
+    front_page,
+    states_to_rows,
+)
 from summarizer.digests.stories import Entry, stories
 from summarizer.errors import (
     BudgetExceeded,
@@ -29,7 +37,15 @@ from summarizer.errors import (
     StoreLocked,
     SummarizerError,
 )
-from summarizer.models import SCHEMA_VERSION, Brief, CallRecord, Digest, FailedSource, SourceRef
+from summarizer.models import (
+    SCHEMA_VERSION,
+    Brief,
+    CallRecord,
+    Digest,
+    FailedSource,
+    SourceRef,
+    Story,
+)
 from summarizer.prompts import active_version
 from summarizer.store import BriefKey, Store, is_postgres_url, open_store, run_lock
 
@@ -111,6 +127,8 @@ async def arun_digest(
     batch_poll: float = 30.0,
     allow_private: bool | None = None,
     max_feed_entries: int | None = None,
+    max_stories: int | None = DEFAULT_MAX_STORIES,
+    unchanged: str = "fold",
     workers: str = "auto",
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
@@ -133,6 +151,11 @@ async def arun_digest(
     writable before any source is read. `allow_private` opens fetches to private hosts (else
     the `allow_private_urls` setting / SUMMARIZER_ALLOW_PRIVATE_URLS decides). A feed gives
     at most `max_feed_entries` entries, the newest (None: 300); a capped feed is a warning.
+
+    Each story keeps its id from the last digest over the same store and is marked new, updated
+    (with `since_last`) or unchanged (`summarizer.digests.continuity`). The front page holds
+    `max_stories` (None: all), the rest go to `Digest.in_brief`; `unchanged` is "fold" (one
+    line each), "omit" (left out) or "show" (in full).
 
     A store write that fails (disk full, I/O error) stops the run: no new brief is started, the
     run is marked failed, and the `StoreError` (one line naming the file) is raised; every brief
@@ -208,6 +231,8 @@ async def arun_digest(
                 expand=functools.partial(expand, max_feed_entries=max_feed_entries),
                 fetch_pages=fetch_pages,
                 allow_private=allow_private,
+                max_stories=max_stories,
+                unchanged=unchanged,
                 retry=retry,
                 batch_client=batch_client,
                 batch_wait=batch_wait,
@@ -257,6 +282,8 @@ async def _run(
     batch_wait: float = 0.0,
     batch_poll: float = 30.0,
     allow_private: bool | None = None,
+    max_stories: int | None = DEFAULT_MAX_STORIES,
+    unchanged: str = "fold",
 ) -> DigestResult:
     store.mark_interrupted()
     run_id = store.start_run(args)
@@ -270,7 +297,8 @@ async def _run(
             max_cost=max_cost, strict=strict, lang=lang, timeout=timeout, outputs=outputs,
             progress=progress, asummarize=asummarize, expand=expand, retry=retry,
             fetch_pages=fetch_pages, batch_client=batch_client, batch_wait=batch_wait,
-            batch_poll=batch_poll, allow_private=allow_private,
+            batch_poll=batch_poll, allow_private=allow_private, max_stories=max_stories,
+            unchanged=unchanged,
         )  # fmt: skip
     except (StoreError, OutputError):
         # The run ends here; what is committed stays. Marking it failed may fail too (the
@@ -324,6 +352,8 @@ async def _brief_all(
     batch_wait: float,
     batch_poll: float,
     allow_private: bool | None,
+    max_stories: int | None = DEFAULT_MAX_STORIES,
+    unchanged: str = "fold",
 ) -> DigestResult:
     from summarizer import batch
     from summarizer.budget import Meter
@@ -390,14 +420,7 @@ async def _brief_all(
                 warnings.append(warning)
                 notes[item.name] = _reason(warning, item.name)
             article_id = store.add_article(article.text, item.name, article.source)
-            ref = SourceRef(
-                article_id=article_id[:16],
-                title=article.source.title or item.name,
-                url=article.source.url,
-                path=article.source.path,
-                site=article.source.site,
-                published=(item.published.isoformat() if item.published else article.source.date),
-            )
+            ref = _source_ref(item, article, article_id)
             if article_id in seen:
                 store.record_item(
                     run_id, item.name, article_id, "cached", f"same text as {seen[article_id]}"
@@ -429,6 +452,9 @@ async def _brief_all(
             add_entry(item, article, ref, article_id, brief)
 
     def add_entry(item: Any, article: Any, ref: SourceRef, article_id: str, brief: Brief) -> None:
+        if ref.title in (ref.path, item.name) and not ref.url:
+            # A local file with no title of its own: named by its brief's title, not its path.
+            ref = ref.model_copy(update={"title": brief.title})
         when = item.published or _parse_date(article.source.date)
         entries[article_id] = Entry(ref.article_id, brief, ref, when)
         order[article_id] = min(order.get(article_id, len(items)), position[item.name])
@@ -527,19 +553,72 @@ async def _brief_all(
     # given, so the same sources make the same digest.
     failed.sort(key=lambda f: position.get(f.source, -1))
     ordered = [entries[k] for k in sorted(entries, key=lambda k: order[k])]
+    now = datetime.now(UTC)
+    found = stories(ordered)
+    # Continuity: each story takes its earlier id and says what changed since the last digest.
+    states = _carry_over(store, found, now, warnings)
+    front, in_brief = front_page(found, max_stories, unchanged)
     digest = Digest(
         run_id=run_id,
+        created_at=now,
         engine=engine,
         model=model,
         prompt_version=active_version(),
-        stories=stories(ordered),
+        stories=front,
+        in_brief=in_brief,
+        unchanged=unchanged,  # type: ignore[arg-type]  # checked by front_page
         failed=failed,
         warnings=warnings,
         totals=_totals(prog, started, counts),
     )
     written = _write_outputs(digest, outputs)
+    if states is not None:
+        # Only once the outputs are written: a digest nobody got does not make stories old.
+        store.save_stories(states_to_rows(states), run_id)
     store.finish_run(run_id, "partial" if failed else "ok", digest.totals)
     return DigestResult(digest=digest, run_id=run_id, progress=prog, outputs=written)
+
+
+def _carry_over(
+    store: Store, found: list[Story], now: datetime, warnings: list[str]
+) -> list[StoryState] | None:
+    """Match the stories to the store's earlier ones (continuity); None if the store cannot."""
+    if not hasattr(store, "earlier_stories"):
+        warnings.append(
+            f"{type(store).__name__} keeps no stories yet: every story is new in this digest"
+        )
+        return None
+    members = sorted({s.article_id for story in found for s in story.sources})
+    since = (now - timedelta(days=LOOKBACK_DAYS)).isoformat()
+    earlier = []
+    for raw in store.earlier_stories(members, since):
+        try:
+            earlier.append(StoryState.from_json(raw))
+        except (ValueError, TypeError, KeyError) as exc:
+            warnings.append(f"skipped a damaged story in the store: {exc}")
+    return carry_over(found, earlier, now)
+
+
+def _source_ref(item: Any, article: Any, article_id: str) -> SourceRef:
+    """How the digest cites an article: its title (the feed entry's, else the page's), its
+    outlet (the feed's title, else the page's og:site_name) and domain, and its date."""
+    from urllib.parse import urlsplit
+
+    meta = article.source
+    url = meta.url or (item.name if item.name.startswith(("http://", "https://")) else None)
+    host = (urlsplit(url).hostname or "") if url else ""
+    domain = host.removeprefix("www.") or None
+    return SourceRef(
+        article_id=article_id[:16],
+        title=getattr(item, "title", None) or meta.title or item.name,
+        url=meta.url,
+        path=meta.path,
+        site=meta.site,
+        published=(item.published.isoformat() if item.published else meta.date),
+        outlet=getattr(item, "outlet", None) or meta.site or None,
+        domain=domain,
+        categories=list(getattr(item, "categories", []) or []),
+    )
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -118,6 +118,32 @@ def m003_calls_in_flight(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m004_stories(db: sqlite3.Connection) -> None:
+    # Stories a digest showed, so the next digest keeps their ids and says what changed
+    # (summarizer.digests.continuity). Plain SQL: TEXT/INTEGER columns, ISO 8601 times as TEXT.
+    db.executescript(
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,            -- the story's id, kept while it goes on
+            title TEXT NOT NULL,
+            first_seen TEXT NOT NULL,       -- when a digest first showed it
+            last_updated TEXT NOT NULL,     -- when a digest last found something new in it
+            last_run INTEGER,               -- the run that last showed it
+            fingerprint TEXT NOT NULL,      -- hash of its facts, sources and disagreements
+            state_json TEXT NOT NULL        -- members, parties, words, facts, sources, ...
+        );
+        CREATE TABLE story_members (
+            story_id TEXT NOT NULL REFERENCES stories(id),
+            article_id TEXT NOT NULL,       -- first 16 hex of the article's content hash
+            PRIMARY KEY (story_id, article_id)
+        );
+        CREATE INDEX story_members_article ON story_members(article_id);
+        CREATE INDEX stories_last_updated ON stories(last_updated);
+        """
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
@@ -569,6 +595,55 @@ class SQLiteStore:
                 continue
             out.append((r["id"], [str(i) for i in ids]))
         return out
+
+    # stories (continuity across digests)
+    def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
+        """The stored states (JSON) of stories that hold one of these articles, or that were
+        last updated at or after `since` (ISO 8601); a damaged row is skipped and reported."""
+        ids: set[str] = set()
+        for chunk in range(0, len(article_ids), 500):
+            part = article_ids[chunk : chunk + 500]
+            marks = ", ".join("?" * len(part))
+            rows = self._read(
+                "story members",
+                f"SELECT DISTINCT story_id FROM story_members WHERE article_id IN ({marks})",
+                tuple(part),
+            )
+            ids.update(str(r[0]) for r in rows or [])
+        rows = self._read("stories", "SELECT id FROM stories WHERE last_updated >= ?", (since,))
+        ids.update(str(r[0]) for r in rows or [])
+        out = []
+        for sid in sorted(ids):
+            got = self._read(f"story {sid}", "SELECT state_json FROM stories WHERE id = ?", (sid,))
+            if got:
+                out.append(str(got[0][0]))
+        return out
+
+    def save_stories(self, rows: list[dict[str, Any]], run_id: int | None) -> None:
+        """Insert or update stories (rows from `continuity.states_to_rows`), in one transaction."""
+        with self._tx() as db:
+            for r in rows:
+                db.execute(
+                    "INSERT INTO stories (id, title, first_seen, last_updated, last_run, "
+                    "fingerprint, state_json) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
+                    "last_updated = excluded.last_updated, last_run = excluded.last_run, "
+                    "fingerprint = excluded.fingerprint, state_json = excluded.state_json",
+                    (
+                        r["id"],
+                        r["title"],
+                        r["first_seen"],
+                        r["last_updated"],
+                        run_id,
+                        r["fingerprint"],
+                        r["state_json"],
+                    ),
+                )
+                db.executemany(
+                    "INSERT INTO story_members (story_id, article_id) VALUES (?, ?) "
+                    "ON CONFLICT (story_id, article_id) DO NOTHING",
+                    [(r["id"], a) for a in r["members"]],
+                )
 
     def finish_batch(self, batch_id: str, status: str) -> None:
         """A batch was collected (or ended without results)."""
