@@ -286,3 +286,29 @@ def test_history_and_show_read_a_postgres_store(pg_url: str, brief: Brief) -> No
     assert out.exit_code == 0 and json.loads(out.output)["title"] == brief.title
     out = runner.invoke(main, ["history", "--db", "postgresql://u:pw@127.0.0.1:1/x"])
     assert out.exit_code == 2 and "pw" not in out.output
+
+
+def _story(sid: str, updated: str, members: list[str], state: str) -> dict[str, Any]:
+    return {
+        "id": sid,
+        "title": f"Story {sid}",
+        "first_seen": "2026-01-01T00:00:00+00:00",
+        "last_updated": updated,
+        "fingerprint": f"fp-{sid}",
+        "state_json": state,
+        "members": members,
+    }
+
+
+def test_stories_are_saved_and_found_by_member_or_by_date(store: Any) -> None:
+    run = store.start_run({})
+    s1 = _story("s1", "2026-01-02T00:00:00+00:00", ["a1", "a2"], '{"id": "s1"}')
+    s2 = _story("s2", "2026-03-01T00:00:00+00:00", ["b1"], '{"id": "s2"}')
+    store.save_stories([s1, s2], run)
+    assert store.earlier_stories(["a2"], "2026-06-01") == ['{"id": "s1"}']
+    assert store.earlier_stories([], "2026-02-01") == ['{"id": "s2"}']
+    assert store.earlier_stories(["a1", "zz"], "2026-02-01") == ['{"id": "s1"}', '{"id": "s2"}']
+    # saved again: one row, its new state, its members added to the old ones
+    store.save_stories([{**s1, "state_json": '{"id": "s1", "v": 2}', "members": ["a3"]}], run)
+    for member in ("a1", "a3"):
+        assert store.earlier_stories([member], "2099") == ['{"id": "s1", "v": 2}']

@@ -590,6 +590,45 @@ class PostgresStore:
                 (status, _now(), batch_id),
             )
 
+    # stories a digest showed (summarizer.digests.continuity)
+    def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
+        """The stored states (JSON) of stories that hold one of these articles, or that were
+        last updated at or after `since` (ISO 8601), by story id."""
+        rows = self._read(
+            "SELECT state_json FROM stories WHERE id IN (SELECT story_id FROM story_members "
+            "WHERE article_id = ANY(%s)) OR last_updated >= %s ORDER BY id",
+            (list(article_ids), since),
+        )
+        return [str(r["state_json"]) for r in rows]
+
+    def save_stories(self, rows: list[dict[str, Any]], run_id: int | None) -> None:
+        """Insert or update stories (rows from `continuity.states_to_rows`), in one transaction
+        (two digests saving one story: the row lock orders them, the later one wins)."""
+        with self._tx() as db:
+            for r in rows:
+                db.execute(
+                    "INSERT INTO stories (id, title, first_seen, last_updated, last_run, "
+                    "fingerprint, state_json) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
+                    "last_updated = excluded.last_updated, last_run = excluded.last_run, "
+                    "fingerprint = excluded.fingerprint, state_json = excluded.state_json",
+                    (
+                        r["id"],
+                        r["title"],
+                        r["first_seen"],
+                        r["last_updated"],
+                        run_id,
+                        r["fingerprint"],
+                        r["state_json"],
+                    ),
+                )
+                with db.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO story_members (story_id, article_id) VALUES (%s, %s) "
+                        "ON CONFLICT (story_id, article_id) DO NOTHING",
+                        [(r["id"], a) for a in r["members"]],
+                    )
+
     def integrity_ok(self) -> bool:
         """The server answers and every migration is recorded (PostgreSQL keeps its own pages
         consistent; there is no file to check)."""
