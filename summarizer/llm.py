@@ -40,7 +40,8 @@ from tenacity import (
 )
 
 from summarizer import errors, replylimit, secrets
-from summarizer.brief.grounding import ArticleIndex, check_reply, format_issues
+from summarizer.brief import repair
+from summarizer.brief.grounding import ArticleIndex, GroundingReport, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
 from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
 from summarizer.pricing import estimate_cost
@@ -109,6 +110,12 @@ class CallLog:
     # `tickets[i]` is the reservation of `records[i]`.
     meter: Meter | None = None
     tickets: list[Ticket | None] = field(default_factory=list)
+    # Set when the request ends with a reply (passing, or pruned with strict=False).
+    succeeded: bool = False
+
+    def replies(self) -> int:
+        """How many replies the model has sent so far (HTTP 200s, re-asks and repairs)."""
+        return sum(r.outcome == "ok" for r in self.records)
 
     @property
     def usage(self) -> Usage:
@@ -758,6 +765,8 @@ class ReplyResult:
     log: CallLog
     dropped: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     corrected: list[CorrectedItem] = field(default_factory=list)
+    # The grounding report of `reply` when it passed as it is (None after pruning).
+    report: GroundingReport | None = None
 
 
 def _mode(name: str) -> instructor.Mode:
@@ -833,7 +842,30 @@ def _after_failure(
             usage=log.usage,
             last_reply=raw,
         )
-    report = check_reply(reply, article)
+    return _still_failing(
+        reply,
+        check_reply(reply, article),
+        raw,
+        article=article,
+        model=model,
+        log=log,
+        strict=strict,
+    )
+
+
+def _still_failing(
+    reply: BriefReply,
+    report: GroundingReport,
+    raw: str | None,
+    *,
+    article: str,
+    model: str,
+    log: CallLog,
+    strict: bool,
+) -> ReplyResult:
+    """A reply that still fails grounding after every repair and re-ask: a `GroundingError`,
+    or with strict=False the reply with what the article does not support dropped."""
+    attempts = len(log.records)
     if strict or not report.issues:
         first = report.issues[0].message if report.issues else "validation failed"
         raise errors.GroundingError(
@@ -850,6 +882,34 @@ def _after_failure(
     corrected: list[CorrectedItem] = []
     pruned, dropped = prune_ungrounded(reply, article, corrected)
     return ReplyResult(reply=pruned, log=log, dropped=dropped, corrected=corrected)
+
+
+def _reraise_api_error(exc: BaseException) -> None:
+    """Raise `exc` again when an API error or one of ours is under it: a repair reply that only
+    broke its schema is no answer (the flow asks again or gives up), anything else is fatal."""
+    cause = _unwrap(exc)
+    if isinstance(cause, (errors.SummarizerError, openai.APIError)):
+        raise exc
+
+
+def _result(
+    outcome: repair.Outcome, *, article: str, model: str, log: CallLog, strict: bool
+) -> ReplyResult:
+    """The flow's end: the passing reply, or what `_still_failing` makes of a failing one."""
+    if outcome.ok:
+        log.succeeded = True
+        return ReplyResult(reply=outcome.reply, log=log, report=outcome.report)
+    result = _still_failing(
+        outcome.reply,
+        outcome.report,
+        outcome.reply.model_dump_json(),
+        article=article,
+        model=model,
+        log=log,
+        strict=strict,
+    )
+    log.succeeded = True
+    return result
 
 
 def request_brief(
@@ -879,19 +939,34 @@ def request_brief(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens
     )
     patched = instructor.patch(create=create, mode=_mode(mode))
+    plan = repair.flow(messages, article, max_retries=max_retries, replies=log.replies)
     ok = False
     try:
-        with grounding_article(ArticleIndex.of(article)):
-            reply = patched(
-                response_model=_REPLY_TOOL,
-                max_retries=max_retries,
-                **request_kwargs(model, messages, max_tokens, client),
-            )
-        ok = True
-        return ReplyResult(reply=reply, log=log)
+        ask = next(plan)
+        while True:
+            if ask.kind == "brief":
+                answer: Any = patched(
+                    response_model=_REPLY_TOOL,
+                    max_retries=ask.max_retries,
+                    **request_kwargs(model, ask.messages, max_tokens, client),
+                )
+            else:
+                try:
+                    answer = patched(
+                        response_model=_REPAIR_TOOL,
+                        max_retries=ask.max_retries,
+                        **request_kwargs(model, ask.messages, max_tokens, client),
+                    )
+                except instructor.core.InstructorRetryException as exc:
+                    _reraise_api_error(exc)
+                    answer = None  # a repair that broke its schema: the flow asks again
+            ask = plan.send(answer)
+    except StopIteration as done:
+        return _result(done.value, article=article, model=model, log=log, strict=strict)
     except Exception as exc:
         return _after_failure(exc, article=article, model=model, log=log, strict=strict)
     finally:
+        ok = log.succeeded
         log.finish(success=ok)
 
 
@@ -919,21 +994,36 @@ async def arequest_brief(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens, before_call
     )
     patched = instructor.patch(create=create, mode=_mode(mode))
+    plan = repair.flow(messages, article, max_retries=max_retries, replies=log.replies)
     ok = False
     try:
-        with grounding_article(ArticleIndex.of(article)):
-            reply = await patched(  # type: ignore[misc]
-                response_model=_REPLY_TOOL,
-                max_retries=max_retries,
-                **request_kwargs(model, messages, max_tokens, client),
-            )
-        ok = True
-        return ReplyResult(reply=reply, log=log)
+        ask = next(plan)
+        while True:
+            if ask.kind == "brief":
+                answer: Any = await patched(  # type: ignore[misc]
+                    response_model=_REPLY_TOOL,
+                    max_retries=ask.max_retries,
+                    **request_kwargs(model, ask.messages, max_tokens, client),
+                )
+            else:
+                try:
+                    answer = await patched(  # type: ignore[misc]
+                        response_model=_REPAIR_TOOL,
+                        max_retries=ask.max_retries,
+                        **request_kwargs(model, ask.messages, max_tokens, client),
+                    )
+                except instructor.core.InstructorRetryException as exc:
+                    _reraise_api_error(exc)
+                    answer = None  # a repair that broke its schema: the flow asks again
+            ask = plan.send(answer)
+    except StopIteration as done:
+        return _result(done.value, article=article, model=model, log=log, strict=strict)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
         return _after_failure(exc, article=article, model=model, log=log, strict=strict)
     finally:
+        ok = log.succeeded
         log.finish(success=ok)
 
 
@@ -1105,6 +1195,7 @@ def reply_from_batch_line(
 # is rebuilt every time); a model that is already its ResponseSchema is used as is. Same class,
 # same name, same schema as instructor would make: made once.
 _REPLY_TOOL: type[BriefReply] = instructor.openai_schema(BriefReply)
+_REPAIR_TOOL: type[repair.RepairReply] = instructor.openai_schema(repair.RepairReply)
 
 
 def _skip_known_async_check() -> None:

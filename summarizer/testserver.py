@@ -75,6 +75,20 @@ def article_of(request: dict[str, Any]) -> str:
     return ""
 
 
+def _tool_name(request: dict[str, Any]) -> str | None:
+    tools = request.get("tools") or []
+    return str(tools[0]["function"]["name"]) if tools else None
+
+
+_REPAIR_ITEM = re.compile(r"^((?:key_facts|positions|parties)\[\d+\]): ", re.M)
+
+
+def repair_responder(request: dict[str, Any]) -> Step:
+    """Answer a repair request by removing every item it lists (a fix with no item)."""
+    text = "".join(str(m.get("content") or "") for m in request.get("messages", []))
+    return reply({"fixes": [{"path": p} for p in dict.fromkeys(_REPAIR_ITEM.findall(text))]})
+
+
 def offline_responder(request: dict[str, Any]) -> Step:
     """Answer with the offline engine's brief of the article in the request (always grounded)."""
     from summarizer.offline import brief_offline
@@ -328,6 +342,12 @@ class FakeOpenAIServer:
                 if rate and self.random.random() < rate:
                     self.faults_served[kind] += 1
                     return self._fault(kind, body)
+        return self._respond(body)
+
+    def _respond(self, body: dict[str, Any]) -> Step:
+        # A repair request (summarizer.brief.repair) is answered by `repair_responder`.
+        if _tool_name(body) == "RepairReply":
+            return repair_responder(body)
         return self.responder(body)
 
     def _fault(self, kind: str, body: dict[str, Any]) -> Step:
@@ -350,8 +370,23 @@ class FakeOpenAIServer:
             return Step("refusal", "I'm sorry, I can't help with that. (injected)")
         if kind == "length":
             return Step("length", '{"title": "Cut off')
+        if kind == "invented_quote" and _tool_name(body) == "RepairReply":
+            # A repair that mends nothing: every listed fact comes back with an invented quote.
+            fixes = [
+                {
+                    "path": f["path"],
+                    "key_fact": {
+                        "statement": "Injected.",
+                        "evidence": ["this sentence was never in the article (injected)"],
+                        "status": "confirmed",
+                    },
+                }
+                for f in repair_responder(body).data["fixes"]
+                if f["path"].startswith("key_facts")
+            ]
+            return reply({"fixes": fixes})
         if kind == "invented_quote":
-            good = self.responder(body)
+            good = self._respond(body)
             raw = json.loads(good.data) if isinstance(good.data, str) else good.data
             data = dict(raw) if isinstance(raw, dict) else {}
             facts = [dict(f) for f in data.get("key_facts", [])]

@@ -80,13 +80,17 @@ def test_seed_article_end_to_end(seed_text: str) -> None:
 @pytest.mark.vcr
 def test_invented_quote_is_reasked_and_mended(seed_text: str, vcr: Any) -> None:
     good = authored("seed")
-    with FakeOpenAIServer([reply(with_invented_quote(good)), reply(good)]) as server:
+    # The failing fact alone is asked for again (summarizer.brief.repair), and merged back.
+    mended = {"fixes": [{"path": "key_facts[0]", "key_fact": good["key_facts"][0]}]}
+    with FakeOpenAIServer([reply(with_invented_quote(good)), reply(mended)]) as server:
         brief = summarize(seed_text, base_url=server.base_url, retry=FAST)
 
     assert len(vcr.requests) == 2
     second = request_json(vcr, 1)
-    reask = json.dumps(second["messages"][2:])
-    assert "key_facts[0].evidence[0]: quote not found verbatim in the article" in reask
+    assert second["tools"][0]["function"]["name"] == "RepairReply"
+    reask = json.dumps(second["messages"], ensure_ascii=False)
+    assert "key_facts[0]" in reask
+    assert "evidence[0]: quote not found verbatim in the article" in reask
     assert "Moskalik was assassinated by Ukrainian intelligence agents" in reask
     assert brief.meta.attempts == 2
     assert brief.key_facts[0].evidence == good["key_facts"][0]["evidence"]
@@ -95,7 +99,12 @@ def test_invented_quote_is_reasked_and_mended(seed_text: str, vcr: Any) -> None:
 @pytest.mark.vcr
 def test_grounding_failure_strict_raises_with_context(seed_text: str) -> None:
     bad = with_invented_quote(authored("seed"))
-    with FakeOpenAIServer([reply(bad)] * 2) as server, pytest.raises(GroundingError) as info:
+    # The repair sends the same failing fact back.
+    same = {"fixes": [{"path": "key_facts[0]", "key_fact": bad["key_facts"][0]}]}
+    with (
+        FakeOpenAIServer([reply(bad), reply(same)]) as server,
+        pytest.raises(GroundingError) as info,
+    ):
         summarize(seed_text, base_url=server.base_url, retry=FAST, max_retries=1)
     err = info.value
     assert err.attempts == 2
@@ -109,7 +118,14 @@ def test_grounding_failure_strict_raises_with_context(seed_text: str) -> None:
 def test_grounding_failure_not_strict_drops_items(seed_text: str) -> None:
     bad = with_invented_quote(authored("seed"))
     bad["parties"].append({"name": "Olaf Scholz", "kind": "person", "role": "x", "aliases": []})
-    with FakeOpenAIServer([reply(bad)] * 2) as server:
+    # The repair sends the same failing items back.
+    same = {
+        "fixes": [
+            {"path": "key_facts[0]", "key_fact": bad["key_facts"][0]},
+            {"path": f"parties[{len(bad['parties']) - 1}]", "party": bad["parties"][-1]},
+        ]
+    }
+    with FakeOpenAIServer([reply(bad), reply(same)]) as server:
         brief = summarize(
             seed_text, base_url=server.base_url, retry=FAST, max_retries=1, strict=False
         )

@@ -435,14 +435,21 @@ def _seed_reply_with_errors() -> tuple[dict[str, Any], dict[str, Any]]:
 @pytest.mark.vcr
 def test_llm_path_reasks_saying_what_the_article_says(seed_text: str, vcr: Any) -> None:
     good, bad = _seed_reply_with_errors()
-    with FakeOpenAIServer([reply(bad), reply(good)]) as server:
+    # Only the two failing items are asked for again (summarizer.brief.repair).
+    mended = {
+        "fixes": [
+            {"path": "key_facts[3]", "key_fact": good["key_facts"][3]},
+            {"path": "positions[0]", "position": good["positions"][0]},
+        ]
+    }
+    with FakeOpenAIServer([reply(bad), reply(mended)]) as server:
         brief = summarize(seed_text, base_url=server.base_url, retry=FAST)
     assert len(vcr.requests) == 2
     body = vcr.requests[1].body
     sent = json.loads(body.decode() if isinstance(body, bytes) else body)
-    reask = json.dumps(sent["messages"][2:], ensure_ascii=False)
+    reask = json.dumps(sent["messages"], ensure_ascii=False)
     assert (
-        "key_facts[3].status: the article gives this only as reported ('According to Baza'): "
+        "status: the article gives this only as reported ('According to Baza'): "
         "use status reported" in reask
     )
     assert "the article attributes this quote to Donald Trump, not to Vladimir Putin" in reask
@@ -452,7 +459,14 @@ def test_llm_path_reasks_saying_what_the_article_says(seed_text: str, vcr: Any) 
 @pytest.mark.vcr
 def test_llm_path_strict_false_corrects_the_status_and_drops_the_quote(seed_text: str) -> None:
     _, bad = _seed_reply_with_errors()
-    with FakeOpenAIServer([reply(bad)] * 2) as server:
+    # The repair sends the same failing items back.
+    same = {
+        "fixes": [
+            {"path": "key_facts[3]", "key_fact": bad["key_facts"][3]},
+            {"path": "positions[0]", "position": bad["positions"][0]},
+        ]
+    }
+    with FakeOpenAIServer([reply(bad), reply(same)]) as server:
         brief = summarize(
             seed_text, base_url=server.base_url, retry=FAST, max_retries=1, strict=False
         )
