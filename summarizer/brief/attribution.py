@@ -409,12 +409,17 @@ def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int], list[tuple[
     return sents, paras, plist
 
 
+_QUOTE_MARK = re.compile('[“„«”»"]')
+
+
 def _quotes(text: str, plist: list[tuple[int, int]]) -> list[_Quote]:
     """Double-quoted spans per paragraph; one left open runs to the paragraph's end."""
     out: list[_Quote] = []
     for pi, (ps, pe) in enumerate(plist):
         start: int | None = None
-        for i in range(ps, pe):
+        # Only quotation marks change the state: visit them alone, not every char.
+        for m in _QUOTE_MARK.finditer(text, ps, pe):
+            i = m.start()
             ch = text[i]
             if start is None:
                 if ch in "“„«" or (ch == '"' and (i == ps or text[i - 1] in " \t([—–/")):
