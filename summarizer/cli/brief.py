@@ -62,8 +62,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--prompt-version",
-    help="Which prompt: a NAME in --prompts (needed when it holds several), or a built-in "
-    "version (brief-v1, brief-v2).",
+    help="Which prompt: a NAME in --prompts (needed when it holds several), or a built-in one.",
 )
 @click.option(
     "--db",

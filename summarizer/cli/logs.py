@@ -13,16 +13,16 @@ from summarizer.cli._common import EXIT_CODES, handle_errors
 # Columns of the plain table: (title, width, right-aligned).
 COLUMNS = [
     ("time (UTC)", 19, False),
-    ("command", 11, False),
-    ("model", 16, False),
-    ("in", 7, True),
-    ("out", 6, True),
-    ("cost $", 9, True),
-    ("latency", 8, True),
+    ("command", 10, False),
+    ("model", 14, False),
+    ("in", 6, True),
+    ("out", 5, True),
+    ("cost $", 7, True),
+    ("latency", 7, True),
     ("try", 3, True),
     ("outcome", 16, False),
 ]
-ERROR_CHARS = 120
+ERROR_CHARS = 100
 
 
 @click.command(epilog=EXIT_CODES)
@@ -108,6 +108,16 @@ def _public(row: dict[str, Any], redact: Any) -> dict[str, Any]:
     }
 
 
+def _short(error: str) -> str:
+    """An error on one line; for an endpoint's JSON error body, just its message."""
+    import re
+
+    found = re.search(r"""['"]message['"]:\s*(?:'([^']*)'|"((?:[^"\\]|\\.)*)")""", error)
+    if found:
+        return " ".join((found.group(1) or found.group(2) or "").split())
+    return " ".join(error.split())
+
+
 def _line(cells: list[str]) -> str:
     out = []
     for (_, width, right), cell in zip(COLUMNS, cells, strict=True):
@@ -127,7 +137,7 @@ def _row(r: dict[str, Any]) -> str:
     if r["part"] > 1:
         article += f" (part {r['part']})"
     if r["error"]:
-        error = " ".join(r["error"].split())
+        error = _short(r["error"])
         article += f"  error: {error[:ERROR_CHARS]}{'…' if len(error) > ERROR_CHARS else ''}"
     cells = [
         str(r["time"]).replace("T", " ")[:19],
