@@ -3,6 +3,7 @@ responder that serves them from the local test server. Written by hand, not by a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +172,156 @@ REPLIES: dict[str, dict[str, Any]] = {
 
 
 def responder(request: dict[str, Any]) -> Step:
-    """Serve the authored reply of whichever fixture article the request carries."""
+    """Serve the authored reply of whichever fixture article the request carries (a story's
+    synthesis request gets its authored synthesis, see `synthesis_reply`)."""
+    if is_synthesis(request):
+        return reply(synthesis_reply(request))
     text = " ".join(article_of(request).split())
     for name, data in REPLIES.items():
         if " ".join((ARTICLES / name).read_text(encoding="utf-8").split()) == text:
             return reply(data)
     raise AssertionError("request for an article with no authored reply")
+
+
+# --- story synthesis (prompt synthesis-v1): authored replies for the two fixture stories -------
+
+_SOURCE = re.compile(r"<source-(\d+)-([0-9a-f]+)>\n(.*?)\n</source-\1-\2>", re.S)
+
+
+def _user(request: dict[str, Any]) -> str:
+    return next(
+        (str(m.get("content")) for m in reversed(request["messages"]) if m["role"] == "user"), ""
+    )
+
+
+def is_synthesis(request: dict[str, Any]) -> bool:
+    """Whether a request asks for a story's synthesis (its sources in <source-N-CODE> blocks)."""
+    return bool(_SOURCE.search(_user(request)))
+
+
+def source_numbers_of(request: dict[str, Any]) -> dict[str, int]:
+    """Fixture file name -> the number the request gives its source."""
+    out = {}
+    for m in _SOURCE.finditer(_user(request)):
+        text = " ".join(m.group(3).split())
+        for path in ARTICLES.iterdir():
+            if " ".join(path.read_text(encoding="utf-8").split()) == text:
+                out[path.name] = int(m.group(1))
+    return out
+
+
+def _cite(n: dict[str, int], name: str, quote: str) -> dict[str, Any]:
+    return {"source": n[name], "quote": quote}
+
+
+def synthesis_reply(request: dict[str, Any], *, wrong_source: bool = False) -> dict[str, Any]:
+    """The authored synthesis of the story the request carries. With `wrong_source`, one
+    perspective cites the wire report for a quote only the local report carries."""
+    n = source_numbers_of(request)
+    if "dam-wire.txt" in n:
+        housing = _cite(
+            n, "dam-wire.txt" if wrong_source else "dam-local.txt",
+            "the state would pay for temporary housing",
+        )  # fmt: skip
+        return {
+            "headline": "Harlow dam failure: death toll disputed as engineers question design",
+            "summary": [
+                {
+                    "text": "The Harlow dam failed, and the sources give different death tolls.",
+                    "citations": [
+                        _cite(n, "dam-wire.txt", "Twelve people died when the Harlow dam failed"),
+                        _cite(
+                            n, "dam-local.txt", "Fourteen people died in the Harlow dam collapse"
+                        ),
+                    ],
+                },
+                {
+                    "text": "A spillway upgrade had been postponed in 2021.",
+                    "citations": [
+                        _cite(n, "dam-analysis.txt", "had postponed a spillway upgrade in 2021")
+                    ],
+                },
+            ],
+            "perspectives": [
+                {
+                    "who": "Nadia Brennan",
+                    "kind": "party",
+                    "view": "The postponement did not affect safety.",
+                    "citation": _cite(
+                        n, "dam-analysis.txt", "the postponement did not affect safety"
+                    ),
+                },
+                {
+                    "who": "Felix Amado",
+                    "kind": "party",
+                    "view": "The state will pay for temporary housing.",
+                    "citation": housing,
+                },
+            ],
+            "timeline": [
+                {
+                    "date": "2021",
+                    "event": "The authority postponed a spillway upgrade.",
+                    "citations": [
+                        _cite(n, "dam-analysis.txt", "had postponed a spillway upgrade in 2021")
+                    ],
+                }
+            ],
+            "watch": [
+                {
+                    "text": "The governor's independent review has not yet begun.",
+                    "citations": [
+                        _cite(n, "dam-analysis.txt", "has ordered an independent review")
+                    ],
+                }
+            ],
+            "disagreements": [
+                {
+                    "about": "the death toll",
+                    "sides": [
+                        {
+                            "claim": "Twelve people died.",
+                            "citation": _cite(n, "dam-wire.txt", "Twelve people died"),
+                        },
+                        {
+                            "claim": "Fourteen people died.",
+                            "citation": _cite(n, "dam-local.txt", "Fourteen people died"),
+                        },
+                    ],
+                }
+            ],
+        }
+    return {
+        "headline": "Valdoria raises its main rate to 4.5 percent",
+        "summary": [
+            {
+                "text": "The Central Bank of Valdoria raised its main rate to 4.5 percent.",
+                "citations": [
+                    _cite(n, "bank-rates.txt", "raised its main interest rate to 4.5 percent"),
+                    _cite(n, "bank-markets.txt", "raised its interest rate to 4.5 percent"),
+                ],
+            }
+        ],
+        "perspectives": [
+            {
+                "who": "Tomas Okafor",
+                "kind": "party",
+                "view": "The government disagrees with the decision.",
+                "citation": _cite(
+                    n, "bank-markets.txt", "the government disagreed with the bank's decision"
+                ),
+            }
+        ],
+        "timeline": [],
+        "watch": [
+            {
+                "text": "Whether the bank raises rates again in December.",
+                "citations": [
+                    _cite(
+                        n, "bank-rates.txt", "Whether the bank will raise rates again in December"
+                    )
+                ],
+            }
+        ],
+        "disagreements": [],
+    }

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from summarizer.digests.dates import as_date, describe
+from summarizer.digests.synthesis import _quoted
 from summarizer.render import strip_bidi
 
 if TYPE_CHECKING:
@@ -115,7 +116,8 @@ def _synthesis(sid: str, s: StorySynthesis) -> list[str]:
             left.append(
                 f'<div class="persp"><span class="who">{e(p.who)}</span>'
                 f'<span class="kind">{e(p.kind)}</span> {e(p.view)}'
-                f"<blockquote>“{e(p.citation.quote)}”{_cites(sid, [p.citation])}</blockquote>"
+                f"<blockquote>{e(_quoted(p.citation.quote))}{_cites(sid, [p.citation])}"
+                "</blockquote>"
                 "</div>"
             )
     if s.timeline:

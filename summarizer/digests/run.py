@@ -30,6 +30,7 @@ from summarizer.digests.continuity import (
     states_to_rows,
 )
 from summarizer.digests.stories import Entry, stories
+from summarizer.digests.synthesis import synthesis_mode, synthesize_stories
 from summarizer.errors import (
     BudgetExceeded,
     OutputError,
@@ -129,6 +130,7 @@ async def arun_digest(
     max_feed_entries: int | None = None,
     max_stories: int | None = DEFAULT_MAX_STORIES,
     unchanged: str = "fold",
+    synthesis: str = "auto",
     workers: str = "auto",
 ) -> DigestResult:
     """Brief every source (cached, bounded, rate-limited) and group the briefs into stories.
@@ -156,6 +158,10 @@ async def arun_digest(
     (with `since_last`) or unchanged (`summarizer.digests.continuity`). The front page holds
     `max_stories` (None: all), the rest go to `Digest.in_brief`; `unchanged` is "fold" (one
     line each), "omit" (left out) or "show" (in full).
+
+    Every front-page story gets `Story.synthesis` (`summarizer.digests.synthesis`): by the model,
+    one cached call per multi-source story, when the engine is the LLM and `synthesis` is "auto"
+    or "llm"; by rules with "offline" (or the offline engine); none with "off".
 
     A store write that fails (disk full, I/O error) stops the run: no new brief is started, the
     run is marked failed, and the `StoreError` (one line naming the file) is raised; every brief
@@ -233,6 +239,7 @@ async def arun_digest(
                 allow_private=allow_private,
                 max_stories=max_stories,
                 unchanged=unchanged,
+                synthesis=synthesis_mode(synthesis),
                 retry=retry,
                 batch_client=batch_client,
                 batch_wait=batch_wait,
@@ -284,6 +291,7 @@ async def _run(
     allow_private: bool | None = None,
     max_stories: int | None = DEFAULT_MAX_STORIES,
     unchanged: str = "fold",
+    synthesis: str = "auto",
 ) -> DigestResult:
     store.mark_interrupted()
     run_id = store.start_run(args)
@@ -298,7 +306,7 @@ async def _run(
             progress=progress, asummarize=asummarize, expand=expand, retry=retry,
             fetch_pages=fetch_pages, batch_client=batch_client, batch_wait=batch_wait,
             batch_poll=batch_poll, allow_private=allow_private, max_stories=max_stories,
-            unchanged=unchanged,
+            unchanged=unchanged, synthesis=synthesis,
         )  # fmt: skip
     except (StoreError, OutputError):
         # The run ends here; what is committed stays. Marking it failed may fail too (the
@@ -354,6 +362,7 @@ async def _brief_all(
     allow_private: bool | None,
     max_stories: int | None = DEFAULT_MAX_STORIES,
     unchanged: str = "fold",
+    synthesis: str = "auto",
 ) -> DigestResult:
     from summarizer import batch
     from summarizer.budget import Meter
@@ -558,6 +567,12 @@ async def _brief_all(
     # Continuity: each story takes its earlier id and says what changed since the last digest.
     states = _carry_over(store, found, now, warnings)
     front, in_brief = front_page(found, max_stories, unchanged)
+    # One account per story across its sources, cited [1], [2] (cached; see synthesis.py).
+    front = await synthesize_stories(
+        front, entries, engine=engine, synthesis=synthesis, store=store, client=client,
+        model=model, mode=mode, warnings=warnings, meter_for=metered,
+        on_call=lambda call: charge("", call), before_call=limiter.acquire, policy=retry,
+    )  # fmt: skip
     digest = Digest(
         run_id=run_id,
         created_at=now,

@@ -191,7 +191,24 @@ def _alike(a: str, b: str, threshold: float = 0.5) -> bool:
 
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
-    return text if text[-1:] in ".!?…" else text + "."
+    return text if text.rstrip("\"'”’)]")[-1:] in ".!?…" else text + "."
+
+
+_SPEECH = re.compile(r"^(?:said|says|told|stated|added|wrote|asked)\b", re.IGNORECASE)
+
+
+def _telling(text: str, words: int = 6) -> bool:
+    """Whether a statement can stand in a summary or timeline: a whole sentence of some length
+    that says something, not a fragment ("On Jimmy Kimmel Live!") or a question."""
+    text = " ".join(text.split())
+    bare = text.rstrip("\"'”’)]. ")
+    return len(text.split()) >= words and not bare.endswith("?") and not text[:1].islower()
+
+
+def _view(stance: str) -> bool:
+    """A stance with content beyond its speech verb ("said, refusing to answer" has none)."""
+    rest = _SPEECH.sub("", " ".join(stance.split())).strip()
+    return len(rest.split()) >= 3 and not rest.startswith(",")
 
 
 def _first_sentence(text: str) -> str:
@@ -256,7 +273,7 @@ def _summary(story: Story, briefs: list[Brief], number: dict[str, int]) -> list[
     for f in ranked:
         if len(out) >= SUMMARY_SENTENCES:
             break
-        if any(_alike(f.statement, s.text) for s in out):
+        if not _telling(f.statement) or any(_alike(f.statement, s.text) for s in out):
             continue
         cites = [
             Citation(source=number[a], quote=q)
@@ -281,6 +298,8 @@ def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
             quote = pos.evidence[0]
             if who.casefold() in seen or quote in seen or len(out) >= MAX_PERSPECTIVES:
                 continue  # one view per party, and one party per quote
+            if not _view(pos.stance):
+                continue
             seen.update({who.casefold(), quote})
             heard.add(i)
             out.append(
@@ -291,17 +310,21 @@ def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
                     citation=Citation(source=i, quote=quote),
                 )
             )
-    if len(briefs) > 1:
-        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
+    # Outlets by their own framing, when the story has more than one (a story told three times
+    # by one outlet has no outlets' perspectives to compare).
+    outlets = [ref.outlet or ref.site or ref.domain for ref in story.sources]
+    if len(briefs) > 1 and len(set(outlets)) > 1:
+        for i, b in enumerate(briefs, 1):
             if i in heard or not b.key_facts or len(out) >= MAX_PERSPECTIVES:
+                continue
+            view = _sentence(b.title) if not b.title.endswith("…") else _first_sentence(b.summary)
+            if not view or not _telling(view, 4):
                 continue
             out.append(
                 Perspective(
-                    who=ref.outlet or ref.site or ref.domain or f"Source [{i}]",
+                    who=outlets[i - 1] or f"Source [{i}]",
                     kind="outlet",
-                    view=_sentence(b.title)
-                    if not b.title.endswith("…")
-                    else (_first_sentence(b.summary) or _sentence(b.title)),
+                    view=view,
                     citation=Citation(source=i, quote=b.key_facts[0].evidence[0]),
                 )
             )
@@ -334,7 +357,7 @@ def _timeline(
         for f in b.key_facts:
             quote = f.evidence[0]
             found = find_dates(quote, base) or find_dates(f.statement, base)
-            if not found:
+            if not found or not _telling(f.statement):
                 continue
             when = found[0]
             if any(e.date == when.value and e.citations[0].source == i for e in events):
@@ -410,6 +433,12 @@ def _disagreements(
 # --- Markdown -----------------------------------------------------------------------------------
 
 
+def _quoted(quote: str) -> str:
+    """A quote in quotation marks, unless it opens with its own."""
+    quote = " ".join(quote.split())
+    return quote if quote[:1] in "\"“‘'" else f"“{quote}”"
+
+
 def _cite(cs: Sequence[Citation]) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(c.source for c in cs))
 
@@ -428,7 +457,7 @@ def synthesis_markdown(s: StorySynthesis, source_numbers: Mapping[int, str]) -> 
             via = source_numbers.get(p.citation.source, "")
             who = _md(p.who) + (f" ({_md(via)})" if p.kind == "party" and via else "")
             out.append(f"- **{who}**: {_md(p.view)}")
-            out.append(f"  > “{_md(p.citation.quote)}” [{p.citation.source}]")
+            out.append(f"  > {_md(_quoted(p.citation.quote))} [{p.citation.source}]")
         out.append("")
     if s.timeline:
         out += ["**Timeline**", ""]

@@ -201,6 +201,22 @@ def m004_stories(db: Any) -> None:
     )
 
 
+@pg_migration
+def m005_syntheses(db: Any) -> None:
+    # A story's synthesis by the model (summarizer.digests.synthesis), as in SQLite.
+    db.execute(
+        """
+        CREATE TABLE syntheses (
+            key TEXT PRIMARY KEY,
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            synthesis_json TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def pg_migrate(conn: psycopg.Connection[Any]) -> list[str]:
     """Apply the migrations not yet recorded (under an advisory lock); return those applied."""
     applied: list[str] = []
@@ -628,6 +644,21 @@ class PostgresStore:
                         "ON CONFLICT (story_id, article_id) DO NOTHING",
                         [(r["id"], a) for a in r["members"]],
                     )
+
+    def get_synthesis(self, key: str) -> str | None:
+        """A cached story synthesis (JSON) by its key (`synthesis.cache_key`), or None."""
+        rows = self._read("SELECT synthesis_json FROM syntheses WHERE key = %s", (key,))
+        return str(rows[0]["synthesis_json"]) if rows else None
+
+    def put_synthesis(self, key: str, model: str, prompt_version: str, synthesis_json: str) -> None:
+        """Keep a story synthesis (the same key again replaces it)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO syntheses (key, model, prompt_version, synthesis_json, created_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
+                "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
+                (key, model, prompt_version, synthesis_json, _now()),
+            )
 
     def integrity_ok(self) -> bool:
         """The server answers and every migration is recorded (PostgreSQL keeps its own pages

@@ -144,6 +144,23 @@ def m004_stories(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m005_syntheses(db: sqlite3.Connection) -> None:
+    # A story's synthesis by the model, so a story whose members did not change is not
+    # synthesised again (summarizer.digests.synthesis). Plain SQL, ISO 8601 times as TEXT.
+    db.executescript(
+        """
+        CREATE TABLE syntheses (
+            key TEXT PRIMARY KEY,           -- sha256 of sorted member article ids|prompt|model
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            synthesis_json TEXT NOT NULL,   -- a models.StorySynthesis
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
@@ -651,6 +668,24 @@ class SQLiteStore:
             db.execute(
                 "UPDATE batches SET status = ?, finished_at = ? WHERE id = ?",
                 (status, _now(), batch_id),
+            )
+
+    # story syntheses (one model call per multi-source story, cached)
+    def get_synthesis(self, key: str) -> str | None:
+        """A cached synthesis (JSON) by its key (`synthesis.cache_key`), or None."""
+        rows = self._read(
+            f"synthesis {key[:12]}", "SELECT synthesis_json FROM syntheses WHERE key = ?", (key,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    def put_synthesis(self, key: str, model: str, prompt_version: str, synthesis_json: str) -> None:
+        """Keep a synthesis (the same key again replaces it)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO syntheses (key, model, prompt_version, synthesis_json, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
+                (key, model, prompt_version, synthesis_json, _now()),
             )
 
     def integrity_ok(self) -> bool:
