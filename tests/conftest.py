@@ -41,6 +41,10 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         "SUMMARIZER_ENGINE",
         "SUMMARIZER_CONFIG",
         "SUMMARIZER_ALLOW_PRIVATE_URLS",
+        # brief logs its calls to the store: never to the user's own
+        "SUMMARIZER_DB",
+        "SUMMARIZER_PROMPTS",
+        "SUMMARIZER_PROMPT_VERSION",
     ):
         monkeypatch.delenv(var, raising=False)
     yield

@@ -202,10 +202,10 @@ def _call_log(settings: Settings, article: Article, source: str) -> Iterator[Met
     from summarizer.budget import Meter
     from summarizer.config import default_db_path
     from summarizer.errors import StoreError
-    from summarizer.store import SQLiteStore
+    from summarizer.store import open_store
 
     try:
-        store = SQLiteStore(default_db_path(settings))
+        store = open_store(settings.db or default_db_path())  # a path, or a postgresql:// URL
         article_id = store.add_article(article.text, source, article.source)
     except StoreError as exc:
         raise StoreError(f"{exc} (or brief without logging: --no-log)") from None

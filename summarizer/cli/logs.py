@@ -52,18 +52,21 @@ def logs(count: int, as_json: bool, db: str | None) -> None:
     they are stored. `summarizer brief --no-log` leaves no record.
     """
     from summarizer.config import default_db_path, load_settings
+    from summarizer.errors import ConfigError
     from summarizer.secrets import redact
-    from summarizer.store import SQLiteStore
+    from summarizer.store import is_postgres_url, open_store
 
-    path = Path(db) if db else default_db_path(load_settings())
-    if not path.exists():
+    path = db or load_settings().db or str(default_db_path())
+    if not is_postgres_url(path) and not Path(path).exists():
         if as_json:
             click.echo("[]")
         else:
             click.echo(f"summarizer: no calls logged yet (no store at {path})", err=True)
         return
-    store = SQLiteStore(path)
+    store = open_store(path)
     try:
+        if not hasattr(store, "recent_calls"):
+            raise ConfigError(f"{type(store).__name__} cannot list calls yet: use a SQLite store")
         rows = [_public(r, redact) for r in store.recent_calls(count)]
         warnings = list(store.warnings)
     finally:
