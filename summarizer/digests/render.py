@@ -91,12 +91,10 @@ def _meta_line(story: Story) -> str:
 
 def _one_line(story: Story) -> str:
     """A story in one line: title, what it is, its outlets."""
-    names = list(dict.fromkeys(_name(s) for s in story.sources))
+    names = list(dict.fromkeys(s.outlet or s.domain for s in story.sources if s.outlet or s.domain))
+    who = "; ".join(names) if names else _plural(len(story.sources), "source")
     when = f", last updated {story.last_updated:%Y-%m-%d}" if story.last_updated else ""
-    return (
-        f"- **{_md(story.title)}** — {story.change}{when}; {_md('; '.join(names))} "
-        f"<sub>id {story.id}</sub>"
-    )
+    return f"- **{_md(story.title)}** — {story.change}{when}; {_md(who)} <sub>id {story.id}</sub>"
 
 
 def _story_markdown(n: int, story: Story) -> list[str]:
