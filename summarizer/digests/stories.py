@@ -6,13 +6,16 @@ summary and key facts; each word weighted by how rare it is in the batch, tf-idf
 SIMILAR_ALONE, or SIMILAR_WITH_PARTY when they also share a named party (person, organisation,
 media) that is not in a large share of the batch. A brief (or story) joins a story only if its
 average similarity to the members reaches AVERAGE_TO_JOIN, so one pair alike by chance does not
-chain two stories into one. Every grouping records why, in words. Within a story, facts worded
+chain two stories into one, and two stories never join when each has names or numbers of its
+own that the other never mentions (two games of one team, two fires at one chain's stores).
+Every grouping records why, in words. Within a story, facts worded
 alike are merged with all their sources, positions are collected per party, and facts that talk
 about the same thing with different numbers, or with a status one source calls disputed, are
 listed as disagreements.
 
 The thresholds were set on the dev half of eval/grouping (real Wikinews articles labelled by
-event; `summarizer eval --grouping eval/grouping`), and measured on its held-out half.
+event; `summarizer eval --grouping eval/grouping`) and of eval/grouping/ecbplus (ECB+: many
+outlets per event, two events of one kind per topic), and measured on their held-out halves.
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ PSEUDO_DOCS = 20
 # in a day of US politics "Donald Trump" is in every brief and would chain them all into one.
 COMMON_PARTY_SHARE = 0.15
 COMMON_PARTY_MIN = 4
+# Two stories of OWN_MIN_MEMBERS or more never join when each has specifics of its own (a name
+# word or a number, not a year, in at least OWN_SHARE of its members) that the other story never
+# mentions: two games of one team (each with its own opponent and score), two rehab stays of
+# two actresses, two fires at one chain's two stores. Set on eval/grouping/ecbplus dev.
+OWN_SHARE = 0.5
+OWN_MIN_MEMBERS = 2
 FACT_MERGE = 0.5
 DISAGREE_SUBJECT = 0.5
 
@@ -100,6 +109,41 @@ def _named(brief: Brief) -> dict[str, str]:
             if len(key) > 2 or (len(key) == 2 and n.strip().isupper()):
                 out[key] = p.name
     return out
+
+
+_SPECIFIC_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:\-]\d+)*")
+_YEAR = re.compile(r"(1[89]|20)\d\d")
+
+
+def _brief_text(brief: Brief) -> str:
+    return " ".join([brief.title, brief.summary, *(f.statement for f in brief.key_facts)])
+
+
+def _numbers_of(text: str) -> set[str]:
+    """Numbers as '#31-24', '#6.1', '#33' (years left out: every story of a year shares them)."""
+    found = (n.rstrip(".,:-").replace(",", "") for n in _SPECIFIC_NUMBER.findall(text))
+    return {"#" + n for n in found if n and not _YEAR.fullmatch(n)}
+
+
+def _specifics(brief: Brief) -> set[str]:
+    """What can tell one event from another of its kind: the words of its parties' names
+    (countries left out) and the numbers of its title, summary and key facts."""
+    out = _numbers_of(_brief_text(brief))
+    for p in brief.parties:
+        if p.kind == "country":
+            continue
+        for n in [p.name, *p.aliases]:
+            out |= {w for w in _WORD.findall(normalize(n)) if w not in _STOP}
+    return out
+
+
+def _own(specifics: Counter[str], size: int) -> set[str]:
+    """A story's own specifics: in at least OWN_SHARE of its members (none below
+    OWN_MIN_MEMBERS members: one article's names are too noisy to stand for a story)."""
+    if size < OWN_MIN_MEMBERS:
+        return set()
+    need = max(2, math.ceil(OWN_SHARE * size))
+    return {w for w, c in specifics.items() if c >= need}
 
 
 def _terms(brief: Brief) -> Counter[str]:
@@ -207,9 +251,12 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
 
     Links are taken most alike first. A link inside a story only adds its reason; a link
     between two stories merges them when the average similarity of their members (every
-    member of one with every member of the other) reaches AVERAGE_TO_JOIN.
+    member of one with every member of the other) reaches AVERAGE_TO_JOIN, unless each of the
+    two has specifics of its own that the other never mentions (`_own`): then they are two
+    events of one kind, however alike their wording.
     """
-    vectors = _vectors([_terms(e.brief) for e in entries])
+    terms = [_terms(e.brief) for e in entries]
+    vectors = _vectors(terms)
     found = links(entries, vectors)
     if not found:
         return [([e], []) for e in entries]
@@ -219,6 +266,11 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     members: dict[int, list[int]] = {i: [i] for i in range(len(entries))}
     owner = list(range(len(entries)))
     reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
+    specifics = {i: Counter(_specifics(e.brief)) for i, e in enumerate(entries)}
+    mentioned = {
+        i: set(terms[i]) | _numbers_of(_brief_text(e.brief)) | set(specifics[i])
+        for i, e in enumerate(entries)
+    }
     for similarity, i, j, shared in found:
         why = (
             f"{entries[i].ref.title!r} and {entries[j].ref.title!r}: "
@@ -231,10 +283,16 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
         average = cosine(sums[a], sums[b]) / (len(members[a]) * len(members[b]))
         if average < AVERAGE_TO_JOIN:
             continue
+        if _own(specifics[a], len(members[a])) - mentioned[b] and (
+            _own(specifics[b], len(members[b])) - mentioned[a]
+        ):
+            continue
         if b < a:
             a, b = b, a
         for k in members[b]:
             owner[k] = a
+        specifics[a] += specifics.pop(b)
+        mentioned[a] |= mentioned.pop(b)
         members[a] += members.pop(b)
         reasons[a] += [*reasons.pop(b), why]
         total = sums[a]

@@ -1,0 +1,89 @@
+"""The grouping keeps two events of one kind apart when each story has specifics of its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.digests import stories
+from summarizer.digests.stories import Entry, group
+from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
+
+
+def entry(i: int, title: str, fact: str, parties: list[str]) -> Entry:
+    brief = Brief(
+        title=title,
+        summary=f"{title}. {fact}",
+        key_facts=[KeyFact(statement=fact, evidence=[fact], status="claimed")],
+        parties=[Party(name=p, kind="organization", role="named") for p in parties],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test"),
+    )
+    return Entry(article_id=f"a{i}", brief=brief, ref=SourceRef(article_id=f"a{i}", title=title))
+
+
+def two_games() -> list[Entry]:
+    """Two outlets on each of two games of one team: same wording, own opponent and score."""
+    return [
+        entry(
+            1,
+            "Colts beat Jaguars 31-24 to clinch playoff berth",
+            "The Colts beat the Jaguars 31-24 on Thursday night.",
+            ["Indianapolis Colts", "Jacksonville Jaguars"],
+        ),
+        entry(
+            2,
+            "Colts clinch a playoff berth, beating the Jaguars",
+            "Indianapolis beat the Jaguars 31-24.",
+            ["Indianapolis Colts", "Jacksonville Jaguars"],
+        ),
+        entry(
+            3,
+            "Colts top Chiefs 20-13 and reach the playoffs",
+            "The Colts beat the Chiefs 20-13 on Sunday.",
+            ["Indianapolis Colts", "Kansas City Chiefs"],
+        ),
+        entry(
+            4,
+            "Colts reach the playoffs with a win over the Chiefs",
+            "Indianapolis beat the Chiefs 20-13.",
+            ["Indianapolis Colts", "Kansas City Chiefs"],
+        ),
+    ]
+
+
+def ids(result: list[tuple[list[Entry], list[str]]]) -> list[list[str]]:
+    return sorted(sorted(e.article_id for e in members) for members, _ in result)
+
+
+def test_two_events_of_one_kind_with_their_own_names_and_numbers_stay_apart() -> None:
+    assert ids(group(two_games())) == [["a1", "a2"], ["a3", "a4"]]
+
+
+def test_without_the_rule_the_same_wording_would_join_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The control: what keeps them apart is the rule, not the wording.
+    monkeypatch.setattr(stories, "OWN_MIN_MEMBERS", 10**6)
+    assert ids(group(two_games())) == [["a1", "a2", "a3", "a4"]]
+
+
+def test_a_story_whose_specifics_the_other_mentions_still_joins() -> None:
+    # A third report of the first game that names the opponent and the score joins its story,
+    # and a report that names neither team's opponent is not kept out by the rule.
+    batch = [
+        *two_games()[:2],
+        entry(
+            5,
+            "Colts clinch playoff berth with win",
+            "The Colts beat the Jaguars 31-24 in Jacksonville.",
+            ["Indianapolis Colts", "Jacksonville Jaguars"],
+        ),
+        entry(
+            6,
+            "Colts win and clinch a playoff berth",
+            "The Colts won on Thursday night.",
+            ["Indianapolis Colts"],
+        ),
+    ]
+    assert ids(group(batch)) == [["a1", "a2", "a5", "a6"]]
