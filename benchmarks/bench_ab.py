@@ -1,11 +1,22 @@
-"""Ours against the bare openai client, alternated in one run, with per-request latencies.
+"""Ours against the bare openai client, interleaved in one run, at concurrency 32 and 64.
 
-    python benchmarks/bench_ab.py [--articles 500] [--concurrency 32] [--rounds 2]
+    python benchmarks/bench_ab.py [--articles 500] [--concurrency 32 64] [--rounds 3]
 
-`bench_throughput.py` runs each path once; this alternates them (bare, ours, bare, ours, ...)
-against the same fake server, so drift on a shared 2-core machine hits both, and prints each
-request's wall time from the client's side (median, p90, max). It answers one question: is the
-gap to the ideal ours, or the client stack's that every Python caller of `openai` pays?
+Every arm briefs the same articles against the same scripted server (its own process, latency
+200 ms), one arm after the other within each round (bare, ours, ...), so drift on a shared 2-core
+machine hits every arm alike. Each round prints a row per arm; the summary gives the median of
+the rounds: articles per second, % of ideal (concurrency / latency), % of the bare client's rate
+*in the same round* (the goal: >= 95 %), the client process's CPU per article, and each request's
+wall time seen from the client (median, p90).
+
+Arms:
+- bare AsyncOpenAI: the same request (prompt + tool), reply not parsed: the floor for any Python
+  client built on `openai`;
+- summarizer, base_url=: `asummarize(text, base_url=...)`, the form the README shows (one shared
+  client per event loop, `llm.shared_client`);
+- summarizer, client=: `asummarize(text, client=llm.make_client(...))`, a client the caller owns;
+- with `--aiohttp` (when the installed openai has `DefaultAioHttpClient`), the bare client and
+  ours over openai's aiohttp transport too.
 """
 
 from __future__ import annotations
@@ -21,14 +32,15 @@ from _common import ServerProcess, articles, print_machine
 
 from summarizer.llm import RetryPolicy
 
+MODEL = "gpt-4.1-mini"
 POLICY = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
 
+Arm = Callable[[str, list[str], int], Awaitable[list[float]]]
 
-async def timed(
-    one: Callable[[str], Awaitable[Any]], texts: list[str], concurrency: int
-) -> tuple[float, list[float]]:
-    """Run `one` over `texts` with at most `concurrency` at once: (wall s, per-request s)."""
-    gate = asyncio.Semaphore(concurrency)
+
+async def timed(one: Callable[[str], Awaitable[Any]], texts: list[str], c: int) -> list[float]:
+    """Run `one` over `texts` with at most `c` at once; each request's wall time."""
+    gate = asyncio.Semaphore(c)
     latencies: list[float] = []
 
     async def gated(text: str) -> None:
@@ -37,76 +49,161 @@ async def timed(
             await one(text)
             latencies.append(time.perf_counter() - start)
 
-    start = time.perf_counter()
     await asyncio.gather(*(gated(t) for t in texts))
-    return time.perf_counter() - start, latencies
+    return latencies
 
 
-async def ours(url: str, texts: list[str], concurrency: int) -> tuple[float, list[float]]:
-    from summarizer import llm
+async def ours_base_url(url: str, texts: list[str], c: int) -> list[float]:
     from summarizer.engine import asummarize
 
-    client: Any = llm.make_client(base_url=url, api_key="bench", asynchronous=True)
+    async def one(text: str) -> Any:
+        brief = await asummarize(text, base_url=url, api_key="bench", model=MODEL, retry=POLICY)
+        assert brief.key_facts
+
+    return await timed(one, texts, c)
+
+
+async def _ours_with(client: Any, texts: list[str], c: int) -> list[float]:
+    from summarizer.engine import asummarize
 
     async def one(text: str) -> Any:
-        return await asummarize(text, client=client, model="gpt-4.1-mini", retry=POLICY)
+        brief = await asummarize(text, client=client, model=MODEL, retry=POLICY)
+        assert brief.key_facts
 
     try:
-        return await timed(one, texts, concurrency)
+        return await timed(one, texts, c)
     finally:
         await client.close()
 
 
-async def bare(url: str, texts: list[str], concurrency: int) -> tuple[float, list[float]]:
+async def ours_client(url: str, texts: list[str], c: int) -> list[float]:
+    from summarizer import llm
+
+    client = llm.make_client(base_url=url, api_key="bench", asynchronous=True)
+    return await _ours_with(client, texts, c)
+
+
+async def ours_aiohttp(url: str, texts: list[str], c: int) -> list[float]:
     import openai
 
+    client = openai.AsyncOpenAI(
+        base_url=url, api_key="bench", max_retries=0, http_client=openai.DefaultAioHttpClient()
+    )
+    return await _ours_with(client, texts, c)
+
+
+async def _bare_with(client: Any, texts: list[str], c: int) -> list[float]:
     from summarizer.llm import brief_tool
     from summarizer.prompts import brief_messages
 
-    client = openai.AsyncOpenAI(base_url=url, api_key="bench", max_retries=0)
+    tool: Any = brief_tool()
     choice: Any = {"type": "function", "function": {"name": "BriefReply"}}
 
     async def one(text: str) -> Any:
+        messages: Any = brief_messages(text)
         return await client.chat.completions.create(
-            model="gpt-4.1-mini",
-            messages=brief_messages(text),  # type: ignore[arg-type]
-            tools=[brief_tool()],  # type: ignore[list-item]
-            tool_choice=choice,
+            model=MODEL, messages=messages, tools=[tool], tool_choice=choice, temperature=0
         )
 
     try:
-        return await timed(one, texts, concurrency)
+        return await timed(one, texts, c)
     finally:
         await client.close()
+
+
+async def bare(url: str, texts: list[str], c: int) -> list[float]:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=url, api_key="bench", max_retries=0)
+    return await _bare_with(client, texts, c)
+
+
+async def bare_aiohttp(url: str, texts: list[str], c: int) -> list[float]:
+    import openai
+
+    client = openai.AsyncOpenAI(
+        base_url=url, api_key="bench", max_retries=0, http_client=openai.DefaultAioHttpClient()
+    )
+    return await _bare_with(client, texts, c)
+
+
+def has_aiohttp() -> bool:
+    """Whether the installed openai offers its aiohttp transport (and aiohttp is there)."""
+    try:
+        import openai
+
+        openai.AsyncOpenAI(api_key="x", http_client=openai.DefaultAioHttpClient())
+    except (AttributeError, RuntimeError, ImportError):
+        return False
+    return True
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=500)
-    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[32, 64])
     ap.add_argument("--latency", type=float, default=0.2)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--aiohttp", action="store_true", help="add the aiohttp-transport arms")
     args = ap.parse_args()
     texts = list(articles(args.articles))
-    ideal = args.concurrency / args.latency
+    arms: list[tuple[str, Arm]] = [
+        ("bare AsyncOpenAI", bare),
+        ("summarizer, base_url=", ours_base_url),
+        ("summarizer, client=", ours_client),
+    ]
+    if args.aiohttp and has_aiohttp():
+        arms += [("bare AsyncOpenAI, aiohttp", bare_aiohttp), ("summarizer, aiohttp", ours_aiohttp)]
     print_machine()
-    print(f"\n{args.articles} articles, concurrency {args.concurrency}, latency "
-          f"{args.latency * 1000:.0f} ms, ideal {ideal:.0f}/s")  # fmt: skip
-    print("| path | art/s | ratio | median ms | p90 ms | max ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print(
+        f"\n{args.articles} articles (~600 words), latency {args.latency * 1000:.0f} ms, "
+        f"{args.rounds} rounds, arms interleaved within each round"
+    )
+    # results[c][arm] = list of (rate, cpu per article, median latency, p90 latency, vs bare)
+    results: dict[int, dict[str, list[tuple[float, float, float, float, float]]]] = {}
     with ServerProcess(latency=args.latency) as server:
-        asyncio.run(bare(server.base_url, texts[:4], 2))  # warm-up: imports, connections
-        asyncio.run(ours(server.base_url, texts[:4], 2))
-        for _ in range(args.rounds):
-            for name, path in (("bare AsyncOpenAI", bare), ("summarizer", ours)):
-                wall, lat = asyncio.run(path(server.base_url, texts, args.concurrency))
-                lat.sort()
-                rate = len(texts) / wall
-                print(
-                    f"| {name} | {rate:.1f} | {rate / ideal:.0%} | "
-                    f"{statistics.median(lat) * 1000:.1f} | {lat[int(0.9 * len(lat))] * 1000:.1f} "
-                    f"| {lat[-1] * 1000:.1f} |"
-                )
+        url = server.base_url
+        for _, arm in arms:  # warm-up: imports, first connections
+            asyncio.run(arm(url, texts[:4], 2))
+        print("| round | conc | arm | art/s | % ideal | % bare | CPU ms/art | median ms | p90 ms |")
+        print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for r in range(args.rounds):
+            for c in args.concurrency:
+                ideal = c / args.latency
+                bare_rate = 0.0
+                for name, arm in arms:
+                    cpu0, t0 = time.process_time(), time.perf_counter()
+                    lat = asyncio.run(arm(url, texts, c))
+                    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+                    lat.sort()
+                    rate = len(texts) / wall
+                    if name == "bare AsyncOpenAI":
+                        bare_rate = rate
+                    row = (
+                        rate,
+                        cpu / len(texts) * 1000,
+                        statistics.median(lat) * 1000,
+                        lat[int(0.9 * len(lat))] * 1000,
+                        rate / bare_rate,
+                    )
+                    results.setdefault(c, {}).setdefault(name, []).append(row)
+                    print(
+                        f"| {r + 1} | {c} | {name} | {rate:.1f} | {rate / ideal:.0%} | "
+                        f"{row[4]:.0%} | {row[1]:.1f} | {row[2]:.1f} | {row[3]:.1f} |"
+                    )
+    print(f"\nmedians of {args.rounds} rounds")
+    print(
+        "| conc | arm | art/s | % ideal | % bare (same round) | CPU ms/art | median ms | p90 ms |"
+    )  # noqa: E501
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for c, by_arm in results.items():
+        ideal = c / args.latency
+        for name, rows in by_arm.items():
+            med = [statistics.median(col) for col in zip(*rows, strict=True)]
+            print(
+                f"| {c} | {name} | {med[0]:.1f} | {med[0] / ideal:.0%} | {med[4]:.0%} | "
+                f"{med[1]:.1f} | {med[2]:.1f} | {med[3]:.1f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -169,3 +169,20 @@ def test_close_shared_clients_then_a_new_one(server: FakeOpenAIServer) -> None:
     # A client closed by its user is not handed out again either.
     second.close()
     assert llm.shared_client(base_url=server.base_url, api_key="k") is not second
+
+
+def test_the_readmes_batch_example_runs_on_one_client(
+    server: FakeOpenAIServer, built: list[Any]
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    example = next(b for b in blocks if "async def brief_all" in b)
+    assert 'base_url="http://localhost:8000/v1"' in example  # the form the README shows
+    code = example.replace("http://localhost:8000/v1", server.base_url)
+    scope: dict[str, Any] = {"texts": [synthetic_article(i) for i in range(6)]}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert [len(b.key_facts) > 0 for b in scope["briefs"]] == [True] * 6
+    assert len(built) == 1 and built[0].is_closed()
+    assert len(server.requests) == 6
