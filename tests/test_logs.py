@@ -93,6 +93,9 @@ def test_brief_calls_are_logged_and_listed(article: Path, db: Path) -> None:
     assert newest["latency_s"] > 0
     assert newest["source"] == str(article)
     assert newest["article_id"] == made["source"]["content_sha256"]
+    # -m keeps one model's calls.
+    assert [r["id"] for r in logs_json(db, "-m", "gpt-4.1-mini")] == [rows[1]["id"]]
+    assert logs_json(db, "--model", "gpt-4o") == []
     # -n limits, 0 is all.
     assert [r["id"] for r in logs_json(db, "-n", "1")] == [newest["id"]]
     assert len(logs_json(db, "-n", "0")) == 2
@@ -192,6 +195,9 @@ def test_default_store_is_the_digests(article: Path, tmp_path: Path) -> None:
     rows = json.loads(run("logs", "--json").stdout)
     assert [r["command"] for r in rows] == ["digest", "brief"]
     assert rows[0]["run_id"] == 1 and rows[0]["source"] == str(pages / "a.txt")
+    assert [r["command"] for r in json.loads(run("logs", "--run", "1", "--json").stdout)] == [
+        "digest"
+    ]
     table = run("logs").stdout.splitlines()
     assert "digest #1" in table[1] and " brief " in table[2]
     with sqlite3.connect(store) as con:

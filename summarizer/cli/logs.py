@@ -35,6 +35,8 @@ ERROR_CHARS = 100
     show_default=True,
     help="How many calls, the newest first (0: all).",
 )
+@click.option("-m", "--model", help="Only the calls to this model.")
+@click.option("--run", "run_id", type=int, help="Only the calls of this digest run.")
 @click.option("--json", "as_json", is_flag=True, help="As one JSON array.")
 @click.option(
     "--db",
@@ -42,7 +44,7 @@ ERROR_CHARS = 100
     help="The store (default: SUMMARIZER_DB, the config file, <data dir>/summarizer.db).",
 )
 @handle_errors
-def logs(count: int, as_json: bool, db: str | None) -> None:
+def logs(count: int, model: str | None, run_id: int | None, as_json: bool, db: str | None) -> None:
     """List the model calls recorded in the store: those of `brief` and of every digest run.
 
     Each call, failed attempts and retries included: when it was made, by which command, the
@@ -67,7 +69,7 @@ def logs(count: int, as_json: bool, db: str | None) -> None:
     try:
         if not hasattr(store, "recent_calls"):
             raise ConfigError(f"{type(store).__name__} cannot list calls yet: use a SQLite store")
-        rows = [_public(r, redact) for r in store.recent_calls(count)]
+        rows = [_public(r, redact) for r in store.recent_calls(count, model=model, run_id=run_id)]
         warnings = list(store.warnings)
     finally:
         store.close()

@@ -540,13 +540,18 @@ class SQLiteStore:
             "call", "llm_calls", "SELECT id FROM llm_calls WHERE run_id = ? ORDER BY id", (run_id,)
         )
 
-    def recent_calls(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest model calls, newest first (`limit` 0: all), each with its article's
-        source and title when the article is stored (`summarizer logs`). A damaged row is
-        skipped and reported."""
+    def recent_calls(
+        self, limit: int = 20, *, model: str | None = None, run_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest model calls, newest first (`limit` 0: all), of one model or one run if
+        given, each with its article's source and title when the article is stored
+        (`summarizer logs`). A damaged row is skipped and reported."""
         out = []
         ids = self._read(
-            "calls", "SELECT id FROM llm_calls ORDER BY id DESC LIMIT ?", (limit or -1,)
+            "calls",
+            "SELECT id FROM llm_calls WHERE (? IS NULL OR model = ?) AND (? IS NULL OR run_id = ?) "
+            "ORDER BY id DESC LIMIT ?",
+            (model, model, run_id, run_id, limit or -1),
         )
         for (call_id,) in ids or []:
             rows = self._read(
