@@ -27,7 +27,7 @@ from summarizer.prompts import (
     render,
     use_prompt,
 )
-from summarizer.testserver import FakeOpenAIServer
+from summarizer.testserver import FakeOpenAIServer, error
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = (
@@ -304,5 +304,13 @@ def test_eval_measures_your_prompt(tmp_path: Path, folder: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert sent(server)["system"] == SYSTEM.strip()
     assert f"prompt={expected_version(folder, 'council')} " in result.stdout
+    # Every article failing still reports the prompt that was measured.
+    with FakeOpenAIServer([error(400, "bad request (scripted)")]) as server:
+        failed = run(
+            "eval", str(data), "--engine", "llm", "--base-url", server.base_url, "--prompts",
+            str(folder), "--out", "-",
+        )  # fmt: skip
+    assert failed.exit_code == 5, failed.stderr
+    assert f"prompt={expected_version(folder, 'council')} " in failed.stdout
     offline = run("eval", str(data), "--prompts", str(folder), "--out", "-")
     assert offline.exit_code == 2 and "need --engine llm" in offline.stderr

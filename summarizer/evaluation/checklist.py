@@ -288,7 +288,7 @@ def run_checklist_eval(
     from summarizer.errors import ConfigError, SummarizerError
     from summarizer.models import SourceMeta
     from summarizer.offline import OFFLINE_VERSION
-    from summarizer.prompts import PROMPT_VERSION
+    from summarizer.prompts import active_version
 
     articles = load_checklists(path)
     if engine == "llm":
@@ -297,7 +297,7 @@ def run_checklist_eval(
         model = resolve_model(model)
     else:
         model = None
-    prompt_version = PROMPT_VERSION if engine == "llm" else OFFLINE_VERSION
+    prompt_version = active_version() if engine == "llm" else OFFLINE_VERSION
     results: list[ChecklistResult] = []
     total = ChecklistScores()
     for art in articles:

@@ -183,7 +183,7 @@ def run_eval(
     """
     from summarizer.engine import summarize
     from summarizer.offline import OFFLINE_VERSION
-    from summarizer.prompts import PROMPT_VERSION
+    from summarizer.prompts import active_version
 
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     replay_dir = Path(cassettes) if cassettes is not None else None
@@ -197,7 +197,7 @@ def run_eval(
             api_key = "replay-no-key"
     else:
         model = None
-    prompt_version = PROMPT_VERSION if engine == "llm" else OFFLINE_VERSION
+    prompt_version = active_version() if engine == "llm" else OFFLINE_VERSION
     articles, skipped = data.articles, list(data.skipped)
     if engine == "llm" and replay_dir is not None and not record:
         # Replay what was recorded: an article added to the set after the cassettes were
