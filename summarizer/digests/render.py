@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from summarizer.digests.continuity import outlets
+from summarizer.digests.continuity import newest, outlets
 from summarizer.digests.html import digest_html
 from summarizer.render import _md, md_link
 
@@ -92,9 +92,14 @@ def _meta_line(story: Story) -> str:
 def _one_line(story: Story) -> str:
     """A story in one line: title, what it is, its outlets."""
     names = list(dict.fromkeys(s.outlet or s.domain for s in story.sources if s.outlet or s.domain))
-    who = "; ".join(names) if names else _plural(len(story.sources), "source")
-    when = f", last updated {story.last_updated:%Y-%m-%d}" if story.last_updated else ""
-    return f"- **{_md(story.title)}** — {story.change}{when}; {_md(who)} <sub>id {story.id}</sub>"
+    bits = [story.change]
+    if story.change == "unchanged" and story.last_updated:
+        bits[0] += f" since {story.last_updated:%Y-%m-%d}"
+    bits.append("; ".join(names) if names else _plural(len(story.sources), "source"))
+    latest = newest(story) if story.sources and any(s.published for s in story.sources) else None
+    if latest:
+        bits.append(f"{latest:%Y-%m-%d}")
+    return f"- **{_md(story.title)}** — {_md(' · '.join(bits))} <sub>id {story.id}</sub>"
 
 
 def _story_markdown(n: int, story: Story) -> list[str]:
