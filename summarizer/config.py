@@ -32,6 +32,7 @@ ENV = {
     "prompts": "SUMMARIZER_PROMPTS",
     "prompt_version": "SUMMARIZER_PROMPT_VERSION",
     "max_feed_entries": "SUMMARIZER_MAX_FEED_ENTRIES",
+    "synthesis": "SUMMARIZER_SYNTHESIS",
 }
 
 # How a reply is requested: tool calling (default), or JSON for servers without tools.
@@ -51,6 +52,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_PROMPT_VERSION": "the prompt: a NAME in the prompts folder, or a built-in version",
     "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
     "SUMMARIZER_MAX_FEED_ENTRIES": "entries kept per feed, the newest (default 300)",
+    "SUMMARIZER_SYNTHESIS": "auto | llm | offline | off: how a digest story is written up",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
     "SUMMARIZER_CONFIG": "the config file (default <config dir>/config.toml)",
     "SUMMARIZER_CONFIG_DIR": "where config.toml lives (default: the user config dir)",
@@ -114,6 +116,9 @@ class Settings:
     log_calls: bool = True
     # Entries kept per feed (the newest); a feed with more is named in the digest's warnings.
     max_feed_entries: int = 300
+    # A digest story's account across its sources (summarizer.digests.synthesis): auto (the
+    # model for multi-source stories with the LLM engine, else rules), llm, offline or off.
+    synthesis: str = "auto"
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -216,6 +221,10 @@ def load_settings(
         raise ConfigError(f"engine must be auto, llm or offline, got {settings.engine!r}")
     if settings.mode not in MODES:
         raise ConfigError(f"mode must be {', '.join(MODES)}, got {settings.mode!r}")
+    if settings.synthesis not in {"auto", "llm", "offline", "off"}:
+        raise ConfigError(
+            f"synthesis must be auto, llm, offline or off, got {settings.synthesis!r}"
+        )
     if settings.max_feed_entries < 1:
         raise ConfigError(f"max_feed_entries must be at least 1, got {settings.max_feed_entries}")
     from summarizer import secrets

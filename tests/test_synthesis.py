@@ -204,6 +204,7 @@ def test_llm_synthesis_bad_citation_is_reasked_fixed_and_cached(tmp_path: Path) 
     assert "it is in source" in reask and "temporary housing" in reask
     assert dam.synthesis is not None and dam.synthesis.engine == "llm"
     assert dam.synthesis.headline.startswith("Harlow dam failure")
+    assert dam.title == dam.synthesis.headline  # the story is titled by its synthesis
     amado = next(p for p in dam.synthesis.perspectives if p.who == "Felix Amado")
     local = next(
         i for i, r in enumerate(dam.sources, 1) if (r.path or "").endswith("dam-local.txt")
@@ -274,3 +275,25 @@ def test_store_keeps_syntheses_by_members_prompt_and_model(store: Any) -> None:
     store.put_synthesis(key, "gpt-4.1-mini", "synthesis-v1", s.model_dump_json())
     got = store.get_synthesis(key)
     assert got is not None and StorySynthesis.model_validate_json(got) == s
+
+
+def test_cli_synthesis_flag_and_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    runner = CliRunner()
+    base = ["digest", str(ARTICLES), "--engine", "offline", "--format", "json"]
+    out = runner.invoke(main, [*base, "--db", str(tmp_path / "a.db")])
+    assert out.exit_code == 0, out.output
+    stories = json.loads(out.stdout)["stories"]
+    assert all(s["synthesis"]["engine"] == "offline" for s in stories)
+    out = runner.invoke(main, [*base, "--db", str(tmp_path / "b.db"), "--synthesis", "off"])
+    stories = json.loads(out.stdout)["stories"]
+    assert out.exit_code == 0 and all(s["synthesis"] is None for s in stories)
+    # the setting, from the environment (or a config file): a bad value is one line, exit 2
+    monkeypatch.setenv("SUMMARIZER_SYNTHESIS", "sometimes")
+    out = runner.invoke(main, [*base, "--db", str(tmp_path / "c.db")])
+    assert out.exit_code == 2
+    assert "synthesis must be auto, llm, offline or off, got 'sometimes'" in out.output
+    assert not (tmp_path / "c.db").exists()

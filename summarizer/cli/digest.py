@@ -43,6 +43,13 @@ _FORMAT_BY_SUFFIX = {"html": "html", "htm": "html", "json": "json", "atom": "ato
     help="Stories with nothing new since the last digest: one line (fold, default), left out "
     "(omit) or in full (show).",
 )
+@click.option(
+    "--synthesis",
+    type=click.Choice(["auto", "llm", "offline", "off"]),
+    help="Each story written up across its sources, cited [1], [2]: by the model (one cached "
+    "call per multi-source story; auto, the default, with the LLM engine), by rules (offline), "
+    "or not (off).",
+)
 @click.option("--db", metavar="FILE|URL", help="A SQLite file, or a postgresql:// URL.")
 @click.option("--concurrency", type=int, help="Briefs at once (default 4).")
 @click.option("--rpm", type=int, help="Requests per minute at most.")
@@ -109,6 +116,7 @@ def digest(
     fmt: str | None,
     max_stories: int | None,
     unchanged: str | None,
+    synthesis: str | None,
     db: str | None,
     concurrency: int | None,
     rpm: int | None,
@@ -152,6 +160,7 @@ def digest(
         "base_url": base_url,
         "prompts": prompts,
         "prompt_version": prompt_version,
+        "synthesis": synthesis,
     }
     if job:
         flags = {**job.settings, **{k: v for k, v in flags.items() if v is not None}}
@@ -200,6 +209,7 @@ def digest(
             max_feed_entries=settings.max_feed_entries,
             max_stories=max_stories or (job.max_stories if job else None) or DEFAULT_MAX_STORIES,
             unchanged=unchanged or (job.unchanged if job else None) or "fold",
+            synthesis=settings.synthesis,
         )
     d = result.digest
     if not outputs:

@@ -646,7 +646,11 @@ async def synthesize_stories(
                     )
         if got is None:
             got = synthesize_offline(story, briefs, [t or "" for t in texts] if texts_ok else None)
-        out.append(story.model_copy(update={"synthesis": got}))
+        update: dict[str, Any] = {"synthesis": got}
+        if got.engine == "llm" and got.headline.strip():
+            # A headline written across the sources names the story better than one source's.
+            update["title"] = " ".join(got.headline.split())
+        out.append(story.model_copy(update=update))
     return out
 
 
