@@ -175,3 +175,42 @@ def _event_sizes(articles) -> dict[str, int]:
     for a in articles:
         sizes[a.event] = sizes.get(a.event, 0) + 1
     return sizes
+
+
+ECBPLUS = SET / "ecbplus" / "set.json"
+
+
+def test_the_ecbplus_manifest_is_labelled_split_and_keeps_no_text():
+    data = json.loads(ECBPLUS.read_text("utf-8"))
+    arts = data["articles"]
+    sizes = _event_sizes([type("A", (), a) for a in arts])
+    assert sum(1 for n in sizes.values() if n >= 3) >= 30
+    splits: dict[str, set[str]] = {}
+    for a in arts:
+        assert a["licence"] and a["outlet"] and a["source"] and len(a["sha256"]) == 64
+        splits.setdefault(a["event"].rstrip("ecbplus").rstrip("_"), set()).add(a["split"])
+    # a topic (and so both of its events) is in one split only
+    assert all(len(s) == 1 for s in splits.values())
+    assert {s for v in splits.values() for s in v} == {"dev", "heldout"}
+    # the outlets' texts are not part of the repository: only rebuilt locally
+    assert (SET / "ecbplus" / ".gitignore").read_text("utf-8").split() == ["texts/"]
+
+
+def test_a_missing_text_of_a_rebuilt_set_says_how_to_rebuild(tmp_path):
+    record = {
+        "id": "x",
+        "path": "texts/x.txt",
+        "title": "t",
+        "outlet": "o",
+        "licence": "l",
+        "source": "s",
+        "event": "e",
+        "split": "dev",
+    }
+    (tmp_path / "set.json").write_text(
+        json.dumps({"rebuild": "python build.py SRC --texts", "articles": [record]}), "utf-8"
+    )
+    result = CliRunner().invoke(main, ["eval", "--grouping", str(tmp_path), "--out", "-"])
+    assert result.exit_code == 3
+    assert "texts/x.txt not found" in result.output
+    assert "python build.py SRC --texts" in result.output
