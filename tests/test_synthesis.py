@@ -297,3 +297,14 @@ def test_cli_synthesis_flag_and_setting(tmp_path: Path, monkeypatch: pytest.Monk
     assert out.exit_code == 2
     assert "synthesis must be auto, llm, offline or off, got 'sometimes'" in out.output
     assert not (tmp_path / "c.db").exists()
+
+
+def test_a_quote_shown_is_the_sources_own_text() -> None:
+    source = 'The union leader said "we will strike on Monday" after the vote.'
+    draft = SynthesisReply(
+        headline="Strike",
+        summary=[{"text": "A strike.", "citations": [{"source": 1, "quote": "said “we will strike on Monday”"}]}],  # noqa: E501
+    )  # fmt: skip
+    assert check_synthesis(draft, [source]) == []
+    kept, dropped = prune(draft, [source])
+    assert dropped == [] and kept.summary[0].citations[0].quote == 'said "we will strike on Monday"'

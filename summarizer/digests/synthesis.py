@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from summarizer.brief.grounding import ArticleIndex, locate_quote
+from summarizer.brief.locate import verbatim
 from summarizer.digests.dates import FUTURE, as_date, describe, find_dates
 from summarizer.models import (
     SYNTHESIS_SOURCES,
@@ -127,26 +128,36 @@ def check_synthesis(s: SynthesisReply, sources: Sequence[Any]) -> list[str]:
 
 
 def prune(s: SynthesisReply, sources: Sequence[Any]) -> tuple[SynthesisReply, list[str]]:
-    """`s` without what does not check, and a line for each thing left out."""
+    """`s` without what does not check, and a line for each thing left out.
+
+    Every quote kept is the source's own text at the place it was found (as a brief's evidence
+    is), so what a reader sees is verbatim even where the locator forgave a curly quote mark.
+    """
     dropped: list[str] = []
 
-    def good(path: str, c: Citation) -> bool:
+    def fixed(path: str, c: Citation) -> Citation | None:
         problem = citation_problem(c, sources)
         if problem:
             dropped.append(f"{path}: {problem}")
-        return problem is None
+            return None
+        index = _index(sources[c.source - 1])
+        spans = locate_quote(index, c.quote).spans
+        return c.model_copy(update={"quote": verbatim(index.text, spans)}) if spans else c
 
     def kept(path: str, cs: list[Citation]) -> list[Citation]:
-        return [c for j, c in enumerate(cs) if good(f"{path}.citations[{j}]", c)]
+        out = [fixed(f"{path}.citations[{j}]", c) for j, c in enumerate(cs)]
+        return [c for c in out if c is not None]
 
     summary = []
     for i, sent in enumerate(s.summary):
         cs = kept(f"summary[{i}]", sent.citations)
         if cs:
             summary.append(sent.model_copy(update={"citations": cs}))
-    perspectives = [
-        p for i, p in enumerate(s.perspectives) if good(f"perspectives[{i}].citation", p.citation)
-    ]
+    perspectives = []
+    for i, p in enumerate(s.perspectives):
+        c = fixed(f"perspectives[{i}].citation", p.citation)
+        if c is not None:
+            perspectives.append(p.model_copy(update={"citation": c}))
     timeline = []
     for i, ev in enumerate(s.timeline):
         cs = kept(f"timeline[{i}]", ev.citations)
@@ -159,11 +170,11 @@ def prune(s: SynthesisReply, sources: Sequence[Any]) -> tuple[SynthesisReply, li
             watch.append(w.model_copy(update={"citations": cs}))
     disagreements = []
     for i, d in enumerate(s.disagreements):
-        sides = [
-            side
-            for j, side in enumerate(d.sides)
-            if good(f"disagreements[{i}].sides[{j}].citation", side.citation)
-        ]
+        sides = []
+        for j, side in enumerate(d.sides):
+            c = fixed(f"disagreements[{i}].sides[{j}].citation", side.citation)
+            if c is not None:
+                sides.append(side.model_copy(update={"citation": c}))
         if len({side.citation.source for side in sides}) >= 2:
             disagreements.append(d.model_copy(update={"sides": sides}))
     pruned = SynthesisReply.model_construct(
@@ -501,9 +512,9 @@ def synthesis_messages(
         sources.append(
             {
                 "number": i,
-                "outlet": " ".join(source_label(ref).split()),
+                "outlet": " ".join((ref.outlet or ref.site or ref.domain or "unknown").split()),
                 "title": " ".join((ref.title or b.title).split()),
-                "date": (_article_date(ref, b) or "unknown")[:10],
+                "date": (_base_date(ref, b, text) or "unknown")[:10],
                 "text": text[:SOURCE_CHARS],
             }
         )
@@ -545,7 +556,7 @@ async def asynthesize_llm(
     sent = [t[:SOURCE_CHARS] for t in texts]
     messages = synthesis_messages(story, briefs, texts)
     with grounding_sources(sent):
-        reply, checked = await arequest_synthesis(
+        reply, _checked = await arequest_synthesis(
             client,
             messages,
             model=model,
@@ -555,9 +566,8 @@ async def asynthesize_llm(
             before_call=before_call,
             policy=policy,
         )
-    dropped: list[str] = []
-    if not checked:
-        reply, dropped = prune(reply, sent)
+    # A reply that checked loses nothing here; its quotes become the sources' own text.
+    reply, dropped = prune(reply, sent)
     synthesis = StorySynthesis(
         **{k: getattr(reply, k) for k in SynthesisReply.model_fields},
         engine="llm",
@@ -616,6 +626,9 @@ async def synthesize_stories(
     out: list[Story] = []
     for story in built:
         ids = [full.get(ref.article_id, ref.article_id) for ref in story.sources]
+        if any(i not in entries for i in ids):
+            out.append(story)  # a source this run did not brief: nothing to write it up from
+            continue
         briefs = [entries[i].brief for i in ids]
         texts = [_text(store, i) for i in ids]
         texts_ok = all(t is not None for t in texts)
