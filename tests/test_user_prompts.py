@@ -205,13 +205,14 @@ def test_brief_sends_the_template_and_records_its_version(folder: Path, article:
     with FakeOpenAIServer() as server:
         result = run(
             "brief", str(article), "--base-url", server.base_url, "--prompts", str(folder),
-            "--format", "json",
+            "--format", "json", "-v",
         )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert sent(server)["system"] == SYSTEM.strip()
     assert ARTICLE.strip() in sent(server)["user"]
     meta = json.loads(result.stdout)["meta"]
     assert meta["prompt_version"] == expected_version(folder, "council")
+    assert f" prompt={meta['prompt_version']} " in result.stderr  # -v names it
 
 
 def test_prompts_from_the_config_file_and_the_environment(

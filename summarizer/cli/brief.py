@@ -170,7 +170,8 @@ def brief(
         m = result.meta
         cost = f"${m.cost_usd:.4f}" if m.cost_usd is not None else "unknown"
         click.echo(
-            f"summarizer: engine={m.engine} model={m.model or '-'} calls={m.attempts} "
+            f"summarizer: engine={m.engine} model={m.model or '-'} prompt={m.prompt_version} "
+            f"calls={m.attempts} "
             f"parts={m.chunks} tokens={m.usage.prompt_tokens}+{m.usage.completion_tokens} "
             f"cost={cost} dropped={len(m.dropped)} time={time.perf_counter() - started:.2f}s",
             err=True,
