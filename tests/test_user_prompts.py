@@ -12,6 +12,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -315,3 +316,19 @@ def test_eval_measures_your_prompt(tmp_path: Path, folder: Path) -> None:
     assert f"prompt={expected_version(folder, 'council')} " in failed.stdout
     offline = run("eval", str(data), "--prompts", str(folder), "--out", "-")
     assert offline.exit_code == 2 and "need --engine llm" in offline.stderr
+
+
+def test_the_readme_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: Path
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    example = next(b for b in blocks if "use_prompt(load_prompt(" in b)
+    shutil.copytree(folder, tmp_path / "prompts")
+    monkeypatch.chdir(tmp_path)
+    with FakeOpenAIServer() as server:
+        code = example.replace("http://localhost:11434/v1", server.base_url)
+        scope: dict[str, Any] = {"text": ARTICLE}
+        exec(compile(code, "README.md", "exec"), scope)
+    assert sent(server)["system"] == SYSTEM.strip()
+    assert scope["brief"].meta.prompt_version.startswith("user:council@")
