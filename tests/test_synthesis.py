@@ -88,6 +88,17 @@ def test_absolute_dates_and_reference_points() -> None:
     assert [d.value for d in find_dates("On December 30 he resigned.", "2011-01-05")] == [
         "2010-12-30"
     ]
+    # a dateline's weekday is part of its date, not a relative "Thursday"
+    line = find_dates("Thursday, February 23, 2023  The Home Office today is to begin", None)
+    assert [(d.said, d.value) for d in line] == [("Thursday, February 23, 2023", "2023-02-23")]
+    # a quotation's "today" is the speaker's, not the article's; its "will" is not the sentence's
+    quoted = "Panama coach, said, \"I think we have learned a lot from today's game."
+    assert find_dates(quoted, "2018-06-19") == []
+    said = 'He said on Monday: "We will win."'
+    assert [d.value for d in find_dates(said, "2008-10-09")] == ["2008-10-06"]
+    # "are expected" speaks of the future: the next Tuesday, not the last
+    ahead = "Further losses are expected when markets reopen Tuesday."
+    assert [d.value for d in find_dates(ahead, "2008-01-21")] == ["2008-01-22"]
 
 
 def _crisis_articles() -> list[str]:

@@ -28,7 +28,10 @@ _M = rf"(?:{_MONTHS})\.?"
 
 # Longest forms first, so "March 1, 2008" is one mention, not "March 1" and a stray year.
 _ABSOLUTE = re.compile(
-    rf"\b(?:{_YEAR}-[01]\d-[0-3]\d"  # 2008-03-01
+    # a weekday before a full date is part of it (a dateline: "Thursday, February 23, 2023")
+    r"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
+    rf"(?={_M}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+{_M},?\s+{_YEAR}))?"
+    rf"(?:{_YEAR}-[01]\d-[0-3]\d"  # 2008-03-01
     rf"|{_M}\s+{_DAY},?\s+{_YEAR}"  # March 1, 2008
     rf"|{_DAY}\s+{_M},?\s+{_YEAR}"  # 1 March 2008
     rf"|{_M}\s+{_DAY}"  # March 1
@@ -47,13 +50,15 @@ _RELATIVE = re.compile(
 )
 # A sentence about what is still to come: its bare weekdays point forward.
 FUTURE = re.compile(
-    r"\b(?:will|won't|shall|is\s+(?:due|set|expected|scheduled|going)\s+to"
-    r"|are\s+(?:due|set|expected|scheduled|going)\s+to"
+    r"\b(?:will|won't|shall|(?:is|are)\s+(?:due|set|expected|scheduled|going)\b"
+    r"|is\s+to|are\s+to"
     r"|next\s+(?:week|month|year|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
     r"|tomorrow|upcoming|later\s+this\s+(?:week|month|year))\b",
     re.IGNORECASE,
 )
 
+# A quotation, to its closing mark or (when the text ends inside it) to the end.
+_QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 # A date after these words is a reference point ("lows not seen since October 1982"), not when
 # the event happened.
 _REFERENCE = re.compile(r"\b(?:since|until|till|than|as\s+of|by)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -162,7 +167,10 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
     Relative dates need `base`; without it only dates that name their year are returned.
     """
     day = as_date(base)
-    future = bool(FUTURE.search(text))
+    # What a quotation says is dated by when it was said, which the text does not tell: its
+    # relative dates are not resolved, and its tenses do not make the sentence's future.
+    quoted = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    future = bool(FUTURE.search(quoted))
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for m in _ABSOLUTE.finditer(text):
@@ -175,6 +183,8 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
     if day is not None:
         for m in _RELATIVE.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            if quoted[m.start() : m.end()].strip() == "":
                 continue
             if _REFERENCE.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
