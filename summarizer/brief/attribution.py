@@ -1342,7 +1342,11 @@ class Attributor:
             return None
         t = tags[0]
         same_para = self._sent_para[s0 - 1] == q.para
-        ends_open = self.text[: self._sents[s0 - 1][1]].rstrip().endswith((":", ","))
+        # The previous sentence's last visible character (no copy of the text before it).
+        j = self._sents[s0 - 1][1]
+        while j > 0 and self.text[j - 1].isspace():
+            j -= 1
+        ends_open = j > 0 and self.text[j - 1] in ":,"
         if (same_para and not t.quotes) or (q.para == self._sent_para[s0 - 1] + 1 and ends_open):
             return t
         return None

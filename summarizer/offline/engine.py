@@ -14,6 +14,7 @@ from summarizer.models import (
     BriefMeta,
     BriefReply,
     KeyFact,
+    Party,
     Position,
     SourceMeta,
     count_sentences,
@@ -44,7 +45,9 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
     ments = mentions(text, entities)
     kinds = {e.name: e.kind for e in entities}
     parties = to_parties(entities)
-    attributor = Attributor(text, parties)
+    # The grounding check (check_reply -> guard_attribution) reads the same article with the
+    # same parties: build the Attributor once, through its cache, not twice.
+    attributor = _attributor(text, parties)
     talk = speeches(attributor)
 
     # Positions: one per (speaker, sentence), in article order; the evidence is the sentence,
@@ -158,6 +161,16 @@ def brief_offline(text: str, *, source: SourceMeta | None = None, lang: str | No
         warnings=warnings,
     )
     return Brief(**reply.model_dump(), meta=meta)
+
+
+def _attributor(text: str, parties: list[Party]) -> Attributor:
+    from summarizer.brief.guard_attribution import _attributor as cached
+
+    try:
+        key = tuple((p.name, p.kind, p.role, tuple(p.aliases)) for p in parties)
+        return cached(text, key)
+    except Exception:  # the cache's key or build failing must not change what the engine does
+        return Attributor(text, parties)
 
 
 def _headline(first: str) -> str:

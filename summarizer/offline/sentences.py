@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from summarizer.offline.lexicon import _ABBREV, _SENT_END, _STOPWORDS
 
+_SPACE = re.compile(r"\s*")  # what str.lstrip() strips (str.isspace)
+
 
 @dataclass
 class Sentence:
@@ -31,12 +33,14 @@ def split_sentences(text: str) -> list[Sentence]:
                 continue
             piece = chunk[pos : m.end()].strip()
             if piece:
-                lead = len(chunk[pos:]) - len(chunk[pos:].lstrip())
+                # Whitespace before the sentence, counted in place: copying the rest of the
+                # paragraph per sentence made one long paragraph quadratic.
+                lead = _SPACE.match(chunk, pos).end() - pos  # type: ignore[union-attr]
                 out.append(Sentence(start + pos + lead, start + pos + lead + len(piece), piece))
             pos = m.end()
         rest = chunk[pos:].strip()
         if rest:
-            lead = len(chunk[pos:]) - len(chunk[pos:].lstrip())
+            lead = _SPACE.match(chunk, pos).end() - pos  # type: ignore[union-attr]
             out.append(Sentence(start + pos + lead, start + pos + lead + len(rest), rest))
     return [s for s in out if re.search(r"[^\W\d_]{2,}", s.text)]
 
