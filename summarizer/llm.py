@@ -698,6 +698,17 @@ def _sync_transport(
                 except openai.APIError as exc:
                     _failed(log, exc, start, ticket)
                     raise
+                except json.JSONDecodeError as exc:
+                    # A body that is not JSON (a proxy's, a cut one): a call that was made and
+                    # answered, so it is recorded (no usage: its reservation stays spent).
+                    _record(
+                        log,
+                        start=start,
+                        outcome="invalid",
+                        error=f"the reply is not JSON: {exc}",
+                        ticket=ticket,
+                    )
+                    raise
                 except BaseException as exc:
                     _abandon(log, ticket, exc)
                     raise
@@ -735,6 +746,17 @@ def _async_transport(
                     response = await create(*args, **kwargs)
                 except openai.APIError as exc:
                     _failed(log, exc, start, ticket)
+                    raise
+                except json.JSONDecodeError as exc:
+                    # A body that is not JSON (a proxy's, a cut one): a call that was made and
+                    # answered, so it is recorded (no usage: its reservation stays spent).
+                    _record(
+                        log,
+                        start=start,
+                        outcome="invalid",
+                        error=f"the reply is not JSON: {exc}",
+                        ticket=ticket,
+                    )
                     raise
                 except BaseException as exc:
                     _abandon(log, ticket, exc)

@@ -38,7 +38,9 @@ class Step:
     kind: "reply" (a tool call whose arguments are `data`, a dict or a raw string), "refusal"
     (`data` is the refusal text), "length" (a reply cut off: `data` is the partial arguments),
     "error" (HTTP `status` with JSON body `data`), "drop" (close the connection mid-body),
-    "stall" (sleep `delay` seconds before answering, to trigger client timeouts).
+    "stall" (sleep `delay` seconds before answering, to trigger client timeouts), "raw" (`data`
+    is the body's bytes as sent, `headers["content-type"]` its type: an HTML page, broken JSON),
+    "huge" (a well-formed reply of `data` bytes, for the reply size limit).
     """
 
     kind: str
@@ -109,8 +111,11 @@ class FakeOpenAIServer:
     Use as a context manager; `base_url` is what to give the client. `requests` keeps every
     request body; `per_article` counts requests by the sha256 of the article they carry.
     `latency` (seconds, or a function returning seconds) delays every answer; `faults` maps a
-    fault kind ("429", "500", "503", "timeout", "drop", "malformed", "invented_quote",
-    "refusal", "length") to the rate at which it replaces the normal answer.
+    fault kind ("429", "429_no_retry_after", "500", "503", "timeout", "drop", "malformed",
+    "invalid_json", "html", "huge", "invented_quote", "refusal", "length") to the rate at which it
+    replaces the normal answer. "malformed" is a reply whose tool arguments are cut off;
+    "invalid_json" a body that is not JSON at all; "html" a 200 HTML page (a proxy's or a login
+    page); "huge" a reply of `huge_bytes` (10 MB by default).
     """
 
     def __init__(
@@ -123,12 +128,14 @@ class FakeOpenAIServer:
         seed: int = 0,
         stall_s: float = 30.0,
         retry_after: str = "0",
+        huge_bytes: int = 10_000_000,
     ) -> None:
         self.script = list(script or [])
         # How long a "timeout" fault stalls (set the client's timeout below it), and the
         # Retry-After header an injected 429 carries.
         self.stall_s = stall_s
         self.retry_after = retry_after
+        self.huge_bytes = huge_bytes
         self.responder = responder or offline_responder
         self.latency = latency
         self.faults = dict(faults or {})
@@ -204,10 +211,11 @@ class FakeOpenAIServer:
                 payload: Any,
                 headers: dict[str, str] | None = None,
                 raw: bytes | None = None,
+                content_type: str = "application/json",
             ) -> None:
                 data = raw if raw is not None else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", content_type)
                 self.send_header("content-length", str(len(data)))
                 # Marks every cassette recorded through this server as authored, not a model's.
                 self.send_header("x-summarizer-test-server", "authored reply, not a model")
@@ -370,6 +378,14 @@ class FakeOpenAIServer:
             return Step("refusal", "I'm sorry, I can't help with that. (injected)")
         if kind == "length":
             return Step("length", '{"title": "Cut off')
+        if kind == "429_no_retry_after":
+            return error(429, "Rate limit reached (injected)", code="rate_limit_exceeded")
+        if kind == "html":
+            return Step("raw", _HTML_PAGE, headers={"content-type": "text/html; charset=utf-8"})
+        if kind == "invalid_json":
+            return Step("raw", _BROKEN_JSON, headers={"content-type": "application/json"})
+        if kind == "huge":
+            return Step("huge", self.huge_bytes)
         if kind == "invented_quote" and _tool_name(body) == "RepairReply":
             # A repair that mends nothing: every listed fact comes back with an invented quote.
             fixes = [
@@ -397,6 +413,14 @@ class FakeOpenAIServer:
         raise ValueError(f"unknown fault kind {kind!r}")
 
     def _answer(self, handler: Any, step: Step, request: dict[str, Any]) -> None:
+        try:
+            self._write(handler, step, request)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (its timeout, during a "stall"): nothing left to say,
+            # and no traceback in the test's output.
+            handler.close_connection = True
+
+    def _write(self, handler: Any, step: Step, request: dict[str, Any]) -> None:
         delay = self.latency() if callable(self.latency) else self.latency
         if delay or step.delay:
             time.sleep(delay + step.delay)
@@ -412,7 +436,34 @@ class FakeOpenAIServer:
             handler.wfile.flush()
             handler.close_connection = True
             return
+        if step.kind == "raw":
+            kind = step.headers.get("content-type", "application/json")
+            handler._send(step.status, None, raw=step.data, content_type=kind)
+            return
+        if step.kind == "huge":
+            handler._send(200, None, raw=_huge_completion(request, int(step.data)))
+            return
         handler._send(200, completion(request, step), step.headers)
+
+
+_HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Sign in</h1>"
+    b"<p>Your session has expired (injected).</p></body></html>"
+)
+# A body that claims to be JSON and is not (a proxy cut it, or wrote its own error).
+_BROKEN_JSON = b'{"id": "chatcmpl-broken", "object": "chat.completion", "choices": [{"index": 0,'
+
+
+def _huge_completion(request: dict[str, Any], size: int) -> bytes:
+    """A well-formed chat.completion of about `size` bytes: its reply is padding."""
+    body = completion(request, reply({"title": "PAD"}))
+    message = body["choices"][0]["message"]
+    padded = '{"title": "' + "x" * max(0, size) + '"}'
+    if message.get("tool_calls"):
+        message["tool_calls"][0]["function"]["arguments"] = padded
+    else:
+        message["content"] = padded
+    return json.dumps(body).encode()
 
 
 def completion(request: dict[str, Any], step: Step) -> dict[str, Any]:
