@@ -122,6 +122,10 @@ def test_markdown_folds_the_unchanged_story(two_days: SimpleNamespace) -> None:
     apple = _by_member(two_days.second, APPLE, two_days.d2)
     assert "3 stories: 1 new, 1 updated, 1 unchanged since the last digest" in md
     assert "**Since the last digest:** 1 new source" in md
+    gm = _by_member(two_days.second, GM_1, two_days.d2)
+    assert gm.since_last is not None
+    shown = [ln for ln in md.splitlines() if ln.startswith("- new: ")]
+    assert 1 <= len(shown) <= 3 and len(shown) == min(3, len(gm.since_last.new_facts))
     folded = md.split("## Unchanged since the last digest", 1)[1]
     lines = [ln for ln in folded.splitlines() if ln.startswith("- ")]
     assert len(lines) == 1 and apple.id in lines[0]

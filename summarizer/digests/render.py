@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from summarizer.models import Digest, SourceRef, Story
 
 
+# New facts listed under an updated story's "Since the last digest" line.
+NEW_FACTS_SHOWN = 3
+
+
 def _name(s: SourceRef) -> str:
     """A source's short name: its outlet, else its domain, site or title."""
     return s.outlet or s.domain or s.site or s.title
@@ -108,6 +112,12 @@ def _story_markdown(n: int, story: Story) -> list[str]:
     changed = since_last_line(story)
     if changed:
         out += [f"**Since the last digest:** {_md(changed)}", ""]
+        facts = story.since_last.new_facts if story.since_last else []
+        if facts:
+            out += [f"- new: {_md(f)}" for f in facts[:NEW_FACTS_SHOWN]]
+            if len(facts) > NEW_FACTS_SHOWN:
+                out.append(f"- and {len(facts) - NEW_FACTS_SHOWN} more (under Facts)")
+            out.append("")
     synthesis = getattr(story, "synthesis", None)  # set by summarizer.digests.synthesis
     if synthesis is not None:
         from summarizer.digests.synthesis import source_numbers, synthesis_markdown
