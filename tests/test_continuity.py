@@ -393,3 +393,16 @@ def test_render_digest_atom_dispatch(two_days: SimpleNamespace) -> None:
     text = render_digest(two_days.second, "atom")
     assert text.startswith("<?xml") and "<feed" in text
     assert isinstance(SQLiteStore, type)
+
+
+def test_atom_entry_carries_the_cited_synthesis(tmp_path: Path) -> None:
+    fixtures = ROOT / "tests" / "data" / "digest" / "articles"
+    out = tmp_path / "d.atom"
+    d = run_digest([str(fixtures)], engine="offline", db=tmp_path / "s.db", outputs=[(out, "atom")])
+    story = next(s for s in d.digest.stories if len(s.sources) > 1)
+    assert story.synthesis is not None and story.synthesis.summary
+    parsed = feedparser.parse(out.read_bytes())
+    entry = next(e for e in parsed.entries if e.id == entry_id(story.id))
+    html = entry.content[0].value
+    assert story.synthesis.summary[0].text in html and "[1]" in html and "[2]" in html
+    assert entry.title == story.title

@@ -2,8 +2,9 @@
 
 `digest` / `adigest` return the `Digest` (schema `schemas/digest.v2.schema.json`). The modules:
 `run` (one run: lock, cache, cost cap, outputs), `sources` and `feeds` (what to brief),
-`stories` (grouping and disagreements), `render` (Markdown, HTML, JSON), `ratelimit`,
-`scheduler` (cron).
+`stories` (grouping and disagreements), `continuity` (story ids across runs, new / updated /
+unchanged, the front page), `headline` (titles), `render` (Markdown, JSON), `atom` (the Atom
+feed), `ratelimit`, `scheduler` (cron).
 
 No module here is called `digest`: a submodule of that name would replace the `digest` function
 on the package as soon as anything imported it.
@@ -33,10 +34,12 @@ async def adigest(sources: list[str], **kwargs: Any) -> Digest:
     """Brief `sources` into one `Digest` (its stories, failures, warnings and totals).
 
     Keyword arguments: since, engine, mode, model, base_url, api_key, client, db, concurrency, rpm,
-    tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"), each
-    written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait, batch_poll
-    (see `summarizer.digests.run.arun_digest`). `digest.failed` lists the sources that failed
-    or were skipped; `digest.run_id` is the run in the store (`summarizer show N`).
+    tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"|"atom"),
+    each written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait,
+    batch_poll, max_stories (the front page's cap; the rest go to `digest.in_brief`), unchanged
+    ("fold", "omit" or "show") (see `summarizer.digests.run.arun_digest`). `digest.failed`
+    lists the sources that failed or were skipped; `digest.run_id` is the run in the store
+    (`summarizer show N`).
     """
     return (await arun_digest(sources, **kwargs)).digest
 

@@ -41,7 +41,19 @@ def _content(story: Story) -> str:
     changed = since_last_line(story)
     if changed:
         parts.append(f"<p><strong>Since the last digest:</strong> {e(changed)}</p>")
-    parts.append(f"<p>{e(story.summary)}</p>")
+    synthesis = getattr(story, "synthesis", None)
+    sentences = getattr(synthesis, "summary", None) or []
+    if sentences:
+        # The synthesis's summary, each sentence with its sources' numbers ([1] = first source).
+        parts.append(
+            "<p>"
+            + " ".join(
+                e(s.text) + " " + "".join(f"[{c.source}]" for c in s.citations) for s in sentences
+            )
+            + "</p>"
+        )
+    else:
+        parts.append(f"<p>{e(story.summary)}</p>")
     if story.facts:
         items = "".join(f"<li>{e(f.statement)} ({e(f.status)})</li>" for f in story.facts[:8])
         parts.append(f"<ul>{items}</ul>")
