@@ -214,3 +214,14 @@ def test_a_missing_text_of_a_rebuilt_set_says_how_to_rebuild(tmp_path):
     assert result.exit_code == 3
     assert "texts/x.txt not found" in result.output
     assert "python build.py SRC --texts" in result.output
+
+
+def test_a_set_without_dates_is_not_grouped_twice(tmp_path):
+    small = _small_set(tmp_path)
+    data = json.loads((small / "set.json").read_text("utf-8"))
+    for a in data["articles"]:
+        a["date"] = None
+    (small / "set.json").write_text(json.dumps(data), encoding="utf-8")
+    report = run_grouping_eval(small, ("dev",))
+    assert [s.split for s in report.splits] == ["dev"]
+    assert report.undated == []

@@ -260,7 +260,8 @@ def run_grouping_eval(
 
     With `undated`, each split is grouped a second time with no dates (`Entry.when` None): a
     digest's batch is often one day, where dates cannot tell a company's two announcements
-    apart, so this shows how much of the score the dates carry.
+    apart, so this shows how much of the score the dates carry. A split whose articles have no
+    date (such as eval/grouping/ecbplus) is not grouped twice.
     """
     from dataclasses import replace
 
@@ -273,7 +274,8 @@ def run_grouping_eval(
         chosen = [(a, e) for a, e in briefed if name == "all" or a.split == name]
         if chosen:
             results.append(score_split(name, chosen))
-            if undated:
+            # A split with no date at all is undated already: grouping it again adds nothing.
+            if undated and any(e.when is not None for _, e in chosen):
                 without.append(score_split(name, [(a, replace(e, when=None)) for a, e in chosen]))
     return GroupingReport(
         dataset=str(path),
