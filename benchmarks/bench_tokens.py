@@ -4,10 +4,11 @@
 
 The request body is captured as the real `openai` client sends it (through instructor, TOOLS
 mode) to the local test server, then split: system prompt, tool definition (name, description,
-JSON schema), the user message's own words, and the article. Tokens are the package's offline
-estimate (`summarizer.tokens.estimate_tokens`, which leans high; no tokenizer download is
-possible here), with characters alongside. Then the tool schema is taken apart to show where its
-size goes (descriptions, pydantic's auto-generated `title` keys, structure).
+JSON schema), the user message's own words, and the article. Tokens are counted exactly with the
+model's own tokenizer (`summarizer.tokens.count_tokens`: tiktoken's o200k_base for gpt-4.1-mini,
+from the encodings the package ships) and, alongside, the package's offline estimate
+(`estimate_tokens`, which leans high). The goal figure is "system + tool schema", exact. Then the
+tool schema is taken apart to show where its size goes (descriptions, `title` keys, structure).
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from _common import SEED, CachedResponder, print_machine
 from summarizer import summarize
 from summarizer.llm import RetryPolicy
 from summarizer.testserver import FakeOpenAIServer, article_of
-from summarizer.tokens import estimate_tokens
+from summarizer.tokens import count_tokens, estimate_tokens
+
+MODEL = "gpt-4.1-mini"  # the default model; its tokenizer is o200k_base
+
+
+def exact(text: str) -> int:
+    """Tokens of `text` by the model's own tokenizer."""
+    return count_tokens(text, MODEL)
 
 
 def capture(text: str) -> dict[str, Any]:
@@ -53,8 +61,8 @@ def _strip(node: Any, key: str) -> Any:
 
 def row(name: str, text: str, total: int) -> None:
     """Print one line of the split."""
-    t = estimate_tokens(text)
-    print(f"{name:<34}{len(text):>8,}{t:>8,}{t / total:>7.0%}")
+    t = exact(text)
+    print(f"{name:<34}{len(text):>8,}{estimate_tokens(text):>8,}{t:>8,}{t / total:>7.0%}")
 
 
 def main() -> None:
@@ -73,19 +81,23 @@ def main() -> None:
     choice = json.dumps(body.get("tool_choice", ""), ensure_ascii=False)
     user_own = user.replace(article, "")
     everything = system + tools + choice + user
-    total = estimate_tokens(everything)
-    fixed = estimate_tokens(system + tools + choice + user_own)
+    total = exact(everything)
+    fixed = exact(system + tools + choice + user_own)
+    goal = exact(system) + exact(tools)
+    from summarizer.prompts import PROMPT_VERSION
 
     print_machine()
     print(f"# seed article {SEED.name}: {len(text.split())} words, {len(text):,} chars")
-    print(f"{'part of the request':<34}{'chars':>8}{'tokens':>8}{'share':>7}")
+    print(f"# prompt {PROMPT_VERSION}; tokens: offline estimate, exact ({MODEL})")
+    print(f"{'part of the request':<34}{'chars':>8}{'est.':>8}{'exact':>8}{'share':>7}")
     row("system prompt", system, total)
     row("tool definition (schema)", tools, total)
     row("tool_choice", choice, total)
     row("user message minus article", user_own, total)
     row("article", article, total)
-    print(f"{'fixed part (all but the article)':<34}{'':>8}{fixed:>8,}{fixed / total:>7.0%}")
-    print(f"{'whole prompt':<34}{len(everything):>8,}{total:>8,}")
+    print(f"{'system prompt + tool schema':<34}{'':>8}{'':>8}{goal:>8,}{goal / total:>7.0%}")
+    print(f"{'fixed part (all but the article)':<34}{'':>8}{'':>8}{fixed:>8,}{fixed / total:>7.0%}")
+    print(f"{'whole prompt':<34}{len(everything):>8,}{'':>8}{total:>8,}")
 
     schema = body["tools"][0]["function"]["parameters"]
     descs: list[str] = []
@@ -96,7 +108,7 @@ def main() -> None:
     no_titles = json.dumps(_strip(schema, "title"), ensure_ascii=False)
     no_descs = json.dumps(_strip(_strip(schema, "title"), "description"), ensure_ascii=False)
     print("\n## the tool schema taken apart")
-    print(f"{'piece':<34}{'chars':>8}{'tokens':>8}")
+    print(f"{'piece':<34}{'chars':>8}{'exact':>8}")
     for name, s in [
         ("schema as sent", raw),
         (f"  {len(descs)} description strings", " ".join(descs)),
@@ -104,7 +116,7 @@ def main() -> None:
         ("schema without titles", no_titles),
         ("schema without titles, descriptions", no_descs),
     ]:
-        print(f"{name:<34}{len(s):>8,}{estimate_tokens(s):>8,}")
+        print(f"{name:<34}{len(s):>8,}{exact(s):>8,}")
     print("\n## descriptions, longest first (chars)")
     for d in sorted(set(descs), key=len, reverse=True)[:8]:
         print(f"{len(d):>5}  {d[:90]}{'…' if len(d) > 90 else ''}")

@@ -61,79 +61,71 @@ def _no_field_titles(schema: dict[str, Any]) -> None:
         prop.pop("title", None)
 
 
-# The models a model fills: their JSON Schema is sent with every request.
+def _item_schema(schema: dict[str, Any]) -> None:
+    # An item model's docstring is for readers of this code: the prompt says what it holds.
+    _no_field_titles(schema)
+    schema.pop("description", None)
+    schema.pop("title", None)  # its key in "$defs" names it
+
+
+# The models a model fills: their JSON Schema is sent with every request. Their fields carry no
+# descriptions: what each field must hold is said once, in the system prompt (prompts/brief-v3,
+# where the rules are), not again in every request's tool schema (issue 15: the descriptions
+# repeated the prompt; 932 -> 550 tokens of tool definition as sent, o200k_base).
 _REPLY_CONFIG = ConfigDict(json_schema_extra=_no_field_titles)
+_BRIEF_ITEM_CONFIG = ConfigDict(json_schema_extra=_item_schema)
 
 
 class KeyFact(BaseModel):
     """One fact from the article, with the verbatim quotes that support it."""
 
-    model_config = _REPLY_CONFIG
+    model_config = _BRIEF_ITEM_CONFIG
 
-    statement: str = Field(description="The fact, in one plain sentence.")
-    evidence: list[str] = Field(
-        min_length=1,
-        description="One or more quotes copied verbatim from the article that support the fact. "
-        "Use '…' between parts of a quote when skipping words.",
-    )
-    attribution: str | None = Field(
-        default=None,
-        description='Who asserts the fact (e.g. "Russia\'s Investigative Committee"); null when '
-        "the article states it in its own voice.",
-    )
-    status: Status = Field(
-        description="confirmed: officially confirmed or stated as established fact; claimed: "
-        "asserted by one party and not confirmed; reported: relayed from a media or unnamed "
-        "source; disputed: contested by another party."
-    )
+    statement: str
+    evidence: list[str] = Field(min_length=1)
+    attribution: str | None = None
+    status: Status
 
 
 class Party(BaseModel):
     """A person, organisation, government, country, group or outlet that matters to the story."""
 
-    model_config = _REPLY_CONFIG
+    model_config = _BRIEF_ITEM_CONFIG
 
-    name: str = Field(description="The name as it appears in the article.")
+    name: str
     kind: PartyKind
-    role: str = Field(description="Who they are in this story, in a few words.")
-    aliases: list[str] = Field(
-        default_factory=list,
-        description="Other names the article uses for the same party (surname, title, acronym).",
-    )
+    role: str
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Position(BaseModel):
     """What one party says or wants, with the quotes that show it."""
 
-    model_config = _REPLY_CONFIG
+    model_config = _BRIEF_ITEM_CONFIG
 
-    party: str = Field(description="The name of one of the parties listed in `parties`.")
-    stance: str = Field(description="The party's position, in one sentence.")
-    evidence: list[str] = Field(
-        min_length=1, description="One or more verbatim quotes from the article."
-    )
-    topic: str | None = Field(default=None, description="What the position is about.")
+    party: str
+    stance: str
+    evidence: list[str] = Field(min_length=1)
+    topic: str | None = None
 
 
 class OpenQuestion(BaseModel):
     """Something the article leaves unknown, unconfirmed or pending."""
 
-    model_config = _REPLY_CONFIG
+    model_config = _BRIEF_ITEM_CONFIG
 
     question: str
-    why_open: str = Field(description="Why the article leaves it open.")
-    parties: list[str] = Field(
-        default_factory=list, description="Names of the parties the question concerns."
-    )
+    why_open: str
+    parties: list[str] = Field(default_factory=list)
 
 
 class BriefReply(BaseModel):
-    """The structured brief a model returns for one article (schema v1)."""
+    """The brief of one article (schema v1)."""
 
     model_config = ConfigDict(title="BriefReply", json_schema_extra=_no_field_titles)
 
-    title: str = Field(description="A short, neutral headline for the article.")
-    summary: str = Field(description="2 to 4 sentences that say what happened and why it matters.")
+    title: str
+    summary: str
     key_facts: list[KeyFact]
     parties: list[Party]
     positions: list[Position]

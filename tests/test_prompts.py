@@ -82,7 +82,7 @@ def test_headline_neither_holds_the_code_nor_breaks_lines() -> None:
 
 def test_system_prompt_describes_the_tags_and_v1_is_unchanged() -> None:
     system = " ".join(brief_messages("x")[0]["content"].split())
-    assert PROMPT_VERSION == "brief-v2"
+    assert PROMPT_VERSION == "brief-v3"
     assert "</article-CODE>" in system and "occurs nowhere in the article" in system
     # brief-v1 still renders as it did: briefs made with it keep meaning what they meant.
     v1 = brief_messages("Body.", version="brief-v1")[1]["content"]
