@@ -1,26 +1,37 @@
-"""Re-asks caused by presentation differences in quotes: how many, and what they cost in tokens.
+"""What a failing reply costs in tokens: the project's repair against instructor's default re-ask.
 
-    python benchmarks/bench_reask.py                 # replay cassettes/reask/ with this code
-    PYTHONPATH=/tmp/before python benchmarks/bench_reask.py   # ... with another checkout's code
-    python benchmarks/bench_reask.py --record        # re-record cassettes/reask/ (see below)
+    python benchmarks/bench_reask.py             # replay cassettes/reask/repair/, print figures
+    python benchmarks/bench_reask.py --record    # re-record them through the local test server
+    python benchmarks/bench_reask.py --variants  # the older corpus (quote presentation variants)
 
-The corpus: for each of five Wikinews articles (`../shared/external/wikinews/`, CC BY 2.5), an
-*authored* reply (written here, not a model's) whose evidence quotes are the faithful variants of
-that article's quotes listed in `eval/quotes/news_variants.jsonl` — curly or straight quote
-marks, an added accent, soft hyphens and other invisible characters, "percent" for "%", a comma
-added or dropped, a hyphen or line-wrap hyphen, US/UK spelling, bracketed insertions — plus
-verbatim quotes, parties and a position. If the guard re-asks, the second reply is the same brief
-with every quote copied exactly from the article, as a model mends it.
+The corpus (default): every article of `eval/gold` whose text is here (the seed, the authored
+fixtures and the Wikinews articles; ../shared beside the repo) and whose gold brief passes the
+guard, with its gold brief as the *authored* first reply (written here, not a model's). For 30 %
+of the articles (chosen by their place in the sorted list) the first reply has 1, 2 or 3 failing
+items, in turn: a key fact whose evidence is its own statement (a paraphrase the article does not
+hold), a position given to a party the reply does not list, a party the article never names.
+Every failure is checked to fail the guard when the corpus is built. Three runs, in one process:
 
-`--record` serves those two replies from the local test server (`summarizer.testserver`) and
-records what the real `openai` client exchanges with it into `cassettes/reask/<article>.yaml`;
-record with a guard that re-asks (the guard before issue 10), so that every cassette holds the
-re-ask too. The replay answers every call from the cassette (vcrpy, no network): a guard that
-accepts the variants makes one call per brief and leaves the re-ask unplayed.
+- clean: every first reply is the gold brief (what the corpus costs with no failure);
+- project: `summarize` with the failing first replies; the test server answers the repair
+  request with an authored repair (the gold items for the failing paths, the invented party
+  removed);
+- instructor: instructor's own default flow (`instructor.from_openai(...).create(response_model=
+  BriefReply, max_retries=2)` with the same messages and grounding in the validator): its re-ask
+  resends everything plus the failed reply and the error; the server answers with the whole
+  gold brief.
 
-Figures per run: briefs, calls, re-asks (calls after the first of a brief), briefs re-asked,
-tokens in all calls and tokens in the re-asks (prompt + completion, as the server counts them:
-`summarizer.tokens.estimate_tokens`).
+`--record` serves those replies from `summarizer.testserver` and records what the real `openai`
+client exchanges into one cassette per run (`cassettes/reask/repair/<run>.yaml`, authored); the
+default replays them (vcrpy, no network). Tokens in and out per call are counted with the
+model's own tokenizer (o200k_base, `summarizer.tokens.count_tokens`) over what was sent (every
+message's text, the assistant tool calls of a re-ask, the tool definitions and tool_choice) and
+what came back (the tool call's arguments).
+
+The older corpus (`--variants`, cassettes/reask/*.yaml): five Wikinews articles whose authored
+replies quote faithful presentation variants of the article (eval/quotes/news_variants.jsonl);
+a guard that accepts the variants makes one call per brief and leaves the recorded re-ask
+unplayed.
 """
 
 from __future__ import annotations
@@ -35,6 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTICLES = ROOT.parent / "shared" / "external" / "wikinews"
 VARIANTS = ROOT / "eval" / "quotes" / "news_variants.jsonl"
 CASSETTES = ROOT / "cassettes" / "reask"
+REPAIR_CASSETTES = CASSETTES / "repair"
+GOLD = ROOT / "eval" / "gold"
+MODEL = "gpt-4.1-mini"
+RUNS = ("clean", "project", "instructor")
+# A paraphrase a guard cannot find anywhere, used when a statement happens to be verbatim.
+INVENTED = "officials confirmed the full details of the plan on Tuesday evening"
 REPLAY_BASE_URL = "http://127.0.0.1:9/v1"  # never contacted: vcr answers every request
 
 # Article -> (parties named in it, as (name, kind, role, aliases); the position's party, stance
@@ -165,8 +182,8 @@ def replies(prefix: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return brief(lambda r: r["quote"]), brief(lambda r: r["original"])
 
 
-def record() -> None:
-    """Record one cassette per article through the local test server (see the docstring)."""
+def record_variants() -> None:
+    """Record one cassette per article of the variants corpus (see `--variants`)."""
     import vcr
 
     from summarizer import summarize
@@ -193,8 +210,8 @@ def record() -> None:
         print(f"recorded {path.relative_to(ROOT)}: {brief.meta.attempts} call(s)")
 
 
-def replay() -> dict[str, Any]:
-    """Brief every article of the corpus from its cassette; count calls, re-asks and tokens."""
+def replay_variants() -> dict[str, Any]:
+    """Brief every article of the variants corpus from its cassette; count calls and tokens."""
     import vcr
 
     import summarizer
@@ -235,16 +252,264 @@ def replay() -> dict[str, Any]:
     return {"code": str(Path(summarizer.__file__).parent), "rows": rows, "total": total}
 
 
+# --- the failures corpus: repair against instructor's default re-ask ----------------------------
+
+
+def _fails(i: int, n: int) -> bool:
+    """Whether the i-th of n articles gets a failing first reply: 30 %, spread over the list."""
+    return (i * 3) % 10 < 3
+
+
+def _paths(reply: dict[str, Any], text: str) -> set[str]:
+    from summarizer.brief.grounding import check_reply
+    from summarizer.brief.repair import item_of
+    from summarizer.models import BriefReply
+
+    report = check_reply(BriefReply.model_validate(reply), text)
+    return {f"{s}[{i}]" for s, i in filter(None, (item_of(x.path) for x in report.issues))}
+
+
+def corpus() -> list[dict[str, Any]]:
+    """Every gold article here, with its first reply, and for 30 % a failing one and its repair."""
+    import copy
+
+    from summarizer.evaluation.dataset import load_dataset
+
+    articles = [a for a in load_dataset(GOLD).articles if not _paths(a.gold.model_dump(), a.text)]
+    cases = []
+    failing_seen = 0
+    for i, a in enumerate(articles):
+        good = a.gold.model_dump(mode="json")
+        case: dict[str, Any] = {"name": a.id, "text": a.text, "good": good, "bad": None}
+        if _fails(i, len(articles)):
+            k = 1 + failing_seen % 3
+            failing_seen += 1
+            bad = copy.deepcopy(good)
+            fixes: list[dict[str, Any]] = []
+            # 1: a key fact whose evidence is its own statement (a paraphrase).
+            fact = bad["key_facts"][0]
+            fact["evidence"] = [fact["statement"].rstrip(".")]
+            if not _paths(bad, a.text):
+                fact["evidence"] = [INVENTED]
+            fixes.append({"path": "key_facts[0]", "key_fact": good["key_facts"][0]})
+            if k >= 2:
+                # 2: a position given to a party the reply does not list.
+                j = 0 if bad["positions"] else None
+                if j is None:
+                    raise SystemExit(f"{a.id}: no position to spoil")
+                bad["positions"][j]["party"] = "a spokesperson"
+                fixes.append({"path": f"positions[{j}]", "position": good["positions"][j]})
+            if k >= 3:
+                # 3: a party the article never names (removed by the repair).
+                bad["parties"].append(
+                    {"name": "Olaf Scholz", "kind": "person", "role": "German chancellor"}
+                )
+                fixes.append({"path": f"parties[{len(bad['parties']) - 1}]"})
+            want = {f["path"] for f in fixes}
+            got = _paths(bad, a.text)
+            if got != want:
+                raise SystemExit(
+                    f"{a.id}: the spoiled reply fails {sorted(got)}, not {sorted(want)}"
+                )
+            case.update(bad=bad, repair={"fixes": fixes}, failing=k)
+        cases.append(case)
+    return cases
+
+
+def _instructor_brief(base_url: str, text: str) -> None:
+    """One brief through instructor's own default flow: grounding in the validator, re-ask."""
+    import instructor
+    import openai
+
+    from summarizer.models import BriefReply, grounding_article
+    from summarizer.prompts import brief_messages
+
+    client = instructor.from_openai(
+        openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0),
+        mode=instructor.Mode.TOOLS,
+    )
+    with grounding_article(text):
+        client.chat.completions.create(
+            model=MODEL,
+            response_model=BriefReply,
+            messages=brief_messages(text),  # type: ignore[arg-type]
+            max_retries=2,
+            temperature=0,
+            max_tokens=4096,
+        )
+
+
+def _run(run: str, cases: list[dict[str, Any]], base_url: str | None, server: Any = None) -> None:
+    """Brief every case once the way `run` does (live when `server` is given, else replayed)."""
+    from summarizer import summarize
+    from summarizer.llm import RetryPolicy
+    from summarizer.testserver import reply
+
+    for case in cases:
+        if server is not None:
+            failing = case["bad"] is not None and run != "clean"
+            first = case["bad"] if failing else case["good"]
+            server.script[:] = [reply(first)]
+            if failing:
+                server.script.append(reply(case["repair"] if run == "project" else case["good"]))
+        url = server.base_url if server is not None else base_url
+        if run == "instructor":
+            _instructor_brief(str(url), case["text"])
+        else:
+            summarize(case["text"], base_url=url, api_key="bench", retry=RetryPolicy())
+        case.setdefault("calls", {})[run] = None  # filled from the captured exchange
+
+
+def _tokens_in(body: dict[str, Any]) -> int:
+    from summarizer.tokens import count_tokens
+
+    parts = []
+    for m in body.get("messages", []):
+        parts.append(str(m.get("content") or ""))
+        for call in m.get("tool_calls") or []:
+            parts.append(str(call["function"]["arguments"]))
+    parts.append(json.dumps(body.get("tools", []), ensure_ascii=False))
+    parts.append(json.dumps(body.get("tool_choice", ""), ensure_ascii=False))
+    return sum(count_tokens(p, MODEL) for p in parts if p)
+
+
+def _tokens_out(body: dict[str, Any]) -> int:
+    from summarizer.tokens import count_tokens
+
+    message = body["choices"][0]["message"]
+    calls = message.get("tool_calls") or []
+    text = calls[0]["function"]["arguments"] if calls else message.get("content") or ""
+    return count_tokens(str(text), MODEL)
+
+
+def _body(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict) and "string" in raw:
+        raw = raw["string"]
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    return json.loads(raw)
+
+
+def failures(record: bool = False) -> dict[str, Any]:
+    """Brief the corpus three ways (clean, project, instructor); tokens in and out per brief."""
+    import vcr
+
+    import summarizer
+    from summarizer.testserver import FakeOpenAIServer
+
+    cases = corpus()
+    REPAIR_CASSETTES.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {
+        "code": str(Path(summarizer.__file__).parent),
+        "briefs": len(cases),
+        "failing_briefs": sum(c["bad"] is not None for c in cases),
+        "failing_items": sum(c.get("failing", 0) for c in cases),
+        "runs": {},
+    }
+    for run in RUNS:
+        path = REPAIR_CASSETTES / f"{run}.yaml"
+        sent: list[dict[str, Any]] = []
+
+        def capture(request: Any, sent: list[dict[str, Any]] = sent) -> Any:
+            # vcr passes one request here more than once (to match it, to record it): the same
+            # body twice in a row is one request (no two calls of a run send the same body).
+            if request.path.endswith("/chat/completions"):
+                body = _body(request.body)
+                if not sent or sent[-1] != body:
+                    sent.append(body)
+            return request
+
+        if record:
+            path.unlink(missing_ok=True)
+        recorder = vcr.VCR(
+            record_mode="all" if record else "none",
+            match_on=["method", "path"],
+            filter_headers=[("authorization", "REDACTED"), "cookie", "openai-organization"],
+            decode_compressed_response=True,
+            before_record_request=capture,
+        )
+        with recorder.use_cassette(str(path)) as cassette:
+            sent.clear()  # vcr also passed the cassette's own recorded requests through the hook
+            if record:
+                with FakeOpenAIServer() as server:
+                    _run(run, cases, None, server)
+            else:
+                _run(run, cases, REPLAY_BASE_URL, None)
+            if not record and cassette.play_count != len(cassette):
+                raise SystemExit(f"{path.name}: {len(cassette) - cassette.play_count} unplayed")
+            answers = [_body(r["body"]) for r in cassette.responses]
+        if len(sent) != len(answers):
+            raise SystemExit(f"{path.name}: {len(sent)} requests seen for {len(answers)} answers")
+        tin = [_tokens_in(b) for b in sent]
+        tout = [_tokens_out(b) for b in answers]
+        result["runs"][run] = {
+            "calls": len(answers),
+            "tokens_in": sum(tin),
+            "tokens_out": sum(tout),
+            "per_brief": (sum(tin) + sum(tout)) / len(cases),
+            "in_per_brief": sum(tin) / len(cases),
+            "out_per_brief": sum(tout) / len(cases),
+        }
+        if record:
+            print(f"recorded {path.relative_to(ROOT)}: {len(answers)} interaction(s)")
+    runs = result["runs"]
+    result["project_vs_clean"] = runs["project"]["per_brief"] / runs["clean"]["per_brief"]
+    result["project_vs_instructor"] = runs["project"]["per_brief"] / runs["instructor"]["per_brief"]
+    # The tokens spent on failures: each run's total beyond the clean run's.
+    clean = runs["clean"]["per_brief"]
+    result["failure_tokens_vs_instructor"] = (runs["project"]["per_brief"] - clean) / max(
+        runs["instructor"]["per_brief"] - clean, 1e-9
+    )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--record", action="store_true", help="re-record cassettes/reask/")
+    parser.add_argument("--record", action="store_true", help="re-record the cassettes")
+    parser.add_argument("--variants", action="store_true", help="the quote-variants corpus")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    if args.record:
-        record()
+    if args.variants:
+        if args.record:
+            record_variants()
+            return
+        main_variants(args.json)
         return
-    result = replay()
+    result = failures(record=args.record)
     if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _common import print_machine
+
+    print_machine()
+    print(f"code under test: {result['code']}")
+    print(
+        f"corpus: {result['briefs']} briefs (eval/gold), {result['failing_briefs']} with a failing "
+        f"first reply ({result['failing_items']} failing items); tokens exact ({MODEL})"
+    )
+    print(
+        f"{'run':<12}{'calls':>6}{'in':>9}{'out':>8}{'in/brief':>10}{'out/brief':>10}{'total/brief':>12}"
+    )
+    for run, r in result["runs"].items():
+        print(
+            f"{run:<12}{r['calls']:>6}{r['tokens_in']:>9,}{r['tokens_out']:>8,}"
+            f"{r['in_per_brief']:>10,.0f}{r['out_per_brief']:>10,.0f}{r['per_brief']:>12,.0f}"
+        )
+    print(
+        f"project / clean: {result['project_vs_clean']:.3f} (goal <= 1.15); "
+        f"project / instructor: {result['project_vs_instructor']:.3f} (goal <= 0.6)"
+    )
+    print(
+        "tokens spent on failures (total beyond clean), project / instructor: "
+        f"{result['failure_tokens_vs_instructor']:.3f}"
+    )
+
+
+def main_variants(as_json: bool) -> None:
+    """The older corpus: quote presentation variants that no longer cause a re-ask."""
+    result = replay_variants()
+    if as_json:
         print(json.dumps(result, indent=2))
         return
     print(f"code under test: {result['code']}")
