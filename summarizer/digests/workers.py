@@ -106,12 +106,13 @@ def ensure_schema(url: str) -> None:
         conn.close()
 
 
-def make_app(url: str) -> Any:
-    """A procrastinate App on `url` with the summarizer's tasks."""
+def make_app(url: str, pool_size: int = 4) -> Any:
+    """A procrastinate App on `url` with the summarizer's tasks (`pool_size` connections at
+    most: the worker's LISTEN, heartbeat and job bookkeeping share them)."""
     import procrastinate
 
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4)
+        connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=pool_size)
     )
     app.task(name=TASK, queue=QUEUE, pass_context=True)(_brief_article)
     return app
@@ -360,7 +361,7 @@ async def _brief_article(
     store = worker.store
     key = BriefKey(article_id, engine, model, prompt_version, schema_version)
     job_id = int(context.job.id)
-    if store.get_brief(key) is not None:
+    if await asyncio.to_thread(store.get_brief, key) is not None:
         return "cached"
 
     def failed(reason: str) -> str:
@@ -376,7 +377,7 @@ async def _brief_article(
             f"this worker's prompt is {active_version()}, the job asks for {prompt_version}: "
             "give the worker the digest's prompt settings"
         )
-    found = store.article(article_id)
+    found = await asyncio.to_thread(store.article, article_id)
     if found is None:
         return failed(f"article {article_id[:16]} is not in the store")
     text, meta = found
@@ -397,17 +398,22 @@ async def _brief_article(
         )
     except SummarizerError as exc:
         return failed(str(exc))
-    store.put_brief(key, brief)
+    await asyncio.to_thread(store.put_brief, key, brief)
     return "briefed"
 
 
-async def _retry_stalled(app: Any, stalled_after: float, queues: list[str]) -> int:
-    """Put back in the queue the jobs of workers whose heartbeat stopped; how many."""
+async def _retry_stalled(
+    app: Any, stalled_after: float, queues: list[str], own: int | None = None
+) -> int:
+    """Put back in the queue the jobs of workers whose heartbeat stopped; how many. A worker
+    never puts back its own jobs (`own`, its id): it is alive, whatever its heartbeat says."""
     retried = 0
     for queue in queues:
         for job in await app.job_manager.get_stalled_jobs(
             queue=queue, seconds_since_heartbeat=stalled_after
         ):
+            if own is not None and job.worker_id == own:
+                continue
             try:
                 await app.job_manager.retry_job(job)
             except Exception as exc:  # another worker put it back first
@@ -418,11 +424,13 @@ async def _retry_stalled(app: Any, stalled_after: float, queues: list[str]) -> i
     return retried
 
 
-async def _sweep(app: Any, stalled_after: float, queues: list[str]) -> None:
+async def _sweep(app: Any, stalled_after: float, queues: list[str], worker: Any) -> None:
     while True:
         await asyncio.sleep(max(0.5, stalled_after / 3))
+        if worker.worker_id is None:
+            continue  # not registered yet, or stopping
         try:
-            await _retry_stalled(app, stalled_after, queues)
+            await _retry_stalled(app, stalled_after, queues, own=worker.worker_id)
         except Exception as exc:
             log.warning("looking for stalled jobs failed: %s", exc)
 
@@ -456,32 +464,48 @@ def _register_schedules(app: Any, schedules: list[Path]) -> None:
 async def arun_worker(settings: WorkerSettings) -> None:
     """Take briefing jobs (and scheduled digests) until stopped (SIGINT/SIGTERM)."""
     global _WORKER
+    from procrastinate.worker import Worker
+
     await asyncio.to_thread(ensure_schema, settings.url)
-    app = make_app(settings.url)
+    # What a first job would load in the event loop (the client libraries, the tokenizer),
+    # loaded before the worker takes any: a loop blocked for seconds stops the heartbeat.
+    await asyncio.to_thread(_warm_up)
+    app = make_app(settings.url, pool_size=max(1, settings.concurrency) + 4)
     _register_schedules(app, settings.schedules)
     queues = [QUEUE] + ([SCHEDULE_QUEUE] if settings.schedules else [])
     _WORKER = _Worker(settings)
     try:
         async with app.open_async():
-            sweeper = asyncio.create_task(_sweep(app, settings.stalled_after, [QUEUE]))
+            worker = Worker(
+                app=app,
+                queues=queues,
+                concurrency=max(1, settings.concurrency),
+                name=settings.name or f"{socket.gethostname()}:{os.getpid()}",
+                update_heartbeat_interval=max(0.2, settings.stalled_after / 3),
+                stalled_worker_timeout=settings.stalled_after,
+                delete_jobs="successful",
+            )
+            sweeper = asyncio.create_task(_sweep(app, settings.stalled_after, [QUEUE], worker))
             try:
-                await app.run_worker_async(
-                    queues=queues,
-                    concurrency=max(1, settings.concurrency),
-                    name=settings.name or f"{socket.gethostname()}:{os.getpid()}",
-                    update_heartbeat_interval=max(0.2, settings.stalled_after / 3),
-                    stalled_worker_timeout=settings.stalled_after,
-                    delete_jobs="successful",
-                )
+                await worker.run()
             finally:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeper
     finally:
-        worker, _WORKER = _WORKER, None
-        if worker.client is not None:
-            await worker.client.close()
-        worker.close()
+        state, _WORKER = _WORKER, None
+        if state.client is not None:
+            await state.client.close()
+        state.close()
+
+
+def _warm_up() -> None:
+    import summarizer.engine
+    import summarizer.llm  # noqa: F401
+    from summarizer.llm import resolve_model
+    from summarizer.tokens import count_tokens
+
+    count_tokens("warm up", model=resolve_model(None))
 
 
 # --- the digest's side ------------------------------------------------------------------------
