@@ -368,6 +368,16 @@ def test_cli_atom_out_and_max_stories(tmp_path: Path) -> None:
     data = json.loads(r.stdout)
     assert len(data["stories"]) == 1 and len(data["in_brief"]) == 2
     assert {s["change"] for s in [*data["stories"], *data["in_brief"]]} == {"unchanged"}
+    r = runner.invoke(
+        main, ["digest", str(src), "--engine", "offline", "--db", db, "--format", "md",
+               "--unchanged", "omit"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "3 stories: 0 new, 0 updated, 3 unchanged since the last digest (left out)" in r.stdout
+    assert (
+        "## 1." not in r.stdout
+        and "3 stories (0 new, 0 updated, 3 unchanged (left out)) from 3 sources" in r.stderr
+    )
     r = runner.invoke(main, ["digest", str(src), "--db", db, "--unchanged", "sometimes"])
     assert r.exit_code == 2
 

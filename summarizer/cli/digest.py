@@ -217,8 +217,17 @@ def digest(
 
         click.echo(render_digest(d, fmt or "md"), nl=False)
     t = d.totals
+    every = [*d.stories, *d.in_brief]
+    # Since the last digest over this store; unchanged stories left out (--unchanged omit) count.
+    omitted = int(t.get("unchanged_omitted", 0))
+    n = {c: sum(1 for s in every if s.change == c) for c in ("new", "updated", "unchanged")}
+    n["unchanged"] += omitted
+    changes = f"{n['new']} new, {n['updated']} updated, {n['unchanged']} unchanged" + (
+        " (left out)" if omitted else ""
+    )
     click.echo(
-        f"summarizer: run {result.run_id}: {len(d.stories)} stories from {int(t['articles'])} "
+        f"summarizer: run {result.run_id}: {len(every) + omitted} stories ({changes}) from "
+        f"{int(t['articles'])} "
         f"sources ({int(t['briefed'])} briefed, {int(t['cached'])} cached, {int(t['failed'])} "
         f"failed, {int(t['skipped'])} skipped), {int(t['calls'])} model calls, "
         f"${t['cost_usd']:.4f}"

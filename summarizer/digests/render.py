@@ -43,10 +43,14 @@ def _changes_line(d: Digest) -> str:
     shown = f"{len(d.stories)} on the front page" + (
         f", {len(d.in_brief)} in brief" if d.in_brief else ""
     )
-    left_out = " (unchanged stories left out)" if d.unchanged == "omit" else ""
+    omitted = int(d.totals.get("unchanged_omitted", 0))
+    if d.unchanged == "omit":
+        counts["unchanged"] = omitted
+    left_out = " (left out)" if d.unchanged == "omit" and omitted else ""
     return (
-        f"{len(every)} stories: {counts['new']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged since the last digest{left_out}; {shown}"
+        f"{len(every) + (omitted if d.unchanged == 'omit' else 0)} stories: {counts['new']} new, "
+        f"{counts['updated']} updated, {counts['unchanged']} unchanged since the last "
+        f"digest{left_out}; {shown}"
     )
 
 

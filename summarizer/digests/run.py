@@ -586,6 +586,8 @@ async def _brief_all(
         warnings=warnings,
         totals=_totals(prog, started, counts),
     )
+    if unchanged == "omit":
+        digest.totals["unchanged_omitted"] = sum(1 for s in found if s.change == "unchanged")
     written = _write_outputs(digest, outputs)
     if states is not None:
         # Only once the outputs are written: a digest nobody got does not make stories old.
