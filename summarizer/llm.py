@@ -186,16 +186,13 @@ def make_client(
     """
     api_key, base_url = _endpoint(api_key, base_url)
     if asynchronous:
+        http_client, inner = _async_http()
         return openai.AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout or 120.0,
             max_retries=0,
-            http_client=openai.DefaultAsyncHttpxClient(
-                transport=replylimit.AsyncCappedTransport(
-                    httpx2.AsyncHTTPTransport(limits=_POOL_LIMITS)
-                )
-            ),
+            http_client=http_client(transport=replylimit.AsyncCappedTransport(inner)),
         )
     return openai.OpenAI(
         api_key=api_key,
@@ -206,6 +203,17 @@ def make_client(
             transport=replylimit.CappedTransport(httpx2.HTTPTransport(limits=_POOL_LIMITS))
         ),
     )
+
+
+def _async_http() -> tuple[Callable[..., Any], Any]:
+    """The async HTTP client class and transport: openai's aiohttp transport when the installed
+    openai ships it (about 0.7 ms less CPU per request than httpx2 in `bench_ab.py`), else
+    httpx2's."""
+    try:
+        from openai._vendor.httpx_aiohttp import AiohttpTransport
+    except ImportError:  # pragma: no cover - an openai without the aiohttp transport
+        return openai.DefaultAsyncHttpxClient, httpx2.AsyncHTTPTransport(limits=_POOL_LIMITS)
+    return openai.DefaultAioHttpClient, AiohttpTransport(limits=_POOL_LIMITS)
 
 
 # The openai SDK's own pool limits (its `DefaultHttpxClient` sets them, but only for the
