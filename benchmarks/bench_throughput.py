@@ -39,7 +39,7 @@ Runner = Callable[[list[str], int, str], Coroutine[Any, Any, int]]
 
 def path_used() -> str:
     """Which of our entry points the batch goes through."""
-    return "asummarize+gather"
+    return "asummarize(base_url=)+gather"
 
 
 async def _gather(texts: list[str], concurrency: int, one: Callable[[str], Awaitable[Any]]) -> int:
@@ -54,20 +54,19 @@ async def _gather(texts: list[str], concurrency: int, one: Callable[[str], Await
 
 
 async def run_ours(texts: list[str], concurrency: int, base_url: str) -> int:
-    """Brief `texts` with at most `concurrency` requests in flight; return the briefs made."""
-    from summarizer import llm
+    """Brief `texts` with at most `concurrency` requests in flight; return the briefs made.
+
+    The form the README shows: `asummarize(text, base_url=...)`, no client of our own (calls
+    share one client per event loop, `llm.shared_client`)."""
     from summarizer.engine import asummarize
 
-    client: Any = llm.make_client(base_url=base_url, api_key="bench", asynchronous=True)
-
     async def one(text: str) -> Any:
-        brief = await asummarize(text, client=client, model=MODEL, retry=POLICY)
+        brief = await asummarize(
+            text, base_url=base_url, api_key="bench", model=MODEL, retry=POLICY
+        )
         return brief if brief.key_facts else None
 
-    try:
-        return await _gather(texts, concurrency, one)
-    finally:
-        await client.close()
+    return await _gather(texts, concurrency, one)
 
 
 async def run_instructor_async(texts: list[str], concurrency: int, base_url: str) -> int:
