@@ -235,3 +235,68 @@ def test_a_worker_needs_a_postgres_store(tmp_path: Path) -> None:
         main, ["digest", str(tmp_path), "--db", str(tmp_path / "x.db"), "--no-wait"]
     )
     assert out.exit_code == 2 and "--no-wait" in out.output
+
+
+def test_scheduled_digest_runs_once_per_tick_across_workers(tmp_path: Path, pg_url: str) -> None:
+    src = articles(tmp_path / "in", 2)
+    job = tmp_path / "digest.toml"
+    job.write_text(
+        f'sources = ["{src}"]\n'
+        'schedule = "* * * * * */5"\n'  # procrastinate's sixth column: every 5 seconds
+        "[[outputs]]\n"
+        f'path = "{tmp_path / "out.md"}"\n'
+        "[settings]\n"
+        'engine = "offline"\n'
+        f'db = "{pg_url}"\n',
+        encoding="utf-8",
+    )
+    with workers(pg_url, 2, "--schedule", str(job)):
+        wait_for("two scheduled digests", lambda: len(q(pg_url, "SELECT id FROM runs")) >= 2)
+        ticks = q(
+            pg_url,
+            "SELECT defer_timestamp, count(*) FROM procrastinate_periodic_defers GROUP BY 1",
+        )
+    # each tick deferred once, though both workers hold the schedule
+    assert ticks and all(n == 1 for _, n in ticks)
+    assert (tmp_path / "out.md").exists()
+    assert q(pg_url, "SELECT count(*) FROM briefs") == [(2,)]
+
+
+def test_the_readme_worker_unit_starts_and_stops_cleanly(tmp_path: Path, pg_url: str) -> None:
+    """The systemd unit in the README: its ExecStart, its environment file's SUMMARIZER_DB, and
+    systemctl stop (SIGTERM) ending it with exit 0."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    unit = re.search(r"# /etc/systemd/system/summarizer-worker@\.service\n(.*?)```", readme, re.S)
+    assert unit is not None
+    exec_start = re.search(r"^ExecStart=(.+)$", unit.group(1), re.M)
+    assert exec_start is not None
+    program, *args = exec_start.group(1).split()
+    assert program.endswith("/.venv/bin/summarizer") and args[0] == "worker"
+    env = dict(os.environ, SUMMARIZER_DB=pg_url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "summarizer", *args], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        wait_for(
+            "the worker up",
+            lambda: (
+                q(pg_url, "SELECT count(*) FROM procrastinate_workers")[0][0]
+                if _has_workers_table(pg_url)
+                else 0
+            ),
+        )
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert q(pg_url, "SELECT count(*) FROM procrastinate_workers") == [(0,)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _has_workers_table(url: str) -> bool:
+    return q(url, "SELECT to_regclass('procrastinate_workers') IS NOT NULL")[0][0] is True

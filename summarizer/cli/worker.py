@@ -17,7 +17,7 @@ from summarizer.cli._common import EXIT_CODES, handle_errors
 )
 @click.option("--rpm", type=int, help="Requests per minute at most, across all workers.")
 @click.option("--tpm", type=int, help="Tokens per minute at most, across all workers.")
-@click.option("--max-cost", type=float, help="Hard cap in USD across all workers.")
+@click.option("--max-cost", type=float, help="Hard cap in USD per UTC day, across all workers.")
 @click.option("--base-url", help="OpenAI-compatible endpoint this worker calls.")
 @click.option(
     "--stalled-after",

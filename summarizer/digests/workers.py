@@ -15,8 +15,9 @@
   puts them back in the queue: nothing is lost.
 - `rpm` and `tpm` hold across all workers: every request is first written into
   `summarizer_rate_log` under an advisory lock, only when the last 60 seconds leave room
-  (`SharedRateLimiter`). `max_cost` holds across workers the same way: each call's worst case
-  is reserved in `summarizer_spend` before it is sent and settled after (`SharedPurse`).
+  (`SharedRateLimiter`). `max_cost` holds across workers as a cap per UTC day: each call's
+  worst case is reserved in `summarizer_spend` before it is sent and settled after
+  (`SharedPurse`).
 - `summarizer worker --schedule CONFIG` makes a digest config's cron `schedule` a procrastinate
   periodic task: every worker given the config defers it, and it runs once per tick.
 """
@@ -189,22 +190,39 @@ class SharedRateLimiter:
 
 
 class SharedPurse:
-    """A cost cap across every worker of one database (scope: the cap's name, default 'all').
+    """A cost cap across every worker of one database, per UTC day (`scope` None: the row
+    'day:YYYY-MM-DD' of the day a call is reserved), or under a fixed `scope` name.
 
     `reserve(amount)` adds a call's worst case to `reserved` only if spent + reserved + amount
     stays under the cap (one UPDATE ... WHERE, atomic), else raises `BudgetExceeded`;
     `settle(amount, cost)` moves it from reserved to spent at what the call cost.
     """
 
-    def __init__(self, url: str, cap: float, scope: str = "all") -> None:
+    def __init__(self, url: str, cap: float, scope: str | None = None) -> None:
         self.url = url
         self.cap = cap
-        self.scope = scope
+        self.fixed_scope = scope
         self._conn = connect(url)
         self._lock = threading.Lock()
-        self._conn.execute(
-            "INSERT INTO summarizer_spend (scope) VALUES (%s) ON CONFLICT DO NOTHING", (scope,)
-        )
+        self._rows: set[str] = set()
+
+    @property
+    def scope(self) -> str:
+        """The spend row in use: the fixed scope, or today's (UTC)."""
+        if self.fixed_scope is not None:
+            return self.fixed_scope
+        from datetime import UTC, datetime
+
+        return "day:" + datetime.now(UTC).date().isoformat()
+
+    def _row(self) -> str:
+        scope = self.scope
+        if scope not in self._rows:
+            self._conn.execute(
+                "INSERT INTO summarizer_spend (scope) VALUES (%s) ON CONFLICT DO NOTHING", (scope,)
+            )
+            self._rows.add(scope)
+        return scope
 
     def reserve(self, amount: float | None, what: str = "the next model call") -> None:
         """Set `amount` aside, or raise `BudgetExceeded` when it does not fit under the cap."""
@@ -214,15 +232,16 @@ class SharedPurse:
                 f"cost cap ${self.cap:.4f}"
             )
         with self._lock:
+            scope = self._row()
             row = self._conn.execute(
                 "UPDATE summarizer_spend SET reserved = reserved + %s WHERE scope = %s AND "
                 "spent + reserved + %s <= %s + 1e-12 RETURNING spent + reserved AS total",
-                (amount, self.scope, amount, self.cap),
+                (amount, scope, amount, self.cap),
             ).fetchone()
             if row is None:
                 now = self._conn.execute(
                     "SELECT spent + reserved AS total FROM summarizer_spend WHERE scope = %s",
-                    (self.scope,),
+                    (scope,),
                 ).fetchone()
                 raise BudgetExceeded(
                     f"shared cost cap ${self.cap:.4f} reached: {what} could cost up to "
@@ -238,14 +257,14 @@ class SharedPurse:
             self._conn.execute(
                 "UPDATE summarizer_spend SET reserved = GREATEST(reserved - %s, 0), "
                 "spent = spent + %s WHERE scope = %s",
-                (reserved, spent, self.scope),
+                (reserved, spent, self._row()),
             )
 
     def spent(self) -> float:
         """USD settled so far across the workers."""
         with self._lock:
             row = self._conn.execute(
-                "SELECT spent FROM summarizer_spend WHERE scope = %s", (self.scope,)
+                "SELECT spent FROM summarizer_spend WHERE scope = %s", (self._row(),)
             ).fetchone()
         return float(row["spent"]) if row else 0.0
 
