@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from summarizer.digests import stories
@@ -87,3 +89,48 @@ def test_a_story_whose_specifics_the_other_mentions_still_joins() -> None:
         ),
     ]
     assert ids(group(batch)) == [["a1", "a2", "a5", "a6"]]
+
+
+def two_patches() -> list[Entry]:
+    """Two emergency patches of one browser, five years apart, in one undated batch."""
+    batch = [
+        entry(
+            1,
+            "Microsoft rushes emergency patch for Internet Explorer flaw",
+            "Microsoft released the emergency fix in December 2008 after attacks.",
+            ["Microsoft"],
+        ),
+        entry(
+            2,
+            "Emergency Internet Explorer patch from Microsoft after attacks",
+            "The December 2008 emergency update closes the flaw attackers used.",
+            ["Microsoft"],
+        ),
+        entry(
+            3,
+            "Microsoft issues out-of-band fix for Internet Explorer zero-day",
+            "Microsoft published the out-of-band fix in September 2013.",
+            ["Microsoft"],
+        ),
+        entry(
+            4,
+            "Out-of-band Internet Explorer zero-day fix from Microsoft",
+            "The September 2013 out-of-band update closes the zero-day.",
+            ["Microsoft"],
+        ),
+    ]
+    return batch
+
+
+def test_a_year_each_story_names_and_the_other_never_does_keeps_them_apart() -> None:
+    assert ids(group(two_patches())) == [["a1", "a2"], ["a3", "a4"]]
+
+
+def test_without_the_years_the_two_patches_would_join(monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = stories._numbers_of
+    monkeypatch.setattr(
+        stories,
+        "_numbers_of",
+        lambda text: {n for n in numbers(text) if not re.fullmatch(r"#(19|20)\d\d", n)},
+    )
+    assert ids(group(two_patches())) == [["a1", "a2", "a3", "a4"]]

@@ -66,7 +66,7 @@ PSEUDO_DOCS = 20
 COMMON_PARTY_SHARE = 0.15
 COMMON_PARTY_MIN = 4
 # Two stories of OWN_MIN_MEMBERS or more never join when each has specifics of its own (a name
-# word or a number, not a year, in at least OWN_SHARE of its members) that the other story never
+# word or a number, a year too, in at least OWN_SHARE of its members) that the other story never
 # mentions: two games of one team (each with its own opponent and score), two rehab stays of
 # two actresses, two fires at one chain's two stores. Set on eval/grouping/ecbplus dev.
 OWN_SHARE = 0.5
@@ -112,7 +112,6 @@ def _named(brief: Brief) -> dict[str, str]:
 
 
 _SPECIFIC_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:\-]\d+)*")
-_YEAR = re.compile(r"(1[89]|20)\d\d")
 
 
 def _brief_text(brief: Brief) -> str:
@@ -120,9 +119,9 @@ def _brief_text(brief: Brief) -> str:
 
 
 def _numbers_of(text: str) -> set[str]:
-    """Numbers as '#31-24', '#6.1', '#33' (years left out: every story of a year shares them)."""
+    """Numbers as '#31-24', '#6.1', '#2008': a score, a magnitude, an age, a year."""
     found = (n.rstrip(".,:-").replace(",", "") for n in _SPECIFIC_NUMBER.findall(text))
-    return {"#" + n for n in found if n and not _YEAR.fullmatch(n)}
+    return {"#" + n for n in found if n}
 
 
 def _specifics(brief: Brief) -> set[str]:
