@@ -37,6 +37,40 @@ def _target(path: str | Path) -> Path:
     return target.resolve() if target.is_symlink() else target
 
 
+def _temp_prefix(target: Path) -> str:
+    # The writer's pid in the name: a later run can tell a dead writer's leftover (a kill -9
+    # between the temp file and the rename) from a live writer's file.
+    return f".{target.name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process, or cannot tell: leave its file alone
+    return True
+
+
+def clear_stale_temps(target: Path) -> list[Path]:
+    """Remove `target`'s temp files (`.NAME.PID.*.tmp` / `.check`) whose writer is dead."""
+    import glob
+
+    removed = []
+    for p in target.parent.glob(f".{glob.escape(target.name)}.*"):
+        rest = p.name[len(target.name) + 2 :]
+        pid, _, _ = rest.partition(".")
+        if p.suffix not in (".tmp", ".check") or not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
 def check_writable(path: str | Path) -> Path:
     """Raise `OutputError` unless `path` can be written (its folder is made if missing).
 
@@ -49,11 +83,12 @@ def check_writable(path: str | Path) -> Path:
         raise OutputError("is a folder, not a file", path=str(path))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".check", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".check", dir=target.parent)
         os.close(fd)
         os.unlink(tmp)
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", path=str(path)) from None
+    clear_stale_temps(target)  # what a killed run left
     return target
 
 
@@ -71,7 +106,7 @@ def write_atomic(path: str | Path, text: str) -> Path:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(path)) from None
     try:
@@ -87,4 +122,5 @@ def write_atomic(path: str | Path, text: str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    clear_stale_temps(target)
     return target
