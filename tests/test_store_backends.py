@@ -312,3 +312,26 @@ def test_stories_are_saved_and_found_by_member_or_by_date(store: Any) -> None:
     store.save_stories([{**s1, "state_json": '{"id": "s1", "v": 2}', "members": ["a3"]}], run)
     for member in ("a1", "a3"):
         assert store.earlier_stories([member], "2099") == ['{"id": "s1", "v": 2}']
+
+
+def test_recent_calls_newest_first_with_their_article(store: Any) -> None:
+    aid = store.add_article("Called text.", "feed entry 1", SourceMeta(title="Called"))
+    run = store.start_run({})
+    store.record_call(run, aid, call("ok"))
+    other = CallRecord(model="gpt-y", attempt=1, outcome="ok", latency_s=0.1)
+    store.record_call(None, None, other)
+    store.record_call(run, aid, call("rate_limited", attempt=2))
+    rows = store.recent_calls()
+    assert [r["outcome"] for r in rows] == ["rate_limited", "ok", "ok"]
+    assert (rows[0]["source"], rows[0]["title"]) == ("feed entry 1", "Called")
+    assert rows[1]["source"] is None  # a call with no article
+    assert [r["model"] for r in store.recent_calls(model="gpt-y")] == ["gpt-y"]
+    assert len(store.recent_calls(run_id=run)) == 2
+    assert len(store.recent_calls(1)) == 1 and len(store.recent_calls(0)) == 3
+
+
+def test_a_story_synthesis_is_kept_by_its_key(store: Any) -> None:
+    assert store.get_synthesis("k1") is None
+    store.put_synthesis("k1", "gpt-x", "s1", '{"a": 1}')
+    store.put_synthesis("k1", "gpt-x", "s1", '{"a": 2}')
+    assert store.get_synthesis("k1") == '{"a": 2}'

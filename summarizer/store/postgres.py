@@ -550,6 +550,20 @@ class PostgresStore:
             return self._read("SELECT * FROM llm_calls ORDER BY id")
         return self._read("SELECT * FROM llm_calls WHERE run_id = %s ORDER BY id", (run_id,))
 
+    def recent_calls(
+        self, limit: int = 20, *, model: str | None = None, run_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The latest model calls, newest first (`limit` 0: all), of one model or one run if
+        given, each with its article's source and title when the article is stored
+        (`summarizer logs`)."""
+        return self._read(
+            "SELECT c.*, a.source AS source, a.title AS title FROM llm_calls c "
+            "LEFT JOIN articles a ON a.id = c.article_id "
+            "WHERE (%s::text IS NULL OR c.model = %s) AND (%s::bigint IS NULL OR c.run_id = %s) "
+            "ORDER BY c.id DESC LIMIT %s",
+            (model, model, run_id, run_id, limit or None),
+        )
+
     def brief_by_article(self, article_prefix: str) -> Brief | None:
         """The newest brief of an article, by id or id prefix."""
         rows = self._read(
