@@ -135,10 +135,17 @@ def test_repair_request_holds_the_items_problems_and_passages_not_the_article(
     assert "key_facts[0]:" in user and INVENTED in user
     assert "quote not found verbatim in the article" in user
     assert "- article: " in user and "Yaroslav Moskalik" in user
-    assert "Listed parties: Yaroslav Moskalik, Vladimir Putin" in user
     # Only the item that failed, and far less than the article.
     assert good_statement(1) not in user
     assert count_tokens(user, "gpt-4.1-mini") * 3 < count_tokens(seed_text, "gpt-4.1-mini")
+    # The listed parties are sent only when a position fails (its party must be one of them).
+    assert "Listed parties" not in user
+    bad["positions"][2]["party"] = "Nobody Listed"
+    r = BriefReply.model_validate(bad)
+    failing = repair.failing_items(r, check_reply(r, seed_text))
+    user = repair.repair_messages(r, failing)[1]["content"]
+    assert "Listed parties: Yaroslav Moskalik, Vladimir Putin" in user
+    assert "positions[2]:" in user and "'Nobody Listed' is not the name or alias" in user
 
 
 def good_statement(i: int) -> str:

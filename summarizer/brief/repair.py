@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from summarizer.brief.grounding import (
     ArticleIndex,
@@ -52,9 +52,11 @@ def _lean(schema: dict[str, Any]) -> None:
     """The item models' descriptions repeat the brief prompt's rules: the repair prompt says the
     few that matter once, so the repair tool carries only names and types."""
     schema.pop("description", None)
+    schema.pop("title", None)  # its key in "$defs" names it
     for prop in schema.get("properties", {}).values():
         prop.pop("description", None)
         prop.pop("title", None)
+        prop.pop("default", None)  # optional is said by "required"
 
 
 class FactItem(KeyFact):
@@ -69,12 +71,17 @@ class PartyItem(Party):
     model_config = ConfigDict(title="Party", json_schema_extra=_lean)
 
 
+def _fix_schema(schema: dict[str, Any]) -> None:
+    # The repair prompt says what a fix is; the schema keeps the names and types.
+    _lean(schema)
+
+
 class ItemFix(BaseModel):
     """The replacement for one item you were asked to fix; leave all three null to remove it."""
 
-    model_config = ConfigDict(json_schema_extra=_no_field_titles)
+    model_config = ConfigDict(json_schema_extra=_fix_schema)
 
-    path: str = Field(description='The item\'s path as given, e.g. "key_facts[2]".')
+    path: str
     key_fact: FactItem | None = None
     position: PositionItem | None = None
     party: PartyItem | None = None
@@ -246,7 +253,10 @@ def repair_messages(reply: BriefReply, failing: list[FailingItem]) -> list[dict[
                 "passages": f.passages,
             }
         )
-    parties = [p.name for p in reply.parties]
+    # The listed parties matter to a position (its party must be one of them), not otherwise.
+    parties = (
+        [p.name for p in reply.parties] if any(f.section == "positions" for f in failing) else []
+    )
     texts = [str(b["item"]) for b in blocks] + parties
     texts += [t for b in blocks for t in [*b["problems"], *b["passages"]]]
     user = render(
