@@ -228,6 +228,15 @@ def test_front_page_ranks_by_outlets_then_recency_and_caps() -> None:
     brief = md.split("## In brief", 1)[1]
     assert len([ln for ln in brief.splitlines() if ln.startswith("- ")]) == 1
     assert "Story a" in brief and "## 1. Story b" in md and "## 2. Story c" in md
+    # Sources by outlet and date, then the title; a source known by no outlet: title, date.
+    assert "1. y0, 2026-11-01 — b 0" in md and "3. y2, 2026-11-01 — b 2" in md
+    local = SourceRef(
+        article_id="l", title="A local text", path="/tmp/l.txt", published="2026-11-02"
+    )
+    md = digest_markdown(
+        d.model_copy(update={"stories": [front[0].model_copy(update={"sources": [local]})]})
+    )
+    assert "1. A local text (2026-11-02)" in md and "/tmp/l.txt" not in md
 
 
 def test_carry_over_never_gives_one_earlier_id_to_two_stories() -> None:

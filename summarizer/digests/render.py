@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from summarizer.digests.continuity import newest, outlets
@@ -110,6 +111,17 @@ def _one_line(story: Story) -> str:
     return f"- **{_md(story.title)}** — {_md(' · '.join(bits))} <sub>id {story.id}</sub>"
 
 
+def _source_line(s: SourceRef) -> str:
+    """'Outlet (domain), date — [title](url)'; a source with no outlet or domain (a local file)
+    is its title and date."""
+    # a link only to http(s): a feed's `javascript:` URL stays inert text
+    link = md_link(s.title, s.url)
+    if s.outlet or s.domain:
+        return f"{_md(s.label)} — {link}"
+    day = (s.published or "")[:10]
+    return link + (f" ({day})" if re.fullmatch(r"\d{4}-\d\d-\d\d", day) else "")
+
+
 def _story_markdown(n: int, story: Story) -> list[str]:
     names = _source_names(story)
     out = [f"## {n}. {_md(story.title)}", "", f"_{_md(_meta_line(story))}_", ""]
@@ -132,10 +144,7 @@ def _story_markdown(n: int, story: Story) -> list[str]:
     else:
         out += [_md(story.summary), ""]
     out.append("Sources:")
-    # a link only to http(s): a feed's `javascript:` URL stays inert text
-    out += [
-        f"{i}. {_md(s.label)} — " + md_link(s.title, s.url) for i, s in enumerate(story.sources, 1)
-    ]
+    out += [f"{i}. {_source_line(s)}" for i, s in enumerate(story.sources, 1)]
     out.append("")
     if story.facts:
         out += ["### Facts", ""]
