@@ -300,3 +300,23 @@ def test_the_readme_worker_unit_starts_and_stops_cleanly(tmp_path: Path, pg_url:
 
 def _has_workers_table(url: str) -> bool:
     return q(url, "SELECT to_regclass('procrastinate_workers') IS NOT NULL")[0][0] is True
+
+
+def test_the_digests_cost_cap_holds_across_the_workers(tmp_path: Path, pg_url: str) -> None:
+    src = articles(tmp_path / "in", 8)
+    with (
+        FakeOpenAIServer(latency=0.2) as server,
+        workers(pg_url, 2, "--concurrency", "4", "--base-url", server.base_url),
+    ):
+        out = digest(pg_url, server, src, "--max-cost", "0.01", "--out", str(tmp_path / "d.md"))
+    assert out.exit_code == 7, out.output
+    skipped = out.output.count("cost cap")
+    briefed = brief_count(pg_url)
+    assert skipped >= 1 and briefed >= 1 and skipped + briefed == 8
+    # what the workers' calls of this run cost (or kept reserved), under the cap
+    spent = q(
+        pg_url,
+        "SELECT COALESCE(sum(cost_usd), 0) FROM llm_calls WHERE run_id = 1 AND article_id IN "
+        "(SELECT id FROM articles)",
+    )
+    assert 0 < spent[0][0] <= 0.01

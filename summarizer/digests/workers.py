@@ -305,6 +305,19 @@ class _Worker:
             SharedPurse(settings.url, settings.max_cost) if settings.max_cost is not None else None
         )
         self.client: Any = None
+        # A digest's own --max-cost, held across the workers for that run ('run:ID').
+        self.run_purses: dict[int, SharedPurse] = {}
+
+    def purses(self, run_id: int | None, run_cap: float | None) -> list[SharedPurse]:
+        """The caps a call of this run is reserved under: the worker's daily one, the run's."""
+        out = [self.purse] if self.purse is not None else []
+        if run_cap is not None and run_id is not None:
+            if run_id not in self.run_purses:
+                self.run_purses[run_id] = SharedPurse(
+                    self.settings.url, run_cap, scope=f"run:{run_id}"
+                )
+            out.append(self.run_purses[run_id])
+        return out
 
     def llm_client(self) -> Any:
         if self.client is None:
@@ -318,21 +331,23 @@ class _Worker:
             )
         return self.client
 
-    def meter(self, run_id: int | None, article_id: str) -> Any:
+    def meter(self, run_id: int | None, article_id: str, run_cap: float | None = None) -> Any:
         """A meter that writes each call to `llm_calls` (under the digest's run) before it is
-        sent, and, with a shared cap, reserves its worst case across the workers."""
+        sent, and reserves its worst case under each shared cap (`purses`) across the workers."""
         from summarizer.budget import Meter
 
-        store, purse = self.store, self.purse
+        store, purses = self.store, self.purses(run_id, run_cap)
         reserved: dict[int, float | None] = {}
 
         def begin(call: CallRecord) -> int:
-            if purse is not None:
-                purse.reserve(call.cost_usd)
+            taken: list[SharedPurse] = []
             try:
+                for purse in purses:
+                    purse.reserve(call.cost_usd)
+                    taken.append(purse)
                 row = store.begin_call(run_id, article_id, call)
             except BaseException:
-                if purse is not None:
+                for purse in taken:
                     purse.settle(call.cost_usd, 0.0)  # never sent
                 raise
             reserved[row] = call.cost_usd
@@ -340,16 +355,18 @@ class _Worker:
 
         def end(row: Any, call: CallRecord) -> None:
             store.end_call(int(row), call)
-            if purse is not None:
-                purse.settle(reserved.pop(int(row), None), call.cost_usd)
+            amount = reserved.pop(int(row), None)
+            for purse in purses:
+                purse.settle(amount, call.cost_usd)
 
         return Meter(None, on_begin=begin, on_end=end)
 
     def close(self) -> None:
         self.store.close()
         self.limiter.close()
-        if self.purse is not None:
-            self.purse.close()
+        for purse in [self.purse, *self.run_purses.values()]:
+            if purse is not None:
+                purse.close()
 
 
 _WORKER: _Worker | None = None
@@ -368,6 +385,7 @@ async def _brief_article(
     lang: str | None = None,
     timeout: float = 120.0,
     run_id: int | None = None,
+    max_cost: float | None = None,
 ) -> str:
     """Brief one stored article, unless its brief is there already; 'briefed', 'cached' or
     'failed' (the reason kept in `summarizer_brief_failures` for the digest that waits)."""
@@ -413,7 +431,7 @@ async def _brief_article(
             timeout=timeout,
             before_call=worker.limiter.acquire,
             retry=worker.settings.retry,
-            meter=worker.meter(run_id, article_id),
+            meter=worker.meter(run_id, article_id, max_cost),
         )
     except SummarizerError as exc:
         return failed(str(exc))
@@ -634,6 +652,8 @@ class Dispatcher:
                 "SELECT reason FROM summarizer_brief_failures WHERE job_id = %s", (job_id,)
             )
             reason = rows[0]["reason"] if rows else f"the worker's job ended {status}"
+            if "cost cap" in reason:
+                raise BudgetExceeded(reason)  # skipped, as a local brief over the cap is
             raise SummarizerError(reason)
         on_call = kw.get("on_call")
         if on_call is not None:
@@ -663,6 +683,8 @@ class Dispatcher:
                     lang=kw.get("lang"),
                     timeout=float(kw.get("timeout") or 120.0),
                     run_id=self.run_id(),
+                    # the digest's own cap, held across the workers for this run
+                    max_cost=getattr(kw.get("meter"), "cap", None),
                 )
             )
         except AlreadyEnqueued:
