@@ -335,3 +335,18 @@ def test_a_story_synthesis_is_kept_by_its_key(store: Any) -> None:
     store.put_synthesis("k1", "gpt-x", "s1", '{"a": 1}')
     store.put_synthesis("k1", "gpt-x", "s1", '{"a": 2}')
     assert store.get_synthesis("k1") == '{"a": 2}'
+
+
+def test_a_second_digest_on_one_database_exits_8(tmp_path: Path, pg_url: str) -> None:
+    from summarizer.cli import main
+
+    (tmp_path / "a.txt").write_text(synthetic_article(3), encoding="utf-8")
+    with run_lock(pg_url):  # a digest run in another process holds the database's lock
+        out = CliRunner().invoke(
+            main, ["digest", str(tmp_path / "a.txt"), "--db", pg_url, "--engine", "offline"]
+        )
+    assert out.exit_code == 8 and "another digest run holds the lock" in out.output
+    out = CliRunner().invoke(
+        main, ["digest", str(tmp_path / "a.txt"), "--db", pg_url, "--engine", "offline"]
+    )
+    assert out.exit_code == 0, out.output
