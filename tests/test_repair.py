@@ -87,6 +87,19 @@ def test_passage_of_a_located_quote_holds_the_sentence_before(seed_text: str) ->
     assert passage.index(quote) > 0  # the sentence before it came too
 
 
+def test_passage_of_a_quote_in_a_long_sentence_keeps_the_quote() -> None:
+    filler = " ".join(f"word{i}" for i in range(200))
+    said = "and the council said the bridge will reopen in May"
+    text = f"The mayor spoke first. {filler} {said} {filler}."
+    index = ArticleIndex(text)
+    quote = "the council said the bridge will reopen in May"
+    loc = index.locate(quote)
+    assert loc.ok
+    passage = repair.passage_for(index, loc.spans, quote, "")
+    assert passage is not None and quote in passage
+    assert len(passage) <= repair.MAX_PASSAGE_CHARS + 2
+
+
 def test_merge_replaces_only_failing_items_and_removes_empty_fixes(seed_text: str) -> None:
     good = authored()
     bad = with_invented_quote(good)

@@ -185,8 +185,15 @@ def passage_for(
         at = [k for k, (a, b) in enumerate(sentences) if a <= start < b or a < end <= b]
         if not at:
             return None
-        first = max(0, at[0] - 1)
-        return _clip(index.text[sentences[first][0] : sentences[at[-1]][1]])
+        lo, hi = sentences[at[0]][0], sentences[at[-1]][1]
+        before = sentences[at[0] - 1][0] if at[0] > 0 else lo
+        if len(index.text[before:hi]) <= MAX_PASSAGE_CHARS:
+            return _clip(index.text[before:hi])
+        if len(index.text[lo:hi]) > MAX_PASSAGE_CHARS:
+            # A very long sentence: the quote with what surrounds it, as far as room allows.
+            room = max(0, MAX_PASSAGE_CHARS - (end - start)) // 2
+            lo, hi = max(lo, start - room), min(hi, end + room)
+        return _clip(index.text[lo:hi])
     want = _stems(f"{quote or ''} {claim}")
     if not want:
         return None
