@@ -41,8 +41,8 @@ KINDS = [
 ]
 # The server draws each kind in turn: 1 - (1 - r)^12 = 20 % of the answers are faults.
 RATE = 1 - 0.8 ** (1 / len(KINDS))
-# Short waits so the test takes seconds: a hang costs the client's 1 s timeout, a retry waits
-# at most 50 ms (Retry-After) or a few ms (backoff).
+# Short waits so the test takes seconds: a hang costs the client's 2 s timeout (room for a slow
+# answer on a busy machine), a retry waits at most 50 ms (Retry-After) or a few ms (backoff).
 POLICY = RetryPolicy(attempts=3, backoff_base_s=0.005, backoff_max_s=0.02, max_retry_after_s=0.2)
 
 
@@ -88,14 +88,14 @@ def test_chaos_digest_loses_nothing_doubles_nothing_records_everything(tmp_path:
         "api_key": "sk-chaos-test",
         "db": db,
         "concurrency": 16,
-        "timeout": 1.0,
+        "timeout": 2.0,
         "retry": POLICY,
     }
     with FakeOpenAIServer(
         responder=FirstSentencesResponder(),
         faults=dict.fromkeys(KINDS, RATE),
         seed=11,
-        stall_s=2.0,
+        stall_s=3.0,
         retry_after="0.05",
     ) as server:
         first = run_digest([str(folder)], base_url=server.base_url, **options)

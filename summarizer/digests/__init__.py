@@ -37,9 +37,9 @@ async def adigest(sources: list[str], **kwargs: Any) -> Digest:
     tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"|"atom"),
     each written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait,
     batch_poll, max_stories (the front page's cap; the rest go to `digest.in_brief`), unchanged
-    ("fold", "omit" or "show") (see `summarizer.digests.run.arun_digest`). `digest.failed`
-    lists the sources that failed or were skipped; `digest.run_id` is the run in the store
-    (`summarizer show N`).
+    ("fold", "omit" or "show"), max_feed_entries (entries kept per feed, the newest; default
+    300) (see `summarizer.digests.run.arun_digest`). `digest.failed` lists the sources that
+    failed or were skipped; `digest.run_id` is the run in the store (`summarizer show N`).
     """
     return (await arun_digest(sources, **kwargs)).digest
 
