@@ -257,3 +257,45 @@ def test_not_strict_keeps_what_passed_after_the_repairs(seed_text: str) -> None:
         )
     assert {d.path for d in brief.meta.dropped} >= {"key_facts[0]"}
     assert len(brief.key_facts) == len(good["key_facts"]) - 1
+
+
+def test_the_repair_call_is_reserved_and_spent_under_the_cost_cap(seed_text: str) -> None:
+    from summarizer.budget import Meter
+
+    good = authored()
+    begun: list[CallRecord] = []
+    meter = Meter(1.0, on_begin=begun.append)
+    calls: list[CallRecord] = []
+    script = [
+        reply(with_invented_quote(good)),
+        reply(fix_of("key_facts[0]", key_fact=good["key_facts"][0])),
+    ]
+    with FakeOpenAIServer(script) as server:
+        summarize(
+            seed_text, base_url=server.base_url, retry=FAST, meter=meter, on_call=calls.append
+        )
+    assert len(begun) == 2  # the repair was reserved before it was sent, like the first call
+    costs = [c.cost_usd or 0.0 for c in calls]
+    assert all(c > 0 for c in costs)
+    assert meter.spent == pytest.approx(sum(costs))
+    assert meter.reserved == 0
+
+
+def test_a_cap_below_the_repair_stops_it(seed_text: str) -> None:
+    from summarizer.budget import Meter
+    from summarizer.errors import BudgetExceeded
+
+    good = authored()
+    script = [
+        reply(with_invented_quote(good)),
+        reply(fix_of("key_facts[0]", key_fact=good["key_facts"][0])),
+    ]
+    with FakeOpenAIServer(script) as server:
+        # Room for the first call's worst case, not for a second one.
+        probe = Meter(None)
+        worst = probe.worst_case("gpt-4.1-mini", prompt_tokens=3000, max_tokens=4096)
+        assert worst is not None
+        meter = Meter(worst * 1.2)
+        with pytest.raises(BudgetExceeded):
+            summarize(seed_text, base_url=server.base_url, retry=FAST, meter=meter)
+        assert len(server.requests) == 1
