@@ -134,3 +134,24 @@ def test_without_the_years_the_two_patches_would_join(monkeypatch: pytest.Monkey
         lambda text: {n for n in numbers(text) if not re.fullmatch(r"#(19|20)\d\d", n)},
     )
     assert ids(group(two_patches())) == [["a1", "a2", "a3", "a4"]]
+
+
+@pytest.mark.parametrize(("days", "together"), [(0, True), (12, True), (30, False)])
+def test_a_follow_up_within_two_weeks_is_the_same_story(days: int, together: bool) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    a = entry(
+        1,
+        "Teenager fatally shot in Sheraden",
+        "A 17-year-old was shot on Glen Mawr Street.",
+        ["Rashawn Gibson", "Allegheny County"],
+    )
+    b = entry(
+        2,
+        "Man charged in fatal Sheraden shooting of teenager",
+        "Police charged a man in the killing of the 17-year-old on Glen Mawr Street.",
+        ["Rashawn Gibson", "Allegheny County"],
+    )
+    a.when = datetime(2016, 12, 20, tzinfo=UTC)
+    b.when = a.when + timedelta(days=days)
+    assert (len(group([a, b])) == 1) is together

@@ -1,7 +1,7 @@
 """Group briefs into stories and merge each story across its sources. No model involved.
 
-Two briefs are one story when they were published within WINDOW_DAYS of each other (when
-both dates are known) and their wording is alike: the cosine of their word vectors (title,
+Two briefs are one story when they were published within GROUP_WINDOW_DAYS of each other
+(when both dates are known) and their wording is alike: the cosine of their word vectors (title,
 summary and key facts; each word weighted by how rare it is in the batch, tf-idf) reaches
 SIMILAR_ALONE, or SIMILAR_WITH_PARTY when they also share a named party (person, organisation,
 media) that is not in a large share of the batch. A brief (or story) joins a story only if its
@@ -51,8 +51,14 @@ _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 # Thresholds, explained in why_grouped: publication dates, wording similarity, shared parties.
-# Articles further apart than this (when both dates are known) are never one story: a
-# company's orders, results or launches a year apart share every name and most words.
+# Articles further apart than GROUP_WINDOW_DAYS (when both dates are known) are never one story:
+# a company's orders, results or launches a year apart share every name and most words. Within
+# two weeks, an incident's follow-ups (the arrest, the charges, the coroner's ruling) are the same
+# story: 14 was chosen on the dev halves of eval/grouping and eval/grouping/gvc (GVC dev recall
+# 0.86 -> 0.98 at precision 1.00 against 7 days; Wikinews dev unchanged).
+GROUP_WINDOW_DAYS = 14
+# The window of continuity across runs (continuity.py): an earlier story updated within it can
+# carry its id to today's.
 WINDOW_DAYS = 7
 SIMILAR_ALONE = 0.12
 SIMILAR_WITH_PARTY = 0.08
@@ -210,13 +216,14 @@ def _candidates(
 
 
 def _apart(a: Entry, b: Entry) -> bool:
-    """Both dated and further apart than WINDOW_DAYS."""
+    """Both dated and further apart than GROUP_WINDOW_DAYS."""
     if a.when is None or b.when is None:
         return False
     try:
-        return abs((a.when - b.when).total_seconds()) > WINDOW_DAYS * 86400
+        return abs((a.when - b.when).total_seconds()) > GROUP_WINDOW_DAYS * 86400
     except TypeError:  # one date with a time zone, one without
-        return abs((a.when.replace(tzinfo=None) - b.when.replace(tzinfo=None)).days) > WINDOW_DAYS
+        naive = a.when.replace(tzinfo=None) - b.when.replace(tzinfo=None)
+        return abs(naive.days) > GROUP_WINDOW_DAYS
 
 
 def links(
