@@ -186,3 +186,25 @@ def test_the_readmes_batch_example_runs_on_one_client(
     assert [len(b.key_facts) > 0 for b in scope["briefs"]] == [True] * 6
     assert len(built) == 1 and built[0].is_closed()
     assert len(server.requests) == 6
+
+
+def test_digests_share_the_loops_client(
+    server: FakeOpenAIServer, built: list[Any], tmp_path: Any
+) -> None:
+    from pathlib import Path
+
+    from summarizer import adigest
+
+    articles = sorted((Path(__file__).parent / "data" / "digest" / "articles").glob("*.txt"))
+    sources = [str(p) for p in articles[:3]]
+
+    async def two_digests() -> list[Any]:
+        first = await adigest(sources, base_url=server.base_url, db=str(tmp_path / "a.sqlite"))
+        second = await adigest(sources, base_url=server.base_url, db=str(tmp_path / "b.sqlite"))
+        return [first, second]
+
+    digests = asyncio.run(two_digests())
+    assert [d.totals["briefed"] for d in digests] == [3, 3]
+    # One client for both digests (briefs, and any synthesis calls), closed with the loop.
+    assert len(built) == 1 and built[0].is_closed()
+    assert len(server.requests) >= 6

@@ -179,9 +179,8 @@ async def arun_digest(
     chosen = (
         engine if engine != "auto" else ("llm" if _llm_configured(api_key, base_url) else "offline")
     )
-    own_client = False
     if chosen == "llm":
-        from summarizer.llm import make_client, resolve_model
+        from summarizer.llm import resolve_model, shared_client
 
         model = resolve_model(model)
         if max_cost is not None:
@@ -189,8 +188,9 @@ async def arun_digest(
 
             require_price(model)  # a cap on a model with no price would never fire
         if client is None:
-            own_client = True
-            client = make_client(
+            # The one client of this endpoint and key in this event loop (issue 15), shared with
+            # asummarize's own calls and closed when the loop ends.
+            client = shared_client(
                 api_key=api_key, base_url=base_url, timeout=timeout, asynchronous=True
             )
     else:
@@ -203,9 +203,7 @@ async def arun_digest(
             raise ConfigError("--batch-api needs the LLM engine (a key or a base URL)")
         if mode != "tools":
             raise ConfigError("--batch-api sends tool calls: it cannot be used with --mode json")
-        from summarizer.llm import make_client
-
-        batch_client = make_client(api_key=api_key, base_url=base_url, timeout=timeout)
+        batch_client = shared_client(api_key=api_key, base_url=base_url, timeout=timeout)
     cutoff = since if isinstance(since, datetime) else parse_since(since)
     # A postgresql:// URL: a PostgresStore under an advisory lock; else the SQLite file's lock.
     db_path = db if is_postgres_url(db) else Path(db or default_db_path())
@@ -257,10 +255,6 @@ async def arun_digest(
             store.close()
             if dispatch is not None:
                 await dispatch.aclose()
-            if own_client:
-                await client.close()
-            if batch_client is not None:
-                batch_client.close()
 
 
 async def _run(
