@@ -225,3 +225,15 @@ def test_a_set_without_dates_is_not_grouped_twice(tmp_path):
     report = run_grouping_eval(small, ("dev",))
     assert [s.split for s in report.splits] == ["dev"]
     assert report.undated == []
+
+
+def test_the_gvc_manifest_is_dated_labelled_by_incident_and_keeps_no_text():
+    arts = json.loads((SET / "gvc" / "set.json").read_text("utf-8"))["articles"]
+    sizes = _event_sizes([type("A", (), a) for a in arts])
+    assert sum(1 for n in sizes.values() if n >= 2) >= 30
+    splits: dict[str, set[str]] = {}
+    for a in arts:
+        assert a["date"] and a["licence"] and len(a["sha256"]) == 64
+        splits.setdefault(a["event"], set()).add(a["split"])
+    assert all(len(s) == 1 for s in splits.values())  # an incident is in one split only
+    assert (SET / "gvc" / ".gitignore").read_text("utf-8").split() == ["texts/"]
