@@ -92,11 +92,40 @@ def repair_responder(request: dict[str, Any]) -> Step:
 
 
 def offline_responder(request: dict[str, Any]) -> Step:
-    """Answer with the offline engine's brief of the article in the request (always grounded)."""
+    """Answer with the offline engine's brief of the article in the request (always grounded);
+    a story-synthesis request gets `synthesis_responder`'s answer."""
     from summarizer.offline import brief_offline
 
+    if synthesis_sources(request):
+        return synthesis_responder(request)
     brief = brief_offline(article_of(request))
     return reply(brief.model_dump(mode="json", exclude={"meta"}))
+
+
+# A story-synthesis request (prompt synthesis-v1) holds its sources in <source-N-CODE> blocks.
+_SOURCE = re.compile(r"<source-(\d+)-([0-9a-f]+)>\n?(.*?)\n?</source-\1-\2>", re.S)
+
+
+def synthesis_sources(request: dict[str, Any]) -> dict[int, str]:
+    """The numbered sources of a story-synthesis request, or {} for any other request."""
+    for message in reversed(request.get("messages", [])):
+        if message.get("role") == "user":
+            content = str(message.get("content") or "")
+            return {int(m.group(1)): m.group(3) for m in _SOURCE.finditer(content)}
+    return {}
+
+
+def synthesis_responder(request: dict[str, Any]) -> Step:
+    """A grounded synthesis made by rule, not by a model: one summary sentence per source, its
+    first sentence, cited to it with that sentence as the quote."""
+    summary = []
+    for n, text in sorted(synthesis_sources(request).items()):
+        first = re.split(r"(?<=[.!?])\s+", " ".join(text.split()), maxsplit=1)[0]
+        first = " ".join(first.split()[:40])
+        if first:
+            summary.append({"text": first, "citations": [{"source": n, "quote": first}]})
+    headline = summary[0]["text"][:90] if summary else "No sources"
+    return reply({"headline": headline, "summary": summary})
 
 
 class _Server(ThreadingHTTPServer):

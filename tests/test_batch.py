@@ -36,6 +36,9 @@ def run(server: FakeOpenAIServer, db: Path, **kw: Any) -> Any:
         retry=FAST,
         batch_api=True,
         batch_poll=0.01,
+        # these tests count Batch API calls; story synthesis (live calls) is tested in
+        # tests/test_synthesis.py
+        synthesis="off",
         **kw,
     )
 

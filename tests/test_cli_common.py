@@ -147,7 +147,8 @@ def test_mode_json_asks_without_tools(
         requests = list(server.requests)
     assert brief.exit_code == 0, brief.output
     assert digest.exit_code == 0, digest.output
-    assert len(requests) == 6
+    # 1 brief, 5 digest briefs, and one synthesis per multi-source story (2), all without tools
+    assert len(requests) == 8
     assert all("tools" not in r and "tool_choice" not in r for r in requests)
 
 

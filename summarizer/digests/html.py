@@ -214,12 +214,10 @@ def story_card(story: Story, n: int, *, folded: bool = False) -> str:
     parts.append('<h3>Sources</h3><ol class="srcs">')
     for k, ref in enumerate(story.sources, 1):
         day = _day(ref)
-        parts.append(
-            f'<li id="{sid}-src{k}"><strong>{e(_outlet(ref))}</strong> — '
-            f"{link(ref.title, ref.url)}"
-            + (f' <span class="when">· {e(day)}</span>' if day else "")
-            + "</li>"
-        )
+        name = ref.outlet or ref.site or ref.domain
+        who = f"<strong>{e(name)}</strong> — " if name else ""
+        dated = f' <span class="when">· {e(day)}</span>' if day else ""
+        parts.append(f'<li id="{sid}-src{k}">{who}{link(ref.title, ref.url)}{dated}</li>')
     parts.append("</ol>")
     parts.append(f'<p class="why">Grouped because: {e("; ".join(story.why_grouped))}</p>')
     parts.append("</article>")
