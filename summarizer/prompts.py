@@ -193,23 +193,30 @@ def prompt_names(folder: str | Path) -> list[str]:
 
 def choose_prompt(folder: str | Path | None, name: str | None) -> Prompt | None:
     """The prompt the settings ask for: NAME from `folder` (the folder's only one when no name
-    is given), a built-in version by name, or None (the built-in default).
+    is given), a built-in version by name (when the folder has no prompt of that name), or None
+    (the built-in default).
 
     Raises `ConfigError` (one line) for a missing folder or name, or a template that cannot
     be used, before any call is made.
     """
     from summarizer.errors import ConfigError
 
-    if folder is None:
-        if name is None:
-            return None
-        if name in builtin_versions():
-            return builtin_prompt(name)
-        raise ConfigError(
-            f"unknown prompt version {name!r}: the built-in ones are "
-            f"{', '.join(builtin_versions())}; for your own, give the folder with --prompts"
-        )
-    return load_prompt(folder, name)
+    if folder is not None and not (name in builtin_versions() and _lacks(folder, name)):
+        return load_prompt(folder, name)
+    if name is None:
+        return None
+    if name in builtin_versions():
+        return builtin_prompt(name)
+    raise ConfigError(
+        f"unknown prompt version {name!r}: the built-in ones are "
+        f"{', '.join(builtin_versions())}; for your own, give the folder with --prompts"
+    )
+
+
+def _lacks(folder: str | Path, name: str) -> bool:
+    """Whether a prompts folder has no prompt `name` (a built-in version is meant then)."""
+    root = Path(folder).expanduser()
+    return root.is_dir() and name not in prompt_names(root)
 
 
 def load_prompt(folder: str | Path, name: str | None = None) -> Prompt:

@@ -183,6 +183,19 @@ def test_choosing_a_prompt_by_name(tmp_path: Path, folder: Path, article: Path) 
     assert server.requests and len(server.requests) == 2
 
 
+def test_a_built_in_version_beside_a_folder(folder: Path, tmp_path: Path) -> None:
+    from summarizer.prompts import choose_prompt
+
+    chosen = choose_prompt(folder, "brief-v1")  # the folder has no brief-v1: the built-in one
+    assert chosen is not None and chosen.version == "brief-v1" and chosen.folder is None
+    assert choose_prompt(folder, None) == load_prompt(folder)
+    assert choose_prompt(None, None) is None
+    with pytest.raises(ConfigError, match="prompts folder not found"):
+        choose_prompt(tmp_path / "nowhere", "brief-v1")
+    with pytest.raises(ConfigError, match="unknown prompt version 'brief-v9'"):
+        choose_prompt(None, "brief-v9")
+
+
 def test_python_api(folder: Path) -> None:
     with FakeOpenAIServer() as server, use_prompt(load_prompt(folder)) as prompt:
         made = summarize(ARTICLE, base_url=server.base_url)

@@ -134,7 +134,7 @@ def _line(cells: list[str]) -> str:
 def _row(r: dict[str, Any]) -> str:
     command = "brief" if r["run_id"] is None else f"digest #{r['run_id']}"
     if r["batch_id"]:
-        command += " batch"
+        command = f"batch #{r['run_id']}"  # a Batch API request of that digest run
     status = r["status_code"] if r["status_code"] and r["outcome"] != "ok" else None
     outcome = r["outcome"] + (f" {status}" if status else "")
     cost = "-" if r["cost_usd"] is None else f"{r['cost_usd']:.4f}"
