@@ -110,6 +110,15 @@ def test_brief_calls_are_logged_and_listed(article: Path, db: Path) -> None:
     assert f"{made['cost_usd']:.4f}" in lines[1]
 
 
+def test_stdin_is_named_stdin(db: Path) -> None:
+    with FakeOpenAIServer() as server:
+        result = CliRunner().invoke(
+            main, ["brief", "-", "--base-url", server.base_url, "--db", str(db)], input=ARTICLE
+        )
+    assert result.exit_code == 0, result.stderr
+    assert [r["source"] for r in logs_json(db)] == ["stdin"]
+
+
 def test_failed_attempts_are_in_the_log(article: Path, db: Path) -> None:
     # Two server errors, then an answer: three calls, each with its outcome.
     script = [error(500, "boom (scripted)"), error(503, "busy (scripted)")]

@@ -207,7 +207,9 @@ def _call_log(settings: Settings, article: Article, source: str) -> Iterator[Met
 
     try:
         store = open_store(settings.db or default_db_path())  # a path, or a postgresql:// URL
-        article_id = store.add_article(article.text, source, article.source)
+        article_id = store.add_article(
+            article.text, "stdin" if source == "-" else source, article.source
+        )
     except StoreError as exc:
         raise StoreError(f"{exc} (or brief without logging: --no-log)") from None
     try:
