@@ -511,6 +511,10 @@ async def arun_worker(settings: WorkerSettings) -> None:
     _register_schedules(app, settings.schedules)
     queues = [QUEUE] + ([SCHEDULE_QUEUE] if settings.schedules else [])
     _WORKER = _Worker(settings)
+    # The client too, before any job: building it (and its transport) takes seconds on a busy
+    # machine. A worker with no key or endpoint takes offline jobs only.
+    with contextlib.suppress(SummarizerError):
+        _WORKER.llm_client()
     try:
         async with app.open_async():
             worker = Worker(
