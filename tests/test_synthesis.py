@@ -319,3 +319,22 @@ def test_a_quote_shown_is_the_sources_own_text() -> None:
     assert check_synthesis(draft, [source]) == []
     kept, dropped = prune(draft, [source])
     assert dropped == [] and kept.summary[0].citations[0].quote == 'said "we will strike on Monday"'
+
+
+def test_a_failing_synthesis_call_leaves_the_rules_and_a_warning(tmp_path: Path) -> None:
+    from summarizer.testserver import error
+
+    def script(request: dict[str, Any]) -> Any:
+        if is_synthesis(request):
+            return error(400, "this model cannot do that")
+        return responder(request)
+
+    with FakeOpenAIServer(responder=script) as server:
+        result = _run(server, tmp_path / "s.db")
+    multi = [s for s in result.digest.stories if len(s.sources) > 1]
+    assert len(multi) == 2
+    assert all(s.synthesis is not None and s.synthesis.engine == "offline" for s in multi)
+    failed = [w for w in result.digest.warnings if "synthesised by rules" in w]
+    assert [w.split("'")[1] for w in failed] == [s.id for s in multi]
+    assert all("this model cannot do that" in w for w in failed)
+    assert result.exit_code == 0

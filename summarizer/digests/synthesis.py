@@ -20,6 +20,7 @@ its re-asks).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -53,6 +54,8 @@ MAX_WATCH = 5
 # Characters of each source's text sent to the model (a story of 3 long articles stays within
 # a few thousand tokens); quotes must come from what was sent.
 SOURCE_CHARS = 12_000
+# Synthesis calls in flight at once (the run's rate limiter and cost meter still apply).
+CONCURRENT_CALLS = 4
 # How far into an undated article a dateline is looked for.
 DATELINE_CHARS = 300
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
@@ -623,12 +626,14 @@ async def synthesize_stories(
         return built
     use_llm = synthesis in {"auto", "llm"} and engine == "llm" and client is not None and model
     full = {k[:16]: k for k in entries}
-    out: list[Story] = []
-    for story in built:
+    gate = asyncio.Semaphore(CONCURRENT_CALLS)
+
+    failed: dict[str, str] = {}
+
+    async def one(story: Story) -> Story:
         ids = [full.get(ref.article_id, ref.article_id) for ref in story.sources]
         if any(i not in entries for i in ids):
-            out.append(story)  # a source this run did not brief: nothing to write it up from
-            continue
+            return story  # a source this run did not brief: nothing to write it up from
         briefs = [entries[i].brief for i in ids]
         texts = [_text(store, i) for i in ids]
         texts_ok = all(t is not None for t in texts)
@@ -636,35 +641,40 @@ async def synthesize_stories(
         if use_llm and len(story.sources) > 1 and texts_ok:
             assert model is not None
             try:
-                got, _ = await asynthesize_llm(
-                    story,
-                    briefs,
-                    [t or "" for t in texts],
-                    ids,
-                    client=client,
-                    model=model,
-                    store=store,
-                    mode=mode,
-                    meter=meter_for(None) if meter_for else None,
-                    on_call=on_call,
-                    before_call=before_call,
-                    policy=policy,
-                )
+                async with gate:
+                    got, _ = await asynthesize_llm(
+                        story,
+                        briefs,
+                        [t or "" for t in texts],
+                        ids,
+                        client=client,
+                        model=model,
+                        store=store,
+                        mode=mode,
+                        meter=meter_for(None) if meter_for else None,
+                        on_call=on_call,
+                        before_call=before_call,
+                        policy=policy,
+                    )
             except (StoreError, OutputError):
                 raise
             except (BudgetExceeded, SummarizerError) as exc:
-                if warnings is not None:
-                    warnings.append(
-                        f"story {story.id!r} synthesised by rules: the model call failed ({exc})"
-                    )
+                failed[story.id] = (
+                    f"story {story.id!r} synthesised by rules: the model call failed ({exc})"
+                )
         if got is None:
             got = synthesize_offline(story, briefs, [t or "" for t in texts] if texts_ok else None)
         update: dict[str, Any] = {"synthesis": got}
         if got.engine == "llm" and got.headline.strip():
             # A headline written across the sources names the story better than one source's.
             update["title"] = " ".join(got.headline.split())
-        out.append(story.model_copy(update=update))
-    return out
+        return story.model_copy(update=update)
+
+    # The model calls run a few at a time; the stories (and their warnings) keep their order.
+    done = list(await asyncio.gather(*(one(story) for story in built)))
+    if warnings is not None:
+        warnings.extend(failed[s.id] for s in built if s.id in failed)
+    return done
 
 
 def _text(store: Any, article_id: str) -> str | None:
