@@ -208,3 +208,55 @@ def test_digests_share_the_loops_client(
     # One client for both digests (briefs, and any synthesis calls), closed with the loop.
     assert len(built) == 1 and built[0].is_closed()
     assert len(server.requests) >= 6
+
+
+# --- the hot path: one grounding per brief, one index per article, however many in flight ------
+
+
+def test_each_brief_is_grounded_once_and_each_article_indexed_once(
+    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer.brief import grounding, locate
+
+    checks: list[str] = []
+    indexed: list[str] = []
+    real_check, real_init = grounding._check_reply, locate.Locator.__init__
+
+    def counting_check(reply: Any, index: Any) -> Any:
+        checks.append(index.text)
+        return real_check(reply, index)
+
+    def counting_init(self: Any, text: str, **kwargs: Any) -> None:
+        indexed.append(text)
+        real_init(self, text, **kwargs)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting_check)
+    monkeypatch.setattr(locate.Locator, "__init__", counting_init)
+    texts = [synthetic_article(100 + i) for i in range(40)]  # more in flight than the LRU holds
+
+    async def batch() -> list[Any]:
+        return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+    briefs = asyncio.run(batch())
+    assert all(b.meta.evidence for b in briefs)
+    assert sorted(checks) == sorted(texts)  # the validator's check, reused by the engine
+    assert sorted(t for t in indexed if t in texts) == sorted(texts)
+
+
+def test_a_kept_report_is_a_copy(server: FakeOpenAIServer) -> None:
+    from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_reply
+    from summarizer.models import BriefReply
+    from summarizer.testserver import first_sentences_reply
+
+    text = synthetic_article(7)
+    reply = BriefReply.model_validate(first_sentences_reply(text))
+    index = ArticleIndex.of(text)
+    first = check_reply(reply, index)
+    first.issues.append(GroundingIssue("x", "quote_not_found", "added by the caller"))
+    first.evidence.clear()
+    again = check_reply(reply, index)
+    assert not again.issues and again.evidence
+    # Another reply (one quote changed) is checked afresh, not served the first one's report.
+    changed = reply.model_copy(deep=True)
+    changed.key_facts[0].evidence[0] = "words the article never says at all"
+    assert check_reply(changed, index).issues
