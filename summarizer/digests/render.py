@@ -100,8 +100,8 @@ def _meta_line(story: Story) -> str:
 
 def _one_line(story: Story) -> str:
     """A story in one line: title, what it is, its outlets."""
-    names = list(dict.fromkeys(s.outlet or s.domain for s in story.sources if s.outlet or s.domain))
-    bits = [story.change]
+    names = list(dict.fromkeys(n for s in story.sources if (n := s.outlet or s.domain)))
+    bits: list[str] = [str(story.change)]
     if story.change == "unchanged" and story.last_updated:
         bits[0] += f" since {story.last_updated:%Y-%m-%d}"
     bits.append("; ".join(names) if names else _plural(len(story.sources), "source"))
