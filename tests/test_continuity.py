@@ -425,3 +425,31 @@ def test_atom_entry_carries_the_cited_synthesis(tmp_path: Path) -> None:
     html = entry.content[0].value
     assert story.synthesis.summary[0].text in html and "[1]" in html and "[2]" in html
     assert entry.title == story.title
+
+
+def test_a_digest_of_real_feeds_is_a_front_page_of_headlines_by_outlet(tmp_path: Path) -> None:
+    names = ["rss-parser__guardian.rss", "node-feedparser__tpm.atom"]
+    for n in names:
+        if not (FEEDS / n).exists():
+            pytest.skip("../shared/external/feeds is not beside the repo")
+        shutil.copy(FEEDS / n, tmp_path / n)
+    feeds = [str(tmp_path / n) for n in names]
+    d = run_digest(feeds, engine="offline", db=tmp_path / "s.db", fetch_pages=False).digest
+    every = [*d.stories, *d.in_brief]
+    assert len(d.stories) == 12 and len(every) > 40
+    for s in every:
+        assert headline_problem(s.title) is None, s.title
+        for ref in s.sources:
+            assert ref.outlet in {"The Guardian", "All TPM News"} and ref.domain
+            assert not ref.label.startswith(("/", str(tmp_path)))
+    assert not any(s.title.startswith(("NEWARK", "WASHINGTON (AP)")) for s in every)
+    guardian = [s for s in every if s.sources[0].outlet == "The Guardian"]
+    assert sum(1 for s in guardian if s.categories) == len(guardian)
+    # Ranked: distinct outlets, then the newest source first.
+    keys = [(-len({r.outlet for r in s.sources}), -max(_ts(r.published) for r in s.sources))
+            for s in every]  # fmt: skip
+    assert keys == sorted(keys)
+
+
+def _ts(published: str | None) -> float:
+    return datetime.fromisoformat(published).timestamp() if published else 0.0
