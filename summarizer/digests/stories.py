@@ -277,6 +277,7 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
         i: set(terms[i]) | _numbers_of(_brief_text(e.brief)) | set(specifics[i])
         for i, e in enumerate(entries)
     }
+    own: dict[int, set[str]] = {i: _own(specifics[i], 1) for i in range(len(entries))}
     for similarity, i, j, shared in found:
         why = (
             f"{entries[i].ref.title!r} and {entries[j].ref.title!r}: "
@@ -289,9 +290,7 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
         average = cosine(sums[a], sums[b]) / (len(members[a]) * len(members[b]))
         if average < AVERAGE_TO_JOIN:
             continue
-        if _own(specifics[a], len(members[a])) - mentioned[b] and (
-            _own(specifics[b], len(members[b])) - mentioned[a]
-        ):
+        if own[a] - mentioned[b] and own[b] - mentioned[a]:
             continue
         if b < a:
             a, b = b, a
@@ -300,6 +299,8 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
         specifics[a] += specifics.pop(b)
         mentioned[a] |= mentioned.pop(b)
         members[a] += members.pop(b)
+        del own[b]
+        own[a] = _own(specifics[a], len(members[a]))
         reasons[a] += [*reasons.pop(b), why]
         total = sums[a]
         for w, weight in sums.pop(b).items():
