@@ -129,6 +129,9 @@ def test_chaos_digest_loses_nothing_doubles_nothing_records_everything(tmp_path:
         outcomes = Counter(outcome for outcome, _ in calls)
         for kind in ("timeout", "connection", "rate_limited", "server_error", "invalid"):
             assert outcomes[kind] > 0, outcomes
+        # Nothing was cancelled or killed: no call is 'interrupted' (a body that is not JSON
+        # once came out as one, 'not completed: JSONDecodeError', missing from the brief's log).
+        assert outcomes["interrupted"] == 0, outcomes
         # At most 1.3 requests per article (retries and re-asks included).
         # Brief requests carry one article each (a part of it after `length`); the digest's
         # story synthesis adds a few requests of its own, counted in the bound too.
@@ -150,3 +153,19 @@ def test_chaos_digest_loses_nothing_doubles_nothing_records_everything(tmp_path:
     ids = [r[0] for r in _rows(db, "SELECT article_id FROM briefs")]
     assert sorted(ids) == sorted(ours)  # every article, once
     assert len(_rows(db, "SELECT id FROM llm_calls")) == len(server.requests)
+
+
+def test_a_body_that_is_not_json_is_a_recorded_call() -> None:
+    """Each answer that is not JSON is one call in the log, with its reason, not a lost one."""
+    from summarizer.engine import summarize
+    from summarizer.errors import ReplyValidationError
+
+    calls: list = []
+    with (
+        FakeOpenAIServer(responder=FirstSentencesResponder(), faults={"invalid_json": 1.0}) as s,
+        pytest.raises(ReplyValidationError, match="after 3 attempt"),
+    ):
+        summarize(make(3), base_url=s.base_url, retry=POLICY, max_retries=2, on_call=calls.append)
+    assert len(s.requests) == 3
+    assert [c.outcome for c in calls] == ["invalid"] * 3
+    assert all(c.error and "not JSON" in c.error for c in calls)
