@@ -132,9 +132,11 @@ def test_cli_caps_a_served_feed_and_says_so(
     assert digest["totals"]["articles"] == 12
 
 
-def test_config_file_sets_the_cap(tmp_path: Path) -> None:
+def test_config_file_sets_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from summarizer.config import load_settings
     from summarizer.errors import ConfigError
+
+    monkeypatch.delenv("SUMMARIZER_MAX_FEED_ENTRIES", raising=False)  # the user's, if set
 
     path = tmp_path / "config.toml"
     path.write_text("max_feed_entries = 50\n")
