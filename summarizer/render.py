@@ -48,6 +48,9 @@ def _inert_links(text: str) -> str:
     return _LINK_OPEN.sub(fix, text)
 
 
+_LIST_MARKER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+
+
 def _md(text: str) -> str:
     """One line of untrusted text made inert in Markdown (no headings, lists, raw HTML, or links
     other than http(s))."""
@@ -55,9 +58,11 @@ def _md(text: str) -> str:
     # Backslashes first: the text's own are shown as typed and can never undo an escape below.
     text = text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
     text = _inert_links(text)
-    if (text and text[0] in "#>-+*|[") or text[:2].rstrip(".").isdigit():
+    if text and text[0] in "#>-+*|[":
         text = "\\" + text
-    return text
+    # An ordered-list marker is digits then '.' or ')' and a space; escaping the digit would show
+    # a stray backslash ('\2004 ...'), so the '.' or ')' is escaped instead ('2004\. ...').
+    return _LIST_MARKER.sub(r"\1\\\2", text, count=1)
 
 
 def md_link(text: str, url: str | None) -> str:

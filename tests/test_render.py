@@ -111,3 +111,25 @@ def test_html_renders_in_headless_chromium(seed_brief: Brief, tmp_path: Path) ->
     keep = Path(__file__).parent.parent / "benchmarks" / "screenshots"
     if keep.is_dir():
         shutil.copy(shot, keep / "brief.png")
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("2004 Larry Nassar case", "2004 Larry Nassar case"),
+        ("1. first", "1. first"),
+        ("12) twelve", "12) twelve"),
+        ("3.5 million jobs", "3.5 million jobs"),
+        ("# not a heading", "# not a heading"),
+        ("- not a list", "- not a list"),
+    ],
+)
+def test_markdown_line_is_shown_as_typed_never_as_a_list_or_heading(line: str, shown: str) -> None:
+    """A title or fact that starts like a list marker or heading renders as its own text, with no
+    stray backslash (CommonMark does not treat a backslash before a digit as an escape)."""
+    from markdown_it import MarkdownIt
+
+    from summarizer.render import _md
+
+    html = MarkdownIt("commonmark").render(_md(line))
+    assert html == f"<p>{shown}</p>\n"
