@@ -263,7 +263,10 @@ def shared_client(
     at exit. `asummarize` uses one async client per (endpoint, key, timeout) per event loop
     (an async client belongs to the loop it first ran in), closed when `asyncio.run` (or any
     runner that shuts down async generators) ends that loop. The cache is keyed by a salted hash
-    of the key, never the key itself. `asynchronous=True` needs a running loop.
+    of the key, never the key itself. `asynchronous=True` needs a running loop. A loop closed
+    without `loop.shutdown_asyncgens()` (a bare `loop.close()`) leaves its client to the garbage
+    collector, and aiohttp then warns "Unclosed client session": run such loops with
+    `asyncio.run`/`asyncio.Runner`, or pass a `client=` of your own and close it.
     """
     cache_key = _client_key(api_key, base_url, timeout)
     if not asynchronous:
