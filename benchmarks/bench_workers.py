@@ -215,6 +215,11 @@ def run(
             # too), and articles whose first attempt was written more than once (a job run again)
             "calls": {str(k): int(v) for k, v in outcomes},
             "jobs_run_again": int(twice[0][0]) if twice else 0,
+            # jobs the workers put back in the queue, their worker's heartbeat being too old
+            "put_back": sum(
+                log.read_text(errors="replace").count("of a stalled worker put back")
+                for log in tmp.glob("worker*.log")
+            ),
         }
 
 
