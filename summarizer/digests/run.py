@@ -459,7 +459,12 @@ async def _brief_all(
             # A local file with no title of its own: named by its brief's title, not its path.
             ref = ref.model_copy(update={"title": brief.title})
         when = item.published or _parse_date(article.source.date)
-        entries[article_id] = Entry(ref.article_id, brief, ref, when)
+        # Only what grouping needs stays in memory; the brief (committed to the store already)
+        # is read back when its story is built (issue 15: memory flat in the batch size).
+        key = BriefKey(article_id, engine, cache_model, active_version(), SCHEMA_VERSION)
+        entries[article_id] = Entry.compact(
+            ref.article_id, brief, ref, when, functools.partial(store.get_brief, key)
+        )
         order[article_id] = min(order.get(article_id, len(items)), position[item.name])
         tick()
 

@@ -23,12 +23,15 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import sys
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from summarizer.brief.grounding import normalize
 from summarizer.digests.headline import first_sentence, headline
+from summarizer.errors import StoreError
 from summarizer.models import (
     Brief,
     Disagreement,
@@ -91,14 +94,78 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+@dataclass(slots=True)
+class Features:
+    """What grouping needs of a brief, without the brief: its parties' names, the counts of its
+    content words, its specifics and numbers. Words are interned (a batch shares them) and
+    counts kept as tuples, so a digest holds a few hundred bytes per article, not the brief."""
+
+    named: tuple[tuple[str, str], ...]
+    words: tuple[str, ...]
+    counts: tuple[int, ...]
+    specifics: frozenset[str]
+    numbers: frozenset[str]
+
+    @classmethod
+    def of(cls, brief: Brief) -> Features:
+        """The features of one brief (computed once, when the brief is made or read)."""
+        terms = _terms(brief)
+        return cls(
+            named=tuple((sys.intern(k), sys.intern(v)) for k, v in _named(brief).items()),
+            words=tuple(sys.intern(w) for w in terms),
+            counts=tuple(terms.values()),
+            specifics=frozenset(sys.intern(w) for w in _specifics(brief)),
+            numbers=frozenset(sys.intern(n) for n in _numbers_of(_brief_text(brief))),
+        )
+
+    def terms(self) -> Counter[str]:
+        """The content words with their counts (`_terms` of the brief)."""
+        return Counter(dict(zip(self.words, self.counts, strict=True)))
+
+
 @dataclass
 class Entry:
-    """A brief with what the digest knows of its source."""
+    """A brief with what the digest knows of its source.
+
+    A digest's entries hold no brief (`brief` None): only their `features` for grouping and a
+    `load` that reads the brief back from the store when its story is built (`Entry.compact`),
+    so memory does not hold every brief of a batch at once. An entry made with its brief (tests,
+    the grouping eval) works the same way.
+    """
 
     article_id: str
-    brief: Brief
+    brief: Brief | None
     ref: SourceRef
     when: datetime | None = None
+    features: Features | None = field(default=None, repr=False, compare=False)
+    load: Callable[[], Brief | None] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def compact(
+        cls,
+        article_id: str,
+        brief: Brief,
+        ref: SourceRef,
+        when: datetime | None,
+        load: Callable[[], Brief | None],
+    ) -> Entry:
+        """An entry that keeps the features of `brief`, not the brief; `load` gives it back."""
+        return cls(article_id, None, ref, when, Features.of(brief), load)
+
+    def feats(self) -> Features:
+        """The grouping features (computed from the brief on first use)."""
+        if self.features is None:
+            self.features = Features.of(self.full())
+        return self.features
+
+    def full(self) -> Brief:
+        """The brief itself: held, or loaded (and not kept) from the store."""
+        if self.brief is not None:
+            return self.brief
+        got = self.load() if self.load is not None else None
+        if got is None:
+            raise StoreError(f"the brief of article {self.article_id} is no longer in the store")
+        return got
 
 
 def _named(brief: Brief) -> dict[str, str]:
@@ -230,9 +297,9 @@ def links(
     entries: list[Entry], vectors: list[dict[str, float]] | None = None
 ) -> list[tuple[float, int, int, list[str]]]:
     """The pairs that may be one story: (similarity, i, j, shared parties), most alike first."""
-    names = [_named(e.brief) for e in entries]
+    names = [dict(e.feats().named) for e in entries]
     if vectors is None:
-        vectors = _vectors([_terms(e.brief) for e in entries])
+        vectors = _vectors([e.feats().terms() for e in entries])
     df: dict[str, int] = {}
     for n in names:
         for key in set(n.values()):
@@ -261,7 +328,7 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     two has specifics of its own that the other never mentions (`_own`): then they are two
     events of one kind, however alike their wording.
     """
-    terms = [_terms(e.brief) for e in entries]
+    terms = [e.feats().terms() for e in entries]
     vectors = _vectors(terms)
     found = links(entries, vectors)
     if not found:
@@ -272,10 +339,9 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     members: dict[int, list[int]] = {i: [i] for i in range(len(entries))}
     owner = list(range(len(entries)))
     reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
-    specifics = {i: Counter(_specifics(e.brief)) for i, e in enumerate(entries)}
+    specifics = {i: Counter(e.feats().specifics) for i, e in enumerate(entries)}
     mentioned = {
-        i: set(terms[i]) | _numbers_of(_brief_text(e.brief)) | set(specifics[i])
-        for i, e in enumerate(entries)
+        i: set(terms[i]) | e.feats().numbers | set(specifics[i]) for i, e in enumerate(entries)
     }
     own: dict[int, set[str]] = {i: _own(specifics[i], 1) for i in range(len(entries))}
     for similarity, i, j, shared in found:
@@ -347,13 +413,13 @@ def _counts_differ(a: str, b: str) -> str | None:
     return None
 
 
-def _facts(members: list[Entry]) -> tuple[list[StoryFact], list[Disagreement]]:
+def _facts(members: list[tuple[Entry, Brief]]) -> tuple[list[StoryFact], list[Disagreement]]:
     facts: list[StoryFact] = []
     keys: list[set[str]] = []
     numbers: list[set[str]] = []
     disagreements: list[Disagreement] = []
-    for e in members:
-        for f in e.brief.key_facts:
+    for e, brief in members:
+        for f in brief.key_facts:
             w = content_words(f.statement)
             nums = _numbers(f.statement)
             for k, fact in enumerate(facts):
@@ -421,15 +487,15 @@ def _facts(members: list[Entry]) -> tuple[list[StoryFact], list[Disagreement]]:
     return facts, disagreements
 
 
-def _positions(members: list[Entry]) -> list[StoryPosition]:
+def _positions(members: list[tuple[Entry, Brief]]) -> list[StoryPosition]:
     canonical: dict[str, str] = {}
-    for e in members:
-        for p in e.brief.parties:
+    for _, brief in members:
+        for p in brief.parties:
             for n in [p.name, *p.aliases]:
                 canonical.setdefault(normalize(n).strip(), p.name)
     out: dict[str, StoryPosition] = {}
-    for e in members:
-        for pos in e.brief.positions:
+    for e, brief in members:
+        for pos in brief.positions:
             name = canonical.get(normalize(pos.party).strip(), pos.party)
             sp = out.setdefault(
                 name, StoryPosition(party=name, stances=[], sources=[], evidence=[])
@@ -443,24 +509,31 @@ def _positions(members: list[Entry]) -> list[StoryPosition]:
 
 
 def build_story(members: list[Entry], why: list[str]) -> Story:
-    """One story from its entries: lead summary, merged facts, positions, questions, conflicts."""
-    lead = max(members, key=lambda e: (len(e.brief.key_facts) + len(e.brief.parties), e.ref.title))
-    facts, disagreements = _facts(members)
+    """One story from its entries: lead summary, merged facts, positions, questions, conflicts.
+
+    The members' briefs are loaded here (from the store, for compact entries) and dropped when
+    the story is built."""
+    loaded = [(e, e.full()) for e in members]
+    of = {id(e): b for e, b in loaded}
+    lead, lead_brief = max(
+        loaded, key=lambda eb: (len(eb[1].key_facts) + len(eb[1].parties), eb[0].ref.title)
+    )
+    facts, disagreements = _facts(loaded)
     questions: list[str] = []
     seen: list[set[str]] = []
-    for e in members:
-        for q in e.brief.open_questions:
+    for _, brief in loaded:
+        for q in brief.open_questions:
             w = content_words(q.question)
             if all(jaccard(w, s) < FACT_MERGE for s in seen):
                 seen.append(w)
                 questions.append(q.question)
-    parties = list(dict.fromkeys(p.name for e in members for p in e.brief.parties))
+    parties = list(dict.fromkeys(p.name for _, b in loaded for p in b.parties))
     newest = max((e.when for e in members if e.when), default=None)
     recency = 0.0
     if newest is not None:
         age_h = max((datetime.now(newest.tzinfo) - newest).total_seconds() / 3600, 0.0)
         recency = 1.0 / (1.0 + age_h / 24)
-    summary = lead.brief.summary
+    summary = lead_brief.summary
     if len(members) > 1:
         summary += f" ({len(members)} sources.)"
     sid = hashlib.sha256("".join(sorted(e.article_id for e in members)).encode()).hexdigest()
@@ -468,11 +541,11 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
     title = headline(
         [
             *(e.ref.title for e in [lead, *members] if e.ref.title not in (e.ref.path, e.ref.url)),
-            lead.brief.title,
-            *(first_sentence(e.brief.summary) for e in [lead, *members]),
+            lead_brief.title,
+            *(first_sentence(of[id(e)].summary) for e in [lead, *members]),
             *(f.statement for f in facts),
         ],
-        fallback=lead.brief.title,
+        fallback=lead_brief.title,
     )
     outlets = {(e.ref.outlet or e.ref.domain or e.article_id).lower() for e in members}
     tags: Counter[str] = Counter(c for e in members for c in dict.fromkeys(e.ref.categories))
@@ -487,7 +560,7 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
         why_grouped=why or ["a single source"],
         parties=parties,
         facts=facts,
-        positions=_positions(members),
+        positions=_positions(loaded),
         open_questions=questions,
         disagreements=disagreements,
     )

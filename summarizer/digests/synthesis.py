@@ -616,7 +616,8 @@ async def synthesize_stories(
     """Every story with its synthesis: by the model for multi-source stories when the digest's
     engine is the LLM (and `synthesis` is "auto" or "llm"), by rules otherwise; none with "off".
 
-    `entries` maps each full article id to its digest `Entry` (brief and source). A model call
+    `entries` maps each full article id to its digest `Entry` (source, and its brief or a way to
+    load it from the store: `Entry.full`). A model call
     that fails leaves that story with the rules' synthesis and adds a warning.
     """
     from summarizer.errors import BudgetExceeded, OutputError, StoreError, SummarizerError
@@ -634,7 +635,8 @@ async def synthesize_stories(
         ids = [full.get(ref.article_id, ref.article_id) for ref in story.sources]
         if any(i not in entries for i in ids):
             return story  # a source this run did not brief: nothing to write it up from
-        briefs = [entries[i].brief for i in ids]
+        # Held by the entry, or read back from the store for this story only (issue 15).
+        briefs = [entries[i].full() for i in ids]
         texts = [_text(store, i) for i in ids]
         texts_ok = all(t is not None for t in texts)
         got: StorySynthesis | None = None

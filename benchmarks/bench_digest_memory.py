@@ -1,0 +1,106 @@
+"""Peak memory of one digest by its size: 1,000 / 10,000 / 50,000 articles (issue 15).
+
+    python benchmarks/bench_digest_memory.py [--sizes 1000 10000 50000] [--warm-only-above N]
+
+The real digest (`summarizer.digests.run.arun_digest`, offline engine, no model) over a folder of
+`_common.news_article` files (stories of 4 articles, each story with its own invented names and
+words), writing a Markdown digest. Each run is a fresh process; peak RSS from `getrusage`.
+
+Two runs per size over one store: "cold" briefs every article (offline) and stores it; "warm" is
+the same digest again, where every brief comes from the store and the run only reads, groups,
+renders: the digest's own memory. Sizes above `--warm-only-above` are too slow to brief cold
+on this machine (the offline engine briefs about 100 articles/s, after reading and hashing);
+their store is filled with `summarizer.store` directly (the same briefs the offline engine makes,
+brief by brief, in a separate process), and only the warm run is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import news_article, print_machine, run_child
+
+
+def write_articles(folder: Path, count: int) -> None:
+    """`count` articles, one file each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        (folder / f"{i:06}.txt").write_text(news_article(i), encoding="utf-8")
+
+
+def child(folder: str, db: str) -> None:
+    """In a fresh process: one offline digest of `folder`; print peak RSS and counts as JSON."""
+    from summarizer.digests.run import arun_digest
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    result = asyncio.run(
+        arun_digest(
+            [folder],
+            engine="offline",
+            db=db,
+            concurrency=8,
+            outputs=[(Path(db).parent / "digest.md", "md")],
+        )
+    )
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p = result.progress
+    d = result.digest
+    print(
+        json.dumps(
+            {
+                "before": before,
+                "peak": peak,
+                "wall": wall,
+                "briefed": p.done,
+                "cached": p.cached,
+                "failed": p.failed,
+                "stories": len(d.stories) + len(d.in_brief),
+            }
+        )
+    )
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "child":
+        child(sys.argv[2], sys.argv[3])
+        return
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    ap.add_argument(
+        "--dir",
+        type=Path,
+        help="keep articles and stores here (DIR/<size>/); a size whose store exists is run warm "
+        "only, so a second checkout can be measured over the same briefs",
+    )
+    args = ap.parse_args()
+    print_machine()
+    print("| articles | run | RSS after imports MiB | peak RSS MiB | s | cached | stories |")
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = (args.dir or Path(tmp)) / str(n)
+            folder, db = base / "articles", base / "store.db"
+            if not folder.is_dir():
+                write_articles(folder, n)
+            runs = ["warm"] if db.exists() else ["cold", "warm"]
+            for run in runs:
+                r = run_child(__file__, str(folder), str(db))
+                assert r["failed"] == 0, r
+                print(
+                    f"| {n:,} | {run} | {r['before']:.1f} | {r['peak']:.1f} | {r['wall']:.1f} | "
+                    f"{r['cached']:,} | {r['stories']:,} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

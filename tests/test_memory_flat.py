@@ -1,0 +1,160 @@
+"""Issue 15, memory flat in batch size: a digest groups compact entries (no brief held) and reads
+each brief back from the store only while its story is built."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import summarizer.digests.run as run_module
+from summarizer.digests import stories as st
+from summarizer.errors import StoreError
+from summarizer.llm import RetryPolicy
+from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
+from summarizer.store import SQLiteStore
+from summarizer.testserver import FakeOpenAIServer
+from tests.digest_helpers import ARTICLES, responder
+
+
+def entry(
+    article_id: str, title: str, *, parties: list[str] | None = None, facts: list[str]
+) -> st.Entry:
+    brief = Brief(
+        title=title,
+        summary=f"{title}. {facts[0]}",
+        key_facts=[KeyFact(statement=f, evidence=[f], status="claimed") for f in facts],
+        parties=[Party(name=p, kind="person", role="named") for p in parties or []],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test"),
+    )
+    return st.Entry(article_id, brief, SourceRef(article_id=article_id, title=title))
+
+
+def _full_entries() -> list[st.Entry]:
+    """Two stories of two briefs each, and one lone brief (undated: no recency in importance)."""
+    return [
+        entry(
+            "a1",
+            "Dam breaks in Harlow",
+            parties=["Nadia Brennan", "Harlow Water Board"],
+            facts=["The Harlow dam broke on Monday.", "Twelve people died in Harlow."],
+        ),
+        entry(
+            "a2",
+            "Harlow dam collapse kills fourteen",
+            parties=["Nadia Brennan"],
+            facts=["The Harlow dam broke on Monday.", "Fourteen people died in Harlow."],
+        ),
+        entry(
+            "b1",
+            "Valdoria central bank raises rates",
+            parties=["Tomas Okafor"],
+            facts=["The Valdoria central bank raised its rate to 4.5 percent."],
+        ),
+        entry(
+            "b2",
+            "Valdoria bank lifts rate to 4.5 percent",
+            parties=["Tomas Okafor"],
+            facts=["The Valdoria central bank raised its rate to 4.5 percent."],
+        ),
+        entry("c1", "Orchestra tours Mertland", facts=["The orchestra plays nine concerts."]),
+    ]
+
+
+def _compact(entries: list[st.Entry], loads: Counter[str]) -> list[st.Entry]:
+    def loader(e: st.Entry) -> Any:
+        assert e.brief is not None
+
+        def load() -> Brief:
+            loads[e.article_id] += 1
+            assert e.brief is not None
+            return e.brief.model_copy(deep=True)
+
+        return load
+
+    return [st.Entry.compact(e.article_id, e.brief, e.ref, e.when, loader(e)) for e in entries]  # type: ignore[arg-type]
+
+
+def test_compact_entries_hold_no_brief_and_make_the_same_stories() -> None:
+    full = _full_entries()
+    loads: Counter[str] = Counter()
+    compact = _compact(full, loads)
+    assert all(e.brief is None and e.features is not None for e in compact)
+    grouped = st.group(compact)
+    assert not loads, "grouping reads no brief: it works from the features"
+    assert [[e.article_id for e in m] for m, _ in grouped] == [
+        [e.article_id for e in m] for m, _ in st.group(full)
+    ]
+    got = st.stories(compact)
+    want = st.stories(full)
+    assert [s.model_dump() for s in got] == [s.model_dump() for s in want]
+    assert len(want) == 3  # the test has stories to build, not one per brief or one in all
+    # Each brief is read once, while its story is built, and not kept.
+    assert loads == Counter({e.article_id: 1 for e in full})
+    assert all(e.brief is None for e in compact)
+
+
+def test_features_are_what_grouping_computed_from_the_brief() -> None:
+    e = _full_entries()[0]
+    assert e.brief is not None
+    f = st.Features.of(e.brief)
+    assert f.terms() == st._terms(e.brief)
+    assert dict(f.named) == st._named(e.brief)
+    assert f.specifics == st._specifics(e.brief)
+
+
+def test_a_brief_gone_from_the_store_is_a_store_error() -> None:
+    e = _full_entries()[4]
+    assert e.brief is not None
+    gone = st.Entry.compact(e.article_id, e.brief, e.ref, e.when, lambda: None)
+    with pytest.raises(StoreError, match="no longer in the store"):
+        st.stories([gone])
+
+
+def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[list[st.Entry]] = []
+    real_stories = run_module.stories
+
+    def spy(entries: list[st.Entry]) -> Any:
+        seen.append(list(entries))
+        return real_stories(entries)
+
+    reads: Counter[str] = Counter()
+    real_get = SQLiteStore.get_brief
+
+    def counting_get(self: SQLiteStore, key: Any) -> Any:
+        reads[key.article_id] += 1
+        return real_get(self, key)
+
+    monkeypatch.setattr(run_module, "stories", spy)
+    monkeypatch.setattr(SQLiteStore, "get_brief", counting_get)
+    with FakeOpenAIServer(responder=responder) as server:
+        result = run_module.run_digest(
+            [str(ARTICLES)],
+            engine="llm",
+            base_url=server.base_url,
+            db=tmp_path / "s.db",
+            retry=RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05),
+            synthesis="off",
+        )
+    assert result.exit_code == 0
+    (entries,) = seen
+    assert len(entries) == 5
+    assert all(e.brief is None and e.features is not None for e in entries)
+    # One read per article for the cache (nothing there yet), one when its story is built.
+    assert set(reads.values()) == {2}
+    assert len(reads) == 5
+    assert sorted(len(s.sources) for s in result.digest.stories) == [2, 3]
+
+
+def test_refs_are_unchanged_by_compacting() -> None:
+    e = _full_entries()[1]
+    assert e.brief is not None
+    c = st.Entry.compact(e.article_id, e.brief, e.ref, e.when, lambda: e.brief)
+    assert c.ref == e.ref and isinstance(c.ref, SourceRef) and c.full() == e.brief
