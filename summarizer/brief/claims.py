@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from summarizer.brief.grounding import content_words
 
@@ -343,18 +344,43 @@ _NOT_ANCHORS = frozenset(
 )
 
 
-_BEFORE = re.compile(r"([^\W\d_]+)[\s,.:'’\"]*$")
-_AFTER = re.compile(r"^[\s,.:'’\"]*([^\W\d_]+)")
+_AFTER = re.compile(r"[\s,.:'’\"]*([^\W\d_]+)")
+_PUNCT = frozenset(",.:'’\"")
+
+
+def _is_letter(ch: str) -> bool:
+    """`[^\\W\\d_]` of `re` for one character: alphanumeric, not a decimal digit, not "_"."""
+    return ch.isalnum() and not ch.isdecimal() and ch != "_"
+
+
+def _word_before(text: str, start: int) -> str | None:
+    """The letters ending text[:start] across trailing spaces and `_PUNCT` (what the pattern
+    `([^\\W\\d_]+)[\\s,.:'’"]*$` searched text[:start] for), scanned back from `start`."""
+    j = start
+    while j > 0 and (text[j - 1].isspace() or text[j - 1] in _PUNCT):
+        j -= 1
+    i = j
+    while i > 0 and _is_letter(text[i - 1]):
+        i -= 1
+    return text[i:j] if i < j else None
 
 
 def _anchors(text: str, start: int, end: int) -> frozenset[str]:
     """Stems of the words right next to text[start:end], across punctuation only."""
-    words = [m.group(1) for m in (_BEFORE.search(text[:start]), _AFTER.search(text[end:])) if m]
+    after = _AFTER.match(text, end)
+    words = [w for w in (_word_before(text, start), after.group(1) if after else None) if w]
     return frozenset(stem(w) for w in words if len(w) > 2 and w.casefold() not in _NOT_ANCHORS)
 
 
 def number_mentions(text: str) -> list[Number]:
     """The numbers of `text`, in digits or (two to twenty, tens, dozen) in words."""
+    return list(_number_mentions(text))
+
+
+@lru_cache(maxsize=1024)
+def _number_mentions(text: str) -> tuple[Number, ...]:
+    # A statement is read whole and clause by clause, and an evidence line again as the
+    # clause a statement restates: each text is read once.
     out = []
     for m in _NUMBER.finditer(text):
         pre = (m.group("pre") or "").casefold().rstrip("-")
@@ -383,7 +409,7 @@ def number_mentions(text: str) -> list[Number]:
     for m in _ORDINAL_WORD.finditer(text):
         value = (_ORDINALS[m.group(1).casefold()],)
         out.append(Number(value, "ordinal", "", True, "", _anchors(text, m.start(), m.end())))
-    return out
+    return tuple(out)
 
 
 def _round(x: float) -> int:
