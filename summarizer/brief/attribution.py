@@ -462,6 +462,11 @@ def _lower_prep(np: str) -> tuple[int, int] | None:
     return None
 
 
+def _is_word(ch: str) -> bool:
+    """`\\w` of `re` for one character."""
+    return ch.isalnum() or ch == "_"
+
+
 class Attributor:
     """Attribution for every span of one article, against a list of parties."""
 
@@ -501,15 +506,31 @@ class Attributor:
                     spell.setdefault(s, p)
         if not spell:
             return []
-        pattern = re.compile(
-            r"(?<![\w])("
-            + "|".join(re.escape(s) for s in sorted(spell, key=len, reverse=True))
-            + r")(?![\w])"
-        )
+        # What `(?<!\w)(longest|...|shortest)(?!\w)` finds, scanning left to right, without
+        # compiling a pattern per party list: at each offset the longest spelling with no word
+        # character either side, then on from its end.
+        text = self.text
+        size = len(text)
+        at: dict[int, str] = {}
+        for s in spell:
+            n = len(s)
+            i = text.find(s)
+            while i >= 0:
+                alone = (i == 0 or not _is_word(text[i - 1])) and (
+                    i + n == size or not _is_word(text[i + n])
+                )
+                if alone and len(at.get(i, "")) < n:
+                    at[i] = s
+                i = text.find(s, i + 1)
         out = []
-        for m in pattern.finditer(self.text):
-            p = spell[m.group(1)]
-            out.append(_Mention(m.start(), m.end(), p.name, p.kind))
+        pos = 0
+        for i in sorted(at):
+            if i < pos:
+                continue
+            s = at[i]
+            p = spell[s]
+            out.append(_Mention(i, i + len(s), p.name, p.kind))
+            pos = i + len(s)
         return out
 
     def _mentions_in(self, start: int, end: int) -> list[_Mention]:
