@@ -364,7 +364,14 @@ _AT_LEAST = r"at least|no fewer than|no less than|not less than"
 _NEARLY = r"nearly|almost|close to|approaching"
 _ABOUT = r"about|around|roughly|approximately|some|an estimated|estimated|circa|c\."
 _COMPARATORS = "|".join([_LESS, _AT_MOST, _MORE, _AT_LEAST, _NEARLY, _ABOUT])
+# Every match starts with a digit or the first letter of a comparator, fraction or "a/the
+# majority": the lookahead lets the engine skip every other offset without trying them all.
+# (Splitting the comparators at every "|" over-counts a few letters: harmless, a superset.)
+_QUANTITY_FIRST = "".join(
+    sorted({re.escape(w[0]) for w in [*_COMPARATORS.split("|"), *_FRACTIONS, "a", "the"]})
+)
 _QUANTITY = re.compile(
+    rf"(?=[\d{_QUANTITY_FIRST}])"
     rf"(?:\b(?P<cmp>{_COMPARATORS})\s+)?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+(?:\.\d+)?)"
     r"\s*(?P<unit>%|per\s?cent\b|percent\b|prozent\b|pour\s?cent\b|por\s?ciento\b"
