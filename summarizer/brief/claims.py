@@ -44,7 +44,13 @@ _CLAUSE_BREAK = re.compile(
 def clauses(text: str) -> list[str]:
     """`text` cut at sentence ends, semicolons, colons, ellipses, line ends (one quote each) and
     contrasting conjunctions ("but", "while", "although")."""
-    return [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+    return list(_clauses(text))
+
+
+@lru_cache(maxsize=1024)
+def _clauses(text: str) -> tuple[str, ...]:
+    # The number and the polarity checks cut the same statement and evidence: once.
+    return tuple(c for c in _CLAUSE_BREAK.split(text) if c and c.strip())
 
 
 _SUFFIX = re.compile(r"(?:ings|ing|edly|ed|es|s|ly)$")
@@ -58,8 +64,10 @@ def stem(word: str) -> str:
     return (cut if len(cut) >= 3 else w)[:5]
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    # Read again for every negated word and every clause compared: computed once per text.
+    return frozenset(stem(w) for w in content_words(text))
 
 
 # --- polarity ----------------------------------------------------------------------------
