@@ -220,6 +220,7 @@ _SKIP_LEFT = set(
     bluntly reportedly already still just now""")
 )
 _NEGATIONS = {"not", "never", "n't", "no"}
+_SKIP_OR_NEGATION = frozenset(_SKIP_LEFT | _NEGATIONS)
 
 # Nouns that name a role a person holds: "the president said" resolves to a person so titled.
 _TITLE_NOUNS = set(
@@ -807,12 +808,14 @@ class Attributor:
             verb = "quoted as saying"
         stripped = left.rstrip()
         words_skipped = []
-        while True:
-            m = _RX21.search(stripped)
-            if not m or m.group(1).lower() not in _SKIP_LEFT | _NEGATIONS:
+        # Its last word, while that is one to skip: `stripped` never ends in white space, so
+        # the last word is what str.rsplit gives (no regex search over the whole prefix).
+        while stripped:
+            last = stripped.rsplit(None, 1)[-1]
+            if last.lower() not in _SKIP_OR_NEGATION:
                 break
-            words_skipped.append(m.group(1).lower())
-            stripped = stripped[: m.start()].rstrip()
+            words_skipped.append(last.lower())
+            stripped = stripped[: len(stripped) - len(last)].rstrip()
         if any(w in _NEGATIONS or w.endswith("n't") for w in words_skipped):
             return None
         # Passive: "was rejected by X", "is said to": the subject is not a speaker.
@@ -1450,7 +1453,6 @@ _RX18 = re.compile(
 )
 _RX19 = re.compile(r"\s*([a-z][\w\-]*)")
 _RX20 = re.compile(_NOUN_BEFORE)
-_RX21 = re.compile(r"(\S+)\s*$")
 _RX22 = re.compile(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$")
 _RX23 = re.compile(r",\s*$")
 _RX24 = re.compile(r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", re.I)
