@@ -20,6 +20,8 @@ import argparse
 import asyncio
 import json
 import resource
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,9 +71,38 @@ def child(folder: str, db: str) -> None:
     )
 
 
+def fill(folder: str, db: str) -> None:
+    """In a fresh process: put an authored brief of every article of `folder` in the store, as
+    the digest keys it (the offline engine's key), without briefing: title and summary from its
+    first sentences, five facts, its people as parties (`_common.StoryResponder`'s reply)."""
+    from summarizer.digests.sources import expand
+    from summarizer.models import SCHEMA_VERSION, Brief
+    from summarizer.prompts import active_version
+    from summarizer.store import BriefKey, open_store
+    from summarizer.testserver import first_sentences_reply
+
+    store = open_store(Path(db))
+    items, failed, _ = expand([folder])
+    assert not failed, failed
+    for item in items:
+        article, _ = item.load()
+        article_id = store.add_article(article.text, item.name, article.source)
+        data = first_sentences_reply(article.text, facts=5)
+        first = " ".join(article.text.split()).split(". ")[:2]
+        data["title"] = " ".join(first[0].split()[:9])
+        data["summary"] = f"{first[0]}. {first[1]}."
+        data["meta"] = {"engine": "offline", "prompt_version": active_version()}
+        key = BriefKey(article_id, "offline", "offline", active_version(), SCHEMA_VERSION)
+        store.put_brief(key, Brief.model_validate(data))
+    store.close()
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
         child(sys.argv[2], sys.argv[3])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "fill":
+        fill(sys.argv[2], sys.argv[3])
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
@@ -80,6 +111,12 @@ def main() -> None:
         type=Path,
         help="keep articles and stores here (DIR/<size>/); a size whose store exists is run warm "
         "only, so a second checkout can be measured over the same briefs",
+    )
+    ap.add_argument(
+        "--authored",
+        action="store_true",
+        help="fill each store with authored briefs (fast; see `fill`) and run warm only, each "
+        "run on a fresh copy of the filled store",
     )
     args = ap.parse_args()
     print_machine()
@@ -91,6 +128,14 @@ def main() -> None:
             folder, db = base / "articles", base / "store.db"
             if not folder.is_dir():
                 write_articles(folder, n)
+            if args.authored:
+                # Every run starts from the filled store: no earlier digest's stories in it.
+                filled = base / "filled.db"
+                if not filled.exists():
+                    subprocess.run(
+                        [sys.executable, __file__, "fill", str(folder), str(filled)], check=True
+                    )
+                shutil.copyfile(filled, db)
             runs = ["warm"] if db.exists() else ["cold", "warm"]
             for run in runs:
                 r = run_child(__file__, str(folder), str(db))

@@ -104,7 +104,8 @@ def test_features_are_what_grouping_computed_from_the_brief() -> None:
     f = st.Features.of(e.brief)
     assert f.terms() == st._terms(e.brief)
     assert dict(f.named) == st._named(e.brief)
-    assert f.specifics == st._specifics(e.brief)
+    assert set(f.specifics) == st._specifics(e.brief)
+    assert set(f.numbers) == st._numbers_of(st._brief_text(e.brief))
 
 
 def test_a_brief_gone_from_the_store_is_a_store_error() -> None:

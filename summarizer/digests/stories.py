@@ -103,8 +103,8 @@ class Features:
     named: tuple[tuple[str, str], ...]
     words: tuple[str, ...]
     counts: tuple[int, ...]
-    specifics: frozenset[str]
-    numbers: frozenset[str]
+    specifics: tuple[str, ...]
+    numbers: tuple[str, ...]
 
     @classmethod
     def of(cls, brief: Brief) -> Features:
@@ -114,8 +114,8 @@ class Features:
             named=tuple((sys.intern(k), sys.intern(v)) for k, v in _named(brief).items()),
             words=tuple(sys.intern(w) for w in terms),
             counts=tuple(terms.values()),
-            specifics=frozenset(sys.intern(w) for w in _specifics(brief)),
-            numbers=frozenset(sys.intern(n) for n in _numbers_of(_brief_text(brief))),
+            specifics=tuple(sorted(sys.intern(w) for w in _specifics(brief))),
+            numbers=tuple(sorted(sys.intern(n) for n in _numbers_of(_brief_text(brief)))),
         )
 
     def terms(self) -> Counter[str]:
@@ -341,7 +341,7 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
     specifics = {i: Counter(e.feats().specifics) for i, e in enumerate(entries)}
     mentioned = {
-        i: set(terms[i]) | e.feats().numbers | set(specifics[i]) for i, e in enumerate(entries)
+        i: set(terms[i]).union(e.feats().numbers, specifics[i]) for i, e in enumerate(entries)
     }
     own: dict[int, set[str]] = {i: _own(specifics[i], 1) for i in range(len(entries))}
     for similarity, i, j, shared in found:
