@@ -159,3 +159,38 @@ def test_refs_are_unchanged_by_compacting() -> None:
     assert e.brief is not None
     c = st.Entry.compact(e.article_id, e.brief, e.ref, e.when, lambda: e.brief)
     assert c.ref == e.ref and isinstance(c.ref, SourceRef) and c.full() == e.brief
+
+
+def test_syndicated_copies_are_one_story_with_a_short_why() -> None:
+    # One wire story carried by eight outlets (each copy its own article: a byline differs).
+    copies = [
+        entry(
+            f"w{i}",
+            "Harlow dam breaks after storm",
+            parties=["Nadia Brennan"],
+            facts=["The Harlow dam broke on Monday.", "Twelve people died in Harlow."],
+        )
+        for i in range(8)
+    ]
+    for i, e in enumerate(copies):
+        e.ref = e.ref.model_copy(update={"outlet": f"Outlet {i}"})
+    other = entry("x1", "Orchestra tours Mertland", facts=["The orchestra plays nine concerts."])
+    built = st.stories([*copies, other])
+    wire = next(s for s in built if len(s.sources) > 1)
+    assert len(wire.sources) == 8 and wire.importance >= 8  # eight outlets
+    # 28 alike pairs: five shown, the rest counted.
+    assert len(wire.why_grouped) == st.WHY_SHOWN + 1
+    assert wire.why_grouped[-1] == "and 23 more alike pairs of these sources"
+    assert all("similarity 1.00" in why for why in wire.why_grouped[:-1])
+
+
+def test_a_few_reasons_are_all_shown() -> None:
+    why = [f"'a' and 'b': shared parties none; similarity 0.{i}0" for i in range(1, 4)]
+    assert st._why_shown(why) == why
+    assert st._why_shown([]) == ["a single source"]
+    many = [f"'a' and 'b': shared parties none; similarity 0.{i}0" for i in range(1, 8)]
+    shown = st._why_shown(many)
+    assert (
+        shown[0].endswith("similarity 0.70")
+        and shown[-1] == "and 2 more alike pairs of these sources"
+    )

@@ -82,6 +82,9 @@ OWN_SHARE = 0.5
 OWN_MIN_MEMBERS = 2
 FACT_MERGE = 0.5
 DISAGREE_SUBJECT = 0.5
+# A story shows at most this many reasons (the most alike pairs first) and counts the rest: n
+# copies of one wire story are n(n-1)/2 alike pairs, not worth a line each.
+WHY_SHOWN = 5
 
 
 def content_words(text: str) -> set[str]:
@@ -508,6 +511,22 @@ def _positions(members: list[tuple[Entry, Brief]]) -> list[StoryPosition]:
     return list(out.values())
 
 
+def _why_shown(why: list[str]) -> list[str]:
+    """At most WHY_SHOWN reasons, most alike first, and a count of the rest."""
+    if not why:
+        return ["a single source"]
+    if len(why) <= WHY_SHOWN:
+        return why
+    shown = sorted(why, key=_why_similarity, reverse=True)[:WHY_SHOWN]
+    rest = len(why) - WHY_SHOWN
+    return [*shown, f"and {rest} more alike pair{'s' if rest > 1 else ''} of these sources"]
+
+
+def _why_similarity(why: str) -> float:
+    found = re.search(r"similarity (\d+\.\d+)$", why)
+    return float(found.group(1)) if found else 0.0
+
+
 def build_story(members: list[Entry], why: list[str]) -> Story:
     """One story from its entries: lead summary, merged facts, positions, questions, conflicts.
 
@@ -557,7 +576,7 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
         importance=round(len(outlets) + recency, 3),
         categories=[c for c, _ in tags.most_common(5)],
         sources=[e.ref for e in members],
-        why_grouped=why or ["a single source"],
+        why_grouped=_why_shown(why),
         parties=parties,
         facts=facts,
         positions=_positions(loaded),
