@@ -25,7 +25,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -259,30 +259,46 @@ def _candidates(
     out of x, so its cosine is at most that norm (Cauchy-Schwarz) and below the threshold. So a
     5,000-brief digest compares the pairs that might match, not 12.5 million.
     """
-    pairs: set[tuple[int, int]] = set()
+    return [(i, j) for j, found in _candidates_by_j(names, vectors, common) for i in sorted(found)]
+
+
+def _candidates_by_j(
+    names: list[dict[str, str]], vectors: list[dict[str, float]], common: set[str]
+) -> Iterator[tuple[int, set[int]]]:
+    """`_candidates`, one j at a time: (j, every i < j it may be linked to). The pairs are never
+    all held at once (a million at 10,000 synthetic briefs, ~100 MiB as a set of tuples)."""
     by_name: dict[str, list[int]] = {}
     for i, n in enumerate(names):
         for key, canonical in n.items():
             if canonical not in common:
                 by_name.setdefault(key, []).append(i)
-    for members in by_name.values():
-        for a in range(len(members)):
-            for b in range(a + 1, len(members)):
-                pairs.add((members[a], members[b]))
-    index: dict[str, list[int]] = {}
+    prefix: dict[str, list[int]] = {}
+    heads: list[list[str]] = []
     for i, v in enumerate(vectors):
         left = sum(x * x for x in v.values())
+        head = []
         for word, x in sorted(v.items(), key=lambda item: (-item[1], item[0])):
             if left < SIMILAR_ALONE**2 - 1e-12:
                 break
-            index.setdefault(word, []).append(i)
+            prefix.setdefault(word, []).append(i)
+            head.append(word)
             left -= x * x
-    for j, v in enumerate(vectors):
+        heads.append(head)
+    # Every word's briefs, to find the i < j that have a word of j's indexed head.
+    having: dict[str, list[int]] = {}
+    for i, v in enumerate(vectors):
         for word in v:
-            for i in index.get(word, ()):
-                if i != j:
-                    pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
+            having.setdefault(word, []).append(i)
+    for j, v in enumerate(vectors):
+        found: set[int] = set()
+        for key, canonical in names[j].items():
+            if canonical not in common:
+                found.update(i for i in by_name.get(key, ()) if i < j)
+        for word in v:  # i's head holds a word of j
+            found.update(i for i in prefix.get(word, ()) if i < j)
+        for word in heads[j]:  # j's head holds a word of i
+            found.update(i for i in having.get(word, ()) if i < j)
+        yield j, found
 
 
 def _apart(a: Entry, b: Entry) -> bool:
@@ -311,13 +327,14 @@ def links(
         k for k, c in df.items() if c > COMMON_PARTY_MIN and c > COMMON_PARTY_SHARE * len(entries)
     }
     out = []
-    for i, j in _candidates(names, vectors, common):
-        if _apart(entries[i], entries[j]):
-            continue
-        similarity = cosine(vectors[i], vectors[j])
-        shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
-        if similarity >= SIMILAR_ALONE or (shared and similarity >= SIMILAR_WITH_PARTY):
-            out.append((similarity, i, j, shared))
+    for j, found in _candidates_by_j(names, vectors, common):
+        for i in found:
+            if _apart(entries[i], entries[j]):
+                continue
+            similarity = cosine(vectors[i], vectors[j])
+            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
+            if similarity >= SIMILAR_ALONE or (shared and similarity >= SIMILAR_WITH_PARTY):
+                out.append((similarity, i, j, shared))
     out.sort(key=lambda link: (-link[0], link[1], link[2]))
     return out
 
