@@ -194,7 +194,7 @@ def skeleton(text: str, base: int = 0) -> Skeleton:
     collector would otherwise walk every one of them again and again on a long article.
     """
     # One C-level split instead of a match object per token: pieces alternate gap, token, gap,
-    # ..., so token i spans [ends[2i], ends[2i + 1]) of the running lengths.
+    # ..., so token i spans [bounds[2i + 1], bounds[2i + 2]) of the running lengths.
     pieces = _TOKEN_SPLIT.split(text)
     keys = list(map(token_key, pieces[1::2]))
     bounds = list(accumulate(map(len, pieces), initial=base))
