@@ -609,8 +609,9 @@ class Attributor:
                     self._unlisted_in(ns, ne)
                 ):
                     span += " " + self._masked[ns:ne]
-            c[0] += len(_RX32.findall(span))
-            c[1] += len(_RX33.findall(span))
+            # One pass for both: each match is a whole word, and no word is in both lists.
+            for male, _ in _HE_OR_SHE.findall(span):
+                c[0 if male else 1] += 1
         out = {}
         for party, (male, female) in counts.items():
             if male > 2 * female:
@@ -1465,8 +1466,7 @@ _RX28 = re.compile(r"[a-z][\w\-]+")
 _RX29 = re.compile(r",\s*([^,.;]{2,60})")
 _RX30 = re.compile(r"(?<![\w’'])(?:the|The)\s+$")
 _RX31 = re.compile(r"\s+of\b")
-_RX32 = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
-_RX33 = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
+_HE_OR_SHE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.I)
 _RX34 = re.compile(r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),")
 _RX35 = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+")
 _RX36 = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})")
