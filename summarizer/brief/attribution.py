@@ -384,7 +384,7 @@ def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int], list[tuple[
     sents: list[tuple[int, int]] = []
     paras: list[int] = []
     plist: list[tuple[int, int]] = []
-    for pm in _RX0.finditer(text):
+    for pm in re.finditer(r"[^\n]+", text):
         chunk = pm.group()
         if not chunk.strip():
             continue
@@ -455,7 +455,9 @@ def _speaks_for(words: list[str]) -> bool:
 def _lower_prep(np: str) -> tuple[int, int] | None:
     """The first preposition after a lowercase word: "spokesperson for", "sources close to";
     not the "of" inside a name ("Department of Agriculture")."""
-    for m in _RX1.finditer(np):
+    for m in re.finditer(
+        r"([\w’'\-.]+)(\s+(?:for|of|from|at|with|to|in|near|by)\s+(?:the\s+)?)", np
+    ):
         if m.group(1)[:1].islower():
             return m.start(2), m.end(2)
     return None
@@ -547,22 +549,24 @@ class Attributor:
         for p in self.parties:
             if p.kind != "person":
                 continue
-            words = set(_RX28.findall((p.role or "").lower()))
+            words = set(re.findall(r"[a-z][\w\-]+", (p.role or "").lower()))
             words |= {w.lower().rstrip(".") for n in [p.name, *p.aliases] for w in n.split()}
             out[p.name] = words
         for m in self._mentions:
             if m.kind == "person":
                 before = self.text[max(0, m.start - 40) : m.start]
                 after = self.text[m.end : m.end + 60]
-                app = _RX29.match(after)
+                app = re.match(r",\s*([^,.;]{2,60})", after)
                 ctx = before.split(",")[-1] + " " + (app.group(1) if app else "")
-                out[m.party] |= set(_RX28.findall(ctx.lower()))
+                out[m.party] |= set(re.findall(r"[a-z][\w\-]+", ctx.lower()))
         return out
 
     def _unlisted_people(self) -> list[tuple[int, int, str]]:
         """Names of people the party list lacks: they can be a pronoun's antecedent too."""
         out = []
-        for m in _RX2.finditer(self._masked):
+        for m in re.finditer(
+            r"(?<![\w’'])([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,3})(?![\w])", self._masked
+        ):
             words = m.group(1).split()
             while words and (words[0] in _FUNCTION_CAPS or words[0] in _TITLE_WORDS):
                 words.pop(0)
@@ -574,8 +578,8 @@ class Attributor:
             if any(x.end > start for x in self._mentions_in(max(0, m.start() - 80), m.end())):
                 continue
             # "the Budweiser Man of the Match", "the Grand Canyon": names of things, not people.
-            if _RX30.search(self.text[max(0, start - 4) : start]) or (
-                _RX31.match(self.text[m.end() : m.end() + 4])
+            if re.search(r"(?<![\w’'])(?:the|The)\s+$", self.text[max(0, start - 4) : start]) or (
+                re.match(r"\s+of\b", self.text[m.end() : m.end() + 4])
             ):
                 continue
             out.append((start, m.end(), " ".join(words)))
@@ -589,7 +593,11 @@ class Attributor:
             if m.kind != "person" or self._in_quote(m.start):
                 continue
             c = counts.setdefault(m.party, [0, 0])
-            title = _RX18.search(self.text[max(0, m.start - 12) : m.start])
+            title = re.search(
+                r"\b(Mr|Sir|King|Prince|Lord|Father|Brother|Mrs|Ms|Miss|Lady|Queen|Princess|"
+                r"Dame|Sister)\.?\s+$",
+                self.text[max(0, m.start - 12) : m.start],
+            )
             if title:
                 c[
                     0
@@ -672,7 +680,9 @@ class Attributor:
         region = (ss, acc.start()) if len(before.split()) >= 4 else (ss, se)
         relay = None
         # "According to X, quoting Y, ...": X only relays; Y is who asserts it.
-        nested = _RX34.match(self._masked, np_end, se)
+        nested = re.compile(
+            r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),"
+        ).match(self._masked, np_end, se)
         if nested:
             i_start, i_end = nested.span(1)
             i_end = (
@@ -693,25 +703,25 @@ class Attributor:
         """End of the noun phrase that starts at `start`: "Reuters", "the ministry",
         "Yonhap news agency", "Panama coach Hernan Gomez", "a spokesperson for the ministry"."""
         masked = self._masked
-        det = _RX35.match(masked, start, limit)
+        det = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+").match(masked, start, limit)
         pos = det.end() if det else start
         end: int | None = None
         run = _RUN_START_RE.match(masked, pos, limit)
         if run and run.group():
             end = run.end()
             # "Panama coach Hernan Gomez": a role noun between two names joins them.
-            link = _RX46.match(masked, end, limit)
+            link = re.compile(r"\s+((?:[a-z][\w\-]*\s+){1,2})").match(masked, end, limit)
             if link and link.group(1).split()[-1] in _TITLE_NOUNS:
                 run2 = _RUN_START_RE.match(masked, link.end(), limit)
                 if run2 and run2.group():
                     end = run2.end()
         # A lowercase tail: kept word by word while it names who speaks.
-        tail = _RX36.match(masked, end or pos, limit)
+        tail = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})").match(masked, end or pos, limit)
         if end is None:
-            tail = _RX47.match(masked, pos, limit)
+            tail = re.compile(r"((?:\s*[a-z][\w\-]*){1,4})").match(masked, pos, limit)
         if tail:
             at = tail.start(1)
-            for w in _RX19.finditer(tail.group(1)):
+            for w in re.finditer(r"\s*([a-z][\w\-]*)", tail.group(1)):
                 word = w.group(1)
                 known = (
                     word in _TITLE_NOUNS
@@ -725,10 +735,14 @@ class Attributor:
                     break
                 end = at + w.end()
             if end is not None and end > pos:
-                run4 = _RX52.match(masked, end, limit)
+                run4 = re.compile(
+                    r"\s+(" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*)"
+                ).match(masked, end, limit)
                 if run4 and masked[pos:end].split()[-1] in _TITLE_NOUNS:
                     end = run4.end()  # "said authority director Nadia Brennan"
-            spokes = _RX48.match(masked, end or pos, limit)
+            spokes = re.compile(r"\s+(?:for|of|from|at)\s+(?:the\s+)?").match(
+                masked, end or pos, limit
+            )
             if end is not None and spokes and _SPOKES.search(masked[start:end]):
                 run3 = _RUN_START_RE.match(masked, spokes.end(), limit)
                 if run3 and run3.group():
@@ -746,16 +760,30 @@ class Attributor:
         left = masked[ss:vs]
         after = masked[ve:se]
         weak = verb in _WEAK
-        if verb in _NOUN_TOO and _RX20.search(left):
+        if verb in _NOUN_TOO and re.search(_NOUN_BEFORE, left):
             return None  # "media reports", "received reports": a noun, not a verb
-        if weak and not _RX37.match(after):
+        if weak and not re.match(r"\s*(?:[,:]\s*)?[“„\"]|\s*:", after):
             return None
-        if verb in _NEEDS_CLAUSE and not _RX38.match(after):
+        if verb in _NEEDS_CLAUSE and not re.match(
+            r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+            r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+            r"should|may|might|did|does|do)\b",
+            after,
+        ):
             return None
         # Inverted: '"...," said X' / ', said X, the ...' / '"...," it added'.
-        after_quote = _RX3.search(left)
+        after_quote = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$", left)
         if verb in _NEEDS_CONTEXT and not (
-            _RX49.match(after) or (_RX53.search(left) and _RX54.fullmatch(after))
+            re.match(
+                r"\s*(?:that\b|[,:;]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+                r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+                r"should|may|might|did|does|do)\b",
+                after,
+            )
+            or (
+                re.search(r"(?:[”\"»,]|" + _MASK + r")\s*[,.!?]?\s*(?:\S+\s+){0,4}$", left)
+                and re.fullmatch(r"\s*(?:[.!?;,]\s*.*)?", after)
+            )
         ):
             return None  # "While the company maintains status pages": no speech here
         if after_quote:
@@ -781,14 +809,16 @@ class Attributor:
             np = np[:-1]
             np_end -= 1
         np_start = np_end - len(np)
-        if _RX4.match(np):
+        if re.match(r"(?:that|this|these|those|there|so|yes|no)\b", np, flags=re.I):
             return None
         party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
         if speaker is None:
             return None
         mode: Mode = "unnamed" if unnamed else "quote"
         # ', said Katherine Maher, Executive Director of the Wikimedia Foundation.'
-        app = _RX39.match(self._masked, np_end, se)
+        app = re.compile(r",\s*((?:the|a|an)\s+)?[^,.;“”\"" + _MASK + r"]{3,100}(?=[,.;]|$)").match(
+            self._masked, np_end, se
+        )
         phrase_end = app.end() if app else np_end
         words = self._speaker_words(speaker, np_start, np_end, phrase_end)
         behalf = self._affiliation(np_start, phrase_end, party)
@@ -803,7 +833,11 @@ class Attributor:
         left = masked[ss:vs]
         end = vs
         # "X was quoted (by Y) as saying": X speaks, through whoever quotes them.
-        quoted = _RX5.search(left)
+        quoted = re.search(
+            r"\s+(?:was|were|is|are|has been|have been|had been)\s+quoted\s+"
+            r"(?:by\s+[^,;]{1,60}?\s+)?as\s+$",
+            left,
+        )
         if verb == "saying" and quoted:
             left = left[: quoted.start()]
             verb = "quoted as saying"
@@ -820,26 +854,30 @@ class Attributor:
         if any(w in _NEGATIONS or w.endswith("n't") for w in words_skipped):
             return None
         # Passive: "was rejected by X", "is said to": the subject is not a speaker.
-        if _RX6.search(stripped):
+        if re.search(
+            r"(?<![\w’'])(?:is|are|was|were|be|been|being|get|got)$", stripped, flags=re.I
+        ):
             return None
-        if _RX7.search(stripped):
+        if re.search(r"n[’']t$", stripped):
             return None
         end = ss + len(stripped)
         phrase_end = end  # the speaker's words with their appositive, for `speaker`
         # Parenthetical and appositive just before the verb.
         seg = masked[ss:end]
-        paren = _RX8.search(seg)
+        paren = re.search(r"\s*\([^()]*\)$", seg)
         if paren:
             end = ss + paren.start()
             seg = masked[ss:end]
-        dash = _RX9.search(seg)
+        dash = re.search(r"\s*[—–]\s*[^—–]{2,120}[—–]$|\s+-\s+[^-]{2,120}\s+-$", seg)
         if dash:
             end = ss + dash.start()
             seg = masked[ss:end]
         if seg.endswith(","):
-            app = _RX22.search(seg)
+            app = re.search(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$", seg)
             lead = _LEADING.match(masked, ss)
-            app_name = app and _RX40.fullmatch(app.group(1).strip())
+            app_name = app and re.fullmatch(
+                r"(?:" + _NAME_TOKEN + r")(?:\s+" + _NAME_TOKEN + r"){1,3}", app.group(1).strip()
+            )
             app_ment = (
                 [
                     m
@@ -867,9 +905,15 @@ class Attributor:
             return None
         np_start, np_end = found_np
         # "with Boswell stating": a participle speaks only after "with" or a comma.
-        if verb.endswith("ing") and not quoted and not _RX41.search(masked[ss:np_start]):
+        if (
+            verb.endswith("ing")
+            and not quoted
+            and not re.search(r"(?:\bwith|,)\s*$", masked[ss:np_start])
+        ):
             return None
-        if verb in _PLURAL and not _RX42.search(text[np_start:np_end]):
+        if verb in _PLURAL and not re.search(
+            r"(?:s|they|police|people)\s*$", text[np_start:np_end], flags=re.I
+        ):
             return None
         party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
         if speaker is None:
@@ -912,10 +956,22 @@ class Attributor:
         if not self._demonym:
             return None
         found = {
-            self._demonym[m.group(1)] for m in _RX50.finditer(seg) if m.group(1) in self._demonym
+            self._demonym[m.group(1)]
+            for m in re.finditer(
+                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
+                + _LEADER
+                + r")\b",
+                seg,
+            )
+            if m.group(1) in self._demonym
         } | {
             self._demonym[m.group(1).split()[-1]]
-            for m in _RX50.finditer(seg)
+            for m in re.finditer(
+                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
+                + _LEADER
+                + r")\b",
+                seg,
+            )
             if m.group(1) not in self._demonym and m.group(1).split()[-1] in self._demonym
         }
         return found.pop() if len(found) == 1 else None
@@ -929,10 +985,10 @@ class Attributor:
             if m.kind != "person" or self._in_quote(m.start):
                 continue
             before = self.text[max(0, m.start - 80) : m.start]
-            if _RX23.search(before):
+            if re.search(r",\s*$", before):
                 before = before.rstrip()[:-1]  # "the Russian foreign minister, Anna Berg,"
             before = re.split(r"[.;:!?,“”\"(]", before)[-1]
-            if not _RX43.search(before):
+            if not re.search(r"(?:" + _LEADER + r")\s*$", before, flags=re.I):
                 continue
             country = self._by_demonym(before)
             if country is not None:
@@ -949,8 +1005,12 @@ class Attributor:
             if m.kind == "person" or m.party == party:
                 continue
             a, b = m.start - start, m.end - start
-            after = _RX24.match(seg[b:])
-            before = _RX25.search(seg[:a])
+            after = re.match(
+                r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", seg[b:], flags=re.I
+            )
+            before = re.search(
+                r"\b(" + _LEADER + r")\s+(?:of|for|at|with)\s+(?:the\s+)?$", seg[:a], flags=re.I
+            )
             if after or before:
                 return m.party
         # "the English captain Harry Kane": the country the demonym names, when listed.
@@ -961,7 +1021,7 @@ class Attributor:
         seg = self._masked[ss:end]
         if not seg.strip() or seg.endswith(_MASK):
             return None
-        pron = _RX10.search(seg)
+        pron = re.search(r"(?<![\w’'])(he|she|it|they|we|i|er|sie)$", seg, flags=re.I)
         if pron:
             return ss + pron.start(), end
         run = _RUN_END.search(seg)
@@ -975,10 +1035,13 @@ class Attributor:
             pp = self._pp_subject(ss, start)
             if pp is not None:
                 return pp, end
-            if start > ss and _RX12.search(self._masked[ss:start]):
+            if start > ss and re.search(_PREP_END, self._masked[ss:start]):
                 # "a letter seen by Sky News says": the name is not the subject.
                 return start, start
-            pre2 = _RX26.search(self._masked[ss:start])
+            pre2 = re.search(
+                r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
+                self._masked[ss:start],
+            )
             if pre2:
                 # "immigration barrister Colin Yeo", "campaigner Caitlin Boswell"
                 words = pre2.group().split()
@@ -988,13 +1051,18 @@ class Attributor:
                 ):
                     start = ss + pre2.start()
             return start, end
-        det = _RX11.search(seg)
+        det = re.search(
+            r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"
+            r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*(?:[’']s)?\s+)?"
+            r"(?:[a-z][\w\-]*\s+){0,2}[a-z][\w\-]*$",
+            seg,
+        )
         if det:
             start = ss + det.start()
             pp = self._pp_subject(ss, start)
             if pp is not None:
                 return pp, end
-            if _RX12.search(self._masked[ss:start]):
+            if re.search(_PREP_END, self._masked[ss:start]):
                 return start, start
             return start, end
         return None
@@ -1002,10 +1070,13 @@ class Attributor:
     def _pp_subject(self, ss: int, start: int) -> int | None:
         """Where the subject starts when the phrase found is the object of a preposition:
         "a spokesperson for [the ministry]", "sources close to [the ministry]"."""
-        prep = _RX12.search(self._masked[ss:start])
+        prep = re.search(_PREP_END, self._masked[ss:start])
         if not prep:
             return None
-        head = _RX13.search(self._masked[ss : ss + prep.start()] + " ")
+        head = re.search(
+            r"(?:(?:the|a|an|one|its|his|her|their)\s+)?(?:[\w’'\-.]+\s+){0,3}$",
+            self._masked[ss : ss + prep.start()] + " ",
+        )
         if not head:
             return None
         words = head.group().lower().split()
@@ -1033,7 +1104,7 @@ class Attributor:
             return self._pronoun(low, at)
         ments = self._mentions_in(start, end)
         # "X's analysis concluded", "the company's statement said": the owner asserts.
-        poss = _RX14.match(np)
+        poss = re.match(r"(?:the\s+)?(.+?)[’']s\s+(?:[a-z][\w\-]*\s+){0,2}([a-z][\w\-]*)", np)
         if poss and _SPOKES.fullmatch(poss.group(2)):
             o_start = start + poss.start(1)
             o_ments = [m for m in ments if o_start <= m.start and m.end <= start + poss.end(1)]
@@ -1071,13 +1142,13 @@ class Attributor:
                 return None, np, None, False
             return head.party, np, head.kind, False
         # "a spokesperson for X", "X spokesman Y", "the CEO of X", "X officials": X speaks.
-        tail_noun = _RX15.search(np)
+        tail_noun = re.search(r"([a-z][\w\-]*)$", np)
         if (
             ments
             and tail_noun
             and tail_noun.group(1) in _KIND_OF_NOUN
             and ments[-1].kind != "person"
-            and not _RX44.search(np[ments[-1].end - start :][:3] + " ")
+            and not re.search(r"[’']s\s", np[ments[-1].end - start :][:3] + " ")
         ):
             m = ments[-1]
             if m.kind in _FITS.get(_KIND_OF_NOUN[tail_noun.group(1)], set()) | {"organization"}:
@@ -1087,12 +1158,12 @@ class Attributor:
             if not self._names_unlisted_person(np, ments):
                 return last_ment.party, np, last_ment.kind, False
         last = np.split()[-1].lower().strip("’'.,")
-        det = _RX16.match(low)
+        det = re.match(r"(the|its|his|her|their|this|that)\s", low)
         if det and (last in _KIND_OF_NOUN or last in _TITLE_NOUNS) and not ments:
             return self._definite(last, at, np)
         if last in _UNNAMED or (last.endswith("s") and last[:-1] in _TITLE_NOUNS):
             return None, np, None, True
-        if last in _TITLE_NOUNS and _RX27.match(low):
+        if last in _TITLE_NOUNS and re.match(r"(a|an|one|another)\s", low):
             return None, np, None, True
         if np[:1].isupper() and not ments:
             # A name the party list lacks: the speaker is known, the party is not listed.
@@ -1109,7 +1180,7 @@ class Attributor:
         tail = np
         for m in ments:
             tail = tail.replace(self.text[m.start : m.end], " ")
-        words = _RX17.findall(tail.split(",")[0])
+        words = re.findall(r"[A-Z][a-z’'\-]+", tail.split(",")[0])
         words = [w for w in words if w not in _TITLE_WORDS and w not in _FUNCTION_CAPS]
         return len(words) >= 2 and np.rstrip(". ").endswith(words[-1])
 
@@ -1249,7 +1320,9 @@ class Attributor:
             best = None
             for t in cands:
                 gap_after = self._masked[q.end : t.at]
-                if 0 <= t.at - q.end <= 60 and _RX51.fullmatch(gap_after):
+                if 0 <= t.at - q.end <= 60 and re.fullmatch(
+                    r"[\s,.;:!?]*(?:\S+\s+){0,6}", gap_after
+                ):
                     best = t
                     break
             if best is None:
@@ -1318,7 +1391,7 @@ class Attributor:
         """The previous paragraph ends inside or right after the quote `q`."""
         pe = self._paras[q.para][1]
         return not self.text[q.end : pe].strip(" .,;:") or bool(
-            _RX45.fullmatch(self.text[q.end : pe])
+            re.fullmatch(r"[\s,.]*(?:\S+\s+){0,5}\S+[.!?]?\s*", self.text[q.end : pe])
         )
 
     # --- answers -------------------------------------------------------------------------------
@@ -1423,78 +1496,6 @@ class Attributor:
 
 
 # Patterns the functions above use, compiled once (not looked up in re's cache per call).
-_RX0 = re.compile(r"[^\n]+")
-_RX1 = re.compile(r"([\w’'\-.]+)(\s+(?:for|of|from|at|with|to|in|near|by)\s+(?:the\s+)?)")
-_RX2 = re.compile(r"(?<![\w’'])([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,3})(?![\w])")
-_RX3 = re.compile(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$")
-_RX4 = re.compile(r"(?:that|this|these|those|there|so|yes|no)\b", re.I)
-_RX5 = re.compile(
-    r"\s+(?:was|were|is|are|has been|have been|had been)\s+quoted\s+"
-    r"(?:by\s+[^,;]{1,60}?\s+)?as\s+$"
-)
-_RX6 = re.compile(r"(?<![\w’'])(?:is|are|was|were|be|been|being|get|got)$", re.I)
-_RX7 = re.compile(r"n[’']t$")
-_RX8 = re.compile(r"\s*\([^()]*\)$")
-_RX9 = re.compile(r"\s*[—–]\s*[^—–]{2,120}[—–]$|\s+-\s+[^-]{2,120}\s+-$")
-_RX10 = re.compile(r"(?<![\w’'])(he|she|it|they|we|i|er|sie)$", re.I)
-_RX11 = re.compile(
-    r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"
-    r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*(?:[’']s)?\s+)?"
-    r"(?:[a-z][\w\-]*\s+){0,2}[a-z][\w\-]*$"
-)
-_RX12 = re.compile(_PREP_END)
-_RX13 = re.compile(r"(?:(?:the|a|an|one|its|his|her|their)\s+)?(?:[\w’'\-.]+\s+){0,3}$")
-_RX14 = re.compile(r"(?:the\s+)?(.+?)[’']s\s+(?:[a-z][\w\-]*\s+){0,2}([a-z][\w\-]*)")
-_RX15 = re.compile(r"([a-z][\w\-]*)$")
-_RX16 = re.compile(r"(the|its|his|her|their|this|that)\s")
-_RX17 = re.compile(r"[A-Z][a-z’'\-]+")
-_RX18 = re.compile(
-    r"\b(Mr|Sir|King|Prince|Lord|Father|Brother|Mrs|Ms|Miss|Lady|Queen|Princess|"
-    r"Dame|Sister)\.?\s+$"
-)
-_RX19 = re.compile(r"\s*([a-z][\w\-]*)")
-_RX20 = re.compile(_NOUN_BEFORE)
-_RX22 = re.compile(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$")
-_RX23 = re.compile(r",\s*$")
-_RX24 = re.compile(r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", re.I)
-_RX25 = re.compile(r"\b(" + _LEADER + r")\s+(?:of|for|at|with)\s+(?:the\s+)?$", re.I)
-_RX26 = re.compile(
-    r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$"
-)
-_RX27 = re.compile(r"(a|an|one|another)\s")
-_RX28 = re.compile(r"[a-z][\w\-]+")
-_RX29 = re.compile(r",\s*([^,.;]{2,60})")
-_RX30 = re.compile(r"(?<![\w’'])(?:the|The)\s+$")
-_RX31 = re.compile(r"\s+of\b")
+
+
 _HE_OR_SHE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.I)
-_RX34 = re.compile(r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),")
-_RX35 = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+")
-_RX36 = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})")
-_RX37 = re.compile(r"\s*(?:[,:]\s*)?[“„\"]|\s*:")
-_RX38 = re.compile(
-    r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
-    r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
-    r"should|may|might|did|does|do)\b"
-)
-_RX39 = re.compile(r",\s*((?:the|a|an)\s+)?[^,.;“”\"" + _MASK + r"]{3,100}(?=[,.;]|$)")
-_RX40 = re.compile(r"(?:" + _NAME_TOKEN + r")(?:\s+" + _NAME_TOKEN + r"){1,3}")
-_RX41 = re.compile(r"(?:\bwith|,)\s*$")
-_RX42 = re.compile(r"(?:s|they|police|people)\s*$", re.I)
-_RX43 = re.compile(r"(?:" + _LEADER + r")\s*$", re.I)
-_RX44 = re.compile(r"[’']s\s")
-_RX45 = re.compile(r"[\s,.]*(?:\S+\s+){0,5}\S+[.!?]?\s*")
-_RX46 = re.compile(r"\s+((?:[a-z][\w\-]*\s+){1,2})")
-_RX47 = re.compile(r"((?:\s*[a-z][\w\-]*){1,4})")
-_RX48 = re.compile(r"\s+(?:for|of|from|at)\s+(?:the\s+)?")
-_RX49 = re.compile(
-    r"\s*(?:that\b|[,:;]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
-    r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
-    r"should|may|might|did|does|do)\b"
-)
-_RX50 = re.compile(
-    r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:" + _LEADER + r")\b"
-)
-_RX51 = re.compile(r"[\s,.;:!?]*(?:\S+\s+){0,6}")
-_RX52 = re.compile(r"\s+(" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*)")
-_RX53 = re.compile(r"(?:[”\"»,]|" + _MASK + r")\s*[,.!?]?\s*(?:\S+\s+){0,4}$")
-_RX54 = re.compile(r"\s*(?:[.!?;,]\s*.*)?")
