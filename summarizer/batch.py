@@ -9,10 +9,16 @@ no article is ever submitted twice while its batch is open.
 
 The HTTP side is `summarizer.llm` (`batch_line`, `submit_batch`, `batch_state`, `batch_results`,
 `reply_from_batch_line`); this module is the bookkeeping around it.
+
+OpenAI caps one batch's input file at 50,000 requests and 200 MB. A submission larger than that
+is split (`split_lines`) into parts under both limits, measured on the exact bytes uploaded; each
+part is uploaded and submitted as its own batch and recorded in the store, and `collect` polls
+every recorded batch, so the parts are collected like any single batch.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +34,52 @@ if TYPE_CHECKING:
     from summarizer.budget import Meter, Ticket
 
 
+# OpenAI's limits on one batch's input file: requests per file, and the file's size in bytes.
+# Module constants, read at call time, so a test can lower them.
+MAX_BATCH_REQUESTS = 50_000
+MAX_BATCH_BYTES = 200 * 1024 * 1024
+
+
+def line_bytes(line: dict[str, Any]) -> int:
+    """How many bytes `line` takes in the uploaded JSONL file, newline included.
+
+    Must match how `llm.submit_batch` encodes the file: `json.dumps(ensure_ascii=False)`, UTF-8,
+    one line per request, each followed by a newline.
+    """
+    return len(json.dumps(line, ensure_ascii=False).encode()) + 1
+
+
+def split_lines(
+    lines: list[dict[str, Any]],
+    *,
+    max_requests: int | None = None,
+    max_bytes: int | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Split batch lines, in order, into parts of at most `max_requests` lines and `max_bytes`.
+
+    Defaults are `MAX_BATCH_REQUESTS` and `MAX_BATCH_BYTES`. A single line larger than
+    `max_bytes` goes alone into its own part (the API will refuse that batch, and its article is
+    then briefed live like any failed batch's); it never holds up the others.
+    """
+    max_requests = MAX_BATCH_REQUESTS if max_requests is None else max_requests
+    max_bytes = MAX_BATCH_BYTES if max_bytes is None else max_bytes
+    if max_requests < 1 or max_bytes < 1:
+        raise ValueError("batch limits must be positive")
+    parts: list[list[dict[str, Any]]] = []
+    part: list[dict[str, Any]] = []
+    size = 0
+    for line in lines:
+        n = line_bytes(line)
+        if part and (len(part) >= max_requests or size + n > max_bytes):
+            parts.append(part)
+            part, size = [], 0
+        part.append(line)
+        size += n
+    if part:
+        parts.append(part)
+    return parts
+
+
 @dataclass
 class Collected:
     """What polling the open batches gave."""
@@ -40,25 +92,32 @@ class Collected:
 def submit(
     store: Store, client: Any, articles: dict[str, str], *, model: str, lang: str | None
 ) -> str:
-    """Submit one batch briefing `articles` (id -> text) and record it; return its id."""
+    """Submit batches briefing `articles` (id -> text), one per part under the API's limits
+    (`split_lines`), and record each; return the first batch's id."""
     from summarizer import llm
 
     lines = [
         llm.batch_line(article_id, brief_messages(text, lang=lang), model=model, client=client)
         for article_id, text in articles.items()
     ]
-    batch_id = llm.submit_batch(client, lines, model=model)
-    store.add_batch(batch_id, model, active_version(), list(articles))
-    return batch_id
+    ids: list[str] = []
+    for part in split_lines(lines):
+        batch_id = llm.submit_batch(client, part, model=model)
+        store.add_batch(batch_id, model, active_version(), [line["custom_id"] for line in part])
+        ids.append(batch_id)
+    return ids[0]
 
 
 @dataclass
 class Submitted:
-    """What `submit_within` sent: the batch (None if nothing fit), and what did not fit."""
+    """What `submit_within` sent: the batches (one per part under the API's limits; none if
+    nothing fit), which article went in which, and what did not fit."""
 
-    batch_id: str | None
+    batch_id: str | None  # the first batch's id
     tickets: dict[str, Ticket] = field(default_factory=dict)  # article id -> its reservation
     over_cap: list[str] = field(default_factory=list)  # article ids left out by the cost cap
+    batch_ids: list[str] = field(default_factory=list)  # every batch submitted, in order
+    batch_of: dict[str, str] = field(default_factory=dict)  # article id -> its batch id
 
 
 def submit_within(
@@ -85,7 +144,7 @@ def submit_within(
     meter = meter or Meter()
     out = Submitted(batch_id=None)
     lines: dict[str, dict[str, Any]] = {}
-    handles: list[int] = []
+    handles: dict[str, int] = {}  # article id -> its 'sent' row
     for article_id, text in articles.items():
         line = llm.batch_line(
             article_id, brief_messages(text, lang=lang), model=model, client=client
@@ -95,7 +154,7 @@ def submit_within(
 
         def begin(record: CallRecord, article_id: str = article_id) -> int:
             row = store.begin_call(run_id, article_id, record)
-            handles.append(row)
+            handles[article_id] = row
             return row
 
         def end(handle: Any, record: CallRecord) -> None:
@@ -115,25 +174,34 @@ def submit_within(
         out.tickets[article_id] = ticket
     if not lines:
         return out
-    try:
-        out.batch_id = llm.submit_batch(client, list(lines.values()), model=model)
-    except BaseException as exc:
-        for ticket in out.tickets.values():
-            meter.settle(ticket, 0.0)  # nothing was submitted
-            store.end_call(
-                int(ticket.handle),
-                CallRecord(
-                    model=model,
-                    attempt=1,
-                    outcome="not_submitted",
-                    latency_s=0.0,
-                    cost_usd=0.0,
-                    error=str(exc) or type(exc).__name__,
-                ),
-            )
-        raise
-    store.name_batch(handles, out.batch_id)
-    store.add_batch(out.batch_id, model, active_version(), list(lines))
+    for part in split_lines(list(lines.values())):
+        ids = [line["custom_id"] for line in part]
+        try:
+            batch_id = llm.submit_batch(client, part, model=model)
+        except BaseException as exc:
+            # Parts already submitted stay recorded and are collected; this one and the rest
+            # were never sent.
+            unsent = [a for a in lines if a not in out.batch_of]
+            for article_id in unsent:
+                ticket = out.tickets[article_id]
+                meter.settle(ticket, 0.0)
+                store.end_call(
+                    int(ticket.handle),
+                    CallRecord(
+                        model=model,
+                        attempt=1,
+                        outcome="not_submitted",
+                        latency_s=0.0,
+                        cost_usd=0.0,
+                        error=str(exc) or type(exc).__name__,
+                    ),
+                )
+            raise
+        store.name_batch([handles[a] for a in ids if a in handles], batch_id)
+        store.add_batch(batch_id, model, active_version(), ids)
+        out.batch_ids.append(batch_id)
+        out.batch_of.update(dict.fromkeys(ids, batch_id))
+    out.batch_id = out.batch_ids[0]
     return out
 
 
