@@ -33,6 +33,7 @@ ENV = {
     "prompt_version": "SUMMARIZER_PROMPT_VERSION",
     "max_feed_entries": "SUMMARIZER_MAX_FEED_ENTRIES",
     "synthesis": "SUMMARIZER_SYNTHESIS",
+    "per_host": "SUMMARIZER_PER_HOST",
 }
 
 # How a reply is requested: tool calling (default), or JSON for servers without tools.
@@ -53,6 +54,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_ALLOW_PRIVATE_URLS": "1: fetch URLs on loopback and private networks too",
     "SUMMARIZER_MAX_FEED_ENTRIES": "entries kept per feed, the newest (default 300)",
     "SUMMARIZER_SYNTHESIS": "auto | llm | offline | off: how a digest story is written up",
+    "SUMMARIZER_PER_HOST": "at most this many fetches to one host (hostname:port) at once (4)",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
     "SUMMARIZER_CONFIG": "the config file (default <config dir>/config.toml)",
     "SUMMARIZER_CONFIG_DIR": "where config.toml lives (default: the user config dir)",
@@ -119,6 +121,8 @@ class Settings:
     # A digest story's account across its sources (summarizer.digests.synthesis): auto (the
     # model for multi-source stories with the LLM engine, else rules), llm, offline or off.
     synthesis: str = "auto"
+    # Polite fetching: at most this many requests to one host (hostname:port) at once.
+    per_host: int = 4
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -227,6 +231,8 @@ def load_settings(
         )
     if settings.max_feed_entries < 1:
         raise ConfigError(f"max_feed_entries must be at least 1, got {settings.max_feed_entries}")
+    if settings.per_host < 1:
+        raise ConfigError(f"per_host must be at least 1, got {settings.per_host}")
     from summarizer import secrets
 
     # A key from the config file or a flag need not look like a key: redact it everywhere.
@@ -238,10 +244,14 @@ def allow_private_urls(settings: Settings) -> None:
     """Let this process's fetches reach private hosts when `allow_private_urls` is set.
 
     The URL guard reads SUMMARIZER_ALLOW_PRIVATE_URLS; a config file's `allow_private_urls =
-    true` sets it for the command (and the runs `summarizer schedule` starts).
+    true` sets it for the command (and the runs `summarizer schedule` starts). The per-host
+    fetch limit (`per_host`, read by `summarizer.ingest.fetch_url` from SUMMARIZER_PER_HOST) is
+    passed on the same way.
     """
     if settings.allow_private_urls:
         os.environ[ENV["allow_private_urls"]] = "1"
+    if settings.sources.get("per_host", "default") != "default":
+        os.environ[ENV["per_host"]] = str(settings.per_host)
 
 
 def effective_engine(settings: Settings) -> Literal["llm", "offline"]:

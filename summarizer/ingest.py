@@ -8,8 +8,10 @@ article, a URL that fails, times out or redirects forever.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sys
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -21,6 +23,16 @@ from summarizer.models import SourceMeta
 
 MAX_BYTES = 10_000_000
 USER_AGENT = "summarizer/0.1 (+https://summarizer.local)"
+
+# Polite fetching: at most this many requests to one host at once (`per_host` setting,
+# SUMMARIZER_PER_HOST). A host is the URL's lowercased hostname and port (the scheme's default
+# port when none is given), so `http://a.example/x` and `http://A.example:80/y` share a limit,
+# while two ports of one machine are two hosts. The limit holds across every thread of the
+# process (the digest fetches in worker threads); requests to other hosts are not held up.
+DEFAULT_PER_HOST = 4
+ENV_PER_HOST = "SUMMARIZER_PER_HOST"
+_host_gates: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+_host_gates_lock = threading.Lock()
 _MAGIC = {
     b"%PDF": "a PDF document",
     b"\x89PNG": "a PNG image",
@@ -246,6 +258,42 @@ def _guarded_opener(allow_private: bool | None) -> urllib.request.OpenerDirector
     return urllib.request.build_opener(_NoRedirect, HTTPHandler, HTTPSHandler)
 
 
+def host_key(url: str) -> str:
+    """The host a per-host fetch limit counts against: `hostname:port`, lowercased."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    port = port or (443 if parts.scheme.lower() == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def per_host_limit(value: int | None = None) -> int:
+    """`value` when given, else SUMMARIZER_PER_HOST, else `DEFAULT_PER_HOST`; at least 1."""
+    if value is None:
+        raw = os.environ.get(ENV_PER_HOST, "").strip()
+        try:
+            value = int(raw) if raw else DEFAULT_PER_HOST
+        except ValueError:
+            raise InputError(f"{ENV_PER_HOST} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise InputError(f"per_host must be at least 1, got {value}")
+    return value
+
+
+def host_gate(url: str, limit: int | None = None) -> threading.BoundedSemaphore:
+    """The semaphore shared by every fetch of `url`'s host under this limit."""
+    key = (host_key(url), per_host_limit(limit))
+    with _host_gates_lock:
+        gate = _host_gates.get(key)
+        if gate is None:
+            gate = _host_gates[key] = threading.BoundedSemaphore(key[1])
+        return gate
+
+
 def fetch_url(
     url: str,
     *,
@@ -253,12 +301,14 @@ def fetch_url(
     max_bytes: int = MAX_BYTES,
     max_redirects: int = 5,
     allow_private: bool | None = None,
+    per_host: int | None = None,
 ) -> tuple[bytes, str, str | None]:
     """GET a URL: (body, final URL, content type). Redirects are followed up to a limit.
 
     Every hop (the URL, then each redirect's target) must be http(s) and, unless private hosts
     are allowed (`allow_private`, else SUMMARIZER_ALLOW_PRIVATE_URLS), resolve only to global
-    addresses: `summarizer.netguard`.
+    addresses: `summarizer.netguard`. Each hop waits for a slot of its host (`host_key`): at
+    most `per_host` (else SUMMARIZER_PER_HOST, else 4) requests to one host at once.
     """
     import socket
     from urllib.parse import urljoin
@@ -273,7 +323,7 @@ def fetch_url(
             current, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*"}
         )
         try:
-            with opener.open(request, timeout=timeout) as response:
+            with host_gate(current, per_host), opener.open(request, timeout=timeout) as response:
                 body = response.read(max_bytes + 1)
                 if len(body) > max_bytes:
                     raise InputError(f"the page is larger than {max_bytes:,} bytes", source=url)
