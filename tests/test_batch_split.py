@@ -140,3 +140,25 @@ def test_byte_limit_splits_a_digest_into_batches(
         server.batch_polls = 0
         result = digest(server, db)
         check_parts(server, db, result, N_ARTICLES)
+
+
+def test_waiting_articles_name_their_own_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    db = tmp_path / "s.db"
+    with FakeOpenAIServer(responder=responder) as server:
+        server.batch_polls = 0
+        first = run_digest(
+            [str(ARTICLES)], engine="llm", model="gpt-4.1-mini", base_url=server.base_url,
+            api_key="test", db=db, retry=FAST, batch_api=True, synthesis="off",
+        )  # fmt: skip
+        # nothing waited for: all five wait, each in the batch that holds it
+        assert first.progress.skipped == N_ARTICLES
+        assert any(
+            "waiting in the Batch API (batch_fake_1, batch_fake_2, batch_fake_3)" in w
+            for w in first.digest.warnings
+        ), first.digest.warnings
+        second = digest(server, db)
+    assert second.exit_code == 0 and second.progress.cached == N_ARTICLES
+    assert all(status == "collected" for _, _, status in recorded_batches(db))

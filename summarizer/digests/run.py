@@ -708,7 +708,7 @@ async def _through_batch(
         )  # fmt: skip
         tickets.update(sent.tickets)
         if sent.batch_id is not None:
-            pending.update(dict.fromkeys(sent.tickets, sent.batch_id))
+            pending.update(sent.batch_of)  # each article's own batch (one per part)
         for article_id in sent.over_cap:
             item = to_batch.pop(article_id)[0]
             reason = f"cost cap ${meter.cap:.4f} reached: not submitted to the Batch API"
