@@ -23,12 +23,12 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 import instructor
 import openai
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -839,6 +839,44 @@ def _unwrap(exc: BaseException) -> BaseException:
     return seen
 
 
+_Reply = TypeVar("_Reply", bound=BaseModel)
+
+
+def _parse_last(
+    cls: type[_Reply],
+    raw: str | None,
+    *,
+    what: str,
+    schema: str,
+    model: str,
+    log: CallLog,
+    context: dict[str, Any] | None = None,
+) -> _Reply:
+    """The last reply of a request that failed its checks, parsed; one clear error when the
+    model sent none or it does not match the schema."""
+    attempts = len(log.records)
+    try:
+        last = cls.model_validate_json(raw, context=context) if raw else None
+    except ValidationError as parse_error:
+        reason = str(parse_error).splitlines()[0]
+        raise errors.ReplyValidationError(
+            f"the model's {what} did not match {schema} after {attempts} attempt(s): {reason}",
+            model=model,
+            attempts=attempts,
+            usage=log.usage,
+            last_reply=raw,
+        ) from None
+    if last is None:
+        raise errors.ReplyValidationError(
+            f"the model sent no usable {what} after {attempts} attempt(s)",
+            model=model,
+            attempts=attempts,
+            usage=log.usage,
+            last_reply=raw,
+        )
+    return last
+
+
 def _after_failure(
     exc: BaseException, *, article: str, model: str, log: CallLog, strict: bool
 ) -> ReplyResult:
@@ -853,28 +891,9 @@ def _after_failure(
             f"model call failed: {exc}", model=model, attempts=len(log.records), usage=log.usage
         ) from exc
     raw = _last_arguments(exc)
-    attempts = len(log.records)
-    reply: BriefReply | None = None
-    try:
-        reply = BriefReply.model_validate_json(raw) if raw else None
-    except ValidationError as parse_error:
-        reason = str(parse_error).splitlines()[0]
-        raise errors.ReplyValidationError(
-            f"the model's reply did not match the brief schema after {attempts} attempt(s): "
-            f"{reason}",
-            model=model,
-            attempts=attempts,
-            usage=log.usage,
-            last_reply=raw,
-        ) from None
-    if reply is None:
-        raise errors.ReplyValidationError(
-            f"the model sent no usable reply after {attempts} attempt(s)",
-            model=model,
-            attempts=attempts,
-            usage=log.usage,
-            last_reply=raw,
-        )
+    reply = _parse_last(
+        BriefReply, raw, what="reply", schema="the brief schema", model=model, log=log
+    )
     return _still_failing(
         reply,
         check_reply(reply, article),
@@ -1341,30 +1360,16 @@ async def arequest_synthesis(
             if isinstance(exc, instructor.core.InstructorRetryException)
             else None
         )
-        attempts = len(log.records)
-        try:
-            # Parsed without the sources: what still does not check is left out by the caller.
-            last = (
-                SynthesisReply.model_validate_json(raw, context={"sources": None}) if raw else None
-            )
-        except ValidationError as parse_error:
-            reason = str(parse_error).splitlines()[0]
-            raise errors.ReplyValidationError(
-                f"the model's synthesis did not match its schema after {attempts} attempt(s): "
-                f"{reason}",
-                model=model,
-                attempts=attempts,
-                usage=log.usage,
-                last_reply=raw,
-            ) from None
-        if last is None:
-            raise errors.ReplyValidationError(
-                f"the model sent no usable synthesis after {attempts} attempt(s)",
-                model=model,
-                attempts=attempts,
-                usage=log.usage,
-                last_reply=raw,
-            ) from exc
+        # Parsed without the sources: what still does not check is left out by the caller.
+        last = _parse_last(
+            SynthesisReply,
+            raw,
+            what="synthesis",
+            schema="its schema",
+            model=model,
+            log=log,
+            context={"sources": None},
+        )
         ok = True
         return last, False
     finally:
