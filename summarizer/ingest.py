@@ -302,8 +302,14 @@ def fetch_url(
     max_redirects: int = 5,
     allow_private: bool | None = None,
     per_host: int | None = None,
+    headers: dict[str, str] | None = None,
+    info: dict[str, Any] | None = None,
 ) -> tuple[bytes, str, str | None]:
     """GET a URL: (body, final URL, content type). Redirects are followed up to a limit.
+
+    `headers` are sent too (e.g. If-None-Match for a conditional GET). With `info`, it is
+    filled with the response's `status`, `etag` and `last_modified`; a 304 Not Modified is then
+    `(b"", final URL, None)` with `info["status"] == 304`, not an error.
 
     Every hop (the URL, then each redirect's target) must be http(s) and, unless private hosts
     are allowed (`allow_private`, else SUMMARIZER_ALLOW_PRIVATE_URLS), resolve only to global
@@ -320,15 +326,30 @@ def fetch_url(
     for _ in range(max_redirects + 1):
         check_url(current, allow_private=allow_private, source=url)
         request = urllib.request.Request(
-            current, headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*"}
+            current,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html,*/*", **(headers or {})},
         )
         try:
             with host_gate(current, per_host), opener.open(request, timeout=timeout) as response:
                 body = response.read(max_bytes + 1)
                 if len(body) > max_bytes:
                     raise InputError(f"the page is larger than {max_bytes:,} bytes", source=url)
+                if info is not None:
+                    info.update(
+                        status=response.status,
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                    )
                 return body, response.geturl(), response.headers.get("content-type")
         except urllib.error.HTTPError as exc:
+            if exc.code == 304 and info is not None:
+                info.update(
+                    status=304,
+                    etag=exc.headers.get("etag"),
+                    last_modified=exc.headers.get("last-modified"),
+                )
+                exc.close()
+                return b"", current, None
             if exc.code in (301, 302, 303, 307, 308) and exc.headers.get("location"):
                 current = urljoin(current, exc.headers["location"])
                 exc.close()

@@ -350,3 +350,14 @@ def test_a_second_digest_on_one_database_exits_8(tmp_path: Path, pg_url: str) ->
         main, ["digest", str(tmp_path / "a.txt"), "--db", pg_url, "--engine", "offline"]
     )
     assert out.exit_code == 0, out.output
+
+
+def test_a_feeds_conditional_get_state_is_kept_per_url(store: Any) -> None:
+    url = "https://example.org/rss"
+    assert store.feed_state(url) is None
+    store.save_feed_state(url, '"v1"', "Mon, 23 Nov 2026 08:00:00 GMT", b"<rss>one</rss>")
+    store.save_feed_state("https://example.org/other", None, None, b"<rss>x</rss>")
+    assert store.feed_state(url) == ('"v1"', "Mon, 23 Nov 2026 08:00:00 GMT", b"<rss>one</rss>")
+    store.save_feed_state(url, '"v2"', None, b"\x00<rss>two</rss>")  # a new 200 replaces it
+    assert store.feed_state(url) == ('"v2"', None, b"\x00<rss>two</rss>")
+    assert store.feed_state("https://example.org/other") == (None, None, b"<rss>x</rss>")

@@ -232,7 +232,9 @@ async def arun_digest(
                 outputs=outputs or [],
                 progress=progress,
                 asummarize=dispatch.asummarize if dispatch else asummarize,
-                expand=functools.partial(expand, max_feed_entries=max_feed_entries),
+                expand=functools.partial(
+                    expand, max_feed_entries=max_feed_entries, feed_state=store
+                ),
                 fetch_pages=fetch_pages,
                 allow_private=allow_private,
                 max_stories=max_stories,

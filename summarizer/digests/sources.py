@@ -11,9 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from summarizer.errors import InputError, SummarizerError
 from summarizer.models import FailedSource
+
+if TYPE_CHECKING:
+    from summarizer.store.base import Store
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
@@ -165,6 +169,7 @@ def expand(
     counts: dict[str, int] | None = None,
     allow_private: bool | None = None,
     max_feed_entries: int | None = None,
+    feed_state: Store | None = None,
 ) -> tuple[list[Item], list[FailedSource], list[str]]:
     """Items to brief, sources that failed outright, and warnings (e.g. a malformed feed).
 
@@ -176,6 +181,11 @@ def expand(
 
     A feed gives at most `max_feed_entries` entries (None: `feeds.DEFAULT_MAX_ENTRIES`), the
     newest; a feed that had more is named in a warning ("kept the newest N of M entries").
+
+    With `feed_state` (the digest's store), a feed URL is fetched with a conditional GET: the
+    ETag and Last-Modified of its last 200 response go as If-None-Match / If-Modified-Since,
+    a 304 reuses the stored body (one warning counts them: "N feeds unchanged (304) ...", and
+    `counts["unchanged_feeds"]`), and a 200 with either validator replaces the stored state.
     """
     if max_feed_entries is not None and max_feed_entries < 1:
         raise InputError(f"max_feed_entries must be at least 1, got {max_feed_entries}")
@@ -184,6 +194,38 @@ def expand(
     items: list[Item] = []
     failed: list[FailedSource] = []
     warnings: list[str] = []
+    unchanged: list[str] = []
+
+    def conditional_get(url: str) -> tuple[bytes, str, str | None]:
+        """fetch_url, conditional on the feed's stored state; a 304 gives the stored body."""
+        from summarizer.digests.feeds import looks_like_feed
+        from summarizer.ingest import fetch_url
+
+        if feed_state is None:
+            return fetch_url(url, timeout=timeout, allow_private=allow_private)
+        state = feed_state.feed_state(url)
+        headers: dict[str, str] = {}
+        if state is not None:
+            if state[0]:
+                headers["If-None-Match"] = state[0]
+            if state[1]:
+                headers["If-Modified-Since"] = state[1]
+        info: dict[str, object] = {}
+        body, final, ctype = fetch_url(
+            url, timeout=timeout, allow_private=allow_private, headers=headers, info=info
+        )
+        if info.get("status") == 304 and state is not None:
+            unchanged.append(url)
+            return state[2], final, None
+        etag, modified = info.get("etag"), info.get("last_modified")
+        if (etag or modified) and looks_like_feed(body):
+            feed_state.save_feed_state(
+                url,
+                str(etag) if etag else None,
+                str(modified) if modified else None,
+                body,
+            )
+        return body, final, ctype
 
     def article(path_or_url: str) -> Item:
         return Item(
@@ -197,9 +239,9 @@ def expand(
     def one(source: str) -> None:
         if _URL.match(source):
             from summarizer.digests.feeds import looks_like_feed
-            from summarizer.ingest import article_from_bytes, fetch_url
+            from summarizer.ingest import article_from_bytes
 
-            body, final, ctype = fetch_url(source, timeout=timeout, allow_private=allow_private)
+            body, final, ctype = conditional_get(source)
             if looks_like_feed(body):
                 got, warn = _feed_items(
                     body,
@@ -270,4 +312,11 @@ def expand(
 
     for s in sources:
         guarded(s)
+    if unchanged:
+        n = len(unchanged)
+        warnings.append(
+            f"{n} feed{'s' if n != 1 else ''} unchanged (304), entries read from the stored copy"
+        )
+        if counts is not None:
+            counts["unchanged_feeds"] = counts.get("unchanged_feeds", 0) + n
     return items, failed, warnings

@@ -217,6 +217,23 @@ def m005_syntheses(db: Any) -> None:
     )
 
 
+@pg_migration
+def m006_feed_state(db: Any) -> None:
+    # Per feed URL, the validators and body of its last 200 response (conditional GET), as in
+    # SQLite.
+    db.execute(
+        """
+        CREATE TABLE feed_state (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            body BYTEA NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def pg_migrate(conn: psycopg.Connection[Any]) -> list[str]:
     """Apply the migrations not yet recorded (under an advisory lock); return those applied."""
     applied: list[str] = []
@@ -672,6 +689,27 @@ class PostgresStore:
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
                 "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
                 (key, model, prompt_version, synthesis_json, _now()),
+            )
+
+    def feed_state(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        """A feed's (ETag, Last-Modified, body) of its last 200 response, or None."""
+        rows = self._read("SELECT etag, last_modified, body FROM feed_state WHERE url = %s", (url,))
+        if not rows:
+            return None
+        r = rows[0]
+        return r["etag"], r["last_modified"], bytes(r["body"])
+
+    def save_feed_state(
+        self, url: str, etag: str | None, last_modified: str | None, body: bytes
+    ) -> None:
+        """Keep a feed's validators and body (a new 200 replaces them)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feed_state (url, etag, last_modified, body, fetched_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (url) DO UPDATE SET "
+                "etag = excluded.etag, last_modified = excluded.last_modified, "
+                "body = excluded.body, fetched_at = excluded.fetched_at",
+                (url, etag, last_modified, body, _now()),
             )
 
     def integrity_ok(self) -> bool:

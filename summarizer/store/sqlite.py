@@ -161,6 +161,23 @@ def m005_syntheses(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m006_feed_state(db: sqlite3.Connection) -> None:
+    # Per feed URL, the validators and body of its last 200 response, so the next fetch is a
+    # conditional GET (If-None-Match / If-Modified-Since) and a 304 reuses the body.
+    db.executescript(
+        """
+        CREATE TABLE feed_state (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            body BLOB NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply the migrations not yet recorded; return the names applied now."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
@@ -691,6 +708,31 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
                 "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
                 (key, model, prompt_version, synthesis_json, _now()),
+            )
+
+    def feed_state(self, url: str) -> tuple[str | None, str | None, bytes] | None:
+        """A feed's (ETag, Last-Modified, body) of its last 200 response, or None."""
+        rows = self._read(
+            f"feed state {url[:60]}",
+            "SELECT etag, last_modified, body FROM feed_state WHERE url = ?",
+            (url,),
+        )
+        if not rows:
+            return None
+        etag, last_modified, body = rows[0]
+        return etag, last_modified, bytes(body)
+
+    def save_feed_state(
+        self, url: str, etag: str | None, last_modified: str | None, body: bytes
+    ) -> None:
+        """Keep a feed's validators and body (a new 200 replaces them)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feed_state (url, etag, last_modified, body, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, body = excluded.body, "
+                "fetched_at = excluded.fetched_at",
+                (url, etag, last_modified, body, _now()),
             )
 
     def integrity_ok(self) -> bool:
