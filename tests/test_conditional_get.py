@@ -43,8 +43,9 @@ def _feed() -> bytes:
 class FeedServer:
     """Serves /feed.xml with an ETag; If-None-Match with that ETag gets a 304."""
 
-    def __init__(self, etag: str = '"v1"') -> None:
+    def __init__(self, etag: str | None = '"v1"', last_modified: str | None = None) -> None:
         self.etag = etag
+        self.last_modified = last_modified
         self.body = _feed()
         self.full = 0
         self.not_modified = 0
@@ -57,17 +58,22 @@ class FeedServer:
 
             def do_GET(self) -> None:
                 asked = self.headers.get("If-None-Match")
-                outer.seen.append(asked)
-                if asked == outer.etag:
+                since = self.headers.get("If-Modified-Since")
+                outer.seen.append(asked if outer.etag else since)
+                if (outer.etag and asked == outer.etag) or (
+                    not outer.etag and outer.last_modified and since == outer.last_modified
+                ):
                     outer.not_modified += 1
                     self.send_response(304)
-                    self.send_header("ETag", outer.etag)
                     self.end_headers()
                     return
                 outer.full += 1
                 self.send_response(200)
                 self.send_header("content-type", "application/rss+xml; charset=utf-8")
-                self.send_header("ETag", outer.etag)
+                if outer.etag:
+                    self.send_header("ETag", outer.etag)
+                if outer.last_modified:
+                    self.send_header("Last-Modified", outer.last_modified)
                 self.send_header("content-length", str(len(outer.body)))
                 self.end_headers()
                 self.wfile.write(outer.body)
@@ -161,3 +167,16 @@ def test_a_new_etag_replaces_the_stored_feed(server: FeedServer, tmp_path: Path)
     assert state is not None and state[0] == '"v2"' and b"Graz" in state[2]
     third = _digest(server, db)
     assert third.progress.total == 4 and server.not_modified == 1
+
+
+def test_last_modified_alone_is_sent_as_if_modified_since(tmp_path: Path) -> None:
+    stamp = "Mon, 23 Nov 2026 08:00:00 GMT"
+    server = FeedServer(etag=None, last_modified=stamp)
+    try:
+        first = _digest(server, tmp_path / "s.db")
+        second = _digest(server, tmp_path / "s.db")
+    finally:
+        server.stop()
+    assert server.seen == [None, stamp]
+    assert (server.full, server.not_modified) == (1, 1)
+    assert _stories(second) == _stories(first)
