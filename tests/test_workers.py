@@ -129,6 +129,20 @@ def test_with_no_worker_the_digest_briefs_in_its_own_process(tmp_path: Path, pg_
     assert q(pg_url, "SELECT count(*) FROM procrastinate_jobs")[0][0] == 0
 
 
+def test_with_no_worker_the_digests_own_calls_count_in_the_shared_rate_log(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """rpm holds across the workers and a digest that briefs in its own process: its requests go
+    into the same log in the database that the workers' requests go into."""
+    src = articles(tmp_path / "in", 3)
+    with FakeOpenAIServer() as server:
+        out = digest(pg_url, server, src, "--rpm", "600", "--synthesis", "off")
+        assert out.exit_code == 0, out.output
+        sent = sum(server.per_article.values())
+    assert brief_count(pg_url) == 3
+    assert q(pg_url, "SELECT count(*) FROM summarizer_rate_log")[0][0] == sent >= 3
+
+
 def test_two_workers_brief_every_article_once_and_the_digest_waits(
     tmp_path: Path, pg_url: str
 ) -> None:

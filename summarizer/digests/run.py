@@ -214,6 +214,13 @@ async def arun_digest(
         from summarizer.digests.workers import dispatcher
 
         dispatch = await dispatcher(db_path, mode=workers, local=asummarize)
+        limiter: Any = RateLimiter(rpm, tpm)
+        if dispatch is not None and (rpm or tpm):
+            from summarizer.digests.workers import SharedRateLimiter
+
+            # Calls this process makes itself (no worker alive) count against the same rpm/tpm
+            # as the workers' calls: one request log in the database.
+            limiter = SharedRateLimiter(str(db_path), rpm, tpm)
         try:
             return await _run(
                 store,
@@ -224,7 +231,7 @@ async def arun_digest(
                 model=model,
                 client=client,
                 concurrency=concurrency,
-                limiter=RateLimiter(rpm, tpm),
+                limiter=limiter,
                 max_cost=max_cost,
                 strict=strict,
                 lang=lang,
@@ -257,6 +264,8 @@ async def arun_digest(
             store.close()
             if dispatch is not None:
                 await dispatch.aclose()
+            if hasattr(limiter, "close"):
+                limiter.close()
 
 
 async def _run(
