@@ -696,6 +696,28 @@ def _failed(log: CallLog, exc: BaseException, start: float, ticket: Ticket | Non
     )
 
 
+def _call_raised(log: CallLog, exc: BaseException, start: float, ticket: Ticket | None) -> None:
+    """Write down a call that raised (the sync and async transports share this)."""
+    if isinstance(exc, openai.APIError):
+        _failed(log, exc, start, ticket)
+    elif isinstance(exc, json.JSONDecodeError):
+        # A body that is not JSON (a proxy's, a cut one): a call that was made and answered, so
+        # it is recorded (no usage: its reservation stays spent).
+        error = f"the reply is not JSON: {exc}"
+        _record(log, start=start, outcome="invalid", error=error, ticket=ticket)
+    else:
+        _abandon(log, ticket, exc)
+
+
+def _call_answered(
+    log: CallLog, response: Any, start: float, ticket: Ticket | None, max_tokens: int
+) -> Any:
+    """Write down a call that was answered, check the reply's finish, and hand it on."""
+    _record(log, start=start, outcome="ok", usage=_usage_of(response), status=200, ticket=ticket)
+    _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
+    return response
+
+
 def _sync_transport(
     create: Callable[..., Any], policy: RetryPolicy, log: CallLog, max_tokens: int
 ) -> Callable[..., Any]:
@@ -706,33 +728,10 @@ def _sync_transport(
                 start = time.perf_counter()
                 try:
                     response = create(*args, **kwargs)
-                except openai.APIError as exc:
-                    _failed(log, exc, start, ticket)
-                    raise
-                except json.JSONDecodeError as exc:
-                    # A body that is not JSON (a proxy's, a cut one): a call that was made and
-                    # answered, so it is recorded (no usage: its reservation stays spent).
-                    _record(
-                        log,
-                        start=start,
-                        outcome="invalid",
-                        error=f"the reply is not JSON: {exc}",
-                        ticket=ticket,
-                    )
-                    raise
                 except BaseException as exc:
-                    _abandon(log, ticket, exc)
+                    _call_raised(log, exc, start, ticket)
                     raise
-                _record(
-                    log,
-                    start=start,
-                    outcome="ok",
-                    usage=_usage_of(response),
-                    status=200,
-                    ticket=ticket,
-                )
-                _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
-                return response
+                return _call_answered(log, response, start, ticket, max_tokens)
         raise AssertionError("unreachable: tenacity reraises")
 
     return call
@@ -755,33 +754,10 @@ def _async_transport(
                 start = time.perf_counter()
                 try:
                     response = await create(*args, **kwargs)
-                except openai.APIError as exc:
-                    _failed(log, exc, start, ticket)
-                    raise
-                except json.JSONDecodeError as exc:
-                    # A body that is not JSON (a proxy's, a cut one): a call that was made and
-                    # answered, so it is recorded (no usage: its reservation stays spent).
-                    _record(
-                        log,
-                        start=start,
-                        outcome="invalid",
-                        error=f"the reply is not JSON: {exc}",
-                        ticket=ticket,
-                    )
-                    raise
                 except BaseException as exc:
-                    _abandon(log, ticket, exc)
+                    _call_raised(log, exc, start, ticket)
                     raise
-                _record(
-                    log,
-                    start=start,
-                    outcome="ok",
-                    usage=_usage_of(response),
-                    status=200,
-                    ticket=ticket,
-                )
-                _inspect_reply(response, model=log.model, log=log, max_tokens=max_tokens)
-                return response
+                return _call_answered(log, response, start, ticket, max_tokens)
         raise AssertionError("unreachable: tenacity reraises")
 
     return call
