@@ -112,6 +112,9 @@ class CallLog:
     tickets: list[Ticket | None] = field(default_factory=list)
     # Set when the request ends with a reply (passing, or pruned with strict=False).
     succeeded: bool = False
+    # The records (indices) of the replies the final reply is made of: the brief it started
+    # from, then each repair merged into it (see `answered`). Empty: the last reply alone.
+    kept: list[int] = field(default_factory=list)
 
     def replies(self) -> int:
         """How many replies the model has sent so far (HTTP 200s, re-asks and repairs)."""
@@ -129,13 +132,30 @@ class CallLog:
         """Keep a record (outcomes of earlier 200s are fixed up by `finish`)."""
         self.records.append(record)
 
+    def answered(self, kind: str, answer: Any) -> None:
+        """The reply just received (the last 'ok' record) was taken: a "brief" one starts the
+        reply anew, a "repair" one is merged into it. An unusable answer (None) is not taken."""
+        if answer is None:
+            return
+        last = max((i for i, r in enumerate(self.records) if r.outcome == "ok"), default=None)
+        if last is None:
+            return
+        self.kept = [last] if kind == "brief" else [*self.kept, last]
+
     def finish(self, *, success: bool) -> None:
-        """Mark replies that were re-asked as invalid, then report every call."""
-        oks = [r for r in self.records if r.outcome == "ok"]
-        # Every accepted HTTP reply but the last one (when the request succeeded) was rejected
-        # by validation and re-asked.
-        for r in oks[:-1] if success else oks:
-            r.outcome = "invalid"
+        """Name what became of each reply, then report every call.
+
+        When the request succeeded, its final reply stays 'ok'; a reply whose failing items
+        were repaired (its other items are in the final reply) is 'repaired'; every other reply
+        was thrown away (it broke the schema, or was asked for again whole) and is 'invalid'.
+        When the request failed, every reply was thrown away.
+        """
+        oks = [i for i, r in enumerate(self.records) if r.outcome == "ok"]
+        final = (self.kept[-1] if self.kept else oks[-1]) if success and oks else None
+        for i in oks:
+            if i != final:
+                kept = success and i in self.kept
+                self.records[i].outcome = "repaired" if kept else "invalid"
         if self.meter is not None:
             for r, ticket in zip(self.records, self.tickets, strict=False):
                 if ticket is not None:
@@ -988,6 +1008,7 @@ def request_brief(
                 except instructor.core.InstructorRetryException as exc:
                     _reraise_api_error(exc)
                     answer = None  # a repair that broke its schema: the flow asks again
+            log.answered(ask.kind, answer)
             ask = plan.send(answer)
     except StopIteration as done:
         return _result(done.value, article=article, model=model, log=log, strict=strict)
@@ -1043,6 +1064,7 @@ async def arequest_brief(
                 except instructor.core.InstructorRetryException as exc:
                     _reraise_api_error(exc)
                     answer = None  # a repair that broke its schema: the flow asks again
+            log.answered(ask.kind, answer)
             ask = plan.send(answer)
     except StopIteration as done:
         return _result(done.value, article=article, model=model, log=log, strict=strict)

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 import summarizer.llm as llm
 from summarizer.cli import main
-from summarizer.testserver import FakeOpenAIServer, error, offline_responder
+from summarizer.testserver import FakeOpenAIServer, error, offline_responder, reply
 
 ARTICLE = (
     "The city council voted on Tuesday to close the old library on Elm Street. "
@@ -221,3 +221,75 @@ def test_a_store_that_cannot_be_opened_names_no_log(article: Path, tmp_path: Pat
     assert result.exit_code == 2
     assert "--no-log" in result.stderr and str(bad) in result.stderr
     assert server.requests == []  # nothing paid for
+
+
+def _authored_brief() -> dict[str, Any]:
+    from summarizer.offline import brief_offline
+
+    return brief_offline(ARTICLE).model_dump(mode="json", exclude={"meta"})
+
+
+@pytest.mark.parametrize(
+    ("second", "outcomes"),
+    [
+        # The failing fact is repaired: the first reply's other items are in the brief.
+        ("fix", ["repaired", "ok"]),
+        # The repair removes the failing fact (an empty fix): the first reply is kept too.
+        ("remove", ["repaired", "ok"]),
+        # The repair breaks its schema: that reply is thrown away, the next repair is taken.
+        ("broken", ["repaired", "invalid", "ok"]),
+    ],
+)
+def test_a_reply_whose_items_were_repaired_is_logged_repaired(
+    article: Path, db: Path, second: str, outcomes: list[str]
+) -> None:
+    good = _authored_brief()
+    bad = json.loads(json.dumps(good))
+    bad["key_facts"][0]["evidence"] = ["The council will build a new library by spring"]
+    fix = {"fixes": [{"path": "key_facts[0]", "key_fact": good["key_facts"][0]}]}
+    answers = {
+        "fix": [fix],
+        "remove": [{"fixes": [{"path": "key_facts[0]"}]}],
+        "broken": [{"title": "not a repair"}, fix],
+    }[second]
+    with FakeOpenAIServer([reply(bad), *(reply(a) for a in answers)]) as server:
+        result = brief(server, article, db)
+        assert result.exit_code == 0, result.stderr
+        tools = [r["tools"][0]["function"]["name"] for r in server.requests]
+    assert tools == ["BriefReply"] + ["RepairReply"] * len(answers)
+    rows = list(reversed(logs_json(db)))
+    assert [r["outcome"] for r in rows] == outcomes
+    assert [r["attempt"] for r in rows] == list(range(1, len(outcomes) + 1))
+    table = run("logs", "--db", str(db)).stdout.splitlines()
+    assert table[-1].split()[9] == "repaired"  # the oldest call, listed last
+
+
+@pytest.mark.parametrize(
+    ("script", "code", "outcomes"),
+    [
+        # A reply that broke the schema is re-asked whole and thrown away.
+        ("schema", 0, ["invalid", "ok"]),
+        # No claim passes: asked for again whole, the first reply is thrown away.
+        ("unusable", 0, ["invalid", "ok"]),
+        # Repairs that never pass: the brief fails, every reply was thrown away.
+        ("never", 5, ["invalid", "invalid", "invalid"]),
+    ],
+)
+def test_a_reply_thrown_away_stays_invalid(
+    article: Path, db: Path, script: str, code: int, outcomes: list[str]
+) -> None:
+    good = _authored_brief()
+    bad = json.loads(json.dumps(good))
+    for item in bad["key_facts"] + bad["positions"]:
+        item["evidence"] = ["The council will build a new library by spring"]
+    one_bad = json.loads(json.dumps(good))
+    one_bad["key_facts"][0]["evidence"] = bad["key_facts"][0]["evidence"]
+    steps = {
+        "schema": [reply({"title": "not a brief"}), reply(good)],
+        "unusable": [reply(bad), reply(good)],
+        "never": [reply(one_bad), reply({"fixes": []}), reply({"fixes": []})],
+    }[script]
+    with FakeOpenAIServer(steps) as server:
+        result = brief(server, article, db)
+    assert result.exit_code == code, result.stderr
+    assert [r["outcome"] for r in reversed(logs_json(db))] == outcomes

@@ -188,7 +188,7 @@ def test_a_failing_quote_is_repaired_alone(seed_text: str) -> None:
     assert len(calls) == 2 and all(c.usage.total_tokens > 0 for c in calls)
     assert brief.meta.attempts == 2
     assert brief.meta.usage.total_tokens == sum(c.usage.total_tokens for c in calls)
-    assert [c.outcome for c in calls] == ["invalid", "ok"]
+    assert [c.outcome for c in calls] == ["repaired", "ok"]
 
 
 def test_async_path_repairs_too(seed_text: str) -> None:

@@ -50,8 +50,10 @@ def logs(count: int, model: str | None, run_id: int | None, as_json: bool, db: s
     Each call, failed attempts and retries included: when it was made, by which command, the
     model, tokens in and out, cost, latency, attempt, outcome and the article. A call still
     'sent' was written down before it went out and never completed (the process was killed);
-    its cost is the worst case reserved for it. Keys never appear: errors are redacted before
-    they are stored. `summarizer brief --no-log` leaves no record.
+    its cost is the worst case reserved for it. A reply whose failing items were then repaired
+    is 'repaired' (its other items are in the brief); one thrown away (it broke the schema, or
+    was asked for again whole) is 'invalid'. Keys never appear: errors are redacted before they
+    are stored. `summarizer brief --no-log` leaves no record.
     """
     from summarizer.config import default_db_path, load_settings
     from summarizer.errors import ConfigError
