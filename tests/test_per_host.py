@@ -199,3 +199,59 @@ def test_a_digest_fetches_at_most_per_host_at_once(
     assert a.most <= 2 and b.most <= 2
     assert a.most == 2 or b.most == 2  # the limit was reached, not merely never approached
     assert both["most"] > 2  # the other host was fetched meanwhile
+
+
+def test_a_fetch_waiting_for_its_host_holds_no_digest_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: with 2 digest slots and 1 request per host, host A's first page is held until
+    host B has served all its pages. A fetch queued behind it for host A must not take the
+    second slot meanwhile, or B's pages wait for A (before: B got none until A's hold ended)."""
+    from summarizer.digests.run import run_digest
+
+    monkeypatch.setenv("SUMMARIZER_PER_HOST", "1")
+    b_done = threading.Event()
+    both = {"now": 0, "most": 0}
+    a, b = Counting(both), Counting(both)
+    b_pages = [b.url(f"/b-{i}") for i in range(3)]
+    a_pages = [a.url(f"/a-{i}") for i in range(4)]
+    held: dict[str, bool] = {}
+    served_b: list[str] = []
+    original_a, original_b = a.httpd.RequestHandlerClass, b.httpd.RequestHandlerClass
+
+    class SlowA(original_a):  # type: ignore[misc,valid-type]
+        def do_GET(self) -> None:
+            if self.path == "/a-0":
+                # held until B has served every page, or at most 5 s (the failure case)
+                held["b_done_meanwhile"] = b_done.wait(timeout=5)
+            super().do_GET()
+
+    class TrackB(original_b):  # type: ignore[misc,valid-type]
+        def do_GET(self) -> None:
+            super().do_GET()
+            served_b.append(self.path)
+            if len(served_b) == len(b_pages):
+                b_done.set()
+
+    a.httpd.RequestHandlerClass, b.httpd.RequestHandlerClass = SlowA, TrackB
+    # The feed lists host A's pages first, then host B's.
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        + "".join(
+            f"<item><title>Story {n}</title><link>{link}</link><guid>{link}</guid></item>"
+            for n, link in enumerate([*a_pages, *b_pages])
+        )
+        + "</channel></rss>"
+    )
+    try:
+        result = run_digest(
+            [str(feed)], engine="offline", db=tmp_path / "s.db", concurrency=2,
+            allow_private=True, synthesis="off",
+        )  # fmt: skip
+    finally:
+        a.stop()
+        b.stop()
+    assert not result.digest.failed, result.digest.failed
+    assert result.progress.done == 7
+    assert held == {"b_done_meanwhile": True}, "host B's pages waited for host A's"

@@ -372,6 +372,7 @@ async def _brief_all(
     from summarizer import batch
     from summarizer.budget import Meter
     from summarizer.engine import _parts
+    from summarizer.ingest import host_key, per_host_limit
 
     meter = Meter(max_cost)
     items, failed, warnings = await asyncio.to_thread(
@@ -417,7 +418,32 @@ async def _brief_all(
         prog.skipped += 1
         tick()
 
+    # This digest's fetches per host (the first hop of an entry's page), at most per_host at once.
+    hosts: dict[str, asyncio.Semaphore] = {}
+    try:
+        per_host: int | None = per_host_limit()
+    except SummarizerError:
+        per_host = None  # a bad SUMMARIZER_PER_HOST: each fetch says so (fetch_url)
+
     async def one(item: Any) -> None:
+        # A fetch waits for a slot of its host first and takes a digest slot only then: one slow
+        # or busy host does not hold the slots other hosts' articles need (issue 14). The host's
+        # slot is given back once the page is read.
+        url = getattr(item, "fetches", None)
+        held: list[asyncio.Semaphore] = []
+        if url and per_host is not None:
+            host = hosts.get(host_key(url))
+            if host is None:
+                host = hosts[host_key(url)] = asyncio.Semaphore(per_host)
+            await host.acquire()
+            held.append(host)
+        try:
+            await in_slot(item, held)
+        finally:
+            for host in held:
+                host.release()
+
+    async def in_slot(item: Any, held: list[asyncio.Semaphore]) -> None:
         async with gate:
             if broken:
                 return
@@ -430,6 +456,9 @@ async def _brief_all(
                 prog.failed += 1
                 tick()
                 return
+            finally:
+                while held:
+                    held.pop().release()
             if warning:
                 warnings.append(warning)
                 notes[item.name] = _reason(warning, item.name)

@@ -40,6 +40,9 @@ class Item:
     title: str | None = None
     outlet: str | None = None
     categories: list[str] = field(default_factory=list)
+    # The URL `load` fetches first (a feed entry's page), if it fetches: the digest waits for a
+    # slot of its host before it takes one of its own (issue 14).
+    fetches: str | None = None
 
 
 def parse_since(value: str | None, *, now: datetime | None = None) -> datetime | None:
@@ -111,6 +114,7 @@ def _feed_items(
                 title=entry.title,
                 outlet=feed.title,
                 categories=list(getattr(entry, "categories", ())),
+                fetches=entry.link if fetch and entry.link else None,
             )
         )
     warnings = [f"{name}: {w}" for w in feed.warnings]
