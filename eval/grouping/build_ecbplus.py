@@ -24,13 +24,14 @@ is checked against the one that was measured.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import re
 import sys
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
+
+from rebuilt import write_texts
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "ecbplus"
@@ -38,6 +39,7 @@ LICENCE = (
     "text: its outlet's copyright, not redistributed here (rebuilt locally from the corpus); "
     "ECB+ annotation CC BY 3.0 (Agata Cybulska, Piek Vossen, VU University Amsterdam)"
 )
+REBUILD = "python eval/grouping/build_ecbplus.py ECBPLUS_DIR --texts (see README.md)"
 VIA = "ECB+ corpus (github.com/cltl/ecbPlus, ECB+.zip; same files in github.com/cltl/ECB-parser)"
 # Held out (only measured, never read while changing the grouping): the topics of the dev and
 # test splits of Barhom et al. (2019), the split most ECB+ work uses. The rest are dev.
@@ -79,6 +81,30 @@ def outlet(url: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def docs(files: list[Path]) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(id, text, set.json record) of each ECB+ file."""
+    for f in files:
+        m = re.fullmatch(r"(\d+)_(\d+)(ecb|ecbplus)\.xml", f.name)
+        if m is None:
+            continue
+        topic, part = int(m.group(1)), m.group(3)
+        url, lines = read_doc(f)
+        if not lines:
+            continue
+        record = {
+            "title": lines[0][:200],
+            "date": None,
+            "outlet": outlet(url),
+            "licence": LICENCE,
+            "source": url or f"ECB+ {f.name}",
+            "via": VIA,
+            "event": f"ecbplus-{topic}{part}",
+            "storyline": None,
+            "split": "heldout" if topic in HELDOUT_TOPICS else "dev",
+        }
+        yield f"ecbplus-{f.stem}", "\n\n".join(lines) + "\n", record
+
+
 def build(src: Path, write_set: bool) -> int:
     def natural(p: Path) -> list[int | str]:
         return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", p.name)]
@@ -87,58 +113,7 @@ def build(src: Path, write_set: bool) -> int:
     if not files:
         print(f"{src}: no ECB+ XML files (expected TOPIC/TOPIC_Necb.xml)", file=sys.stderr)
         return 2
-    (OUT / "texts").mkdir(parents=True, exist_ok=True)
-    known = {}
-    if not write_set:
-        data = json.loads((OUT / "set.json").read_text("utf-8"))
-        known = {a["id"]: a for a in data["articles"]}
-    articles = []
-    bad = 0
-    for f in files:
-        m = re.fullmatch(r"(\d+)_(\d+)(ecb|ecbplus)\.xml", f.name)
-        if m is None:
-            continue
-        topic, _n, part = int(m.group(1)), m.group(2), m.group(3)
-        aid = f"ecbplus-{f.stem}"
-        url, lines = read_doc(f)
-        if not lines:
-            continue
-        title = lines[0]
-        text = "\n\n".join(lines) + "\n"
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        path = f"texts/{aid}.txt"
-        if not write_set:
-            if aid not in known:
-                continue
-            if known[aid]["sha256"] != digest:
-                print(f"{aid}: rebuilt text differs from the measured one", file=sys.stderr)
-                bad += 1
-        (OUT / path).write_text(text, encoding="utf-8")
-        articles.append(
-            {
-                "id": aid,
-                "path": path,
-                "title": title[:200],
-                "date": None,
-                "outlet": outlet(url),
-                "licence": LICENCE,
-                "source": url or f"ECB+ {f.name}",
-                "via": VIA,
-                "event": f"ecbplus-{topic}{part}",
-                "storyline": None,
-                "split": "heldout" if topic in HELDOUT_TOPICS else "dev",
-                "sha256": digest,
-            }
-        )
-    if write_set:
-        rebuild = "python eval/grouping/build_ecbplus.py ECBPLUS_DIR --texts (see README.md)"
-        (OUT / "set.json").write_text(
-            json.dumps({"rebuild": rebuild, "articles": articles}, indent=1, ensure_ascii=False)
-            + "\n",
-            encoding="utf-8",
-        )
-    print(f"{len(articles)} articles, {bad} differing, in {OUT}")
-    return 1 if bad else 0
+    return write_texts(OUT, docs(files), write_set=write_set, rebuild=REBUILD)
 
 
 def main() -> int:

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import json
 import re
-import sys
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
+
+from rebuilt import write_texts
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "gvc"
@@ -90,53 +90,31 @@ def article(sentences: OrderedDict[int, list[str]]) -> tuple[str | None, str, li
     return date, title, [p for p in paragraphs if p]
 
 
-def build(val: Path, test: Path, write_set: bool) -> int:
-    (OUT / "texts").mkdir(parents=True, exist_ok=True)
-    known = {}
-    if not write_set:
-        known = {a["id"]: a for a in json.loads((OUT / "set.json").read_text("utf-8"))["articles"]}
-    articles, bad = [], 0
+def docs(val: Path, test: Path) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(id, text, set.json record) of each GVC document of the two files."""
     for split, path in (("dev", val), ("heldout", test)):
         for key, (incident, sentences) in read_docs(path).items():
             doc = key.split("/")[2]
-            aid = f"gvc-{doc[:12]}"
             date, title, paragraphs = article(sentences)
             if not title or not paragraphs:
                 continue
             text = title + "\n\n" + (date or "") + "\n\n" + "\n\n".join(paragraphs) + "\n"
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            rel = f"texts/{aid}.txt"
-            if not write_set:
-                if aid not in known:
-                    continue
-                if known[aid]["sha256"] != digest:
-                    print(f"{aid}: rebuilt text differs from the measured one", file=sys.stderr)
-                    bad += 1
-            (OUT / rel).write_text(text, encoding="utf-8")
-            articles.append(
-                {
-                    "id": aid,
-                    "path": rel,
-                    "title": title[:200],
-                    "date": date,
-                    "outlet": "unknown (GVC keeps no address)",
-                    "licence": LICENCE,
-                    "source": f"GVC document {doc}",
-                    "via": VIA,
-                    "event": f"gvc-incident-{incident}",
-                    "storyline": None,
-                    "split": split,
-                    "sha256": digest,
-                }
-            )
-    if write_set:
-        (OUT / "set.json").write_text(
-            json.dumps({"rebuild": REBUILD, "articles": articles}, indent=1, ensure_ascii=False)
-            + "\n",
-            encoding="utf-8",
-        )
-    print(f"{len(articles)} articles, {bad} differing, in {OUT}")
-    return 1 if bad else 0
+            record = {
+                "title": title[:200],
+                "date": date,
+                "outlet": "unknown (GVC keeps no address)",
+                "licence": LICENCE,
+                "source": f"GVC document {doc}",
+                "via": VIA,
+                "event": f"gvc-incident-{incident}",
+                "storyline": None,
+                "split": split,
+            }
+            yield f"gvc-{doc[:12]}", text, record
+
+
+def build(val: Path, test: Path, write_set: bool) -> int:
+    return write_texts(OUT, docs(val, test), write_set=write_set, rebuild=REBUILD)
 
 
 def main() -> int:
