@@ -81,7 +81,7 @@ def outlet(url: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def docs(files: list[Path]) -> Iterator[tuple[str, str, dict[str, object]]]:
+def docs(files: list[Path]) -> Iterator[tuple[str, str, dict[str, str | None]]]:
     """(id, text, set.json record) of each ECB+ file."""
     for f in files:
         m = re.fullmatch(r"(\d+)_(\d+)(ecb|ecbplus)\.xml", f.name)

@@ -90,7 +90,7 @@ def article(sentences: OrderedDict[int, list[str]]) -> tuple[str | None, str, li
     return date, title, [p for p in paragraphs if p]
 
 
-def docs(val: Path, test: Path) -> Iterator[tuple[str, str, dict[str, object]]]:
+def docs(val: Path, test: Path) -> Iterator[tuple[str, str, dict[str, str | None]]]:
     """(id, text, set.json record) of each GVC document of the two files."""
     for split, path in (("dev", val), ("heldout", test)):
         for key, (incident, sentences) in read_docs(path).items():

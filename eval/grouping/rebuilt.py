@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 
 def write_texts(
     out: Path,
-    docs: Iterable[tuple[str, str, dict[str, Any]]],
+    docs: Iterable[tuple[str, str, Mapping[str, Any]]],
     *,
     write_set: bool,
     rebuild: str,
