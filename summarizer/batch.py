@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from summarizer.brief.grounding import check_reply, use_article_text
+from summarizer.brief.grounding import GroundingReport, check_reply, use_article_text
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.prompts import active_version, brief_messages
@@ -216,12 +216,18 @@ def collect(
     sleep: Callable[[float], None] = time.sleep,
     record_calls: bool = False,
     run_id: int | None = None,
+    meter: Meter | None = None,
 ) -> Collected:
     """Poll every open batch of `model` (for up to `wait_s`); store the briefs of finished ones.
 
     With `record_calls`, each answer completes the request's 'sent' row in `llm_calls` (written
     by `submit_within`) or adds one (under `run_id`), and `on_call` is only told; without it,
     `on_call` records.
+
+    An answer whose items fail the guard is repaired (`repair_answer`): only those items are
+    asked for again, live, each call reserved on `meter` (a run's, so its cap holds; else an
+    uncapped one) and written to `llm_calls` like a live brief's; `on_call` is told each of
+    them after the batch answer's own record.
     """
     from summarizer import llm
 
@@ -269,31 +275,121 @@ def collect(
                 unanswered(batch_id, article_id, out.retry_live[article_id])
                 continue
             text, source = stored
-            reply, usage, reason = llm.reply_from_batch_line(line, text, model=model)
+            reply, usage, reason = llm.reply_from_batch_line(line, text, model=model, ground=False)
             cost = estimate_cost(model, usage, batch=True)
-            tell(
-                batch_id,
-                article_id,
-                CallRecord(
-                    model=model,
-                    attempt=1,
-                    outcome="ok" if reply else "invalid",
-                    latency_s=0.0,
-                    usage=usage,
-                    cost_usd=cost,
-                    error=reason,
-                ),
+            record = CallRecord(
+                model=model,
+                attempt=1,
+                outcome="ok" if reply else "invalid",
+                latency_s=0.0,
+                usage=usage,
+                cost_usd=cost,
+                error=reason,
             )
+            report = check_reply(reply, text) if reply is not None else None
+            repaired: Repaired | None = None
+            if reply is not None and report is not None and report.issues:
+                repaired = repair_answer(
+                    store, client, article_id, reply, text, model=model, meter=meter,
+                    run_id=run_id if record_calls else None,
+                    record_calls=record_calls,
+                )  # fmt: skip
+                if repaired.reply is None:
+                    reply, reason = None, repaired.why
+                    record.outcome, record.error = "invalid", repaired.why
+                else:
+                    reply, report = repaired.reply, repaired.report
+                    record.outcome = "repaired"
+            # The batch answer first (it settles the batch request's reservation), then the
+            # live repair calls made for it.
+            tell(batch_id, article_id, record)
+            if on_call and repaired is not None:
+                for call in repaired.calls:
+                    on_call(article_id, call)
             if reply is None:
                 out.retry_live[article_id] = reason or "unusable batch answer"
                 continue
-            brief = _brief(reply, text, source, model=model, usage=usage, cost=cost, batch=batch_id)
+            calls = repaired.calls if repaired is not None else []
+            brief = _brief(
+                reply, text, source, model=model, batch=batch_id, report=report,
+                usage=_usage(usage, *(c.usage for c in calls)),
+                cost=_total(cost, *(c.cost_usd for c in calls)),
+                attempts=1 + len(calls),
+            )  # fmt: skip
             store.put_brief(
                 BriefKey(article_id, "llm", model, active_version(), SCHEMA_VERSION), brief
             )
             out.briefs[article_id] = brief
         store.finish_batch(batch_id, "collected")
     return out
+
+
+@dataclass
+class Repaired:
+    """What repairing a batch answer gave: the merged reply and its report (None: not repaired,
+    `why`), and every live call it took."""
+
+    reply: BriefReply | None
+    report: GroundingReport | None = None
+    why: str | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+def repair_answer(
+    store: Store,
+    client: Any,
+    article_id: str,
+    reply: BriefReply,
+    text: str,
+    *,
+    model: str,
+    meter: Meter | None = None,
+    run_id: int | None = None,
+    record_calls: bool = False,
+) -> Repaired:
+    """Repair a batch answer whose items fail the guard, live, like a live brief's first reply:
+    only the failing items are asked for again (`llm.repair_reply`, prompt repair-v1), at list
+    price. Each call is reserved on `meter` (else an uncapped one) and, with `record_calls`,
+    written to `llm_calls` (under `run_id`) before it is sent. Never raises for the model's or
+    the endpoint's sake: a reply that cannot be repaired comes back with `why`, for the caller to
+    brief the article live instead.
+    """
+    from summarizer import llm
+    from summarizer.budget import Meter
+    from summarizer.errors import SummarizerError
+
+    calls: list[CallRecord] = []
+    meter = meter or Meter()
+    if record_calls:
+        meter = meter.with_hooks(
+            on_begin=lambda call: store.begin_call(run_id, article_id, call),
+            on_end=lambda row, call: store.end_call(int(row), call),
+        )
+    try:
+        result = llm.repair_reply(
+            client, reply, text, model=model, on_call=calls.append, meter=meter
+        )  # fmt: skip
+    except SummarizerError as exc:
+        return Repaired(None, why=f"its repair failed: {exc}", calls=calls)
+    if result is None:
+        report = check_reply(reply, text)
+        first = report.issues[0].message if report.issues else "failed the guard"
+        return Repaired(None, why=f"the batch answer could not be repaired ({first})", calls=calls)
+    return Repaired(result.reply, result.report, calls=calls)
+
+
+def _usage(*usages: Usage) -> Usage:
+    """Usage added up."""
+    total = Usage()
+    for u in usages:
+        total = total.add(u)
+    return total
+
+
+def _total(*costs: float | None) -> float | None:
+    """The sum of known costs; None when none is known."""
+    known = [c for c in costs if c is not None]
+    return sum(known) if known else None
 
 
 def _brief(
@@ -305,20 +401,28 @@ def _brief(
     usage: Usage,
     cost: float | None,
     batch: str,
+    report: GroundingReport | None = None,
+    attempts: int = 1,
 ) -> Brief:
-    report = check_reply(reply, text)
+    report = report if report is not None else check_reply(reply, text)
     # The brief shows the article's own text of every quote, never the model's rendering.
     reply, evidence = use_article_text(reply, report, text)
+    warnings = [f"briefed through the Batch API ({batch}), billed at half price"]
+    if attempts > 1:
+        warnings.append(
+            f"items of the batch answer failing the guard were repaired live in "
+            f"{attempts - 1} call(s), billed at list price"
+        )
     meta = BriefMeta(
         engine="llm",
         model=model,
         prompt_version=active_version(),
         usage=usage,
         cost_usd=cost,
-        attempts=1,
+        attempts=attempts,
         chunks=1,
         evidence=evidence,
         source=source,
-        warnings=[f"briefed through the Batch API ({batch}), billed at half price"],
+        warnings=warnings,
     )
     return Brief(**reply.model_dump(), meta=meta)

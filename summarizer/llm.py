@@ -1201,12 +1201,13 @@ def _downloader(client: openai.OpenAI, file_id: str) -> Callable[[], Any]:
 
 
 def reply_from_batch_line(
-    line: dict[str, Any], article: str, *, model: str
+    line: dict[str, Any], article: str, *, model: str, ground: bool = True
 ) -> tuple[BriefReply | None, Usage, str | None]:
     """Validate and ground one batch answer; (reply, usage, None) or (None, usage, reason).
 
-    A reply that fails here is not re-asked inside the batch: the caller briefs that article
-    live instead, with the usual re-asks.
+    A reply that fails here is not re-asked inside the batch: the caller repairs it or briefs
+    that article live instead. With `ground=False` only the schema is checked (the caller
+    grounds the reply itself, to repair its failing items: `repair_reply`).
     """
     from summarizer.models import BriefReply as _Reply
 
@@ -1235,10 +1236,78 @@ def reply_from_batch_line(
     if not raw:
         return None, usage, "batch answer has no tool call"
     try:
+        if not ground:
+            return _Reply.model_validate_json(raw), usage, None
         with grounding_article(ArticleIndex.of(article)):
             return _Reply.model_validate_json(raw), usage, None
     except ValidationError as exc:
         return None, usage, errors.redact(str(exc).splitlines()[0])
+
+
+def repair_reply(
+    client: openai.OpenAI,
+    reply: BriefReply,
+    article: str | ArticleIndex,
+    *,
+    model: str,
+    max_retries: int = 2,
+    max_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+    policy: RetryPolicy | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
+    meter: Meter | None = None,
+) -> ReplyResult | None:
+    """Repair the failing items of a reply that came outside a conversation (a Batch API
+    answer): only those items are asked for again (prompt repair-v1), through the same sync
+    transport, cost reservation and call log as a live brief, at most `max_retries` times.
+
+    The merged reply when it passes; None when the reply is unusable as a whole (nothing of its
+    facts and positions passes: not repaired here, the caller briefs the article anew) or
+    still fails after the repairs.
+    An API error, or the meter's cap, raises as from `request_brief`.
+    """
+    log = CallLog(model=model, on_call=on_call, base_url=_base_url(client), meter=meter)
+    create = _sync_transport(
+        client.chat.completions.create, policy or RetryPolicy(), log, max_tokens
+    )
+    patched = instructor.patch(create=create, mode=_mode("tools"))
+    # The reply in hand is the model's first: the flow counts it among the replies.
+    plan = repair.mend(
+        [], article, reply, max_retries=max_retries, replies=lambda: 1 + log.replies(),
+        redo=False,
+    )  # fmt: skip
+    try:
+        ask = next(plan)
+        while True:
+            try:
+                answer: Any = patched(
+                    response_model=_REPAIR_TOOL,
+                    max_retries=ask.max_retries,
+                    **request_kwargs(model, ask.messages, max_tokens, client),
+                )
+            except instructor.core.InstructorRetryException as exc:
+                _reraise_api_error(exc)
+                answer = None  # a repair that broke its schema: the flow asks again
+            log.answered(ask.kind, answer)
+            ask = plan.send(answer)
+    except StopIteration as done:
+        outcome: repair.Outcome = done.value
+        if not outcome.ok:
+            return None
+        log.succeeded = True
+        return ReplyResult(reply=outcome.reply, log=log, report=outcome.report)
+    except errors.SummarizerError:
+        raise
+    except Exception as exc:
+        cause = _unwrap(exc)
+        if isinstance(cause, errors.SummarizerError):
+            raise cause from None
+        if isinstance(cause, openai.APIError):
+            raise map_api_error(cause, model=model, log=log) from None
+        raise errors.LLMError(
+            f"repair call failed: {exc}", model=model, attempts=len(log.records), usage=log.usage
+        ) from exc
+    finally:
+        log.finish(success=log.succeeded)
 
 
 # instructor wraps a plain model in a new class on every call (so its lru-cached tool schema

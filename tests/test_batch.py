@@ -97,16 +97,26 @@ def test_batch_wait_collects_in_the_same_run(tmp_path: Path, vcr: Any) -> None:
     assert paths(vcr).count("GET /v1/batches/batch_fake_1") == 3
 
 
-def _one_bad_then_good() -> Any:
-    """The batch answer for the bank article invents a quote; a live re-ask gets it right."""
+BANK_TEXT = "raised its main interest rate"
+INVENTED = "The bank will cut rates to zero next week"
+
+
+def _bad_bank_answer(*, every_claim: bool) -> Any:
+    """The batch answer for the bank article invents a quote: in its first fact only (a repair
+    fixes it), or in every fact and position (unusable: the article is briefed live anew).
+    Every other request gets its authored answer; a repair request, the bank fact's fix."""
     seen: set[str] = set()
 
     def answer(body: dict[str, Any]) -> Step:
+        if body["tools"][0]["function"]["name"] == "RepairReply":
+            good = REPLIES["bank-rates.txt"]["key_facts"][0]
+            return reply({"fixes": [{"path": "key_facts[0]", "key_fact": good}]})
         text = article_of(body)
-        if "raised its main interest rate" in text and text not in seen:
+        if BANK_TEXT in text and text not in seen:
             seen.add(text)
             bad = json.loads(json.dumps(REPLIES["bank-rates.txt"]))
-            bad["key_facts"][0]["evidence"] = ["The bank will cut rates to zero next week"]
+            for item in bad["key_facts"] + (bad["positions"] if every_claim else []):
+                item["evidence"] = [INVENTED]
             return reply(bad)
         return responder(body)
 
@@ -115,13 +125,76 @@ def _one_bad_then_good() -> Any:
 
 @pytest.mark.vcr
 def test_an_unusable_batch_answer_is_briefed_live(tmp_path: Path, vcr: Any) -> None:
-    with FakeOpenAIServer(responder=_one_bad_then_good()) as server:
+    with FakeOpenAIServer(responder=_bad_bank_answer(every_claim=True)) as server:
         server.batch_polls = 0
         result = run(server, tmp_path / "s.db", batch_wait=5)
     assert result.exit_code == 0 and result.progress.done == 5
     # four answers from the batch, one article briefed live (one call, no re-ask needed)
     assert paths(vcr).count("POST /v1/chat/completions") == 1
     assert result.progress.calls == 6  # 5 batch answers (one of them unusable) + 1 live call
+
+
+def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_path: Path) -> None:
+    from summarizer.brief.grounding import check_reply
+    from summarizer.models import BriefReply
+
+    db = tmp_path / "s.db"
+    with FakeOpenAIServer(responder=_bad_bank_answer(every_claim=False)) as server:
+        server.batch_polls = 0
+        result = run(server, db, batch_wait=5)
+        live = list(server.requests[5:])  # the five batch lines come first
+    assert result.exit_code == 0 and result.progress.done == 5
+    assert not result.digest.failed
+    # One live call, and it is a small repair request, not a whole brief: the repair tool, the
+    # failing fact and its problem, not the article.
+    assert len(live) == 1
+    (request,) = live
+    assert [t["function"]["name"] for t in request["tools"]] == ["RepairReply"]
+    sent = json.dumps(request)
+    assert "key_facts[0]" in sent and INVENTED in sent
+    article = (ARTICLES / "bank-rates.txt").read_text(encoding="utf-8")
+    assert " ".join(article.split()) not in " ".join(sent.split())
+    whole = next(
+        json.dumps(line["body"])
+        for data in server.files.values()
+        for line in map(json.loads, data.decode().splitlines())
+        if "body" in line and BANK_TEXT in article_of(line["body"])
+    )
+    # smaller than the whole brief request even for this short article (tests/test_repair.py
+    # measures it on a long one)
+    assert len(sent) < len(whole)
+    assert "Tomas Okafor" not in sent  # no other item of the brief goes along
+    # The merged brief passes the guard and keeps the batch answer's other items.
+    store = SQLiteStore(db)
+    try:
+        calls = store.calls()
+        briefs = [store.brief_by_article(src.article_id) for s in result.digest.stories
+                  for src in s.sources]  # fmt: skip
+        (bank,) = [b for b in briefs if b and b.title == REPLIES["bank-rates.txt"]["title"]]
+    finally:
+        store.close()
+    assert check_reply(BriefReply.model_validate(bank.model_dump(exclude={"meta"})), article).ok
+    assert [p["stance"] for p in REPLIES["bank-rates.txt"]["positions"]] == [
+        p.stance for p in bank.positions
+    ]
+    assert bank.meta.attempts == 2
+    assert any("repaired live in 1 call(s)" in w for w in bank.meta.warnings)
+    # The call log: the batch answer is 'repaired', the repair call 'ok', outside the batch, at
+    # list price; the brief's cost is both.
+    outcomes = sorted((c["outcome"], c["batch_id"] is not None) for c in calls)
+    assert outcomes == [("ok", False)] + [("ok", True)] * 4 + [("repaired", True)]
+    (fix,) = [c for c in calls if c["batch_id"] is None]
+    assert fix["cost_usd"] == pytest.approx(estimate_cost("gpt-4.1-mini", _usage(fix), batch=False))
+    (answer,) = [c for c in calls if c["outcome"] == "repaired"]
+    assert bank.meta.cost_usd == pytest.approx(answer["cost_usd"] + fix["cost_usd"])
+    assert result.progress.calls == 6
+
+
+def _usage(row: dict[str, Any]) -> Any:
+    from summarizer.models import Usage
+
+    p, c = row["prompt_tokens"], row["completion_tokens"]
+    return Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
 
 
 def test_batch_api_needs_the_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

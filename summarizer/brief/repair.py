@@ -377,6 +377,25 @@ def flow(
     """
     index = ArticleIndex.of(article)
     reply: BriefReply = yield Ask("brief", messages, max_retries)
+    return (yield from mend(messages, index, reply, max_retries=max_retries, replies=replies))
+
+
+def mend(
+    messages: list[dict[str, str]],
+    article: str | ArticleIndex,
+    reply: BriefReply,
+    *,
+    max_retries: int,
+    replies: Callable[[], int],
+    redo: bool = True,
+) -> Flow:
+    """Repair (or, when unusable, redo) a reply already received until it passes.
+
+    `flow` after its first answer; also a reply that came outside a conversation (a Batch API
+    answer), with `replies()` counting it. With `redo=False` an unusable reply is not asked for
+    again whole: the flow ends there, failing, and the caller decides.
+    """
+    index = ArticleIndex.of(article)
     outcome = Outcome(reply, check_reply(reply, index))
     while not outcome.ok:
         left = max_retries - (replies() - 1)
@@ -384,6 +403,8 @@ def flow(
             break
         failing = failing_items(reply, outcome.report)
         if not failing or unusable(reply, failing):
+            if not redo:
+                break
             outcome.reasks += 1
             again = reask_messages(messages, reply, outcome.report.issues)
             reply = yield Ask("brief", again, left - 1)
