@@ -1,0 +1,117 @@
+"""A table of small batches that must or must not be one story (summarizer.digests.stories.group).
+
+Each case is a batch of briefs with their words and dates; the expected stories are given as
+groups of article ids. The words are chosen so that which pairs are alike is plain: two briefs
+are alike when they share words, and nothing else is in common.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from summarizer.digests import stories
+from summarizer.digests.stories import Entry, group
+from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
+
+DAY0 = datetime(2016, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def brief_entry(
+    aid: str, title: str, fact: str, day: int | None, parties: tuple[str, ...] = ()
+) -> Entry:
+    brief = Brief(
+        title=title,
+        summary=f"{title}. {fact}",
+        key_facts=[KeyFact(statement=fact, evidence=[fact], status="claimed")],
+        parties=[Party(name=p, kind="person", role="named") for p in parties],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test"),
+    )
+    when = None if day is None else DAY0 + timedelta(days=day)
+    return Entry(aid, brief, SourceRef(article_id=aid, title=title), when)
+
+
+SHOOTING = (
+    "Gunman kills cashier during robbery at Maple Avenue pharmacy",
+    "A masked gunman shot the cashier at the Maple Avenue pharmacy and fled with cash.",
+)
+ARREST = (
+    "Police arrest teenager over pharmacy robbery killing",
+    "Detectives arrested a teenager over the Maple Avenue pharmacy killing after a tip.",
+)
+FUNERAL = (
+    "Hundreds mourn cashier killed by masked gunman",
+    "Mourners remembered the cashier a masked gunman shot during the robbery.",
+)
+# A different incident of the same kind, in other words and at another place.
+OTHER = (
+    "Driver wounded in highway carjacking near airport exit",
+    "A driver was wounded when two men took his sedan near the airport exit ramp.",
+)
+
+
+def batch(*items: tuple[str, tuple[str, str], int | None]) -> list[Entry]:
+    return [brief_entry(aid, title, fact, day) for aid, (title, fact), day in items]
+
+
+def ids(result: list[tuple[list[Entry], list[str]]]) -> list[list[str]]:
+    return sorted(sorted(e.article_id for e in members) for members, _ in result)
+
+
+CASES = [
+    pytest.param(
+        batch(("a", SHOOTING, 0), ("b", ARREST, 0)),
+        [["a", "b"]],
+        id="same day, alike: one story",
+    ),
+    pytest.param(
+        batch(("a", SHOOTING, 0), ("b", OTHER, 0)),
+        [["a"], ["b"]],
+        id="same day, another incident: apart",
+    ),
+    pytest.param(
+        batch(("a", SHOOTING, 0), ("c", FUNERAL, 20)),
+        [["a"], ["c"]],
+        id="alike but 20 days apart with nothing between: apart",
+    ),
+    pytest.param(
+        batch(("a", SHOOTING, 0), ("b", ARREST, 10), ("c", FUNERAL, 20)),
+        [["a", "b", "c"]],
+        id="the story goes on: the day-20 report joins through the day-10 one's window",
+    ),
+    pytest.param(
+        batch(("a", SHOOTING, 0), ("b", ARREST, 4), ("c", FUNERAL, 20)),
+        [["a", "b"], ["c"]],
+        id="the story's last report is 16 days before: apart",
+    ),
+    pytest.param(
+        batch(("a", SHOOTING, None), ("c", FUNERAL, None)),
+        [["a", "c"]],
+        id="undated: wording alone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entries", "expected"), CASES)
+def test_which_briefs_are_one_story(entries: list[Entry], expected: list[list[str]]) -> None:
+    assert ids(group(entries)) == expected
+
+
+def test_the_funeral_report_is_alike_to_the_first_report_only() -> None:
+    # What the chained case rests on: the day-20 report links to the day-0 one (20 days back),
+    # not to the day-10 arrest; so it is the story's window, not a link to its last report,
+    # that lets it in.
+    entries = batch(("a", SHOOTING, 0), ("b", ARREST, 10), ("c", FUNERAL, 20))
+    pairs = {
+        (entries[i].article_id, entries[j].article_id) for _, i, j, _ in stories.links(entries)
+    }
+    assert pairs == {("a", "b"), ("a", "c")}
+
+
+def test_a_link_reaches_no_further_than_link_reach_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stories, "LINK_REACH_DAYS", 14)
+    entries = batch(("a", SHOOTING, 0), ("b", ARREST, 10), ("c", FUNERAL, 20))
+    assert ids(group(entries)) == [["a", "b"], ["c"]]
