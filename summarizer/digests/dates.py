@@ -57,8 +57,36 @@ FUTURE = re.compile(
     re.IGNORECASE,
 )
 
+# A statement that something is still to come: a future verb form, not a date word alone ("by
+# next year" in "the talks broke down when they insisted on cuts by next year" is no forecast).
+# Bare "is to" / "are to" is left out: it is a relative clause ("the first that is to be
+# delivered") or a condition ("if they are to meet demand") far more often than a schedule.
+FORWARD = re.compile(
+    r"\b(?:will|won't|shall"
+    r"|(?:is|are|'s|'re)\s+(?:now\s+|also\s+|still\s+)?(?:due|set|expected|scheduled|going|"
+    r"planning|poised|slated|likely)\s+to"
+    r"|(?:is|are)\s+(?:due|scheduled|slated)\s+(?:for|on|in)"
+    r"|(?<!\ba\s)(?<!\bthe\s)(?<!\bits\s)plans?\s+to|intends?\s+to)\b",
+    re.IGNORECASE,
+)
+# A plan told as past that did not happen as planned ("ANA were to take delivery in May 2008,
+# but will now ..."): its date is no event.
+UNREALISED = re.compile(
+    r"\b(?:was|were)\s+(?:originally\s+|initially\s+|supposed\s+|meant\s+)?to\s+(?!be\b)"
+    r"[a-z]+|\b(?:was|were)\s+(?:originally\s+|initially\s+)(?:due|expected|scheduled|set)\b",
+    re.IGNORECASE,
+)
+
 # A quotation, to its closing mark or (when the text ends inside it) to the end.
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
+
+
+def without_quotes(text: str) -> str:
+    """`text` with every quotation blanked out (same length): what the writer says, not what
+    someone is quoted saying."""
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
 # A date after these words is a reference point ("lows not seen since October 1982"), not when
 # the event happened.
 _REFERENCE = re.compile(r"\b(?:since|until|till|than|as\s+of|by)\s+(?:the\s+)?$", re.IGNORECASE)
@@ -169,7 +197,7 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
     day = as_date(base)
     # What a quotation says is dated by when it was said, which the text does not tell: its
     # relative dates are not resolved, and its tenses do not make the sentence's future.
-    quoted = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    quoted = without_quotes(text)
     future = bool(FUTURE.search(quoted))
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -193,6 +221,24 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
             if value:
                 found.append(DateMention(m.group(0), m.start(), m.end(), value, relative=True))
     return sorted(found, key=lambda d: d.start)
+
+
+def written_on(text: str, base: str | datetime | date | None) -> str | None:
+    """The day an article was written, when its text says it and its date does not: a sentence
+    that names a day within the week before `base` together with "today" ("In a press conference
+    ... June 1st, Henderson, whose company filed for bankruptcy earlier today") dates its "today"
+    by that day. Else `base` (as YYYY-MM-DD), or None.
+    """
+    day = as_date(base)
+    if day is None:
+        return None
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if not re.search(r"\btoday\b", without_quotes(sentence), re.IGNORECASE):
+            continue
+        for d in find_dates(sentence, day):
+            if not d.relative and d.day is not None and day - timedelta(days=7) <= d.day < day:
+                return d.day.isoformat()
+    return day.isoformat()
 
 
 def describe(value: str, said: str | None = None) -> str:

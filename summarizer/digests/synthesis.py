@@ -25,11 +25,22 @@ import hashlib
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from summarizer.brief.grounding import ArticleIndex, locate_quote
 from summarizer.brief.locate import verbatim
-from summarizer.digests.dates import FUTURE, as_date, describe, find_dates
+from summarizer.digests.dates import (
+    FORWARD,
+    UNREALISED,
+    DateMention,
+    as_date,
+    describe,
+    find_dates,
+    without_quotes,
+    written_on,
+)
 from summarizer.models import (
     SYNTHESIS_SOURCES,
     Brief,
@@ -51,6 +62,7 @@ SUMMARY_SENTENCES = 4
 MAX_PERSPECTIVES = 6
 MAX_TIMELINE = 8
 MAX_WATCH = 5
+MAX_DISAGREEMENTS = 4
 # Characters of each source's text sent to the model (a story of 3 long articles stays within
 # a few thousand tokens); quotes must come from what was sent.
 SOURCE_CHARS = 12_000
@@ -219,10 +231,46 @@ def _telling(text: str, words: int = 6) -> bool:
     return len(text.split()) >= words and not bare.endswith("?") and not text[:1].islower()
 
 
+_DANGLING = re.compile(
+    r"(?:,\s*(?:with|and|but|including|as|while)|\b(?:and|or|but|the|a|an))[.…]?$", re.IGNORECASE
+)
+# The words of a quotation in a piece of evidence ("“We will win,” he said" -> We will win).
+_QUOTATION = re.compile(r"[“\"]([^”“\"]{12,}?)[,.!?]?[”\"]")
+
+
 def _view(stance: str) -> bool:
-    """A stance with content beyond its speech verb ("said, refusing to answer" has none)."""
+    """A stance with content beyond its speech verb ("said, refusing to answer" has none), and
+    not cut off in mid-phrase ("... competitive pricing, with")."""
     rest = _SPEECH.sub("", " ".join(stance.split())).strip()
-    return len(rest.split()) >= 3 and not rest.startswith(",")
+    return (
+        len(rest.split()) >= 5 and not rest.startswith(",") and not _DANGLING.search(rest.rstrip())
+    )
+
+
+def _speech_tag(stance: str, who: str) -> bool:
+    """Whether a stance is only the words that name the speaker ("said Dana Perino, the White
+    House Press Secretary"): what was said is then in the quotation, not in the stance."""
+    rest = " ".join(stance.split())
+    if not _SPEECH.match(rest):
+        return False
+    rest = _SPEECH.sub("", rest).strip(" ,")
+    names = {w.casefold() for w in _WORD.findall(who)}
+    return bool(rest[:1].isupper()) and bool(names & {w.casefold() for w in _WORD.findall(rest)})
+
+
+def _fragment(view: str, evidence: str) -> bool:
+    """Whether a view is a piece of a quotation cut out of a sentence ('GM said the dealers are
+    "underperforming and very small sales volume U.S. dealers."'): a phrase, not a view."""
+    core = " ".join(view.split()).rstrip(".!?…")
+    return core[:1].islower() and bool(
+        re.search(r"[“\"]\s*" + re.escape(core[:40]), " ".join(evidence.split()))
+    )
+
+
+def _quotation(evidence: str) -> str:
+    """The longest quotation in a piece of evidence, as a sentence ('' when there is none)."""
+    found = sorted(_QUOTATION.findall(evidence), key=len, reverse=True)
+    return _sentence(found[0].strip()) if found and len(found[0].split()) >= 4 else ""
 
 
 def _first_sentence(text: str) -> str:
@@ -265,8 +313,8 @@ def synthesize_offline(
         summary=_summary(story, briefs, number),
         perspectives=_perspectives(story, briefs),
         timeline=_timeline(story, briefs, texts),
-        watch=_watch(briefs),
-        disagreements=_disagreements(story, briefs, number),
+        watch=_watch(story, briefs, texts),
+        disagreements=_disagreements(story, briefs, number, texts),
     )
     checked, dropped = prune(draft, list(texts) if texts is not None else _evidence_sources(briefs))
     return StorySynthesis(
@@ -277,7 +325,8 @@ def synthesize_offline(
 
 
 def _summary(story: Story, briefs: list[Brief], number: dict[str, int]) -> list[SynthesisSentence]:
-    """The facts most sources share (the lead's first when none is shared), each cited."""
+    """The facts most sources share (the lead's first when none is shared), each cited; a
+    sentence that opens with a quotation is left to the perspectives."""
     lead_facts = {f.statement: k for b in briefs for k, f in enumerate(b.key_facts)}
     ranked = sorted(
         story.facts,
@@ -287,6 +336,8 @@ def _summary(story: Story, briefs: list[Brief], number: dict[str, int]) -> list[
     for f in ranked:
         if len(out) >= SUMMARY_SENTENCES:
             break
+        if f.statement.lstrip()[:1] in "\"“‘'":
+            continue  # a quotation is a perspective, not a fact of the story
         if not _telling(f.statement) or any(_alike(f.statement, s.text) for s in out):
             continue
         cites = [
@@ -312,7 +363,10 @@ def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
             quote = pos.evidence[0]
             if who.casefold() in seen or quote in seen or len(out) >= MAX_PERSPECTIVES:
                 continue  # one view per party, and one party per quote
-            if not _view(pos.stance):
+            view = pos.stance
+            if _speech_tag(view, who):
+                view = _quotation(quote)  # '"...," said X' -> what X said
+            if not view or not _view(view) or _fragment(view, quote):
                 continue
             seen.update({who.casefold(), quote})
             heard.add(i)
@@ -320,7 +374,7 @@ def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
                 Perspective(
                     who=who,
                     kind="party",
-                    view=_sentence(pos.stance),
+                    view=_sentence(view),
                     citation=Citation(source=i, quote=quote),
                 )
             )
@@ -352,28 +406,57 @@ def _article_date(ref: SourceRef, brief: Brief) -> str | None:
 
 def _base_date(ref: SourceRef, brief: Brief, text: str | None) -> str | None:
     """The date relative dates count from: the article's, else a full date in its first lines
-    (a dateline such as "October 06, 2008")."""
+    (a dateline such as "October 06, 2008"); moved back to the day the text itself says it was
+    written, when it says so (`dates.written_on`)."""
     known = _article_date(ref, brief)
-    if known or not text:
-        return known
-    found = [d for d in find_dates(text[:DATELINE_CHARS], None) if d.day is not None]
-    return found[0].value if found else None
+    if not known and text:
+        found = [d for d in find_dates(text[:DATELINE_CHARS], None) if d.day is not None]
+        known = found[0].value if found else None
+    body = text if text else " ".join(loc.quote for loc in brief.meta.evidence)
+    return written_on(body, known) if known and body else known
+
+
+# A relative clause before a date: the date is its background ("Airbus, whose A380 first flew
+# in April 2005, ..."), not when the sentence's event happened.
+_RELATIVE_CLAUSE = re.compile(r"\b(?:whose|which|who)\b", re.IGNORECASE)
+
+
+def _after(value: str, day: date | None) -> bool:
+    """Whether a date (YYYY-MM-DD, YYYY-MM or YYYY) lies after `day` (False without `day`)."""
+    if day is None:
+        return False
+    return value > day.isoformat()[: len(value)]
+
+
+def event_date(text: str, base: date | None) -> DateMention | None:
+    """When the event a sentence tells happened: its first date outside a relative clause, or
+    None when that date is still to come (after the article's date) or the sentence tells a plan
+    that did not happen ("were to take delivery in May 2008")."""
+    if UNREALISED.search(without_quotes(text)):
+        return None
+    for when in find_dates(text, base):
+        if _RELATIVE_CLAUSE.search(text[: when.start]):
+            continue
+        return None if _after(when.value, base) else when
+    return None
 
 
 def _timeline(
     story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
 ) -> list[TimelineEvent]:
-    """Dated facts, in date order: a fact is dated by the first date its quote (else its
-    statement) names, relative dates resolved against its article's date."""
+    """Dated facts that happened, in date order: a fact is dated by the first date its quote
+    (else its statement) names, relative dates resolved against its article's date; what is
+    still to come is for "what to watch", not the timeline."""
     events: list[TimelineEvent] = []
     for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
         base = as_date(_base_date(ref, b, texts[i - 1] if texts is not None else None))
         for f in b.key_facts:
             quote = f.evidence[0]
-            found = find_dates(quote, base) or find_dates(f.statement, base)
-            if not found or not _telling(f.statement):
+            when = event_date(quote, base) if find_dates(quote, base) else None
+            if when is None and not find_dates(quote, base):
+                when = event_date(f.statement, base)
+            if when is None or not _telling(f.statement):
                 continue
-            when = found[0]
             if any(e.date == when.value and e.citations[0].source == i for e in events):
                 continue  # one event per source and day: the article's first dated fact
             same = next(
@@ -396,32 +479,288 @@ def _timeline(
     return events[:MAX_TIMELINE]
 
 
-def _watch(briefs: list[Brief]) -> list[WatchItem]:
-    """Facts about what is still to come (cited), then the open questions (deduplicated)."""
-    out: list[WatchItem] = []
-    for i, b in enumerate(briefs, 1):
+# What to watch comes from the story's newest articles: a forecast in an article this many days
+# older than the newest source is stale (the newer sources tell what became of it), unless it
+# names a date after the newest source's.
+WATCH_FRESH_DAYS = 31
+# An open question that is still open: one about what will happen, whole.
+_ASKS_AHEAD = re.compile(
+    r"^(?:will|when\s+will|what\s+will|how\s+will|who\s+will|where\s+will|which\s+\w+\s+will"
+    r"|(?:is|are)\s+.+\s+(?:expected|due|set|going|likely)\s+to)\b",
+    re.IGNORECASE,
+)
+# "Will it ...": a pronoun that the question alone does not name.
+_UNNAMED = re.compile(r"^\w+(?:\s+\w+)?\s+(?:it|they|he|she|this|that)\b", re.IGNORECASE)
+# A second finite verb after the question's own: two sentences run together ("Will the details
+# be kept confidential Singapore Airlines is the first airline ...").
+_RUN_ON = re.compile(r"\s(?:is|are|was|were|has|have|had)\s", re.IGNORECASE)
+
+
+def watchable_question(q: str) -> bool:
+    """An open question a reader can watch: about what will happen, whole (not cut at a
+    thousands separator, "Will GM close 1?"), naming what it asks about, one sentence."""
+    q = " ".join(q.split())
+    return (
+        bool(_ASKS_AHEAD.match(q))
+        and q.endswith("?")
+        and not re.search(r"\b\d{1,3}\?$", q)
+        and not _UNNAMED.match(q)
+        and not (q[:4].lower() == "will" and _RUN_ON.search(q))
+        and len(q.split()) <= 20
+    )
+
+
+def _ahead(text: str, base: date | None) -> list[str]:
+    """The dates a forward-looking sentence names that are still to come after `base`."""
+    return [d.value for d in find_dates(text, base) if _after(d.value, base)]
+
+
+def _fresh(text: str, base: date | None, newest: date | None) -> bool:
+    """Whether what an article dated `base` says is still news by the story's newest source:
+    within WATCH_FRESH_DAYS of it, or naming a date after it."""
+    if newest is None or base is None or (newest - base).days <= WATCH_FRESH_DAYS:
+        return True
+    return any(_after(v, newest) for v in _ahead(text, base))
+
+
+def forward_looking(text: str, base: date | None, newest: date | None = None) -> list[str] | None:
+    """Whether a sentence (of an article dated `base`, in a story whose newest source is dated
+    `newest`) tells what is still to come: None when it does not, else the dates it names that
+    are still ahead (empty for an undated forecast).
+
+    It must say so in the writer's own words (`dates.FORWARD`: "will", "is expected to", "plans
+    to", "is scheduled for"; a quotation's "will" is the speaker's, and "by next year" alone is
+    no forecast), still be news (`_fresh`), and, when it names dates, name one still ahead (a
+    sentence whose every date is past reports what happened).
+    """
+    if not FORWARD.search(without_quotes(text)) or not _fresh(text, base, newest):
+        return None
+    ahead = _ahead(text, base)
+    if base is not None and not ahead and find_dates(text, base):
+        return None
+    return ahead
+
+
+def _watch(
+    story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
+) -> list[WatchItem]:
+    """What is still to come, from the story's newest sources (`forward_looking`): scheduled
+    events with a date first (by date), then the other forecasts, then the articles' open
+    questions about what will happen (`watchable_question`)."""
+    bases = [
+        as_date(_base_date(ref, b, texts[i] if texts is not None else None))
+        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True))
+    ]
+    known = [d for d in bases if d is not None]
+    newest = max(known) if known else None
+    dated: list[tuple[str, WatchItem]] = []
+    undated: list[WatchItem] = []
+    taken: list[str] = []
+    for i, (b, base) in enumerate(zip(briefs, bases, strict=True), 1):
         for f in b.key_facts:
-            if FUTURE.search(f.evidence[0]) and not any(_alike(f.statement, w.text) for w in out):
-                out.append(
-                    WatchItem(
-                        text=_sentence(f.statement),
-                        citations=[Citation(source=i, quote=f.evidence[0])],
-                    )
-                )
-    for b in briefs:
+            quote = f.evidence[0]
+            ahead = forward_looking(quote, base, newest)
+            if ahead is None or not _telling(f.statement):
+                continue
+            if any(_alike(f.statement, t) for t in taken):
+                continue
+            taken.append(f.statement)
+            item = WatchItem(
+                text=_sentence(f.statement), citations=[Citation(source=i, quote=quote)]
+            )
+            if ahead:
+                dated.append((min(ahead), item))
+            else:
+                undated.append(item)
+    dated.sort(key=lambda x: x[0])
+    out = [w for _, w in dated] + undated
+    for b, base in zip(briefs, bases, strict=True):
         for q in b.open_questions:
-            if not any(_alike(q.question, w.text) for w in out):
-                out.append(WatchItem(text=q.question.strip(), citations=[]))
+            text = " ".join(q.question.split())
+            if not watchable_question(text) or not _fresh(text, base, newest):
+                continue
+            if not any(_alike(text, w.text) for w in out):
+                out.append(WatchItem(text=text, citations=[]))
     return out[:MAX_WATCH]
 
 
+# --- disagreements: one quantity, two values ----------------------------------------------------
+
+_CURRENCY = {
+    "us$": "USD", "usd": "USD", "$": "USD", "ca$": "CAD", "c$": "CAD", "a$": "AUD",
+    "au$": "AUD", "£": "GBP", "gbp": "GBP", "gb#": "GBP", "€": "EUR", "eur": "EUR", "¥": "JPY",
+}  # fmt: skip
+_SCALE = {"thousand": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty")
+    )
+}  # fmt: skip
+_AMOUNT = re.compile(
+    r"(?P<cur>US\$|USD\s*\$?|CA\$|C\$|AU?\$|GBP\s*|GB\s*#\s*|EUR\s*|[$£€¥])?"
+    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:"
+    + "|".join(list(_NUMBER_WORDS)[2:])
+    + r")\b)"
+    r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|m)\b)?"
+    r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b))?"
+    r"(?![\w:])",
+    re.IGNORECASE,
+)
+_NOT_A_UNIT = {
+    "the", "and", "for", "with", "from", "that", "than", "this", "per", "over", "about", "more",
+    "its", "his", "her", "their", "our", "new", "each", "who", "which", "were", "was", "are",
+    "had", "has", "have", "will", "would", "utc", "gmt", "a.m", "p.m", "years", "year", "days",
+    "day", "hours", "hour", "minutes", "weeks", "week", "months", "month", "times", "percent",
+    "dollar", "dollars", "into", "other", "when", "where", "after", "before", "said", "says",
+    "thousand", "million", "billion", "trillion", "some", "all", "only", "just", "also",
+}  # fmt: skip
+_MONTH_OR_DAY = re.compile(
+    r"^(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\.?$",
+    re.IGNORECASE,
+)
+# How near a number its subject words are looked for (words each side).
+AMOUNT_WINDOW = 6
+# A later figure in an article written days after another is an update, not a disagreement.
+DISAGREE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Quantity:
+    said: str  # the number as the source writes it ("US$40 billion", "1,100 dealerships")
+    kind: str  # what is counted: a currency, "percent", or the noun after the number
+    value: float
+    near: frozenset[str]  # content words near the number
+    names: frozenset[str]  # capitalised names near the number
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words and acronyms (not a sentence's first word, a month or a weekday)."""
+    out = set()
+    for m in re.finditer(r"\b[A-Z][\w&.'-]*[A-Za-z]", text):
+        before = text[: m.start()].rstrip()
+        if not before or before[-1] in '.!?:"“':
+            continue
+        if _MONTH_OR_DAY.match(m.group(0)):
+            continue
+        out.add(m.group(0).rstrip(".").casefold())
+    return out
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The quantities a sentence states: money (by currency), percentages, and counts of a thing
+    ("1,100 dealerships"); never a year, a time of day or a bare number."""
+    out = []
+    for m in _AMOUNT.finditer(text):
+        word = m.group("num").lower()
+        num = float(_NUMBER_WORDS.get(word, 0) or word.replace(",", ""))
+        cur = m.group("cur")
+        rest = text[m.end() :]
+        after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})", rest)
+        noun = after.group(1).lower() if after else ""
+        if cur:
+            kind = _CURRENCY.get(re.sub(r"\s+", "", cur.lower()), "")
+        elif m.group("pct"):
+            kind = "percent"
+        elif noun and noun not in _NOT_A_UNIT and not _MONTH_OR_DAY.match(noun):
+            kind = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+        else:
+            continue
+        if not kind or (not cur and not m.group("scale") and 1900 <= num <= 2100):
+            continue
+        if re.match(r"\s*(?:utc|gmt|a\.?m\b|p\.?m\b|:)", rest, re.IGNORECASE):
+            continue
+        num *= _SCALE.get((m.group("scale") or "").lower(), 1)
+        counted = not cur and not m.group("pct")
+        left = text[: m.start()].split()[-AMOUNT_WINDOW:]
+        right = rest.split()[: AMOUNT_WINDOW + 1]
+        window = " ".join([*left, *right])
+        out.append(
+            Quantity(
+                said=" ".join(m.group(0).split()) + (f" {noun}" if counted else ""),
+                kind=kind,
+                value=num,
+                near=frozenset(
+                    w
+                    for w in _words(window) - _NOT_A_UNIT - {kind, noun}
+                    if not _MONTH_OR_DAY.match(w)
+                ),
+                names=frozenset(_names(window)),
+            )
+        )
+    return out
+
+
+def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
+    """Two values for one quantity about one thing: the same kind, values that differ (beyond
+    rounding), two or more of the same words near both numbers, and no name near either number
+    that the other sentence does not mention (789 of Chrysler's dealerships vs 1,100 of GM's)."""
+    if a.kind != b.kind or abs(a.value - b.value) <= 0.01 * max(a.value, b.value):
+        return False
+    if len(a.near & b.near) < 2:
+        return False
+    names_a, names_b = _names(text_a), _names(text_b)
+    return a.names <= names_b and b.names <= names_a
+
+
 def _disagreements(
-    story: Story, briefs: list[Brief], number: dict[str, int]
+    story: Story,
+    briefs: list[Brief],
+    number: dict[str, int],
+    texts: Sequence[str] | None = None,
 ) -> list[SynthesisDisagreement]:
-    """The story's disagreements, each side quoted from the source that says it."""
-    by_id = {ref.article_id: b for ref, b in zip(story.sources, briefs, strict=True)}
+    """Where sources give different values for the same quantity about the same thing (both
+    values shown, each with its source), and where one source calls disputed what another
+    confirms."""
     out: list[SynthesisDisagreement] = []
+    bases = [
+        as_date(_base_date(ref, b, texts[i] if texts is not None else None))
+        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True))
+    ]
+    stated = [
+        (i, f, quantities(f.evidence[0])) for i, b in enumerate(briefs, 1) for f in b.key_facts
+    ]
+    seen: set[tuple[str, float, float]] = set()
+    for x, (i, fa, amounts_a) in enumerate(stated):
+        for j, fb, amounts_b in stated[x + 1 :]:
+            da, db = bases[i - 1], bases[j - 1]
+            if i == j or (da and db and abs((da - db).days) > DISAGREE_DAYS):
+                continue
+            for a in amounts_a:
+                b = next(
+                    (b for b in amounts_b if conflicting(a, fa.evidence[0], b, fb.evidence[0])),
+                    None,
+                )
+                if b is None:
+                    continue
+                key = (a.kind, min(a.value, b.value), max(a.value, b.value))
+                if key in seen or len(out) >= MAX_DISAGREEMENTS:
+                    continue
+                seen.add(key)
+                out.append(
+                    SynthesisDisagreement(
+                        about=f"{a.said} [{i}] vs {b.said} [{j}]",
+                        sides=[
+                            SynthesisSide(
+                                claim=_sentence(fa.statement),
+                                citation=Citation(source=i, quote=fa.evidence[0]),
+                            ),
+                            SynthesisSide(
+                                claim=_sentence(fb.statement),
+                                citation=Citation(source=j, quote=fb.evidence[0]),
+                            ),
+                        ],
+                    )
+                )
+                break
+    by_id = {ref.article_id: b for ref, b in zip(story.sources, briefs, strict=True)}
     for d in story.disagreements:
+        if not d.reason.startswith("one source says confirmed"):
+            continue  # the numbers are compared above, by stricter rules
         sides: list[SynthesisSide] = []
         for claim, article_id in zip(d.claims, d.sources, strict=False):
             brief = by_id.get(article_id)
@@ -431,15 +770,13 @@ def _disagreements(
             )
             if fact is None or article_id not in number:
                 continue
-            quote = fact.evidence[0]
             sides.append(
                 SynthesisSide(
                     claim=_sentence(claim),
-                    citation=Citation(source=number[article_id], quote=quote),
+                    citation=Citation(source=number[article_id], quote=fact.evidence[0]),
                 )
             )
         if len(sides) >= 2:
-            # The rule's reason reads better than its list of shared words.
             out.append(SynthesisDisagreement(about=d.reason, sides=sides))
     return out
 
