@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from summarizer.brief.grounding import GroundingReport, check_reply, use_article_text
+from summarizer.errors import SummarizerError
 from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
 from summarizer.pricing import estimate_cost
 from summarizer.prompts import active_version, brief_messages
@@ -120,6 +121,44 @@ class Submitted:
     batch_of: dict[str, str] = field(default_factory=dict)  # article id -> its batch id
 
 
+class BatchNotSubmitted(SummarizerError):
+    """A part of a split submission could not be submitted; the parts before it were.
+
+    `submitted` is what went (each batch recorded in the store, its requests written down as
+    'sent', collected by the next run); `not_submitted` the article ids that did not (their
+    reservations released, their `llm_calls` rows 'not_submitted'; the next run submits them).
+    The exit code is the cause's.
+    """
+
+    def __init__(
+        self,
+        cause: Exception,
+        submitted: Submitted,
+        not_submitted: list[str],
+        *,
+        part: int,
+        parts: int,
+    ) -> None:
+        self.cause = cause
+        self.submitted = submitted
+        self.not_submitted = not_submitted
+        self.exit_code = getattr(cause, "exit_code", 1)
+        done = [
+            f"{b} ({sum(1 for x in submitted.batch_of.values() if x == b)} article(s))"
+            for b in submitted.batch_ids
+        ]
+        went = (
+            f"submitted and recorded: {', '.join(done)}, collected by the next run, which "
+            "also submits the rest"
+            if done
+            else "nothing was submitted; the next run submits them"
+        )
+        super().__init__(
+            f"Batch API: part {part} of {parts} could not be submitted ({cause}); "
+            f"{len(not_submitted)} article(s) not submitted, their reservations released; {went}"
+        )
+
+
 def submit_within(
     store: Store,
     client: Any,
@@ -174,16 +213,17 @@ def submit_within(
         out.tickets[article_id] = ticket
     if not lines:
         return out
-    for part in split_lines(list(lines.values())):
+    parts = split_lines(list(lines.values()))
+    for number, part in enumerate(parts, start=1):
         ids = [line["custom_id"] for line in part]
         try:
             batch_id = llm.submit_batch(client, part, model=model)
         except BaseException as exc:
-            # Parts already submitted stay recorded and are collected; this one and the rest
-            # were never sent.
+            # Parts already submitted stay recorded and are collected by the next run; this
+            # one and the rest were never sent: their reservations are released.
             unsent = [a for a in lines if a not in out.batch_of]
             for article_id in unsent:
-                ticket = out.tickets[article_id]
+                ticket = out.tickets.pop(article_id)
                 meter.settle(ticket, 0.0)
                 store.end_call(
                     int(ticket.handle),
@@ -196,7 +236,9 @@ def submit_within(
                         error=str(exc) or type(exc).__name__,
                     ),
                 )
-            raise
+            if not isinstance(exc, Exception):
+                raise  # an interrupt: what is done is written down
+            raise BatchNotSubmitted(exc, out, unsent, part=number, parts=len(parts)) from exc
         store.name_batch([handles[a] for a in ids if a in handles], batch_id)
         store.add_batch(batch_id, model, active_version(), ids)
         out.batch_ids.append(batch_id)

@@ -162,3 +162,130 @@ def test_waiting_articles_name_their_own_batch(
         second = digest(server, db)
     assert second.exit_code == 0 and second.progress.cached == N_ARTICLES
     assert all(status == "collected" for _, _, status in recorded_batches(db))
+
+
+class FailingPartServer(FakeOpenAIServer):
+    """The scripted server whose Batch API refuses one step (`fail`: "upload" or "create") of
+    the `nth` part, with a 400 (not retried), until `fail` is cleared."""
+
+    def __init__(self, fail: str, nth: int = 2, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.fail: str | None = fail
+        self.nth = nth
+        self.seen = {"upload": 0, "create": 0}
+        self.refused = 0
+
+    def _batch_post(self, path: str, raw: bytes, content_type: str) -> tuple[int, Any]:
+        step = "upload" if path.rstrip("/").endswith("/files") else "create"
+        self.seen[step] += 1
+        if step == self.fail and self.seen[step] == self.nth:
+            self.refused += 1
+            return 400, {"error": {"message": f"{step} refused (scripted)", "type": "x"}}
+        return super()._batch_post(path, raw, content_type)
+
+
+def sql(db: Path, query: str) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("step", ["upload", "create"])
+def test_a_later_part_that_fails_to_submit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    db = tmp_path / "s.db"
+    args = ["digest", str(ARTICLES), "--db", str(db), "--batch-api"]
+    args += ["--synthesis", "off", "--out", str(tmp_path / "d.md")]
+    server = FailingPartServer(step, responder=responder)
+    with server:
+        server.batch_polls = 0
+        args += ["--base-url", server.base_url]
+        first = CliRunner().invoke(main, args, catch_exceptions=False)
+        # One clear line and a non-zero exit; part 1 (2 articles) went, part 2 did not, and
+        # part 3 was never tried.
+        assert first.exit_code != 0
+        lines = first.stderr.strip().splitlines()
+        assert len(lines) == 1, first.stderr
+        message = lines[0]
+        assert "part 2 of 3" in message and f"{step} refused (scripted)" in message
+        assert "3 article(s) not submitted" in message
+        assert "batch_fake_1 (2 article(s))" in message and "next run" in message
+        assert server.refused == 1 and list(server.batches) == ["batch_fake_1"]
+        # The submitted part is recorded and its requests wait for their answers; the others'
+        # reservations are released (cost 0) and their rows say they were not submitted.
+        assert [(i, len(ids), status) for i, ids, status in recorded_batches(db)] == [
+            ("batch_fake_1", 2, "submitted")
+        ]
+        rows = sql(db, "SELECT outcome, batch_id, cost_usd FROM llm_calls ORDER BY id")
+        assert [(o, b) for o, b, _ in rows] == [("sent", "batch_fake_1")] * 2 + [
+            ("not_submitted", None)
+        ] * 3
+        assert [c for o, _, c in rows if o == "not_submitted"] == [0.0] * 3
+        assert all(c > 0 for o, _, c in rows if o == "sent")  # reserved until answered
+
+        # The next run collects the submitted part and submits only the rest.
+        server.fail = None
+        server.per_article.clear()
+        second = CliRunner().invoke(main, [*args, "--batch-wait", "5"], catch_exceptions=False)
+        assert second.exit_code == 0, second.stderr
+    batches = recorded_batches(db)
+    assert all(status == "collected" for _, _, status in batches)
+    in_batches = [a for _, ids, _ in batches for a in ids]
+    assert len(in_batches) == len(set(in_batches)) == N_ARTICLES  # each submitted once
+    assert set(server.per_article.values()) == {1}  # each answered once
+    assert len(server.per_article) == N_ARTICLES
+    outcomes = [o for (o,) in sql(db, "SELECT outcome FROM llm_calls ORDER BY id")]
+    assert outcomes == ["ok"] * 2 + ["not_submitted"] * 3 + ["ok"] * 3
+
+
+@pytest.mark.parametrize(("nth", "went"), [(1, 0), (2, 2), (3, 4)])
+def test_submit_within_releases_what_was_not_submitted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nth: int, went: int
+) -> None:
+    from summarizer.budget import Meter
+    from summarizer.llm import make_client
+    from summarizer.models import SourceMeta
+    from summarizer.store import SQLiteStore
+
+    monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)
+    store = SQLiteStore(tmp_path / "s.db")
+    run_id = store.start_run({})
+    texts = [p.read_text(encoding="utf-8") for p in sorted(ARTICLES.iterdir())]
+    articles = {store.add_article(t, f"a{i}", SourceMeta()): t for i, t in enumerate(texts)}
+    meter = Meter(10.0)
+    try:
+        with FailingPartServer("create", nth=nth, responder=responder) as server:
+            client = make_client(base_url=server.base_url, api_key="test")
+            with pytest.raises(batch.BatchNotSubmitted) as info:
+                batch.submit_within(
+                    store, client, articles, model="gpt-4.1-mini", lang=None, meter=meter,
+                    run_id=run_id,
+                )  # fmt: skip
+            client.close()
+        err = info.value
+        assert err.exit_code == getattr(err.cause, "exit_code", None) == 5  # the cause's
+        assert f"part {nth} of 3" in str(err) and "\n" not in str(err)
+        assert len(err.submitted.batch_of) == went == len(err.submitted.tickets)
+        assert sorted(err.not_submitted) == sorted(set(articles) - set(err.submitted.batch_of))
+        if not went:
+            assert "nothing was submitted" in str(err)
+        # Only the submitted requests' worst cases stay reserved; nothing is spent.
+        reserved = sum(t.reserved or 0 for t in err.submitted.tickets.values())
+        assert meter.reserved == pytest.approx(reserved) and meter.spent == 0
+        rows = store.calls(run_id)
+        assert sorted(r["outcome"] for r in rows) == sorted(
+            ["sent"] * went + ["not_submitted"] * (N_ARTICLES - went)
+        )
+        assert [b for b, _ in store.open_batches("gpt-4.1-mini", batch.active_version())] == [
+            f"batch_fake_{i}" for i in range(1, nth)
+        ]
+    finally:
+        store.close()

@@ -246,8 +246,8 @@ def test_a_reply_whose_items_were_repaired_is_logged_repaired(
     good = _authored_brief()
     bad = json.loads(json.dumps(good))
     bad["key_facts"][0]["evidence"] = ["The council will build a new library by spring"]
-    fix = {"fixes": [{"path": "key_facts[0]", "key_fact": good["key_facts"][0]}]}
-    answers = {
+    fix: dict[str, Any] = {"fixes": [{"path": "key_facts[0]", "key_fact": good["key_facts"][0]}]}
+    answers: list[dict[str, Any]] = {
         "fix": [fix],
         "remove": [{"fixes": [{"path": "key_facts[0]"}]}],
         "broken": [{"title": "not a repair"}, fix],
