@@ -6,19 +6,25 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from summarizer.brief.grounding import normalize
-from summarizer.digests.dates import find_dates
+from summarizer.digests.dates import find_dates, written_on
 from summarizer.digests.run import run_digest
 from summarizer.digests.synthesis import (
     check_synthesis,
+    conflicting,
+    event_date,
+    forward_looking,
     prune,
+    quantities,
     source_numbers,
     synthesis_markdown,
+    watchable_question,
 )
 from summarizer.errors import ConfigError
 from summarizer.llm import RetryPolicy
@@ -338,3 +344,193 @@ def test_a_failing_synthesis_call_leaves_the_rules_and_a_warning(tmp_path: Path)
     assert [w.split("'")[1] for w in failed] == [s.id for s in multi]
     assert all("this model cannot do that" in w for w in failed)
     assert result.exit_code == 0
+
+
+# --- the offline rules on real sentences of the tuning half (eval/synthesis, issue 13) ---------
+# Each sentence is read from its MEANTIME Wikinews article in eval/grouping (the tuning half is the
+# grouping set's dev storylines); the expected answers are the hand marks of eval/synthesis.
+
+
+def _meantime(article_id: str, phrase: str) -> tuple[str, date]:
+    """The sentence of a MEANTIME article that holds `phrase`, and the article's date."""
+    data = json.loads((GROUPING / "set.json").read_text(encoding="utf-8"))
+    record = next(a for a in data["articles"] if a["id"] == article_id)
+    text = (GROUPING / record["path"]).read_text(encoding="utf-8")
+    sentences = [
+        s.strip()
+        for para in text.split("\n\n")
+        for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”]))\s+(?=[A-Z\"“])", " ".join(para.split()))
+    ]
+    return next(s for s in sentences if phrase in s), date.fromisoformat(record["date"])
+
+
+@pytest.mark.parametrize(
+    ("article", "phrase", "newest", "expected"),
+    [
+        # a forecast in the writer's words, from the newest source
+        ("meantime-airbus-78496", "continue with their tour of Asia", "2007-09-01", []),
+        # scheduled, with a date still ahead: listed first, by that date
+        ("meantime-airbus-82548", "special charity-flight", "2007-10-17", ["2007-10-25"]),
+        # a plan that slipped, and the new date ahead
+        ("meantime-airbus-276079", "will now receive the aircraft next month", "2011-08-08", ["2011-09"]),  # noqa: E501
+        # 28 days older than the newest source: still news
+        ("meantime-gm-123881", "Chrysler will receive CA$1 billion", "2009-05-01", []),
+        ("meantime-gm-126361", "GM plans to close 1,100 dealerships", "2009-05-15", []),
+        # a relative clause, not a schedule ("the first that is to be delivered")
+        ("meantime-airbus-276079", "Boeing has rolled out the first", "2011-08-08", None),
+        # a condition ("if they are to meet customer demand")
+        ("meantime-airbus-276079", "if they are to meet customer demand", "2011-08-08", None),
+        # reported past: "by next year" alone is no forecast
+        ("meantime-gm-118147", "increase wage cuts by next year", "2008-12-13", None),
+        # the "will" is inside a quoted email
+        ("meantime-airbus-1173", "will not be greater than x", "2004-11-24", None),
+        # stale: a year older than the story's newest source, which reports the delivery
+        ("meantime-airbus-51682", "will be compensated by Airbus", "2007-10-17", None),
+        ("meantime-airbus-51682", "will be delayed until October 2007", "2007-10-17", None),
+        ("meantime-airbus-73808", "will use 20 percent less fuel", "2011-08-08", None),
+    ],
+)  # fmt: skip
+def test_what_to_watch_is_forward_looking_and_still_news(
+    article: str, phrase: str, newest: str, expected: list[str] | None
+) -> None:
+    sentence, base = _meantime(article, phrase)
+    assert forward_looking(sentence, base, date.fromisoformat(newest)) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "watchable"),
+    [
+        ("Will the tanker replacement contract be revived?", True),
+        ("Will the collapse of the automakers be a terrible setback that could destroy the economy?", True),  # noqa: E501
+        ("What will the investigation find?", True),
+        # cut at a thousands separator ("13,000", "1,100")
+        ("Will DaimlerChrysler cut 13?", False),
+        ("Will U.S. automaker GM close 1?", False),
+        # "it" is not named
+        ("Will it also cut two Chrysler plants in an attempt to make Chrysler business profitable by 2008?", False),  # noqa: E501
+        # two sentences run together
+        ("Will the compensation details be kept confidential Singapore Airlines is the first airline to fly the A380?", False),  # noqa: E501
+        # not about what is to come
+        ("Is it true that creating jobs in the US was a factor?", False),
+        ("How many homes were destroyed?", False),
+    ],
+)  # fmt: skip
+def test_open_questions_worth_watching(question: str, watchable: bool) -> None:
+    assert watchable_question(question) is watchable
+
+
+@pytest.mark.parametrize(
+    ("article", "phrase", "expected"),
+    [
+        ("meantime-airbus-145930", "made its first test flight Tuesday", "2009-12-15"),
+        ("meantime-airbus-108294", "on June 18 called for a re-run", "2008-06-18"),
+        ("meantime-gm-126878", "announced on Wednesday that most of its bondholders", "2009-05-27"),
+        # still to come on the article's date: for what to watch, not the timeline
+        ("meantime-airbus-82548", "special charity-flight", None),
+        ("meantime-airbus-73808", "due to receive their first aircraft in May 2008", None),
+        # a plan that did not happen
+        ("meantime-airbus-276079", "were to take delivery in May 2008", None),
+        # the date is the A380's, in a relative clause of a sentence about the 787
+        ("meantime-airbus-73808", "whose double-decker A380 first flew in April 2005", None),
+    ],
+)  # fmt: skip
+def test_timeline_dates_only_what_happened(article: str, phrase: str, expected: str | None) -> None:
+    sentence, base = _meantime(article, phrase)
+    found = event_date(sentence, base)
+    assert (found.value if found else None) == expected
+
+
+def test_an_articles_today_is_the_day_its_text_names() -> None:
+    # dated 2009-06-04 in the set, but written on the day of the June 1st press conference
+    path = GROUPING / "articles" / "meantime-gm-127248.txt"
+    text = path.read_text(encoding="utf-8")
+    assert written_on(text, "2009-06-04") == "2009-06-01"
+    day_of, _ = _meantime("meantime-gm-127248", "described the events of today")
+    assert [d.value for d in find_dates(day_of, written_on(text, "2009-06-04"))] == ["2009-06-01"]
+    # no sentence names the day with "today": the article's own date stands
+    other = (GROUPING / "articles" / "meantime-gm-127226.txt").read_text(encoding="utf-8")
+    assert written_on(other, "2009-06-01") == "2009-06-01"
+
+
+def _differ(a: str, b: str) -> bool:
+    return any(conflicting(x, a, y, b) for x in quantities(a) for y in quantities(b))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "disagree"),
+    [
+        # different subjects: Chrysler's dealerships vs GM's
+        (("meantime-gm-126311", "Chrysler LLC has said that it wants to eliminate 789"), ("meantime-gm-126361", "shut down about 1,100 of its dealerships"), False),  # noqa: E501
+        # GM's loans vs GM's and Chrysler's together
+        (("meantime-gm-121134", "in addition to the $13.4 billion"), ("meantime-gm-123881", "have received US$17.4 billion"), False),  # noqa: E501
+        # a contract in pounds vs an older lease deal in dollars
+        (("meantime-airbus-100911", "GB # 20.1 billion"), ("meantime-airbus-1173", "USD$23 billion dollar deal"), False),  # noqa: E501
+        # times of day are no quantities
+        (("meantime-gm-127226", "at 12:00 UTC Monday"), ("meantime-gm-127248", "at 16:15 UTC"), False),  # noqa: E501
+        # the same value, written two ways
+        (("meantime-airbus-100911", "defeated Boeing for a US$40 billion"), ("meantime-airbus-108294", "$40 billion tanker contract"), False),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_disagreements_need_one_quantity_about_one_thing(
+    a: tuple[str, str], b: tuple[str, str], disagree: bool
+) -> None:
+    assert _differ(_meantime(*a)[0], _meantime(*b)[0]) is disagree
+
+
+def test_a_count_told_two_ways_is_a_disagreement_with_both_values() -> None:
+    local = _line(ARTICLES / "dam-local.txt", "Fourteen people died")
+    wire = _line(ARTICLES / "dam-wire.txt", "Twelve people died")
+    assert _differ(local, wire) and _differ(wire, local)
+    assert [(q.kind, q.value) for q in quantities(local)] == [("people", 14.0)]
+
+
+@pytest.mark.parametrize(
+    ("article", "phrase", "who", "view"),
+    [
+        # the stance was the speech tag: the view is what was said
+        ("meantime-gm-123881", "an emblem of the American spirit", "Barack Obama",
+         "This industry is, like no other, an emblem of the American spirit; a once and future symbol of America's success."),  # noqa: E501
+        ("meantime-gm-118175", "said Dana Perino", "Dana Perino",
+         "However, given the current weakened state of the US economy, we will consider other options if necessary - including use of the TARP Troubled Assets Relief Program] programme - to prevent a collapse of troubled automakers."),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_a_speech_tag_gives_way_to_the_quotation(
+    article: str, phrase: str, who: str, view: str
+) -> None:
+    from summarizer.digests.synthesis import _quotation, _speech_tag
+
+    sentence, _ = _meantime(article, phrase)
+    tag = "said " + sentence.rsplit("said ", 1)[1]
+    assert _speech_tag(tag, who)
+    assert not _speech_tag("said the plant would close in May.", who)
+    assert _quotation(sentence) == view
+
+
+def test_a_quoted_fragment_is_no_view() -> None:
+    from summarizer.digests.synthesis import _fragment
+
+    sentence, _ = _meantime("meantime-gm-126361", "underperforming and very small")
+    assert _fragment("underperforming and very small sales volume U.S. dealers.", sentence)
+    assert not _fragment(
+        "said the dealerships that were to be closed are underperforming.", sentence
+    )
+
+
+def test_a380_story_watch_and_timeline(tmp_path: Path) -> None:
+    """The A380 first-delivery event (two real articles two days apart, and the older ones of
+    the storyline): the charity flight is what to watch, not a past event."""
+    data = json.loads((GROUPING / "set.json").read_text(encoding="utf-8"))
+    paths = [
+        str(GROUPING / a["path"])
+        for a in data["articles"]
+        if a["id"] in {"meantime-airbus-51682", "meantime-airbus-82548", "meantime-airbus-82597"}
+    ]
+    result = run_digest(paths, engine="offline", db=tmp_path / "s.db")
+    story = next(s for s in result.digest.stories if len(s.sources) == 3)
+    s = story.synthesis
+    assert s is not None
+    assert all(ev.date <= "2007-10-17" for ev in s.timeline) and s.timeline
+    assert "October 25" in s.watch[0].text
+    # the 2006 article's forecasts (compensation, a delivery "until October 2007") are stale
+    assert not any("compensated" in w.text or "until October 2007" in w.text for w in s.watch)
+    assert s.disagreements == []

@@ -268,8 +268,14 @@ def _fragment(view: str, evidence: str) -> bool:
 
 
 def _quotation(evidence: str) -> str:
-    """The longest quotation in a piece of evidence, as a sentence ('' when there is none)."""
-    found = sorted(_QUOTATION.findall(evidence), key=len, reverse=True)
+    """The longest quotation in a piece of evidence, as a sentence ('' when there is none). A
+    quotation whose opening mark the text lost (a paragraph that opens inside it: 'This industry
+    is ... success," said Barack Obama') runs from the start to its closing mark."""
+    found = _QUOTATION.findall(evidence)
+    if not found:
+        opened = re.match(r"^([^“”\"]{12,}?)[,.!?]?[”\"]\s+(?:said|says|added|told)\b", evidence)
+        found = [opened.group(1)] if opened else []
+    found.sort(key=len, reverse=True)
     return _sentence(found[0].strip()) if found and len(found[0].split()) >= 4 else ""
 
 
