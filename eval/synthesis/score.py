@@ -7,9 +7,10 @@ The reading set is every multi-source story of
   `--no-fetch`.
 
 Split: **tune** = the grouping set's `dev` storylines and the feeds; **heldout** = its `heldout`
-storylines (read once, at the end). Each item the synthesis shows (a summary sentence, a
-perspective, a timeline event, a what-to-watch line, a disagreement) is keyed by its section,
-its story's articles and its text; `marks.json` holds a mark (right/wrong, and why) per key.
+storylines (read once, at the end). Each item the synthesis shows (the story's headline, a
+summary sentence, a perspective, a timeline event, a what-to-watch line, a disagreement) is
+keyed by its section, its story's articles and its text; `marks.json` holds a mark (right or
+wrong, and why) per key.
 
     python eval/synthesis/score.py                  # precision per section and split
     python eval/synthesis/score.py --unmarked       # the items no one has marked yet (JSON)
@@ -34,7 +35,7 @@ GROUPING = ROOT / "eval" / "grouping"
 FEEDS = ROOT.parent / "shared" / "external" / "feeds"
 FEED_FILES = ("rss-parser__guardian.rss", "rss-parser__heise.atom", "node-feedparser__tpm.atom")
 MARKS = HERE / "marks.json"
-SECTIONS = ("summary", "perspectives", "timeline", "watch", "disagreements")
+SECTIONS = ("headline", "summary", "perspectives", "timeline", "watch", "disagreements")
 
 
 def _key(section: str, story: list[str], text: str) -> str:
@@ -59,6 +60,7 @@ def _items(story: Any, names: dict[str, str]) -> list[dict[str, Any]]:
             }
         )
 
+    add("headline", story.title, [])
     for x in s.summary:
         add("summary", x.text, x.citations)
     for p in s.perspectives:
