@@ -134,12 +134,19 @@ def test_an_unusable_batch_answer_is_briefed_live(tmp_path: Path, vcr: Any) -> N
     assert result.progress.calls == 6  # 5 batch answers (one of them unusable) + 1 live call
 
 
+class RespondingServer(FakeOpenAIServer):
+    """The test server with every answer, a repair's included, from its responder."""
+
+    def _respond(self, body: dict[str, Any]) -> Step:
+        return self.responder(body)
+
+
 def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_path: Path) -> None:
     from summarizer.brief.grounding import check_reply
     from summarizer.models import BriefReply
 
     db = tmp_path / "s.db"
-    with FakeOpenAIServer(responder=_bad_bank_answer(every_claim=False)) as server:
+    with RespondingServer(responder=_bad_bank_answer(every_claim=False)) as server:
         server.batch_polls = 0
         result = run(server, db, batch_wait=5)
         live = list(server.requests[5:])  # the five batch lines come first
@@ -174,6 +181,11 @@ def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_pat
     finally:
         store.close()
     assert check_reply(BriefReply.model_validate(bank.model_dump(exclude={"meta"})), article).ok
+    # the repaired fact is the fix the repair call sent back
+    assert [f.statement for f in bank.key_facts] == [
+        f["statement"] for f in REPLIES["bank-rates.txt"]["key_facts"]
+    ]
+    assert bank.key_facts[0].evidence[0] in article
     assert [p["stance"] for p in REPLIES["bank-rates.txt"]["positions"]] == [
         p.stance for p in bank.positions
     ]
