@@ -115,3 +115,88 @@ def test_a_link_reaches_no_further_than_link_reach_days(monkeypatch: pytest.Monk
     monkeypatch.setattr(stories, "LINK_REACH_DAYS", 14)
     entries = batch(("a", SHOOTING, 0), ("b", ARREST, 10), ("c", FUNERAL, 20))
     assert ids(group(entries)) == [["a", "b"], ["c"]]
+
+
+# Years stand in for dates when there are none: one kind of event, told alike, five years apart.
+PATCH_NEW = (
+    "Microsoft rushes out emergency browser patch for 2013 zero-day flaw in Japan attacks",
+    "Microsoft rushed out an emergency browser patch in 2013 for a zero-day flaw used in "
+    "targeted attacks in Japan.",
+)
+PATCH_NEW_2 = (
+    "Microsoft rushes out browser patch for 2013 zero-day flaw after Japan attacks",
+    "Microsoft rushed out a browser patch in 2013 for the zero-day flaw used in targeted "
+    "attacks in Japan, the company said.",
+)
+PATCH_OLD = (
+    "Microsoft issues emergency browser patch for zero-day flaw that exposed passwords",
+    "Microsoft issued an emergency patch for a zero-day browser flaw that exposed millions of "
+    "passwords to hackers.",
+)
+PATCH_OLD_2 = (
+    "Microsoft issues browser patch for zero-day flaw that exposed passwords",
+    "Microsoft issued a browser patch for the zero-day flaw that exposed millions of passwords "
+    "to hackers, the company said.",
+)
+
+
+def many_old(n: int, day: int | None = None) -> list[tuple[str, tuple[str, str], int | None]]:
+    """n reports of the older patch, none of them saying a year."""
+    return [(f"o{k}", PATCH_OLD if k % 2 else PATCH_OLD_2, day) for k in range(n)]
+
+
+YEAR_CASES = [
+    pytest.param(
+        batch(("n1", PATCH_NEW, None), ("n2", PATCH_NEW_2, None)),
+        [["n1", "n2"]],
+        id="two reports of one year: one story",
+    ),
+    pytest.param(
+        batch(
+            ("n1", PATCH_NEW, None),
+            ("n2", PATCH_NEW_2, None),
+            ("o1", PATCH_OLD, None),
+            ("o2", PATCH_OLD_2, None),
+        ),
+        [["n1", "n2"], ["o1", "o2"]],
+        id="a 2013 story and a story that never says 2013: apart",
+    ),
+    pytest.param(
+        batch(
+            ("n1", PATCH_NEW, 0),
+            ("n2", PATCH_NEW_2, 0),
+            ("o1", PATCH_OLD, 1),
+            ("o2", PATCH_OLD_2, 1),
+        ),
+        [["n1", "n2", "o1", "o2"]],
+        id="dated a day apart: the dates tell, not the years",
+    ),
+    pytest.param(
+        batch(("n1", PATCH_NEW, None), *many_old(10)),
+        [["n1"], sorted(f"o{k}" for k in range(10))],
+        id="one 2013 report and ten that never say it: apart",
+    ),
+    pytest.param(
+        batch(("n1", PATCH_NEW, None), *many_old(9)),
+        [["n1", *sorted(f"o{k}" for k in range(9))]],
+        id="one 2013 report and nine: too few to tell, one story",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entries", "expected"), YEAR_CASES)
+def test_years_stand_in_for_dates(entries: list[Entry], expected: list[list[str]]) -> None:
+    assert ids(group(entries)) == expected
+
+
+def test_without_the_year_rule_the_two_patches_would_be_one_story(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stories, "YEAR_MIN_MEMBERS", 10**6)
+    entries = batch(
+        ("n1", PATCH_NEW, None),
+        ("n2", PATCH_NEW_2, None),
+        ("o1", PATCH_OLD, None),
+        ("o2", PATCH_OLD_2, None),
+    )
+    assert ids(group(entries)) == [["n1", "n2", "o1", "o2"]]
