@@ -293,7 +293,20 @@ class CallRecord(BaseModel):
 
 # v2: stories carry continuity (change, since_last, first_seen, last_updated), categories, and
 # sources their outlet and domain; the digest has a capped front page and an "In brief" list.
+# Later additions are optional fields, so a v2 reader still reads the digest: a story's
+# synthesis, and a source's `wire` and `also_carried_by` (syndicated copies folded into it).
 DIGEST_SCHEMA_VERSION = "2"
+
+
+class OutletRef(BaseModel):
+    """Another outlet that carried the same text as a source (a syndicated copy)."""
+
+    article_id: str = Field(description="The copy's content hash (sha256, first 16 hex).")
+    outlet: str | None = None
+    domain: str | None = None
+    url: str | None = None
+    published: str | None = None
+    title: str | None = Field(default=None, description="The copy's own headline.")
 
 
 class SourceRef(BaseModel):
@@ -313,6 +326,38 @@ class SourceRef(BaseModel):
     categories: list[str] = Field(
         default_factory=list, description="The feed entry's categories, when it has any."
     )
+    wire: str | None = Field(
+        default=None,
+        description="The news agency the text credits ('AP', 'Reuters'), for syndicated text.",
+    )
+    also_carried_by: list[OutletRef] = Field(
+        default_factory=list,
+        description="Other outlets that published the same text with small edits (another "
+        "headline, dateline or last paragraph): one source, many outlets.",
+    )
+
+    def outlet_keys(self) -> list[str]:
+        """Who carried this text, as the front page counts outlets: outlet, else domain, else
+        the article, lower-cased; this source first, then its copies."""
+        refs: list[SourceRef | OutletRef] = [self, *self.also_carried_by]
+        return [(r.outlet or r.domain or r.article_id).lower() for r in refs]
+
+    def carried_line(self, shown: int = 3) -> str | None:
+        """Who carried this text: 'AP via 12 outlets: A, B, C and 9 more' when the agency is
+        known, else 'carried by 12 outlets: A, B, C and 9 more' (None without copies)."""
+        if not self.also_carried_by:
+            return None
+        refs: list[SourceRef | OutletRef] = [self, *self.also_carried_by]
+        names = list(dict.fromkeys(n for r in refs if (n := r.outlet or r.domain)))
+        count = len(set(self.outlet_keys()))
+        outlets = f"{count} outlet{'s' if count != 1 else ''}"
+        head = f"{self.wire} via {outlets}" if self.wire else f"carried by {outlets}"
+        if not names:
+            return head
+        listed = ", ".join(names[:shown])
+        if len(names) > shown:
+            listed += f" and {len(names) - shown} more"
+        return f"{head}: {listed}"
 
     @property
     def label(self) -> str:
@@ -518,6 +563,11 @@ class Story(BaseModel):
         default=None, description="When a digest last found something new in the story."
     )
     categories: list[str] = Field(default_factory=list)
+
+    def outlet_count(self) -> int:
+        """Distinct outlets that carried the story, syndicated copies included (a source with
+        no outlet or domain counts once)."""
+        return len({k for s in self.sources for k in s.outlet_keys()})
 
 
 class FailedSource(BaseModel):

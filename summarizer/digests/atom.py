@@ -60,10 +60,12 @@ def _content(story: Story) -> str:
     srcs = []
     for s in story.sources:
         label = e(s.label)
+        carried = s.carried_line()
+        via = f" ({e(carried)})" if carried else ""
         if s.url and s.url.lower().startswith(("http://", "https://")):
-            srcs.append(f'<li>{label}: <a href="{e(s.url, quote=True)}">{e(s.title)}</a></li>')
+            srcs.append(f'<li>{label}: <a href="{e(s.url, quote=True)}">{e(s.title)}</a>{via}</li>')
         else:
-            srcs.append(f"<li>{label}: {e(s.title)}</li>")
+            srcs.append(f"<li>{label}: {e(s.title)}{via}</li>")
     parts.append(f"<p>Sources:</p><ol>{''.join(srcs)}</ol>")
     return "".join(parts)
 

@@ -57,6 +57,7 @@ ol.tl li{position:relative;margin:0 0 .7em;font-size:.93em}
 ol.tl li:before{content:"";position:absolute;left:-20px;top:.45em;width:10px;height:10px;
 border-radius:50%;background:#3b6fd8}
 .when{display:block;font-size:.8em;font-weight:650;color:#2a4a8a}
+.via{display:block;font-size:.82em;color:#5a6478}
 .said{font-weight:400;color:#5a6478}
 ul.watch{margin:0;padding-left:1.1em}ul.watch li{margin:.2em 0;font-size:.95em}
 .dis{background:#fdf0f0;border-left:4px solid #d64545;padding:.4em .8em;margin:.4em 0;
@@ -183,7 +184,12 @@ def story_card(story: Story, n: int, *, folded: bool = False) -> str:
     s = story.synthesis
     change = story.change
     headline = s.headline if s is not None and s.headline else story.title
-    named = [ref.outlet or ref.site or ref.domain for ref in story.sources]
+    named = [
+        o
+        for ref in story.sources
+        for o in [ref.outlet or ref.site or ref.domain]
+        + [c.outlet or c.domain for c in ref.also_carried_by]
+    ]
     outlets = list(dict.fromkeys(o for o in named if o))
     days = sorted({d for d in (as_date(ref.published) for ref in story.sources) if d})
     when = ""
@@ -195,7 +201,9 @@ def story_card(story: Story, n: int, *, folded: bool = False) -> str:
     n_src = len(story.sources)
     count = f"{n_src} source{'s' if n_src != 1 else ''}"
     if outlets:
-        count += f" · {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}"
+        # Syndicated copies count: one wire text carried by twelve outlets is twelve outlets.
+        n_out = story.outlet_count()
+        count += f" · {n_out} outlet{'s' if n_out != 1 else ''}"
     meta.append(f"<span>{count}</span>")
     meta += [f'<span class="outlet">{e(o)}</span>' for o in outlets[:6]]
     if when:
@@ -217,7 +225,9 @@ def story_card(story: Story, n: int, *, folded: bool = False) -> str:
         name = ref.outlet or ref.site or ref.domain
         who = f"<strong>{e(name)}</strong> — " if name else ""
         dated = f' <span class="when">· {e(day)}</span>' if day else ""
-        parts.append(f'<li id="{sid}-src{k}">{who}{link(ref.title, ref.url)}{dated}</li>')
+        carried = ref.carried_line()
+        via = f'<span class="via">{e(carried)}</span>' if carried else ""
+        parts.append(f'<li id="{sid}-src{k}">{who}{link(ref.title, ref.url)}{dated}{via}</li>')
     parts.append("</ol>")
     parts.append(f'<p class="why">Grouped because: {e("; ".join(story.why_grouped))}</p>')
     parts.append("</article>")

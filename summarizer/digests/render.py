@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from summarizer.digests.continuity import newest, outlets
+from summarizer.digests.continuity import newest
 from summarizer.digests.html import digest_html
 from summarizer.render import _md, md_link
 
@@ -84,7 +84,7 @@ def since_last_line(story: Story) -> str | None:
 
 
 def _meta_line(story: Story) -> str:
-    n = outlets(story)
+    n = story.outlet_count()
     known = any(s.outlet or s.domain for s in story.sources)
     count = _plural(len(story.sources), "source")
     if known:
@@ -100,7 +100,7 @@ def _meta_line(story: Story) -> str:
 
 def _one_line(story: Story) -> str:
     """A story in one line: title, what it is, its outlets."""
-    names = list(dict.fromkeys(n for s in story.sources if (n := s.outlet or s.domain)))
+    names = list(dict.fromkeys(n for s in story.sources for n in _carriers(s)))
     bits: list[str] = [str(story.change)]
     if story.change == "unchanged" and story.last_updated:
         bits[0] += f" since {story.last_updated:%Y-%m-%d}"
@@ -111,15 +111,23 @@ def _one_line(story: Story) -> str:
     return f"- **{_md(story.title)}** — {_md(' · '.join(bits))} <sub>id {story.id}</sub>"
 
 
+def _carriers(s: SourceRef) -> list[str]:
+    """The outlets (else domains) that carried a source: its own, then its copies'."""
+    names = [s.outlet or s.domain, *(c.outlet or c.domain for c in s.also_carried_by)]
+    return [n for n in names if n]
+
+
 def _source_line(s: SourceRef) -> str:
     """'Outlet (domain), date — [title](url)'; a source with no outlet or domain (a local file)
-    is its title and date."""
+    is its title and date. A syndicated text adds who carried it: '· AP via 12 outlets: ...'."""
     # a link only to http(s): a feed's `javascript:` URL stays inert text
     link = md_link(s.title, s.url)
+    carried = s.carried_line()
+    via = f" · {_md(carried)}" if carried else ""
     if s.outlet or s.domain:
-        return f"{_md(s.label)} — {link}"
+        return f"{_md(s.label)} — {link}{via}"
     day = (s.published or "")[:10]
-    return link + (f" ({day})" if re.fullmatch(r"\d{4}-\d\d-\d\d", day) else "")
+    return link + (f" ({day})" if re.fullmatch(r"\d{4}-\d\d-\d\d", day) else "") + via
 
 
 def _story_markdown(n: int, story: Story) -> list[str]:

@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from summarizer.brief.grounding import normalize
+from summarizer.digests import syndication
 from summarizer.digests.headline import first_sentence, headline
 from summarizer.errors import StoreError
 from summarizer.models import (
     Brief,
     Disagreement,
+    OutletRef,
     SourceRef,
     Story,
     StoryFact,
@@ -159,6 +161,9 @@ class Entry:
     when: datetime | None = None
     features: Features | None = field(default=None, repr=False, compare=False)
     load: Callable[[], Brief | None] | None = field(default=None, repr=False, compare=False)
+    # The article's own text, read back (from the store) when its story is built, to tell
+    # syndicated copies apart (syndication.py); without it, the brief's quoted words are used.
+    text: Callable[[], str | None] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def compact(
@@ -621,12 +626,84 @@ def _why_similarity(why: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def _copy_text(e: Entry, brief: Brief, own: bool) -> str | None:
+    """The text copies are told by: the article's own (`own`; None when it cannot be read),
+    else the words the brief quotes from it."""
+    if own:
+        return e.text() if e.text is not None else None
+    quoted = [brief.summary, *(f.statement for f in brief.key_facts)]
+    quoted += [q for f in brief.key_facts for q in f.evidence]
+    quoted += [q for p in brief.positions for q in p.evidence]
+    return "\n".join(quoted)
+
+
+def _fold_copies(
+    loaded: list[tuple[Entry, Brief]],
+) -> tuple[list[tuple[Entry, Brief]], dict[str, SourceRef], int]:
+    """Syndicated copies folded (syndication.py): the canonical members in story order, each
+    canonical's ref (by article id) with the outlets that also carried its text, and how many
+    copies were folded.
+
+    The canonical of a group is the fullest text, else the first with a known outlet, else the
+    earliest. Texts are compared like with like: the articles' own when every member's can be
+    read, else the words each brief quotes."""
+    if len(loaded) < 2:
+        return loaded, {}, 0
+    texts: list[str | None] = [_copy_text(e, b, True) for e, b in loaded]
+    own = all(texts)
+    if not own:
+        texts = [_copy_text(e, b, False) for e, b in loaded]
+    far = datetime.max.replace(tzinfo=UTC)
+
+    def when(e: Entry) -> datetime:
+        w = e.when or far
+        return w if w.tzinfo else w.replace(tzinfo=UTC)
+
+    order = sorted(
+        range(len(loaded)), key=lambda k: (loaded[k][0].ref.outlet is None, when(loaded[k][0]), k)
+    )
+    sketches = [syndication.shingles(texts[k] or "") for k in order]
+    refs: dict[str, SourceRef] = {}
+    keep: set[int] = set()
+    folded = 0
+    for group in syndication.copy_groups(sketches):
+        first = order[group[0]]
+        keep.add(first)
+        if len(group) == 1:
+            continue
+        folded += len(group) - 1
+        ref = loaded[first][0].ref
+        wire = syndication.wire_of(texts[first] or "") if own else None
+        copies = [loaded[order[k]][0].ref for k in group[1:]]
+        carried = [
+            OutletRef(
+                article_id=c.article_id,
+                outlet=c.outlet,
+                domain=c.domain,
+                url=c.url,
+                published=c.published,
+                title=c.title,
+            )
+            for c in copies
+        ]
+        refs[loaded[first][0].article_id] = ref.model_copy(
+            update={
+                "wire": wire or ref.wire,
+                "also_carried_by": [*ref.also_carried_by, *carried],
+            }
+        )
+    return [loaded[k] for k in sorted(keep)], refs, folded
+
+
 def build_story(members: list[Entry], why: list[str]) -> Story:
     """One story from its entries: lead summary, merged facts, positions, questions, conflicts.
 
     The members' briefs are loaded here (from the store, for compact entries) and dropped when
-    the story is built."""
-    loaded = [(e, e.full()) for e in members]
+    the story is built. Syndicated copies (one text carried by many outlets) are one source with
+    the outlets that also carried it; facts, positions and quotes cite that source."""
+    every = members
+    loaded, carried, folded = _fold_copies([(e, e.full()) for e in members])
+    members = [e for e, _ in loaded]
     of = {id(e): b for e, b in loaded}
     lead, lead_brief = max(
         loaded, key=lambda eb: (len(eb[1].key_facts) + len(eb[1].parties), eb[0].ref.title)
@@ -641,7 +718,7 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
                 seen.append(w)
                 questions.append(q.question)
     parties = list(dict.fromkeys(p.name for _, b in loaded for p in b.parties))
-    newest = max((e.when for e in members if e.when), default=None)
+    newest = max((e.when for e in every if e.when), default=None)
     recency = 0.0
     if newest is not None:
         age_h = max((datetime.now(newest.tzinfo) - newest).total_seconds() / 3600, 0.0)
@@ -649,7 +726,7 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
     summary = lead_brief.summary
     if len(members) > 1:
         summary += f" ({len(members)} sources.)"
-    sid = hashlib.sha256("".join(sorted(e.article_id for e in members)).encode()).hexdigest()
+    sid = hashlib.sha256("".join(sorted(e.article_id for e in every)).encode()).hexdigest()
     # A headline, never a dateline, code or a path: the page's or feed's title first.
     title = headline(
         [
@@ -660,8 +737,17 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
         ],
         fallback=lead_brief.title,
     )
-    outlets = {(e.ref.outlet or e.ref.domain or e.article_id).lower() for e in members}
-    tags: Counter[str] = Counter(c for e in members for c in dict.fromkeys(e.ref.categories))
+    # Copies count: twelve outlets carrying one wire story are twelve outlets on the front page.
+    outlets = {(e.ref.outlet or e.ref.domain or e.article_id).lower() for e in every}
+    tags: Counter[str] = Counter(c for e in every for c in dict.fromkeys(e.ref.categories))
+    shown = _why_shown(why)
+    if folded:
+        shown.insert(
+            0,
+            f"{folded} near-identical cop{'ies' if folded > 1 else 'y'} of one text shown as "
+            f"one source (at least {syndication.COPY_CONTAINMENT:.0%} of the shorter text's "
+            "word sequences in the other)",
+        )
     return Story(
         id=sid[:12],
         title=title,
@@ -669,8 +755,8 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
         # Distinct outlets, then recency (1 for now, 0.5 a day old, ...).
         importance=round(len(outlets) + recency, 3),
         categories=[c for c, _ in tags.most_common(5)],
-        sources=[e.ref for e in members],
-        why_grouped=_why_shown(why),
+        sources=[carried.get(e.article_id, e.ref) for e in members],
+        why_grouped=shown,
         parties=parties,
         facts=facts,
         positions=_positions(loaded),
