@@ -3,6 +3,7 @@
     python benchmarks/bench_reask.py             # replay cassettes/reask/repair/, print figures
     python benchmarks/bench_reask.py --record    # re-record them through the local test server
     python benchmarks/bench_reask.py --variants  # the older corpus (quote presentation variants)
+    python benchmarks/bench_reask.py --batch     # the corpus through the Batch API (live, local)
 
 The corpus (default): every article of `eval/gold` whose text is here (the seed, the authored
 fixtures and the Wikinews articles; ../shared beside the repo) and whose gold brief passes the
@@ -463,12 +464,118 @@ def failures(record: bool = False) -> dict[str, Any]:
     return result
 
 
+BATCH_RUNS = ("clean", "repair", "whole")
+
+
+def _batch_run(run: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Brief the corpus through the Batch API against the local test server, the way `run` does.
+
+    clean: every batch answer is the gold brief. repair: the failing answers are repaired live
+    by `batch.collect` (this code), with the authored repairs. whole: the same failing answers,
+    each article then briefed live anew with its gold brief, which is what `collect` did before
+    (its unusable answers went to the live path); the repair calls `collect` makes in that run
+    are left out of its count. Tokens exact over every request and answer.
+    """
+    import tempfile
+
+    from summarizer import batch, summarize
+    from summarizer.llm import RetryPolicy, make_client
+    from summarizer.models import SourceMeta
+    from summarizer.pricing import cost_of
+    from summarizer.store import SQLiteStore
+    from summarizer.testserver import FakeOpenAIServer, Step, article_of, completion, reply
+
+    by_text = {" ".join(c["text"].split()): c for c in cases}
+    repairs = [c["repair"] for c in cases if c["bad"] is not None]
+    answered: list[tuple[dict[str, Any], int]] = []  # (request, tokens out), as served
+    live_brief = False  # the "whole" run's live briefs get the gold brief
+
+    def respond(body: dict[str, Any]) -> Step:
+        if body["tools"][0]["function"]["name"] == "RepairReply":
+            # collect repairs the articles in the order they were submitted
+            step = reply(repairs.pop(0))
+        else:
+            case = by_text[" ".join(article_of(body).split())]
+            failing = run != "clean" and case["bad"] is not None and not live_brief
+            step = reply(case["bad"] if failing else case["good"])
+        answered.append((body, _tokens_out(completion(body, step))))
+        return step
+
+    class Server(FakeOpenAIServer):
+        def _respond(self, body: dict[str, Any]) -> Step:
+            return self.responder(body)  # a repair request too
+
+    with tempfile.TemporaryDirectory() as tmp, Server(responder=respond) as server:
+        store = SQLiteStore(Path(tmp) / "s.db")
+        ids = {store.add_article(c["text"], c["name"], SourceMeta()): c for c in cases}
+        client = make_client(base_url=server.base_url, api_key="bench")
+        batch.submit(store, client, {a: c["text"] for a, c in ids.items()}, model=MODEL, lang=None)
+        server.batch_polls = 0
+        got = batch.collect(store, client, model=MODEL, poll_s=0.01)
+        client.close()
+        store.close()
+        n_batch = len(cases)
+        calls = [(True, body, out) for body, out in answered[:n_batch]]
+        if run == "whole":
+            live_brief = True
+            for case in (c for c in cases if c["bad"] is not None):
+                before = len(answered)
+                summarize(case["text"], base_url=server.base_url, api_key="bench",
+                          retry=RetryPolicy())  # fmt: skip
+                calls += [(False, body, out) for body, out in answered[before:]]
+        else:
+            calls += [(False, body, out) for body, out in answered[n_batch:]]
+    if run == "repair" and (got.retry_live or len(got.briefs) != len(cases)):
+        raise SystemExit(f"batch {run}: {len(got.retry_live)} answer(s) not repaired")
+    tin = [_tokens_in(body) for _, body, _ in calls]
+    tout = [out for _, _, out in calls]
+    usd = sum(
+        cost_of(MODEL, i, o, batch=b) or 0.0
+        for (b, _, _), i, o in zip(calls, tin, tout, strict=True)
+    )
+    return {
+        "calls": len(calls),
+        "live_calls": sum(not b for b, _, _ in calls),
+        "tokens_in": sum(tin),
+        "tokens_out": sum(tout),
+        "per_brief": (sum(tin) + sum(tout)) / len(cases),
+        "usd_per_1000_briefs": usd / len(cases) * 1000,
+    }
+
+
+def batch_failures() -> dict[str, Any]:
+    """The corpus through the Batch API three ways (clean, repair, whole): tokens and USD."""
+    import summarizer
+
+    cases = corpus()
+    result: dict[str, Any] = {
+        "code": str(Path(summarizer.__file__).parent),
+        "briefs": len(cases),
+        "failing_briefs": sum(c["bad"] is not None for c in cases),
+        "failing_items": sum(c.get("failing", 0) for c in cases),
+        "runs": {run: _batch_run(run, cases) for run in BATCH_RUNS},
+    }
+    runs = result["runs"]
+    for run in ("repair", "whole"):
+        result[f"{run}_vs_clean_tokens"] = runs[run]["per_brief"] / runs["clean"]["per_brief"]
+        result[f"{run}_vs_clean_usd"] = (
+            runs[run]["usd_per_1000_briefs"] / runs["clean"]["usd_per_1000_briefs"]
+        )
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="re-record the cassettes")
     parser.add_argument("--variants", action="store_true", help="the quote-variants corpus")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--batch", action="store_true", help="through the Batch API: repair vs brief live anew"
+    )
     args = parser.parse_args()
+    if args.batch:
+        main_batch(args.json)
+        return
     if args.variants:
         if args.record:
             record_variants()
@@ -504,6 +611,35 @@ def main() -> None:
         "tokens spent on failures (total beyond clean), project / instructor: "
         f"{result['failure_tokens_vs_instructor']:.3f}"
     )
+
+
+def main_batch(as_json: bool) -> None:
+    """Print the Batch API figures (`--batch`)."""
+    result = batch_failures()
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    sys.path.insert(0, str(Path(__file__).parent))
+    from _common import print_machine
+
+    print_machine()
+    print(f"code under test: {result['code']}")
+    print(
+        f"corpus: {result['briefs']} briefs (eval/gold) through the Batch API (local test "
+        f"server), {result['failing_briefs']} with a failing answer ({result['failing_items']} "
+        f"failing items); tokens exact ({MODEL}); USD at list price, batch requests at half"
+    )
+    print(f"{'run':<8}{'calls':>6}{'live':>6}{'in':>9}{'out':>8}{'total/brief':>12}{'$/1000':>9}")
+    for run, r in result["runs"].items():
+        print(
+            f"{run:<8}{r['calls']:>6}{r['live_calls']:>6}{r['tokens_in']:>9,}{r['tokens_out']:>8,}"
+            f"{r['per_brief']:>12,.0f}{r['usd_per_1000_briefs']:>9.3f}"
+        )
+    for run in ("repair", "whole"):
+        print(
+            f"{run} / clean: tokens {result[f'{run}_vs_clean_tokens']:.3f}, "
+            f"USD {result[f'{run}_vs_clean_usd']:.3f}"
+        )
 
 
 def main_variants(as_json: bool) -> None:
