@@ -269,7 +269,9 @@ def collect(
     An answer whose items fail the guard is repaired (`repair_answer`): only those items are
     asked for again, live, each call reserved on `meter` (a run's, so its cap holds; else an
     uncapped one) and written to `llm_calls` like a live brief's; `on_call` is told each of
-    them after the batch answer's own record.
+    them after the batch answer's own record. A repair call's cost is then settled on `meter`
+    already: an `on_call` that spends what it is told must not spend it again. (A digest does
+    not pass its meter yet: its `on_call` adds the repair's cost to the run's after the call.)
     """
     from summarizer import llm
 
