@@ -218,3 +218,44 @@ def test_batch_api_needs_the_llm_engine(tmp_path: Path, monkeypatch: pytest.Monk
     )
     assert result.exit_code == 2
     assert "--batch-api needs the LLM engine" in result.stderr
+
+
+@pytest.mark.parametrize("cap", [1.0, 1e-9])
+def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: float) -> None:
+    from summarizer import batch
+    from summarizer.budget import Meter
+    from summarizer.llm import make_client
+    from summarizer.models import SourceMeta
+
+    store = SQLiteStore(tmp_path / "s.db")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(ARTICLES.iterdir())}
+    ids = {store.add_article(t, name, SourceMeta()): t for name, t in texts.items()}
+    begun: list[Any] = []
+    meter = Meter(cap, on_begin=begun.append)
+    told: list[tuple[str, Any]] = []
+    try:
+        with RespondingServer(responder=_bad_bank_answer(every_claim=False)) as server:
+            client = make_client(base_url=server.base_url, api_key="test")
+            batch.submit(store, client, ids, model="gpt-4.1-mini", lang=None)
+            server.batch_polls = 0
+            got = batch.collect(
+                store, client, model="gpt-4.1-mini", poll_s=0.01, meter=meter,
+                on_call=lambda a, c: told.append((a, c)),
+            )  # fmt: skip
+            client.close()
+            live = server.requests[len(ids) :]
+    finally:
+        store.close()
+    (bank,) = [a for a, t in ids.items() if BANK_TEXT in t]
+    if cap == 1.0:
+        # reserved before it was sent, settled to its cost; the batch answers are not the meter's
+        assert len(live) == 1 and len(begun) == 1
+        assert set(got.briefs) == set(ids) and not got.retry_live
+        (fix,) = [c for a, c in told if a == bank and c.outcome == "ok"]
+        assert meter.spent == pytest.approx(fix.cost_usd) and meter.reserved == 0
+        assert [c.outcome for a, c in told if a == bank] == ["repaired", "ok"]
+    else:
+        # the cap refuses the repair before anything is sent: the article goes live instead
+        assert live == [] and begun == []
+        assert set(got.retry_live) == {bank} and "cost cap" in got.retry_live[bank]
+        assert [c.outcome for a, c in told if a == bank] == ["invalid"]
