@@ -6,8 +6,9 @@ Every arm briefs the same articles against the same scripted server (its own pro
 200 ms), one arm after the other within each round (bare, ours, ...), so drift on a shared 2-core
 machine hits every arm alike. Each round prints a row per arm; the summary gives the median of
 the rounds: articles per second, % of ideal (concurrency / latency), % of the bare client's rate
-*in the same round* (the goal: >= 95 %), the client process's CPU per article, and each request's
-wall time seen from the client (median, p90).
+*in the same round* (the goal: >= 95 %), the client process's CPU per article, the CPU per
+article of its grounding worker processes (read from /proc), and each request's wall time seen
+from the client (median, p90).
 
 Arms:
 - bare AsyncOpenAI: the same request (prompt + tool), reply not parsed: the floor for any Python
@@ -15,6 +16,8 @@ Arms:
 - summarizer, base_url=: `asummarize(text, base_url=...)`, the form the README shows (one shared
   client per event loop, `llm.shared_client`);
 - summarizer, client=: `asummarize(text, client=llm.make_client(...))`, a client the caller owns;
+- summarizer, client=, grounding on the loop: the same with `SUMMARIZER_GROUND_WORKERS=0`, so
+  the guard runs on the event loop (as before `summarizer.brief.offload`);
 - with `--aiohttp` (when the installed openai has `DefaultAioHttpClient`), the bare client over
   openai's aiohttp transport too (`make_client` uses that transport for async clients, so both of
   our arms do).
@@ -24,9 +27,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from _common import ServerProcess, articles, print_machine
@@ -82,6 +87,36 @@ async def ours_client(url: str, texts: list[str], c: int) -> list[float]:
 
     client = llm.make_client(base_url=url, api_key="bench", asynchronous=True)
     return await _ours_with(client, texts, c)
+
+
+async def ours_client_on_loop(url: str, texts: list[str], c: int) -> list[float]:
+    """`ours_client` with grounding on the event loop (no worker process), as before."""
+    from summarizer.brief import offload
+
+    before = os.environ.get(offload.WORKERS_ENV)
+    os.environ[offload.WORKERS_ENV] = "0"
+    try:
+        return await ours_client(url, texts, c)
+    finally:
+        if before is None:
+            del os.environ[offload.WORKERS_ENV]
+        else:
+            os.environ[offload.WORKERS_ENV] = before
+
+
+def worker_cpu() -> float:
+    """CPU seconds used so far by this process's grounding workers (Linux /proc; 0 elsewhere)."""
+    from summarizer.brief import offload
+
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for w in list(offload._workers):
+        try:
+            fields = Path(f"/proc/{w.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
 
 
 async def _bare_with(client: Any, texts: list[str], c: int) -> list[float]:
@@ -143,6 +178,7 @@ def main() -> None:
         ("bare AsyncOpenAI", bare),
         ("summarizer, base_url=", ours_base_url),
         ("summarizer, client=", ours_client),
+        ("summarizer, client=, grounding on the loop", ours_client_on_loop),
     ]
     if args.aiohttp and has_aiohttp():
         arms.insert(1, ("bare AsyncOpenAI, aiohttp", bare_aiohttp))
@@ -151,22 +187,28 @@ def main() -> None:
         f"\n{args.articles} articles (~600 words), latency {args.latency * 1000:.0f} ms, "
         f"{args.rounds} rounds, arms interleaved within each round"
     )
-    # results[c][arm] = list of (rate, cpu per article, median latency, p90 latency, vs bare)
-    results: dict[int, dict[str, list[tuple[float, float, float, float, float]]]] = {}
+    # results[c][arm] = rows of (rate, loop CPU/art, median, p90, vs bare, worker CPU/art)
+    results: dict[int, dict[str, list[tuple[float, ...]]]] = {}
+    head = (
+        "| conc | arm | art/s | % ideal | % bare{} | CPU ms/art | worker CPU ms/art | median ms "
+        "| p90 ms |"
+    )
     with ServerProcess(latency=args.latency) as server:
         url = server.base_url
-        for _, arm in arms:  # warm-up: imports, first connections
+        for _, arm in arms:  # warm-up: imports, first connections, the grounding worker
             asyncio.run(arm(url, texts[:4], 2))
-        print("| round | conc | arm | art/s | % ideal | % bare | CPU ms/art | median ms | p90 ms |")
-        print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        time.sleep(2)  # the worker, started by the warm-up, is ready
+        print("| round " + head.format(""))
+        print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in range(args.rounds):
             for c in args.concurrency:
                 ideal = c / args.latency
                 bare_rate = 0.0
                 for name, arm in arms:
-                    cpu0, t0 = time.process_time(), time.perf_counter()
+                    cpu0, w0, t0 = time.process_time(), worker_cpu(), time.perf_counter()
                     lat = asyncio.run(arm(url, texts, c))
                     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+                    worker = worker_cpu() - w0
                     lat.sort()
                     rate = len(texts) / wall
                     if name == "bare AsyncOpenAI":
@@ -177,24 +219,24 @@ def main() -> None:
                         statistics.median(lat) * 1000,
                         lat[int(0.9 * len(lat))] * 1000,
                         rate / bare_rate,
+                        worker / len(texts) * 1000,
                     )
                     results.setdefault(c, {}).setdefault(name, []).append(row)
                     print(
                         f"| {r + 1} | {c} | {name} | {rate:.1f} | {rate / ideal:.0%} | "
-                        f"{row[4]:.0%} | {row[1]:.1f} | {row[2]:.1f} | {row[3]:.1f} |"
+                        f"{row[4]:.0%} | {row[1]:.1f} | {row[5]:.1f} | {row[2]:.1f} | "
+                        f"{row[3]:.1f} |"
                     )
     print(f"\nmedians of {args.rounds} rounds")
-    print(
-        "| conc | arm | art/s | % ideal | % bare (same round) | CPU ms/art | median ms | p90 ms |"
-    )
-    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(head.format(" (same round)"))
+    print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for c, by_arm in results.items():
         ideal = c / args.latency
         for name, rows in by_arm.items():
             med = [statistics.median(col) for col in zip(*rows, strict=True)]
             print(
                 f"| {c} | {name} | {med[0]:.1f} | {med[0] / ideal:.0%} | {med[4]:.0%} | "
-                f"{med[1]:.1f} | {med[2]:.1f} | {med[3]:.1f} |"
+                f"{med[1]:.1f} | {med[5]:.1f} | {med[2]:.1f} | {med[3]:.1f} |"
             )
 
 

@@ -40,7 +40,7 @@ from tenacity import (
 )
 
 from summarizer import errors, replylimit, secrets
-from summarizer.brief import repair
+from summarizer.brief import offload, repair
 from summarizer.brief.grounding import ArticleIndex, GroundingReport, check_reply, format_issues
 from summarizer.config import DEFAULT_MODEL
 from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
@@ -1043,17 +1043,22 @@ async def arequest_brief(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens, before_call
     )
     patched = instructor.patch(create=create, mode=_mode(mode))
-    plan = repair.flow(messages, article, max_retries=max_retries, replies=log.replies)
+    # Held for the whole request, so the flow's `check_reply` finds the report `aground` keeps.
+    index = ArticleIndex.of(article)
+    plan = repair.flow(messages, index, max_retries=max_retries, replies=log.replies)
     ok = False
     try:
         ask = next(plan)
         while True:
             if ask.kind == "brief":
-                answer: Any = await patched(  # type: ignore[misc]
-                    response_model=_REPLY_TOOL,
-                    max_retries=ask.max_retries,
-                    **request_kwargs(model, ask.messages, max_tokens, client),
-                )
+                with offload.busy():
+                    answer: Any = await patched(  # type: ignore[misc]
+                        response_model=_REPLY_TOOL,
+                        max_retries=ask.max_retries,
+                        **request_kwargs(model, ask.messages, max_tokens, client),
+                    )
+                    # Ground it in a worker process when many briefs are in flight.
+                    await offload.aground(answer, index)
             else:
                 try:
                     answer = await patched(  # type: ignore[misc]

@@ -232,6 +232,8 @@ def test_each_brief_is_grounded_once_and_each_article_indexed_once(
 
     monkeypatch.setattr(grounding, "_check_reply", counting_check)
     monkeypatch.setattr(locate.Locator, "__init__", counting_init)
+    # Grounded in this process (a worker's checks are tests/test_offload.py's).
+    monkeypatch.setenv("SUMMARIZER_GROUND_WORKERS", "0")
     texts = [synthetic_article(100 + i) for i in range(40)]  # more in flight than the LRU holds
 
     async def batch() -> list[Any]:

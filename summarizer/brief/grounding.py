@@ -653,17 +653,33 @@ def check_reply(reply: BriefReply, article: str | ArticleIndex) -> GroundingRepo
     index = ArticleIndex.of(article)
     # The same reply checked against the same article gets the same report: instructor's
     # validator checks a reply, and the engine checks the brief it makes of it again.
-    key = reply.model_dump_json()
-    known = index._reports.get(key)
+    key = report_key(reply)
+    known = known_report(index, key)
     if known is None:
         known = _check_reply(reply, index)
-        index._reports[key] = known
-        if len(index._reports) > _REPORTS_KEPT:
-            index._reports.popitem(last=False)
+        remember_report(index, key, known)
     return GroundingReport(issues=list(known.issues), evidence=list(known.evidence))
 
 
 _REPORTS_KEPT = 4
+
+
+def report_key(reply: BriefReply) -> str:
+    """What a reply's report is kept under: its content, as JSON."""
+    return reply.model_dump_json()
+
+
+def known_report(index: ArticleIndex, key: str) -> GroundingReport | None:
+    """The report kept on `index` for the reply whose `report_key` is `key`, if any."""
+    return index._reports.get(key)
+
+
+def remember_report(index: ArticleIndex, key: str, report: GroundingReport) -> None:
+    """Keep `report` (made by `_check_reply`, here or in a worker process, see
+    `summarizer.brief.offload`) for the reply whose `report_key` is `key`."""
+    index._reports[key] = report
+    if len(index._reports) > _REPORTS_KEPT:
+        index._reports.popitem(last=False)
 
 
 def _check_reply(reply: BriefReply, index: ArticleIndex) -> GroundingReport:

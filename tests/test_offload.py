@@ -1,0 +1,248 @@
+"""Grounding off the event loop (`summarizer.brief.offload`): a batch of async briefs grounds in
+a worker process, with the same reports as on the loop; a lone brief starts no worker; a dead
+worker costs nothing but the offload.
+
+Checked by behaviour (which process made each report, what the briefs say), never by timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer.brief import grounding, offload
+from summarizer.brief.grounding import ArticleIndex, _check_reply
+from summarizer.engine import asummarize
+from summarizer.evaluation.dataset import load_dataset
+from summarizer.models import BriefReply
+from summarizer.testserver import (
+    FakeOpenAIServer,
+    FirstSentencesResponder,
+    first_sentences_reply,
+    synthetic_article,
+)
+
+GOLD = Path(__file__).resolve().parents[1] / "eval" / "gold"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer(responder=FirstSentencesResponder()) as s:
+        yield s
+
+
+@pytest.fixture
+def one_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """One worker process, offloading articles of any size; stopped after the test."""
+    monkeypatch.setenv(offload.WORKERS_ENV, "1")
+    monkeypatch.setenv(offload.MIN_CHARS_ENV, "0")
+    offload.shutdown()
+    yield
+    offload.shutdown()
+
+
+def _ready() -> offload._Worker:
+    """Start the worker and wait until it says it is ready."""
+    deadline = time.monotonic() + 60
+    while (worker := offload._ready_worker()) is None:
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.05)
+    return worker
+
+
+def _perturbed(reply: BriefReply) -> list[BriefReply]:
+    """The reply, and copies that fail: a quote with a word added, a position's party unlisted,
+    a party the article does not name."""
+    out = [reply]
+    if reply.key_facts:
+        bad = reply.model_copy(deep=True)
+        bad.key_facts[0].evidence[0] = "not " + bad.key_facts[0].evidence[0]
+        out.append(bad)
+    if reply.positions:
+        bad = reply.model_copy(deep=True)
+        bad.positions[0].party = "Nobody Listed"
+        out.append(bad)
+    bad = reply.model_copy(deep=True)
+    bad.parties.append(bad.parties[0].model_copy(update={"name": "Zyxwv Qrstu", "aliases": []}))
+    out.append(bad)
+    return out
+
+
+def _cases() -> list[tuple[str, BriefReply]]:
+    cases = []
+    for art in load_dataset(GOLD).articles:
+        cases += [(art.text, r) for r in _perturbed(art.gold)]
+    for i in range(3):
+        text = synthetic_article(i)
+        cases += [
+            (text, r) for r in _perturbed(BriefReply.model_validate(first_sentences_reply(text)))
+        ]
+    return cases
+
+
+def test_the_workers_reports_equal_the_loops(one_worker: None) -> None:
+    cases = _cases()
+    assert len(cases) > 60
+    worker = _ready()
+
+    async def remote() -> list[Any]:
+        return await asyncio.gather(
+            *(worker.submit(text, grounding.report_key(reply)) for text, reply in cases)
+        )
+
+    reports = asyncio.run(remote())
+    local = [_check_reply(reply, ArticleIndex(text)) for text, reply in cases]
+    assert reports == local
+    assert any(r.issues for r in local) and any(not r.issues for r in local)
+    assert all(r.evidence for r in local)
+
+
+def _dump(brief: Any) -> dict[str, Any]:
+    data = brief.model_dump(mode="json")
+    for key in ("created_at", "duration_s"):
+        data["meta"].pop(key)
+    for call in data["meta"].get("calls", []) or []:
+        call.pop("latency_s", None)
+    return data
+
+
+def test_a_batch_grounds_in_the_worker_with_the_same_briefs(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [synthetic_article(200 + i) for i in range(12)]
+
+    async def batch() -> list[Any]:
+        return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "0")
+    on_loop = asyncio.run(batch())
+    grounding._clear_index_cache()
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "1")
+    _ready()
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    offloaded = asyncio.run(batch())
+    assert here == []  # every reply was grounded in the worker
+    assert [_dump(b) for b in offloaded] == [_dump(b) for b in on_loop]
+    assert all(b.meta.evidence for b in offloaded)
+
+
+def test_a_lone_brief_starts_no_worker(one_worker: None, server: FakeOpenAIServer) -> None:
+    brief = asyncio.run(asummarize(synthetic_article(300), base_url=server.base_url))
+    assert brief.meta.evidence
+    assert offload._workers == []
+
+
+def test_no_offload_when_turned_off_or_the_article_is_short(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [synthetic_article(400 + i) for i in range(4)]
+
+    async def batch() -> list[Any]:
+        return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "0")
+    assert all(b.meta.evidence for b in asyncio.run(batch()))
+    assert offload._workers == []  # none started
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "1")
+    _ready()
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    for env, value in ((offload.WORKERS_ENV, "0"), (offload.MIN_CHARS_ENV, "100000")):
+        # A worker is ready, but turned off, or the articles are below the size that pays.
+        with monkeypatch.context() as m:
+            m.setenv(env, value)
+            grounding._clear_index_cache()
+            here.clear()
+            assert all(b.meta.evidence for b in asyncio.run(batch()))
+            assert sorted(here) == sorted(texts)
+
+
+def test_a_dead_worker_costs_only_the_offload(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = _ready()
+    worker.proc.kill()
+    worker.proc.wait()
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    texts = [synthetic_article(500 + i) for i in range(6)]
+
+    async def batch() -> list[Any]:
+        return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+    briefs = asyncio.run(batch())
+    assert all(b.meta.evidence for b in briefs)
+    assert sorted(here) == sorted(texts)  # grounded on the loop instead
+    deadline = time.monotonic() + 10
+    while worker.alive and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not worker.alive
+
+
+def test_the_worker_does_not_run_the_callers_script(
+    server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    # multiprocessing's "spawn" would run a script with no `if __name__ == "__main__"` again in
+    # every worker; ours imports only the guard.
+    marks = tmp_path / "marks"
+    script = tmp_path / "batch.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import asyncio
+            from summarizer.brief import offload
+            from summarizer.engine import asummarize
+            from summarizer.testserver import synthetic_article
+
+            with open({str(marks)!r}, "a") as f:
+                f.write("ran\\n")
+            while offload._ready_worker() is None:
+                import time; time.sleep(0.05)
+
+            async def batch():
+                texts = [synthetic_article(600 + i) for i in range(4)]
+                return await asyncio.gather(
+                    *(asummarize(t, base_url={server.base_url!r}) for t in texts)
+                )
+
+            print(sum(len(b.meta.evidence) > 0 for b in asyncio.run(batch())))
+            """
+        )
+    )
+    env = {**os.environ, offload.WORKERS_ENV: "1", offload.MIN_CHARS_ENV: "0"}
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "4"
+    assert marks.read_text() == "ran\n"
