@@ -46,6 +46,9 @@ from summarizer.testserver import (
 
 ADMIN = os.environ.get("SUMMARIZER_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 WORDS = 300
+# How a worker is started; `--worker-wrapper FILE` runs FILE instead (a script that wraps
+# `summarizer worker`, e.g. to time or profile it, and takes the same arguments).
+WORKER_CMD = ["-m", "summarizer", "worker"]
 
 
 class TimedResponder:
@@ -74,6 +77,92 @@ def fresh_database() -> Iterator[str]:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far (0.0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a live process and its live descendants (a worker's grounding process)."""
+    children: dict[int, list[int]] = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            children.setdefault(_ppid(int(p.name)), []).append(int(p.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        here = todo.pop()
+        total += proc_cpu(here)
+        todo.extend(children.get(here, []))
+    return total
+
+
+def reaped_cpu(pid: int) -> float:
+    """CPU seconds of a process's children that ended and were waited for (cutime + cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / _TICK
+
+
+class PgCpu:
+    """CPU of PostgreSQL: `own` = the backends serving the benchmark's database (sampled while
+    they live, so a backend's last sample is close to its total; one that lives less than a
+    sample's interval is missed, see `sessions`), `all` = every postgres process plus the ones
+    that ended (the postmaster's reaped children; includes other sessions' use of the server)."""
+
+    def __init__(self, admin: Any, db: str) -> None:
+        self.admin, self.db = admin, db
+        self.backends: dict[int, float] = {}
+        pid = int(admin.execute("SELECT pg_backend_pid()").fetchone()[0])
+        self.postmaster = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        self.start_all = self.total_all()
+        self.start_sessions = self.sessions()
+
+    def total_all(self) -> float:
+        kids = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _ppid(int(p.name)) == self.postmaster
+        ]
+        return reaped_cpu(self.postmaster) + proc_cpu(self.postmaster) + sum(map(proc_cpu, kids))
+
+    def sessions(self) -> int:
+        row = self.admin.execute(
+            "SELECT sessions FROM pg_stat_database WHERE datname = %s", (self.db,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def sample(self) -> None:
+        for (pid,) in self.admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.db,)
+        ).fetchall():
+            cpu = proc_cpu(int(pid))
+            if cpu:
+                self.backends[int(pid)] = cpu
+
+    def result(self) -> dict[str, float]:
+        return {
+            "own": round(sum(self.backends.values()), 2),
+            "all": round(self.total_all() - self.start_all, 2),
+            "sessions": self.sessions() - self.start_sessions,
+        }
+
+
+def _ppid(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 def count(url: str, sql: str) -> int:
@@ -135,6 +224,10 @@ def run(
     rpm: int | None = None,
     stalled_after: float = 10.0,
 ) -> dict[str, Any]:
+    import resource
+
+    import psycopg
+
     responder = TimedResponder()
     with fresh_database() as url, FakeOpenAIServer(responder=responder, latency=0.2) as server:
         queue(url, folder, server, tmp)
@@ -143,10 +236,12 @@ def run(
         args += ["--stalled-after", str(stalled_after)]
         if rpm:
             args += ["--rpm", str(rpm)]
+        poll = psycopg.connect(url, autocommit=True)  # one connection for the polling
+        pg = PgCpu(psycopg.connect(ADMIN, autocommit=True), url.rsplit("/", 1)[1])
         started = time.monotonic()
         procs = [
             subprocess.Popen(
-                [sys.executable, "-m", "summarizer", "worker", "--db", url, *args],
+                [sys.executable, *WORKER_CMD, "--db", url, *args],
                 env=env(tmp),
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -157,9 +252,29 @@ def run(
         killed = False
         done = 0
         deadline = started + 1800
+        # CPU in the steady state: from when a tenth of the briefs are in (the workers have
+        # started and warmed up) to the end, per brief stored in between.
+        mark: dict[str, float] | None = None
+
+        def cpu_now() -> dict[str, float]:
+            pg.sample()
+            self_cpu = resource.getrusage(resource.RUSAGE_SELF)
+            return {
+                "workers": sum(tree_cpu(p.pid) for p in procs),
+                "pg_own": sum(pg.backends.values()),
+                "pg_all": pg.total_all(),
+                "bench": self_cpu.ru_utime + self_cpu.ru_stime,
+                "done": float(done),
+                "t": time.monotonic(),
+            }
+
         try:
             while time.monotonic() < deadline:
-                done = count(url, "SELECT count(*) FROM briefs")
+                row = poll.execute("SELECT count(*) FROM briefs").fetchone()
+                done = int(row[0]) if row else 0
+                pg.sample()
+                if mark is None and done >= n // 10 and not kill_at:
+                    mark = cpu_now()
                 if done >= n:
                     break
                 if kill_at is not None and not killed and done >= kill_at * n:
@@ -168,6 +283,7 @@ def run(
                     killed = True
                 time.sleep(0.2)
             seconds = time.monotonic() - started
+            end = cpu_now()
         finally:
             for p in procs:
                 if p.poll() is None:
@@ -177,6 +293,17 @@ def run(
                     p.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     p.kill()
+            poll.close()
+        cpu: dict[str, Any] = {}
+        if mark is not None and end["done"] > mark["done"]:
+            briefs = end["done"] - mark["done"]
+            cpu = {
+                k: round(1000 * (end[k] - mark[k]) / briefs, 1)
+                for k in ("workers", "pg_own", "pg_all", "bench")
+            }
+            cpu["steady_art_per_s"] = round(briefs / (end["t"] - mark["t"]), 1)
+        cpu["pg_sessions"] = pg.result()["sessions"]
+        pg.admin.close()
         outcomes = rows(
             url,
             "SELECT outcome, count(*) FROM llm_calls WHERE article_id IS NOT NULL "
@@ -216,6 +343,10 @@ def run(
             "calls": {str(k): int(v) for k, v in outcomes},
             "jobs_run_again": int(twice[0][0]) if twice else 0,
             # jobs the workers put back in the queue, their worker's heartbeat being too old
+            # CPU ms per brief in the steady state, by process: the workers, the PostgreSQL
+            # backends of this database, all of PostgreSQL (incl. other sessions' use), this
+            # process (the scripted server and the polling); and connections opened
+            "cpu_ms_per_article": cpu,
             "put_back": sum(
                 log.read_text(errors="replace").count("of a stalled worker put back")
                 for log in tmp.glob("worker*.log")
@@ -227,11 +358,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="200 articles")
     ap.add_argument("--articles", type=int, default=2000)
-    ap.add_argument("--concurrency", type=int, default=4, help="per worker")
+    ap.add_argument(
+        "--concurrency", "--jobs-per-worker", type=int, default=4, help="jobs at once per worker"
+    )
+    ap.add_argument("--workers", default="1,2,4", help="throughput runs: numbers of workers")
     ap.add_argument("--rpm", type=int, default=600)
     ap.add_argument("--rpm-articles", type=int, default=1000)
     ap.add_argument("--parts", default="throughput,kill,rpm", help="which runs, comma-separated")
+    ap.add_argument("--worker-wrapper", type=Path, help="run this script as each worker")
     args = ap.parse_args()
+    if args.worker_wrapper:
+        WORKER_CMD[:] = [str(args.worker_wrapper.resolve())]
     n = 200 if args.quick else args.articles
     n_rpm = 200 if args.quick else args.rpm_articles
     print_machine()
@@ -253,7 +390,8 @@ def main() -> None:
         for i in range(n):
             os.link(folder / f"a{i:05d}.txt", only / f"a{i:05d}.txt")
         parts = args.parts.split(",")
-        for workers in (1, 2, 4) if "throughput" in parts else ():
+        counts = [int(w) for w in args.workers.split(",")]
+        for workers in counts if "throughput" in parts else ():
             r = run(workers, only, n, args.concurrency, tmp)
             results.append(("throughput", r))
             print(json.dumps(r), flush=True)
