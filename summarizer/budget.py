@@ -74,12 +74,16 @@ class Meter:
         on_begin: Callable[[CallRecord], Any] | None = None,
         on_end: Callable[[Any, CallRecord], None] | None = None,
         _purse: _Purse | None = None,
+        begin_in_thread: bool = False,
     ) -> None:
         if max_usd is not None and max_usd < 0:
             raise ValueError("a cost cap cannot be negative")
         self._purse = _purse or _Purse(max_usd)
         self.on_begin = on_begin
         self.on_end = on_end
+        # `abegin` runs `on_begin` in a thread (a hook that waits for a database's commit, as
+        # a worker's does, would otherwise hold up every other brief on the event loop).
+        self.begin_in_thread = begin_in_thread
 
     def with_hooks(
         self,
@@ -222,6 +226,8 @@ class Meter:
         ticket = await self.areserve(
             model, prompt_tokens=prompt_tokens, max_tokens=max_tokens, chunk=chunk, attempt=attempt
         )
+        if self.begin_in_thread and self.on_begin is not None:
+            return await asyncio.to_thread(self._written, ticket)
         return self._written(ticket)
 
     def _written(self, ticket: Ticket) -> Ticket:

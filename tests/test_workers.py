@@ -334,3 +334,54 @@ def test_the_digests_cost_cap_holds_across_the_workers(tmp_path: Path, pg_url: s
         "(SELECT id FROM articles)",
     )
     assert 0 < spent[0][0] <= 0.01
+
+
+def test_a_killed_workers_calls_in_flight_are_interrupted_and_their_reservation_settled(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A worker killed with kill -9 mid-call leaves its llm_calls rows 'sent' and their worst
+    case reserved under the shared caps; another worker, once the dead one's heartbeat is old,
+    marks them 'interrupted' (a call that never completed) and settles their reservations as
+    spent, so no cap is held by the dead as 'reserved'."""
+    n = 6
+    src = articles(tmp_path / "in", n)
+    with FakeOpenAIServer(latency=30.0) as slow, FakeOpenAIServer(latency=0.05) as fast:
+        queued = digest(
+            pg_url, slow, src, "--no-wait", "--max-cost", "50", "--out", str(tmp_path / "d.md")
+        )
+        assert queued.exit_code == 7, queued.output
+        caps = ("--max-cost", "100", "--stalled-after", "2", "--concurrency", "3")
+        with workers(pg_url, 1, *caps, "--base-url", slow.base_url) as dead:
+            wait_for("3 calls in flight", lambda: sum(slow.per_article.values()) >= 3)
+            dead[0].send_signal(signal.SIGKILL)
+            dead[0].wait()
+        sent = q(pg_url, "SELECT id FROM llm_calls WHERE outcome = 'sent' ORDER BY id")
+        assert len(sent) == 3
+        held = q(pg_url, "SELECT scope, reserved FROM summarizer_spend ORDER BY scope")
+        assert [s for s, _ in held] == ["day:" + time.strftime("%Y-%m-%d", time.gmtime()), "run:1"]
+        assert all(r > 0 for _, r in held)
+        with workers(pg_url, 1, *caps, "--base-url", fast.base_url):
+            wait_for(f"{n} briefs", lambda: brief_count(pg_url) == n, timeout=90)
+
+            def released() -> bool:
+                return q(pg_url, "SELECT count(*) FROM llm_calls WHERE outcome = 'sent'") == [
+                    (0,)
+                ] and q(pg_url, "SELECT count(*) FROM summarizer_in_flight") == [(0,)]
+
+            wait_for("the dead worker's calls released", released, timeout=30)
+    dead_calls = q(
+        pg_url,
+        "SELECT outcome, error, cost_usd FROM llm_calls WHERE id = ANY(%s) ORDER BY id",
+        ([i for (i,) in sent],),
+    )
+    assert [o for o, _, _ in dead_calls] == ["interrupted"] * 3
+    assert all("stopped" in (e or "") for _, e, _ in dead_calls)
+    # nothing reserved any more; spent = what every call cost or, for the dead one's, kept
+    total = q(pg_url, "SELECT sum(cost_usd) FROM llm_calls WHERE run_id = 1")[0][0]
+    spend = dict(q(pg_url, "SELECT scope, reserved FROM summarizer_spend"))
+    assert set(spend.values()) == {0.0}
+    spent = dict(q(pg_url, "SELECT scope, spent FROM summarizer_spend"))
+    assert spent["run:1"] == pytest.approx(total)
+    assert sum(c for _, _, c in dead_calls) == pytest.approx(
+        sum(r for _, r in held) / 2  # each dead call was reserved under both scopes
+    )

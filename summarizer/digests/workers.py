@@ -12,7 +12,12 @@
   process, so one command still works.
 - Workers send a heartbeat (procrastinate's); every worker, and a waiting digest, looks for jobs
   left 'doing' by a worker whose heartbeat stopped (killed with `kill -9`, machine gone) and
-  puts them back in the queue: nothing is lost.
+  puts them back in the queue: nothing is lost. Its calls in flight (`summarizer_in_flight`)
+  are released by the other workers: their rows left 'sent' become 'interrupted', their
+  reservations are settled as spent (`release_dead_calls`).
+- A worker's statements go through a pool of connections (`_Worker.pool`); only the record
+  written before a request is sent waits for the disk (and not on the event loop): the rest
+  is written to disk with procrastinate's commit of the job's end.
 - `rpm` and `tpm` hold across all workers: every request is first written into
   `summarizer_rate_log` under an advisory lock, only when the last 60 seconds leave room
   (`SharedRateLimiter`). `max_cost` holds across workers as a cap per UTC day: each call's
@@ -34,7 +39,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +47,15 @@ from typing import Any
 from summarizer.errors import BudgetExceeded, SummarizerError
 from summarizer.models import Brief, CallRecord, SourceMeta, Usage
 from summarizer.store.base import BriefKey
-from summarizer.store.postgres import PostgresStore, connect, safe_url
+from summarizer.store.postgres import (
+    END_CALL_SET,
+    PostgresStore,
+    begin_call,
+    connect,
+    end_call_params,
+    put_brief,
+    safe_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +98,12 @@ CREATE TABLE IF NOT EXISTS summarizer_spend (
     scope TEXT PRIMARY KEY,
     spent DOUBLE PRECISION NOT NULL DEFAULT 0,
     reserved DOUBLE PRECISION NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS summarizer_in_flight (
+    call_id BIGINT PRIMARY KEY,
+    worker_id BIGINT,
+    scopes TEXT[] NOT NULL,
+    amount DOUBLE PRECISION
 );
 """
 
@@ -149,6 +168,9 @@ class SharedRateLimiter:
                 self._conn = connect(self.url)
             db = self._conn
             with db.transaction():
+                # Not waiting for the disk while holding the lock every worker waits for (a
+                # server crash may forget the last few entries of the log, not a request).
+                db.execute("SET LOCAL synchronous_commit = off")
                 db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NS, _LOCK_RATE))
                 window = f"{self.window_s} seconds"
                 db.execute(
@@ -195,14 +217,17 @@ class SharedPurse:
 
     `reserve(amount)` adds a call's worst case to `reserved` only if spent + reserved + amount
     stays under the cap (one UPDATE ... WHERE, atomic), else raises `BudgetExceeded`;
-    `settle(amount, cost)` moves it from reserved to spent at what the call cost.
+    `settle(amount, cost)` moves it from reserved to spent at what the call cost. With a
+    `pool` (a worker's) it takes a connection from it for each; `reserve_in` runs inside a
+    caller's transaction (a worker reserves and writes the call down in one).
     """
 
-    def __init__(self, url: str, cap: float, scope: str | None = None) -> None:
+    def __init__(self, url: str, cap: float, scope: str | None = None, *, pool: Any = None) -> None:
         self.url = url
         self.cap = cap
         self.fixed_scope = scope
-        self._conn = connect(url)
+        self._pool = pool
+        self._conn = connect(url) if pool is None else None
         self._lock = threading.Lock()
         self._rows: set[str] = set()
 
@@ -215,62 +240,118 @@ class SharedPurse:
 
         return "day:" + datetime.now(UTC).date().isoformat()
 
-    def _row(self) -> str:
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[Any]:
+        if self._pool is not None:
+            with self._pool.connection() as db:
+                yield db
+        else:
+            with self._lock:
+                yield self._conn
+
+    def ensure_row(self, db: Any) -> str:
+        """The scope's row exists (committed at once on an autocommit connection); its name."""
         scope = self.scope
         if scope not in self._rows:
-            self._conn.execute(
+            db.execute(
                 "INSERT INTO summarizer_spend (scope) VALUES (%s) ON CONFLICT DO NOTHING", (scope,)
             )
             self._rows.add(scope)
         return scope
 
-    def reserve(self, amount: float | None, what: str = "the next model call") -> None:
-        """Set `amount` aside, or raise `BudgetExceeded` when it does not fit under the cap."""
+    def reserve_in(self, db: Any, amount: float | None, what: str = "the next model call") -> str:
+        """`reserve` on connection `db` (row made by `ensure_row`); the scope reserved under."""
         if amount is None:
             raise BudgetExceeded(
                 f"no price is known for the model, so {what} cannot be kept under the shared "
                 f"cost cap ${self.cap:.4f}"
             )
-        with self._lock:
-            scope = self._row()
-            row = self._conn.execute(
-                "UPDATE summarizer_spend SET reserved = reserved + %s WHERE scope = %s AND "
-                "spent + reserved + %s <= %s + 1e-12 RETURNING spent + reserved AS total",
-                (amount, scope, amount, self.cap),
+        scope = self.scope
+        row = db.execute(
+            "UPDATE summarizer_spend SET reserved = reserved + %s WHERE scope = %s AND "
+            "spent + reserved + %s <= %s + 1e-12 RETURNING spent + reserved AS total",
+            (amount, scope, amount, self.cap),
+        ).fetchone()
+        if row is None:
+            now = db.execute(
+                "SELECT spent + reserved AS total FROM summarizer_spend WHERE scope = %s",
+                (scope,),
             ).fetchone()
-            if row is None:
-                now = self._conn.execute(
-                    "SELECT spent + reserved AS total FROM summarizer_spend WHERE scope = %s",
-                    (scope,),
-                ).fetchone()
-                raise BudgetExceeded(
-                    f"shared cost cap ${self.cap:.4f} reached: {what} could cost up to "
-                    f"${amount:.4f} and ${float(now['total'] if now else 0):.4f} is spent or "
-                    "reserved across the workers"
-                )
+            raise BudgetExceeded(
+                f"shared cost cap ${self.cap:.4f} reached: {what} could cost up to "
+                f"${amount:.4f} and ${float(now['total'] if now else 0):.4f} is spent or "
+                "reserved across the workers"
+            )
+        return scope
+
+    def reserve(self, amount: float | None, what: str = "the next model call") -> None:
+        """Set `amount` aside, or raise `BudgetExceeded` when it does not fit under the cap."""
+        with self._db() as db:
+            self.ensure_row(db)
+            self.reserve_in(db, amount, what)
 
     def settle(self, reserved: float | None, cost: float | None) -> None:
         """A call came back (cost known) or not (cost None: it keeps its reservation)."""
-        reserved = reserved or 0.0
-        spent = reserved if cost is None else cost
-        with self._lock:
-            self._conn.execute(
-                "UPDATE summarizer_spend SET reserved = GREATEST(reserved - %s, 0), "
-                "spent = spent + %s WHERE scope = %s",
-                (reserved, spent, self._row()),
-            )
+        with self._db() as db:
+            settle_in(db, [self.ensure_row(db)], reserved, cost)
 
     def spent(self) -> float:
         """USD settled so far across the workers."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT spent FROM summarizer_spend WHERE scope = %s", (self._row(),)
+        with self._db() as db:
+            row = db.execute(
+                "SELECT spent FROM summarizer_spend WHERE scope = %s", (self.ensure_row(db),)
             ).fetchone()
         return float(row["spent"]) if row else 0.0
 
     def close(self) -> None:
-        """Close the purse's connection."""
-        self._conn.close()
+        """Close the purse's own connection (a pool is its owner's to close)."""
+        if self._conn is not None:
+            self._conn.close()
+
+
+def settle_in(db: Any, scopes: list[str], reserved: float | None, cost: float | None) -> None:
+    """Move a call's reservation to spent in each of `scopes`, at `cost` (None: at what was
+    reserved, for a call that may have been billed), on connection `db`."""
+    if not scopes:
+        return
+    reserved = reserved or 0.0
+    spent = reserved if cost is None else cost
+    db.execute(
+        "UPDATE summarizer_spend SET reserved = GREATEST(reserved - %s, 0), spent = spent + %s "
+        "WHERE scope = ANY(%s)",
+        (reserved, spent, list(scopes)),
+    )
+
+
+def release_dead_calls(db: Any, stalled_after: float, own: int | None = None) -> int:
+    """Calls in flight of workers that are gone (no heartbeat for `stalled_after` seconds, or
+    no longer registered): each row left 'sent' becomes 'interrupted' (the outcome of a call
+    that never completed), and its reservation is settled as spent (it may have been billed),
+    so the dead hold no part of a cost cap as 'reserved'. One transaction; two workers sweeping
+    at once never settle one call twice (the rows are taken with SKIP LOCKED). How many."""
+    with db.transaction():
+        rows = db.execute(
+            "DELETE FROM summarizer_in_flight WHERE call_id IN (SELECT f.call_id FROM "
+            "summarizer_in_flight f WHERE f.worker_id IS DISTINCT FROM %s AND NOT EXISTS "
+            "(SELECT 1 FROM procrastinate_workers w WHERE w.id = f.worker_id AND "
+            "w.last_heartbeat > now() - %s::interval) FOR UPDATE SKIP LOCKED) "
+            "RETURNING call_id, worker_id, scopes, amount",
+            (own, f"{stalled_after} seconds"),
+        ).fetchall()
+        for r in rows:
+            db.execute(
+                "UPDATE llm_calls SET outcome = 'interrupted', error = %s "
+                "WHERE id = %s AND outcome = 'sent'",
+                (
+                    f"not completed: its worker ({r['worker_id']}) stopped, no heartbeat for "
+                    f"{stalled_after:g} s",
+                    r["call_id"],
+                ),
+            )
+            settle_in(db, list(r["scopes"]), r["amount"], None)
+    for r in rows:
+        log.warning("call %s of a stopped worker marked interrupted", r["call_id"])
+    return len(rows)
 
 
 # --- the worker ---------------------------------------------------------------------------------
@@ -295,18 +376,46 @@ class WorkerSettings:
 
 
 class _Worker:
-    """The state the jobs of one worker process share."""
+    """The state the jobs of one worker process share: a pool of connections (one job's
+    statements never wait behind another's), the shared limits, the model client."""
 
     def __init__(self, settings: WorkerSettings) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
         self.settings = settings
-        self.store = PostgresStore(settings.url)
+        self.pool: Any = ConnectionPool(
+            settings.url,
+            min_size=2,
+            max_size=max(1, settings.concurrency) + 2,
+            # Commits do not wait for the disk unless a statement says so (`begin`): see
+            # `put_brief` for why a job that ended has its writes on disk all the same.
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "connect_timeout": 10,
+                "options": "-c synchronous_commit=off",
+            },
+            name="summarizer-worker",
+            open=True,
+        )
         self.limiter = SharedRateLimiter(settings.url, settings.rpm, settings.tpm)
         self.purse = (
-            SharedPurse(settings.url, settings.max_cost) if settings.max_cost is not None else None
+            SharedPurse(settings.url, settings.max_cost, pool=self.pool)
+            if settings.max_cost is not None
+            else None
         )
         self.client: Any = None
         # A digest's own --max-cost, held across the workers for that run ('run:ID').
         self.run_purses: dict[int, SharedPurse] = {}
+        # procrastinate's Worker, whose id (set once registered, before any job runs) owns
+        # this process's calls in flight
+        self.runner: Any = None
+
+    @property
+    def worker_id(self) -> int | None:
+        """procrastinate's id of this worker (None before it registers and after it stops)."""
+        return None if self.runner is None else self.runner.worker_id
 
     def purses(self, run_id: int | None, run_cap: float | None) -> list[SharedPurse]:
         """The caps a call of this run is reserved under: the worker's daily one, the run's."""
@@ -314,7 +423,7 @@ class _Worker:
         if run_cap is not None and run_id is not None:
             if run_id not in self.run_purses:
                 self.run_purses[run_id] = SharedPurse(
-                    self.settings.url, run_cap, scope=f"run:{run_id}"
+                    self.settings.url, run_cap, scope=f"run:{run_id}", pool=self.pool
                 )
             out.append(self.run_purses[run_id])
         return out
@@ -331,42 +440,95 @@ class _Worker:
             )
         return self.client
 
+    def load(self, key: BriefKey) -> tuple[bool, tuple[str, SourceMeta] | None]:
+        """Whether the brief is stored already, and the article (None: absent or unreadable);
+        one statement."""
+        with self.pool.connection() as db:
+            row = db.execute(
+                "SELECT a.text, a.meta_json, EXISTS (SELECT 1 FROM briefs b WHERE "
+                "b.article_id = a.id AND b.engine = %s AND b.model = %s AND "
+                "b.prompt_version = %s AND b.schema_version = %s) AS briefed "
+                "FROM articles a WHERE a.id = %s",
+                (key.engine, key.model, key.prompt_version, key.schema_version, key.article_id),
+            ).fetchone()
+        if row is None:
+            return False, None
+        try:
+            meta = SourceMeta.model_validate_json(row["meta_json"])
+        except ValueError as exc:
+            log.warning("article %s cannot be read: %s", key.article_id[:12], exc)
+            return bool(row["briefed"]), None
+        return bool(row["briefed"]), (row["text"], meta)
+
+    def put_brief(self, key: BriefKey, brief: Brief) -> None:
+        """Store a brief. Its commit does not wait for the disk: procrastinate's commit of the
+        job's end, which follows and does, writes the log up to it, so a job that ended has its
+        brief on disk (a server crash in between costs a rerun of the job, not a wrong state)."""
+        with self.pool.connection() as db:
+            put_brief(db, key, brief)
+
+    def fail(self, job_id: int, key: BriefKey, reason: str) -> None:
+        """Keep why a job failed, for the digest that waits for it."""
+        with self.pool.connection() as db:
+            db.execute(
+                "INSERT INTO summarizer_brief_failures (job_id, cache_key, reason) "
+                "VALUES (%s, %s, %s) ON CONFLICT (job_id) DO UPDATE SET reason = excluded.reason",
+                (job_id, cache_key(key), reason[:2000]),
+            )
+
     def meter(self, run_id: int | None, article_id: str, run_cap: float | None = None) -> Any:
         """A meter that writes each call to `llm_calls` (under the digest's run) before it is
-        sent, and reserves its worst case under each shared cap (`purses`) across the workers."""
+        sent, and reserves its worst case under each shared cap (`purses`) across the workers:
+        the reservation, the row and its entry in `summarizer_in_flight` (whose worker holds
+        it, for `release_dead_calls`) are one transaction, committed before the request goes,
+        off the event loop, and on disk. The end (the row's outcome, the settlement) is one
+        statement, flushed to disk with the job's end (see `put_brief`)."""
         from summarizer.budget import Meter
 
-        store, purses = self.store, self.purses(run_id, run_cap)
+        pool, purses = self.pool, self.purses(run_id, run_cap)
         reserved: dict[int, float | None] = {}
 
         def begin(call: CallRecord) -> int:
-            taken: list[SharedPurse] = []
-            try:
+            with pool.connection() as db:
                 for purse in purses:
-                    purse.reserve(call.cost_usd)
-                    taken.append(purse)
-                row = store.begin_call(run_id, article_id, call)
-            except BaseException:
-                for purse in taken:
-                    purse.settle(call.cost_usd, 0.0)  # never sent
-                raise
+                    purse.ensure_row(db)
+                with db.transaction():
+                    # What money may go out is on disk before the request does.
+                    db.execute("SET LOCAL synchronous_commit = on")
+                    scopes = [purse.reserve_in(db, call.cost_usd) for purse in purses]
+                    row = begin_call(
+                        db, run_id, article_id, call, in_flight=(self.worker_id, scopes)
+                    )
             reserved[row] = call.cost_usd
             return row
 
         def end(row: Any, call: CallRecord) -> None:
-            store.end_call(int(row), call)
             amount = reserved.pop(int(row), None)
-            for purse in purses:
-                purse.settle(amount, call.cost_usd)
+            with pool.connection() as db:
+                found = db.execute(
+                    f"WITH c AS (UPDATE llm_calls SET {END_CALL_SET} WHERE id = %(id)s), "
+                    "f AS (DELETE FROM summarizer_in_flight WHERE call_id = %(id)s "
+                    "RETURNING scopes, amount), "
+                    "s AS (UPDATE summarizer_spend SET "
+                    "reserved = GREATEST(summarizer_spend.reserved - f.amount, 0), "
+                    "spent = summarizer_spend.spent + COALESCE(%(cost_usd)s::float8, f.amount) "
+                    "FROM f WHERE summarizer_spend.scope = ANY(f.scopes)) "
+                    "SELECT count(*) AS n FROM f",
+                    end_call_params(int(row), call),
+                ).fetchone()
+                if not found["n"] and call.cost_usd is not None and purses:
+                    # Taken for a dead worker's call and settled at its reservation: now the
+                    # cost is known, count that instead.
+                    db.execute(
+                        "UPDATE summarizer_spend SET spent = spent + %s WHERE scope = ANY(%s)",
+                        (call.cost_usd - (amount or 0.0), [p.scope for p in purses]),
+                    )
 
-        return Meter(None, on_begin=begin, on_end=end)
+        return Meter(None, on_begin=begin, on_end=end, begin_in_thread=True)
 
     def close(self) -> None:
-        self.store.close()
         self.limiter.close()
-        for purse in [self.purse, *self.run_purses.values()]:
-            if purse is not None:
-                purse.close()
+        self.pool.close()
 
 
 _WORKER: _Worker | None = None
@@ -395,28 +557,23 @@ async def _brief_article(
     worker = _WORKER
     if worker is None:
         raise RuntimeError("a summarizer job runs only in `summarizer worker`")
-    store = worker.store
     key = BriefKey(article_id, engine, model, prompt_version, schema_version)
     job_id = int(context.job.id)
-    if await asyncio.to_thread(store.get_brief, key) is not None:
+    briefed, found = await asyncio.to_thread(worker.load, key)
+    if briefed:
         return "cached"
 
-    def failed(reason: str) -> str:
-        store.db.execute(
-            "INSERT INTO summarizer_brief_failures (job_id, cache_key, reason) VALUES (%s, %s, %s)"
-            " ON CONFLICT (job_id) DO UPDATE SET reason = excluded.reason",
-            (job_id, cache_key(key), reason[:2000]),
-        )
+    async def failed(reason: str) -> str:
+        await asyncio.to_thread(worker.fail, job_id, key, reason)
         return "failed"
 
     if prompt_version != active_version():
-        return failed(
+        return await failed(
             f"this worker's prompt is {active_version()}, the job asks for {prompt_version}: "
             "give the worker the digest's prompt settings"
         )
-    found = await asyncio.to_thread(store.article, article_id)
     if found is None:
-        return failed(f"article {article_id[:16]} is not in the store")
+        return await failed(f"article {article_id[:16]} is not in the store")
     text, meta = found
     try:
         brief: Brief = await asummarize(
@@ -434,8 +591,8 @@ async def _brief_article(
             meter=worker.meter(run_id, article_id, max_cost),
         )
     except SummarizerError as exc:
-        return failed(str(exc))
-    await asyncio.to_thread(store.put_brief, key, brief)
+        return await failed(str(exc))
+    await asyncio.to_thread(worker.put_brief, key, brief)
     return "briefed"
 
 
@@ -461,15 +618,31 @@ async def _retry_stalled(
     return retried
 
 
-async def _sweep(app: Any, stalled_after: float, queues: list[str], worker: Any) -> None:
+async def _sweep(
+    app: Any, stalled_after: float, queues: list[str], worker: Any, state: _Worker
+) -> None:
+    """Every `stalled_after / 3` seconds (and once as soon as the worker is registered): put
+    back the jobs of stopped workers, and release their calls in flight."""
+    registered = False
     while True:
-        await asyncio.sleep(max(0.5, stalled_after / 3))
+        if not registered:
+            await asyncio.sleep(0.1)
+        else:
+            await asyncio.sleep(max(0.5, stalled_after / 3))
         if worker.worker_id is None:
+            registered = False
             continue  # not registered yet, or stopping
+        registered = True
         try:
             await _retry_stalled(app, stalled_after, queues, own=worker.worker_id)
+            await asyncio.to_thread(_release_dead, state, stalled_after, worker.worker_id)
         except Exception as exc:
             log.warning("looking for stalled jobs failed: %s", exc)
+
+
+def _release_dead(state: _Worker, stalled_after: float, own: int) -> int:
+    with state.pool.connection() as db:
+        return release_dead_calls(db, stalled_after, own=own)
 
 
 def _register_schedules(app: Any, schedules: list[Path]) -> None:
@@ -526,7 +699,10 @@ async def arun_worker(settings: WorkerSettings) -> None:
                 stalled_worker_timeout=settings.stalled_after,
                 delete_jobs="successful",
             )
-            sweeper = asyncio.create_task(_sweep(app, settings.stalled_after, [QUEUE], worker))
+            _WORKER.runner = worker
+            sweeper = asyncio.create_task(
+                _sweep(app, settings.stalled_after, [QUEUE], worker, _WORKER)
+            )
             try:
                 await worker.run()
             finally:

@@ -379,25 +379,7 @@ class PostgresStore:
     def put_brief(self, key: BriefKey, brief: Brief) -> None:
         """Store a brief (committed at once); the same key twice keeps the newest, one row."""
         with self._tx() as db:
-            db.execute(
-                "INSERT INTO briefs (article_id, engine, model, prompt_version, schema_version, "
-                "brief_json, cost_usd, tokens, created_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (article_id, engine, model, prompt_version, schema_version) DO "
-                "UPDATE SET brief_json = excluded.brief_json, cost_usd = excluded.cost_usd, "
-                "tokens = excluded.tokens, created_at = excluded.created_at",
-                (
-                    key.article_id,
-                    key.engine,
-                    key.model,
-                    key.prompt_version,
-                    key.schema_version,
-                    redact_known(brief.model_dump_json()),
-                    brief.meta.cost_usd,
-                    brief.meta.usage.total_tokens,
-                    _now(),
-                ),
-            )
+            put_brief(db, key, brief)
 
     def brief_count(self) -> int:
         """How many briefs are stored."""
@@ -438,45 +420,12 @@ class PostgresStore:
         """Write a call down before it is sent (outcome 'sent', cost its reserved worst case);
         return its row id for `end_call`."""
         with self._tx() as db:
-            row = db.execute(
-                "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
-                "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, "
-                "reserved_usd, batch_id, chunk) VALUES (%s, %s, %s, %s, %s, NULL, 0, 0, 0, %s, "
-                "NULL, %s, %s, %s, %s) RETURNING id",
-                (
-                    run_id,
-                    article_id,
-                    call.model,
-                    call.attempt,
-                    call.outcome,
-                    call.cost_usd,
-                    _now(),
-                    call.cost_usd,
-                    batch_id,
-                    call.chunk,
-                ),
-            ).fetchone()
-            return int(row["id"]) if row else 0
+            return begin_call(db, run_id, article_id, call, batch_id)
 
     def end_call(self, call_id: int, call: CallRecord) -> None:
         """Complete a call written down by `begin_call` with how it went and what it cost."""
         with self._tx() as db:
-            db.execute(
-                "UPDATE llm_calls SET attempt = %s, outcome = %s, status_code = %s, "
-                "latency_s = %s, prompt_tokens = %s, completion_tokens = %s, cost_usd = %s, "
-                "error = %s WHERE id = %s",
-                (
-                    call.attempt,
-                    call.outcome,
-                    call.status_code,
-                    call.latency_s,
-                    call.usage.prompt_tokens,
-                    call.usage.completion_tokens,
-                    call.cost_usd,
-                    redact(call.error) if call.error else None,
-                    call_id,
-                ),
-            )
+            end_call(db, call_id, call)
 
     def sent_batch_call(self, batch_id: str, article_id: str) -> int | None:
         """The row of a Batch API request still waiting for its answer, if one was written."""
@@ -720,6 +669,103 @@ class PostgresStore:
         except StoreError:
             return False
         return all(fn.__name__ in names for fn in PG_MIGRATIONS)
+
+
+# --- statements shared by the store and the workers' connection pool --------------------------
+
+
+def put_brief(db: Any, key: BriefKey, brief: Brief) -> None:
+    """Insert or replace a brief, on connection `db` (the caller commits)."""
+    db.execute(
+        "INSERT INTO briefs (article_id, engine, model, prompt_version, schema_version, "
+        "brief_json, cost_usd, tokens, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (article_id, engine, model, prompt_version, schema_version) DO "
+        "UPDATE SET brief_json = excluded.brief_json, cost_usd = excluded.cost_usd, "
+        "tokens = excluded.tokens, created_at = excluded.created_at",
+        (
+            key.article_id,
+            key.engine,
+            key.model,
+            key.prompt_version,
+            key.schema_version,
+            redact_known(brief.model_dump_json()),
+            brief.meta.cost_usd,
+            brief.meta.usage.total_tokens,
+            _now(),
+        ),
+    )
+
+
+def begin_call(
+    db: Any,
+    run_id: int | None,
+    article_id: str | None,
+    call: CallRecord,
+    batch_id: str | None = None,
+    *,
+    in_flight: tuple[int | None, list[str]] | None = None,
+) -> int:
+    """Insert a call's row before it is sent, on connection `db`; its id. `in_flight`
+    (a worker's id, the cost-cap scopes it reserved under): the same statement also enters the
+    call in the workers' `summarizer_in_flight`."""
+    args = (
+        run_id,
+        article_id,
+        call.model,
+        call.attempt,
+        call.outcome,
+        call.cost_usd,
+        _now(),
+        call.cost_usd,
+        batch_id,
+        call.chunk,
+    )
+    insert = (
+        "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
+        "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, "
+        "reserved_usd, batch_id, chunk) VALUES (%s, %s, %s, %s, %s, NULL, 0, 0, 0, %s, "
+        "NULL, %s, %s, %s, %s) RETURNING id"
+    )
+    if in_flight is not None:
+        row = db.execute(
+            f"WITH c AS ({insert}) INSERT INTO summarizer_in_flight "
+            "(call_id, worker_id, scopes, amount) SELECT c.id, %s, %s, %s FROM c "
+            "RETURNING call_id AS id",
+            (*args, in_flight[0], list(in_flight[1]), call.cost_usd),
+        ).fetchone()
+    else:
+        row = db.execute(insert, args).fetchone()
+    return int(row["id"]) if row else 0
+
+
+END_CALL_SET = (
+    "attempt = %(attempt)s, outcome = %(outcome)s, status_code = %(status_code)s, "
+    "latency_s = %(latency_s)s, prompt_tokens = %(prompt_tokens)s, "
+    "completion_tokens = %(completion_tokens)s, cost_usd = %(cost_usd)s, error = %(error)s"
+)
+
+
+def end_call_params(call_id: int, call: CallRecord) -> dict[str, Any]:
+    """The parameters of `END_CALL_SET` (and `%(id)s`, the row) for one call."""
+    return {
+        "id": call_id,
+        "attempt": call.attempt,
+        "outcome": call.outcome,
+        "status_code": call.status_code,
+        "latency_s": call.latency_s,
+        "prompt_tokens": call.usage.prompt_tokens,
+        "completion_tokens": call.usage.completion_tokens,
+        "cost_usd": call.cost_usd,
+        "error": redact(call.error) if call.error else None,
+    }
+
+
+def end_call(db: Any, call_id: int, call: CallRecord) -> None:
+    """Complete a call's row with how it went and what it cost, on connection `db`."""
+    db.execute(
+        f"UPDATE llm_calls SET {END_CALL_SET} WHERE id = %(id)s", end_call_params(call_id, call)
+    )
 
 
 def _like_prefix(prefix: str) -> str:
