@@ -56,7 +56,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_SYNTHESIS": "auto | llm | offline | off: how a digest story is written up",
     "SUMMARIZER_PER_HOST": "at most this many fetches to one host (hostname:port) at once (4)",
     "SUMMARIZER_GROUND_WORKERS": "processes grounding async briefs off the event loop (cores - 1)",
-    "SUMMARIZER_GROUND_MIN_CHARS": "shorter articles are grounded on the event loop (1500)",
+    "SUMMARIZER_GROUND_MIN_CHARS": "shorter articles are grounded on the event loop (500)",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
     "SUMMARIZER_CONFIG": "the config file (default <config dir>/config.toml)",
     "SUMMARIZER_CONFIG_DIR": "where config.toml lives (default: the user config dir)",
