@@ -115,6 +115,9 @@ class CallLog:
     # The records (indices) of the replies the final reply is made of: the brief it started
     # from, then each repair merged into it (see `answered`). Empty: the last reply alone.
     kept: list[int] = field(default_factory=list)
+    # Calls made for this request before this log's first (a Batch API answer being repaired):
+    # attempts are numbered after them.
+    attempts_before: int = 0
 
     def replies(self) -> int:
         """How many replies the model has sent so far (HTTP 200s, re-asks and repairs)."""
@@ -651,7 +654,7 @@ def _record(
     log.add(
         CallRecord(
             model=log.model,
-            attempt=len(log.records) + 1,
+            attempt=log.attempts_before + len(log.records) + 1,
             outcome=outcome,
             status_code=status,
             latency_s=round(time.perf_counter() - start, 4),
@@ -680,7 +683,7 @@ def _reservation(log: CallLog, kwargs: dict[str, Any], max_tokens: int) -> dict[
         "prompt_tokens": _prompt_estimate(kwargs, log.model),
         "max_tokens": int(budget),
         "chunk": log.chunk,
-        "attempt": len(log.records) + 1,
+        "attempt": log.attempts_before + len(log.records) + 1,
     }
 
 
@@ -1270,7 +1273,9 @@ def repair_reply(
     still fails after the repairs.
     An API error, or the meter's cap, raises as from `request_brief`.
     """
-    log = CallLog(model=model, on_call=on_call, base_url=_base_url(client), meter=meter)
+    log = CallLog(
+        model=model, on_call=on_call, base_url=_base_url(client), meter=meter, attempts_before=1
+    )
     create = _sync_transport(
         client.chat.completions.create, policy or RetryPolicy(), log, max_tokens
     )

@@ -196,6 +196,7 @@ def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_pat
     outcomes = sorted((c["outcome"], c["batch_id"] is not None) for c in calls)
     assert outcomes == [("ok", False)] + [("ok", True)] * 4 + [("repaired", True)]
     (fix,) = [c for c in calls if c["batch_id"] is None]
+    assert fix["attempt"] == 2  # after the batch answer, attempt 1
     assert fix["cost_usd"] == pytest.approx(estimate_cost("gpt-4.1-mini", _usage(fix), batch=False))
     (answer,) = [c for c in calls if c["outcome"] == "repaired"]
     assert bank.meta.cost_usd == pytest.approx(answer["cost_usd"] + fix["cost_usd"])
