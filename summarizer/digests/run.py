@@ -222,9 +222,7 @@ async def arun_digest(
             # as the workers' calls: one request log in the database.
             limiter = SharedRateLimiter(str(db_path), rpm, tpm)
         try:
-            return await _run(
-                store,
-                sources,
+            settings = RunSettings(
                 cutoff=cutoff,
                 engine=chosen,
                 mode=mode,
@@ -251,7 +249,12 @@ async def arun_digest(
                 batch_client=batch_client,
                 batch_wait=batch_wait,
                 batch_poll=batch_poll,
-                args={
+            )
+            return await _run(
+                store,
+                sources,
+                settings,
+                {
                     "sources": sources,
                     "engine": chosen,
                     "model": model,
@@ -268,35 +271,39 @@ async def arun_digest(
                 limiter.close()
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """One run's options as `arun_digest` resolved them (engine chosen, `since` parsed, the
+    client, rate limiter and source expander made): what `_run` and `_brief_all` work from."""
+
+    cutoff: datetime | None
+    engine: str
+    model: str | None
+    client: Any
+    concurrency: int
+    limiter: Any
+    max_cost: float | None
+    strict: bool
+    lang: str | None
+    timeout: float
+    outputs: list[tuple[str | Path, str]]
+    progress: Callable[[Progress], None] | None
+    asummarize: Any
+    expand: Any
+    retry: Any
+    mode: str = "tools"
+    fetch_pages: bool = True
+    batch_client: Any = None
+    batch_wait: float = 0.0
+    batch_poll: float = 30.0
+    allow_private: bool | None = None
+    max_stories: int | None = DEFAULT_MAX_STORIES
+    unchanged: str = "fold"
+    synthesis: str = "auto"
+
+
 async def _run(
-    store: Store,
-    sources: list[str],
-    *,
-    cutoff: datetime | None,
-    engine: str,
-    model: str | None,
-    client: Any,
-    concurrency: int,
-    mode: str = "tools",
-    limiter: Any,
-    max_cost: float | None,
-    strict: bool,
-    lang: str | None,
-    timeout: float,
-    outputs: list[tuple[str | Path, str]],
-    progress: Callable[[Progress], None] | None,
-    asummarize: Any,
-    expand: Any,
-    retry: Any,
-    args: dict[str, Any],
-    fetch_pages: bool = True,
-    batch_client: Any = None,
-    batch_wait: float = 0.0,
-    batch_poll: float = 30.0,
-    allow_private: bool | None = None,
-    max_stories: int | None = DEFAULT_MAX_STORIES,
-    unchanged: str = "fold",
-    synthesis: str = "auto",
+    store: Store, sources: list[str], s: RunSettings, args: dict[str, Any]
 ) -> DigestResult:
     store.mark_interrupted()
     run_id = store.start_run(args)
@@ -304,15 +311,7 @@ async def _run(
     started = time.perf_counter()
     counts: dict[str, int] = {}
     try:
-        return await _brief_all(
-            store, run_id, prog, started, counts, sources, cutoff=cutoff, engine=engine,
-            model=model, client=client, concurrency=concurrency, mode=mode, limiter=limiter,
-            max_cost=max_cost, strict=strict, lang=lang, timeout=timeout, outputs=outputs,
-            progress=progress, asummarize=asummarize, expand=expand, retry=retry,
-            fetch_pages=fetch_pages, batch_client=batch_client, batch_wait=batch_wait,
-            batch_poll=batch_poll, allow_private=allow_private, max_stories=max_stories,
-            unchanged=unchanged, synthesis=synthesis,
-        )  # fmt: skip
+        return await _brief_all(store, run_id, prog, started, counts, sources, s)
     except (StoreError, OutputError):
         # The run ends here; what is committed stays. Marking it failed may fail too (the
         # disk is still full): then the next run marks it interrupted.
@@ -343,46 +342,22 @@ async def _brief_all(
     started: float,
     counts: dict[str, int],
     sources: list[str],
-    *,
-    cutoff: datetime | None,
-    engine: str,
-    model: str | None,
-    client: Any,
-    concurrency: int,
-    mode: str,
-    limiter: Any,
-    max_cost: float | None,
-    strict: bool,
-    lang: str | None,
-    timeout: float,
-    outputs: list[tuple[str | Path, str]],
-    progress: Callable[[Progress], None] | None,
-    asummarize: Any,
-    expand: Any,
-    retry: Any,
-    fetch_pages: bool,
-    batch_client: Any,
-    batch_wait: float,
-    batch_poll: float,
-    allow_private: bool | None,
-    max_stories: int | None = DEFAULT_MAX_STORIES,
-    unchanged: str = "fold",
-    synthesis: str = "auto",
+    s: RunSettings,
 ) -> DigestResult:
     from summarizer import batch
     from summarizer.budget import Meter
     from summarizer.engine import _parts
     from summarizer.ingest import host_key, per_host_limit
 
-    meter = Meter(max_cost)
+    meter = Meter(s.max_cost)
     items, failed, warnings = await asyncio.to_thread(
-        expand,
+        s.expand,
         sources,
-        since=cutoff,
-        timeout=timeout,
-        fetch_pages=fetch_pages,
+        since=s.cutoff,
+        timeout=s.timeout,
+        fetch_pages=s.fetch_pages,
         counts=counts,
-        allow_private=allow_private,
+        allow_private=s.allow_private,
     )
     # What loading a source had to work around ("page not fetched (cannot connect ...)"): if
     # the brief then fails, the failure names that first cause, not only the last symptom.
@@ -393,13 +368,13 @@ async def _brief_all(
     entries: dict[str, Entry] = {}
     position = {item.name: i for i, item in reversed(list(enumerate(items)))}
     order: dict[str, int] = {}
-    gate = asyncio.Semaphore(max(1, concurrency))
+    gate = asyncio.Semaphore(max(1, s.concurrency))
     seen: dict[str, str] = {}
-    cache_model = model or "offline"
+    cache_model = s.model or "offline"
 
     def tick() -> None:
-        if progress:
-            progress(prog)
+        if s.progress:
+            s.progress(prog)
 
     # A store write that failed: no new article is started, the calls in flight finish.
     broken: list[SummarizerError] = []
@@ -472,19 +447,19 @@ async def _brief_all(
                 tick()
                 return
             seen[article_id] = item.name
-            key = BriefKey(article_id, engine, cache_model, active_version(), SCHEMA_VERSION)
+            key = BriefKey(article_id, s.engine, cache_model, active_version(), SCHEMA_VERSION)
             brief = store.get_brief(key)
             if brief is not None:
                 store.record_item(run_id, item.name, article_id, "cached")
                 prog.cached += 1
             else:
-                if max_cost is not None and meter.spent >= max_cost:
-                    skip(item, article_id, f"cost cap ${max_cost:.4f} reached")
+                if s.max_cost is not None and meter.spent >= s.max_cost:
+                    skip(item, article_id, f"cost cap ${s.max_cost:.4f} reached")
                     return
                 if (
-                    batch_client is not None
+                    s.batch_client is not None
                     and article_id not in live_only
-                    and len(_parts(article.text, None, model)) == 1
+                    and len(_parts(article.text, None, s.model)) == 1
                 ):
                     # Collected from the batch after every article is read (see below).
                     to_batch[article_id] = (item, article, ref)
@@ -501,7 +476,7 @@ async def _brief_all(
         when = item.published or _parse_date(article.source.date)
         # Only what grouping needs stays in memory; the brief (committed to the store already)
         # is read back when its story is built (issue 15: memory flat in the batch size).
-        key = BriefKey(article_id, engine, cache_model, active_version(), SCHEMA_VERSION)
+        key = BriefKey(article_id, s.engine, cache_model, active_version(), SCHEMA_VERSION)
         entries[article_id] = Entry.compact(
             ref.article_id, brief, ref, when, functools.partial(store.get_brief, key)
         )
@@ -535,19 +510,19 @@ async def _brief_all(
     async def live(item: Any, article: Any, article_id: str, key: BriefKey) -> Brief | None:
         """Brief one article now, with re-asks and retries; None (and recorded) if it fails."""
         try:
-            brief: Brief = await asummarize(
+            brief: Brief = await s.asummarize(
                 article.text,
-                engine=engine,
-                mode=mode,
-                model=model,
-                client=client,
-                strict=strict,
-                lang=lang,
+                engine=s.engine,
+                mode=s.mode,
+                model=s.model,
+                client=s.client,
+                strict=s.strict,
+                lang=s.lang,
                 source=article.source,
                 on_call=lambda call: charge(article_id, call),
-                timeout=timeout,
-                before_call=limiter.acquire,
-                retry=retry,
+                timeout=s.timeout,
+                before_call=s.limiter.acquire,
+                retry=s.retry,
                 meter=metered(article_id),
             )
         except BudgetExceeded as exc:
@@ -573,10 +548,10 @@ async def _brief_all(
     to_batch: dict[str, tuple[Any, Any, SourceRef]] = {}
     live_only: set[str] = set()
     pending: dict[str, str] = {}
-    if batch_client is not None:
-        assert model is not None  # the Batch API is the LLM engine's
+    if s.batch_client is not None:
+        assert s.model is not None  # the Batch API is the LLM engine's
         got = await asyncio.to_thread(
-            batch.collect, store, batch_client, model=model, poll_s=batch_poll,
+            batch.collect, store, s.batch_client, model=s.model, poll_s=s.batch_poll,
             on_call=charge_batch, record_calls=True, run_id=run_id,
         )  # fmt: skip
         live_only, pending = set(got.retry_live), dict(got.pending)
@@ -586,13 +561,13 @@ async def _brief_all(
     if broken:
         raise broken[0]
     if to_batch:
-        assert model is not None
+        assert s.model is not None
         await _through_batch(
-            to_batch, pending, store=store, client=batch_client, model=model, lang=lang,
-            wait_s=batch_wait, poll_s=batch_poll, charge=charge_batch, live=live,
+            to_batch, pending, store=store, client=s.batch_client, model=s.model, lang=s.lang,
+            wait_s=s.batch_wait, poll_s=s.batch_poll, charge=charge_batch, live=live,
             add_entry=add_entry, record=lambda *a: store.record_item(run_id, *a), prog=prog,
             warnings=warnings,
-            key=lambda a: BriefKey(a, engine, cache_model, active_version(), SCHEMA_VERSION),
+            key=lambda a: BriefKey(a, s.engine, cache_model, active_version(), SCHEMA_VERSION),
             meter=meter, tickets=batch_tickets, run_id=run_id, failed=failed,
         )  # fmt: skip
     # What opening or reading the store found (a failed integrity check, a damaged row).
@@ -605,29 +580,29 @@ async def _brief_all(
     found = stories(ordered)
     # Continuity: each story takes its earlier id and says what changed since the last digest.
     states = _carry_over(store, found, now, warnings)
-    front, in_brief = front_page(found, max_stories, unchanged)
+    front, in_brief = front_page(found, s.max_stories, s.unchanged)
     # One account per story across its sources, cited [1], [2] (cached; see synthesis.py).
     front = await synthesize_stories(
-        front, entries, engine=engine, synthesis=synthesis, store=store, client=client,
-        model=model, mode=mode, warnings=warnings, meter_for=metered,
-        on_call=lambda call: charge("", call), before_call=limiter.acquire, policy=retry,
+        front, entries, engine=s.engine, synthesis=s.synthesis, store=store, client=s.client,
+        model=s.model, mode=s.mode, warnings=warnings, meter_for=metered,
+        on_call=lambda call: charge("", call), before_call=s.limiter.acquire, policy=s.retry,
     )  # fmt: skip
     digest = Digest(
         run_id=run_id,
         created_at=now,
-        engine=engine,
-        model=model,
+        engine=s.engine,
+        model=s.model,
         prompt_version=active_version(),
         stories=front,
         in_brief=in_brief,
-        unchanged=unchanged,  # type: ignore[arg-type]  # checked by front_page
+        unchanged=s.unchanged,  # type: ignore[arg-type]  # checked by front_page
         failed=failed,
         warnings=warnings,
         totals=_totals(prog, started, counts),
     )
-    if unchanged == "omit":
+    if s.unchanged == "omit":
         digest.totals["unchanged_omitted"] = sum(1 for s in found if s.change == "unchanged")
-    written = _write_outputs(digest, outputs)
+    written = _write_outputs(digest, s.outputs)
     if states is not None:
         # Only once the outputs are written: a digest nobody got does not make stories old.
         store.save_stories(states_to_rows(states), run_id)
