@@ -61,12 +61,29 @@ FUTURE = re.compile(
 # next year" in "the talks broke down when they insisted on cuts by next year" is no forecast).
 # Bare "is to" / "are to" is left out: it is a relative clause ("the first that is to be
 # delivered") or a condition ("if they are to meet demand") far more often than a schedule.
+# "is due to" is a schedule before a verb ("is due to arrive"), a cause before a noun phrase
+# ("this is due to the ongoing events"); "plans to" is a plan after its subject ("GM plans to",
+# "they plan to"), a noun after an adjective or a verb ("tentative plans to", "announced plans to").
+_NOT_A_VERB = (
+    r"(?!\s+(?:(?:the|a|an|its|their|his|her|this|these|those|our|ongoing)\b|(?-i:[A-Z0-9$£€])))"
+)
 FORWARD = re.compile(
     r"\b(?:will|won't|shall"
-    r"|(?:is|are|'s|'re)\s+(?:now\s+|also\s+|still\s+)?(?:due|set|expected|scheduled|going|"
+    r"|(?:is|are|'s|'re)\s+(?:now\s+|also\s+|still\s+)?(?:set|expected|scheduled|going|"
     r"planning|poised|slated|likely)\s+to"
+    rf"|(?:is|are|'s|'re)\s+(?:now\s+|also\s+|still\s+)?due\s+to{_NOT_A_VERB}"
     r"|(?:is|are)\s+(?:due|scheduled|slated)\s+(?:for|on|in)"
-    r"|(?<!\ba\s)(?<!\bthe\s)(?<!\bits\s)plans?\s+to|intends?\s+to)\b",
+    r"|(?:\b(?:he|she|it|company|government|firm|group|bank|board|council|ministry|airline|"
+    r"administration|carmaker|automaker|maker|union|party)|(?-i:\b[A-Z][\w&.'-]*))"
+    r"\s+(?:also\s+|now\s+|still\s+)?(?:plans|intends)\s+to"
+    r"|\b(?:they|we|I|you)\s+(?:also\s+|now\s+|still\s+)?(?:plan|intend)\s+to)\b",
+    re.IGNORECASE,
+)
+# A forecast someone doubts or fears is no forecast of the writer's ("worries that the
+# government will nationalize the banks", "uncertainty over whether the bill will be effective").
+DOUBTED = re.compile(
+    r"\b(?:whether|if|worr(?:y|ies|ied)|fears?|feared|concerns?|uncertainty|doubts?|speculation|"
+    r"rumou?rs?)\b[^,;.:]*$",
     re.IGNORECASE,
 )
 # A plan told as past that did not happen as planned ("ANA were to take delivery in May 2008,
@@ -76,6 +93,21 @@ UNREALISED = re.compile(
     r"[a-z]+|\b(?:was|were)\s+(?:originally\s+|initially\s+)(?:due|expected|scheduled|set)\b",
     re.IGNORECASE,
 )
+
+# Where a clause ends: a comma, semicolon, colon, dash or bracket, or before "that", "amid",
+# "because", "although", "while", "whether" (a date's tense is its own clause's).
+_CLAUSE = re.compile(
+    r"[,;:()\u2013\u2014]|\s(?=(?:that|amid|amidst|because|although|while|whether)\b)",
+    re.IGNORECASE,
+)
+
+
+
+def same_clause(text: str, a: int, b: int) -> bool:
+    """Whether no clause boundary (`_CLAUSE`) stands between two positions of a text."""
+    lo, hi = min(a, b), max(a, b)
+    return not any(lo < m.start() < hi for m in _CLAUSE.finditer(text))
+
 
 # A quotation, to its closing mark or (when the text ends inside it) to the end.
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
@@ -199,12 +231,25 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
     # relative dates are not resolved, and its tenses do not make the sentence's future.
     quoted = without_quotes(text)
     future = bool(FUTURE.search(quoted))
+    bounds = [0, *(m.end() for m in _CLAUSE.finditer(quoted)), len(quoted)]
+
+    def ahead(start: int, end: int) -> bool:
+        """Whether the clause a date stands in speaks of the future: "announced Friday that it
+        will give" is the Friday before; "On Monday, the board will meet" the Monday after (a
+        clause of the date alone takes the next clause's tense)."""
+        i = max(k for k, b in enumerate(bounds) if b <= start)
+        j = min(k for k, b in enumerate(bounds) if b >= end)
+        clause = quoted[bounds[i] : bounds[j]]
+        if len(quoted[bounds[i] : start].split() + quoted[end : bounds[j]].split()) < 2:
+            clause = quoted[bounds[i] : bounds[min(j + 1, len(bounds) - 1)]]
+        return bool(FUTURE.search(clause))
+
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
     for m in _ABSOLUTE.finditer(text):
         if _REFERENCE.search(text[max(0, m.start() - 12) : m.start()]):
             continue
-        value = _absolute(m.group(0), day, future)
+        value = _absolute(m.group(0), day, future and ahead(m.start(), m.end()))
         if value:
             found.append(DateMention(m.group(0), m.start(), m.end(), value, relative=False))
             taken.append(m.span())
@@ -217,7 +262,7 @@ def find_dates(text: str, base: str | datetime | date | None) -> list[DateMentio
             if _REFERENCE.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
             # "May" alone is a verb far more often than a month: only weekdays and the words.
-            value = _relative(m, day, future)
+            value = _relative(m, day, future and ahead(m.start(), m.end()))
             if value:
                 found.append(DateMention(m.group(0), m.start(), m.end(), value, relative=True))
     return sorted(found, key=lambda d: d.start)

@@ -32,12 +32,14 @@ from typing import Any
 from summarizer.brief.grounding import ArticleIndex, locate_quote
 from summarizer.brief.locate import verbatim
 from summarizer.digests.dates import (
+    DOUBTED,
     FORWARD,
     UNREALISED,
     DateMention,
     as_date,
     describe,
     find_dates,
+    same_clause,
     without_quotes,
     written_on,
 )
@@ -258,13 +260,24 @@ def _speech_tag(stance: str, who: str) -> bool:
     return bool(rest[:1].isupper()) and bool(names & {w.casefold() for w in _WORD.findall(rest)})
 
 
+_SAID_BEFORE = re.compile(
+    r"\b(?:said|says|stated|states|added|adds|told\s+[\w ]{1,30}|wrote|writes|asked|declared)"
+    r"(?:\s+that)?[,:]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _fragment(view: str, evidence: str) -> bool:
     """Whether a view is a piece of a quotation cut out of a sentence ('GM said the dealers are
     "underperforming and very small sales volume U.S. dealers."'): a phrase, not a view."""
     core = " ".join(view.split()).rstrip(".!?…")
-    return core[:1].islower() and bool(
-        re.search(r"[“\"]\s*" + re.escape(core[:40]), " ".join(evidence.split()))
-    )
+    if not core[:1].islower():
+        return False
+    found = re.search(r"[“\"]\s*" + re.escape(core[:40]), " ".join(evidence.split()))
+    if found is None:
+        return False
+    # 'Bush said "this is a pivotal moment ..."': a whole quotation, only not capitalised
+    return not _SAID_BEFORE.search(" ".join(evidence.split())[: found.start()])
 
 
 def _quotation(evidence: str) -> str:
@@ -535,14 +548,24 @@ def forward_looking(text: str, base: date | None, newest: date | None = None) ->
     are still ahead (empty for an undated forecast).
 
     It must say so in the writer's own words (`dates.FORWARD`: "will", "is expected to", "plans
-    to", "is scheduled for"; a quotation's "will" is the speaker's, and "by next year" alone is
-    no forecast), still be news (`_fresh`), and, when it names dates, name one still ahead (a
-    sentence whose every date is past reports what happened).
+    to", "is scheduled for"; a quotation's "will" is the speaker's, one in a doubt or fear is
+    nobody's forecast ("worries that the government will"), and "by next year" alone is no
+    forecast), still be news (`_fresh`), and, when it names only past dates, not name one in
+    the forecast's own clause (that reports what happened).
     """
-    if not FORWARD.search(without_quotes(text)) or not _fresh(text, base, newest):
+    said = without_quotes(text)
+    told = [m for m in FORWARD.finditer(said) if not DOUBTED.search(said[: m.start()])]
+    if not told or not _fresh(text, base, newest):
         return None
-    ahead = _ahead(text, base)
-    if base is not None and not ahead and find_dates(text, base):
+    found = find_dates(text, base)
+    ahead = [d.value for d in found if _after(d.value, base)]
+    # "closed on Monday ... will": a past date in the forecast's own clause reports what
+    # happened; "announced Friday that it will give" is a forecast announced on Friday
+    if (
+        base is not None
+        and not ahead
+        and any(same_clause(said, d.start, m.start()) for d in found for m in told)
+    ):
         return None
     return ahead
 
@@ -629,6 +652,12 @@ _MONTH_OR_DAY = re.compile(
     r"|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\.?$",
     re.IGNORECASE,
 )
+# Words of a change: a value that rose or fell is about the day (or time) it moved.
+_MOVED = re.compile(
+    r"^(?:f[ae]ll(?:s|en|ing)?|drop(?:s|ped|ping)?|r[io]se[ns]?|rising|gain(?:s|ed)?"
+    r"|los(?:t|e|es|ing)|climb(?:s|ed)?|sl(?:id|ide)|plunge[sd]?|jump(?:s|ed)?|surge[sd]?"
+    r"|down|up|decline[sd]?|increase[sd]?|decrease[sd]?|recover(?:s|ed)?|closed)$"
+)
 # How near a number its subject words are looked for (words each side).
 AMOUNT_WINDOW = 6
 # A later figure in an article written days after another is an update, not a disagreement.
@@ -642,6 +671,7 @@ class Quantity:
     value: float
     near: frozenset[str]  # content words near the number
     names: frozenset[str]  # capitalised names near the number
+    moved: bool = False  # a change over a time ("fell 260.77 points"), not a standing count
 
 
 def _names(text: str) -> set[str]:
@@ -684,6 +714,7 @@ def quantities(text: str) -> list[Quantity]:
         counted = not cur and not m.group("pct")
         left = text[: m.start()].split()[-AMOUNT_WINDOW:]
         right = rest.split()[: AMOUNT_WINDOW + 1]
+        close = {w.lower().strip(",.;:()") for w in [*left[-4:], *right[:3]]}
         window = " ".join([*left, *right])
         out.append(
             Quantity(
@@ -696,6 +727,7 @@ def quantities(text: str) -> list[Quantity]:
                     if not _MONTH_OR_DAY.match(w)
                 ),
                 names=frozenset(_names(window)),
+                moved=any(_MOVED.match(w) for w in close),
             )
         )
     return out
@@ -713,6 +745,11 @@ def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
     return a.names <= names_b and b.names <= names_a
 
 
+def _day_of(text: str, base: date | None) -> date | None:
+    """The day a sentence tells of: the first day it names, else its article's date."""
+    return next((d.day for d in find_dates(text, base) if d.day is not None), base)
+
+
 def _disagreements(
     story: Story,
     briefs: list[Brief],
@@ -720,8 +757,8 @@ def _disagreements(
     texts: Sequence[str] | None = None,
 ) -> list[SynthesisDisagreement]:
     """Where sources give different values for the same quantity about the same thing (both
-    values shown, each with its source), and where one source calls disputed what another
-    confirms."""
+    values shown, each with its source; a change, "fell 260.77 points", only when both tell of
+    the same day), and where one source calls disputed what another confirms."""
     out: list[SynthesisDisagreement] = []
     bases = [
         as_date(_base_date(ref, b, texts[i] if texts is not None else None))
@@ -736,9 +773,15 @@ def _disagreements(
             da, db = bases[i - 1], bases[j - 1]
             if i == j or (da and db and abs((da - db).days) > DISAGREE_DAYS):
                 continue
+            days = (_day_of(fa.evidence[0], da), _day_of(fb.evidence[0], db))
             for a in amounts_a:
                 b = next(
-                    (b for b in amounts_b if conflicting(a, fa.evidence[0], b, fb.evidence[0])),
+                    (
+                        b
+                        for b in amounts_b
+                        if conflicting(a, fa.evidence[0], b, fb.evidence[0])
+                        and not ((a.moved or b.moved) and None not in days and len(set(days)) > 1)
+                    ),
                     None,
                 )
                 if b is None:
