@@ -1,6 +1,6 @@
 """Our own overhead per article: everything but waiting for the model.
 
-    python benchmarks/bench_overhead.py [--quick]
+    python benchmarks/bench_overhead.py [--quick] [--cpu] [--offload]
 
 The pieces of a brief are timed directly, in the order the engine runs them, for a 1,000-word
 and a 60,000-word article: split into parts, render the prompt, get the tool schema (built
@@ -10,7 +10,8 @@ ground the whole + build the `Brief` (`engine._finish`), render JSON and Markdow
 the store. Then grounding alone at 4 sizes, to show its cost is linear in the article's length.
 Last, for context, one whole `summarize` call end to end against a latency-0 local server in
 another process (that figure includes the HTTP client and the server's own answer time, so it
-is an upper bound).
+is an upper bound). `--offload` prints only the cost of grounding on the loop against sending
+it to a grounding worker process (`summarizer.brief.offload`), by article size.
 """
 
 from __future__ import annotations
@@ -135,6 +136,52 @@ def _ground(text: str, reply: BriefReply) -> object:
     return check_reply(reply, ArticleIndex(text))
 
 
+def offload_table(count: int) -> None:
+    """Grounding on the loop against sending it to a worker process (`summarizer.brief.offload`),
+    per article size: the CPU this process spends either way (for the worker: the reply's JSON,
+    pickling, the feeder threads, the report's unpickling), and the worker's own CPU."""
+    import asyncio
+    import os
+
+    from bench_ab import worker_cpu
+
+    from summarizer.brief import grounding, offload
+
+    os.environ[offload.WORKERS_ENV] = "1"
+    deadline = time.monotonic() + 60
+    while (worker := offload._ready_worker()) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if worker is None:
+        print("\n(no grounding worker started: table skipped)")
+        return
+    print("\n## grounding: on the loop vs offloaded to a worker process (CPU ms per article)")
+    print(f"{'words':>8}{'chars':>8}{'on the loop':>13}{'offloaded: loop':>17}{'worker':>9}")
+    for words in (60, 120, 250, 600, 1_000, 5_000):
+        texts = [make_article(1_000 + i, words) for i in range(count)]
+        replies = [BriefReply.model_validate(grounded_reply(t)) for t in texts]
+        t0 = time.process_time()
+        for text, reply in zip(texts, replies, strict=True):
+            grounding._check_reply(reply, ArticleIndex(text))
+        here = (time.process_time() - t0) / count * 1000
+
+        async def send(texts: list[str], replies: list[BriefReply], w: Any) -> list[Any]:
+            gate = asyncio.Semaphore(32)
+
+            async def one(article: str, brief: BriefReply) -> Any:
+                async with gate:
+                    return await w.submit(article, grounding.report_key(brief))
+
+            return await asyncio.gather(*map(one, texts, replies))
+
+        t0, w0 = time.process_time(), worker_cpu()
+        asyncio.run(send(texts, replies, worker))
+        loop = (time.process_time() - t0) / count * 1000
+        remote = (worker_cpu() - w0) / count * 1000
+        chars = sum(map(len, texts)) // count
+        print(f"{words:>8,}{chars:>8,}{here:>13.2f}{loop:>17.2f}{remote:>9.2f}")
+    offload.shutdown()
+
+
 def main() -> None:
     """Run the benchmark and print its tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -142,7 +189,16 @@ def main() -> None:
     ap.add_argument(
         "--cpu", action="store_true", help="time on the process's CPU clock, not the wall clock"
     )
+    ap.add_argument(
+        "--offload",
+        action="store_true",
+        help="only the table of grounding on the loop vs in a worker process (CPU clock)",
+    )
     args = ap.parse_args()
+    if args.offload:
+        print_machine()
+        offload_table(50 if args.quick else 200)
+        return
     timer = cpu_call if args.cpu else time_call
     reps = {1_000: 30 if args.quick else 200, 60_000: 3 if args.quick else 15}
     print_machine()
