@@ -120,10 +120,12 @@ def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[list[st.Entry]] = []
+    held: list[bool] = []
     real_stories = run_module.stories
 
     def spy(entries: list[st.Entry]) -> Any:
         seen.append(list(entries))
+        held.append(all(e.brief is None and e.features is not None for e in entries))
         return real_stories(entries)
 
     reads: Counter[str] = Counter()
@@ -147,7 +149,7 @@ def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
     assert result.exit_code == 0
     (entries,) = seen
     assert len(entries) == 5
-    assert all(e.brief is None and e.features is not None for e in entries)
+    assert held == [True]  # grouped from features, no brief held
     # One read per article for the cache (nothing there yet), one when its story is built.
     assert set(reads.values()) == {2}
     assert len(reads) == 5
@@ -194,3 +196,50 @@ def test_a_few_reasons_are_all_shown() -> None:
         shown[0].endswith("similarity 0.70")
         and shown[-1] == "and 2 more alike pairs of these sources"
     )
+
+
+def test_grouped_entries_let_go_of_their_features() -> None:
+    # A compact entry reads its brief back from the store: once grouped, its features go.
+    compact = _compact(_full_entries(), Counter())
+    st.stories(compact)
+    assert all(e.features is None for e in compact)
+    # An entry that holds its brief keeps what it computed (there is nothing to read back).
+    full = _full_entries()
+    st.stories(full)
+    assert all(e.features is not None for e in full)
+
+
+def test_a_digest_lets_go_of_its_sources_before_grouping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work items (a feed's hold each entry's own text) are not kept while the stories are
+    grouped, built and rendered."""
+    import gc
+    import weakref
+
+    from summarizer.digests import sources
+
+    refs: list[weakref.ref[Any]] = []
+    real_expand = sources.expand
+
+    def spy_expand(*args: Any, **kwargs: Any) -> Any:
+        items, failed, warnings = real_expand(*args, **kwargs)
+        refs.extend(weakref.ref(item) for item in items)
+        return items, failed, warnings
+
+    alive: list[int] = []
+    real_stories = run_module.stories
+
+    def spy_stories(entries: list[st.Entry]) -> Any:
+        gc.collect()
+        alive.append(sum(r() is not None for r in refs))
+        return real_stories(entries)
+
+    monkeypatch.setattr(sources, "expand", spy_expand)
+    monkeypatch.setattr(run_module, "stories", spy_stories)
+    result = run_module.run_digest(
+        [str(ARTICLES)], engine="offline", db=tmp_path / "s.db", synthesis="off"
+    )
+    assert result.exit_code == 0
+    assert len(refs) == 5 and len(result.digest.stories) >= 2
+    assert alive == [0]

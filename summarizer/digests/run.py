@@ -575,9 +575,18 @@ async def _brief_all(
     # Briefs finish in any order; the digest lists sources and failures in the order they were
     # given, so the same sources make the same digest.
     failed.sort(key=lambda f: position.get(f.source, -1))
+    # Every article is read and briefed: what that took goes now (issue 15, memory flat in the
+    # batch size): a feed's items hold their entries' own text, `to_batch` its articles'.
+    items.clear()
+    to_batch.clear()
+    position.clear()
+    seen.clear()
+    notes.clear()
     ordered = [entries[k] for k in sorted(entries, key=lambda k: order[k])]
+    order.clear()
     now = datetime.now(UTC)
     found = stories(ordered)
+    del ordered
     # Continuity: each story takes its earlier id and says what changed since the last digest.
     states = _carry_over(store, found, now, warnings)
     front, in_brief = front_page(found, s.max_stories, s.unchanged)
@@ -587,6 +596,7 @@ async def _brief_all(
         model=s.model, mode=s.mode, warnings=warnings, meter_for=metered,
         on_call=lambda call: charge("", call), before_call=s.limiter.acquire, policy=s.retry,
     )  # fmt: skip
+    entries.clear()  # the front page is written up: no brief is read again
     digest = Digest(
         run_id=run_id,
         created_at=now,

@@ -767,5 +767,11 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
 
 def stories(entries: list[Entry]) -> list[Story]:
     """All stories, most important first (distinct outlets, then recency, then title)."""
-    built = [build_story(members, why) for members, why in group(entries)]
+    groups = group(entries)
+    # Grouped: an entry that reads its brief back from the store needs its features no more,
+    # and they are most of what a digest's entries hold (issue 15).
+    for e in entries:
+        if e.load is not None:
+            e.features = None
+    built = [build_story(members, why) for members, why in groups]
     return sorted(built, key=lambda s: (-s.importance, s.title))
