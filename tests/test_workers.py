@@ -385,3 +385,65 @@ def test_a_killed_workers_calls_in_flight_are_interrupted_and_their_reservation_
     assert sum(c for _, _, c in dead_calls) == pytest.approx(
         sum(r for _, r in held) / 2  # each dead call was reserved under both scopes
     )
+
+
+def test_a_workers_call_is_reserved_written_and_settled_and_a_sweep_corrects_to_its_cost(
+    pg_url: str,
+) -> None:
+    """The worker's meter hooks against the database: begin reserves the worst case under the
+    shared cap and writes the call in flight; end settles it at its cost. A call whose worker
+    was taken for dead (released by a sweep, settled at its reservation) that then ends after
+    all is counted at its real cost, once."""
+    from types import SimpleNamespace
+
+    from summarizer.digests.workers import (
+        WorkerSettings,
+        _Worker,
+        ensure_schema,
+        release_dead_calls,
+    )
+    from summarizer.models import CallRecord, Usage
+
+    ensure_schema(pg_url)
+    worker = _Worker(WorkerSettings(url=pg_url, max_cost=1.0))
+    worker.runner = SimpleNamespace(worker_id=4242)  # a worker id no heartbeat row has
+    try:
+        meter = worker.meter(None, "article-1")
+
+        def call(outcome: str, cost: float) -> CallRecord:
+            return CallRecord(
+                model="m", attempt=1, outcome=outcome, latency_s=0.1, cost_usd=cost, usage=Usage()
+            )
+
+        def spend() -> tuple[float, float]:
+            rows = q(pg_url, "SELECT reserved, spent FROM summarizer_spend")
+            return rows[0][0], rows[0][1]
+
+        first = meter.on_begin(call("sent", 0.5))
+        assert spend() == (pytest.approx(0.5), 0.0)
+        assert q(pg_url, "SELECT worker_id, scopes FROM summarizer_in_flight") == [
+            (4242, [worker.purse.scope])  # type: ignore[union-attr]
+        ]
+        meter.on_end(first, call("ok", 0.125))
+        assert spend() == (0.0, pytest.approx(0.125))
+        assert q(pg_url, "SELECT count(*) FROM summarizer_in_flight") == [(0,)]
+
+        second = meter.on_begin(call("sent", 0.5))
+        with psycopg.connect(pg_url, autocommit=True, row_factory=psycopg.rows.dict_row) as db:
+            assert release_dead_calls(db, 1.0) == 1  # no heartbeat: taken for dead
+            assert release_dead_calls(db, 1.0) == 0  # released once
+        assert q(pg_url, "SELECT outcome FROM llm_calls WHERE id = %s", (second,)) == [
+            ("interrupted",)
+        ]
+        assert spend() == (0.0, pytest.approx(0.625))  # kept at its worst case
+        meter.on_end(second, call("ok", 0.25))  # it was alive after all
+        assert spend() == (0.0, pytest.approx(0.375))
+        assert q(pg_url, "SELECT outcome, cost_usd FROM llm_calls ORDER BY id") == [
+            ("ok", 0.125),
+            ("ok", 0.25),
+        ]
+        with pytest.raises(BudgetExceeded, match="shared cost cap"):
+            meter.on_begin(call("sent", 0.7))  # 0.375 + 0.7 > 1.0
+        assert q(pg_url, "SELECT count(*) FROM llm_calls") == [(2,)]  # nothing written
+    finally:
+        worker.close()
