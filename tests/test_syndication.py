@@ -253,3 +253,15 @@ def test_a_digest_of_n_copies_shows_one_source_carried_by_n_outlets(tmp_path: Pa
     assert not atom.bozo
     [entry] = [e for e in atom.entries if re.search(via, e.content[0].value)]
     assert entry.id.endswith(story.id)
+
+
+def test_a_wire_story_in_brief_is_one_short_line() -> None:
+    """A story's one line (In brief, unchanged) names five outlets and counts the rest."""
+    from summarizer.models import Digest
+
+    wire = build_story(_copies(12), [])
+    md = render_digest(
+        Digest(engine="offline", prompt_version="test", stories=[], in_brief=[wire]), "md"
+    )
+    [line] = [x for x in md.splitlines() if x.startswith("- **")]
+    assert re.search(r"— new · Outlet \d+(; Outlet \d+){4} and 7 more · 2009-06-01", line)

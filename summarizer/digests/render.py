@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 # New facts listed under an updated story's "Since the last digest" line.
 NEW_FACTS_SHOWN = 3
+# Outlets named in a story's one line (In brief, unchanged): a wire story can have hundreds.
+ONE_LINE_OUTLETS = 5
 
 
 def _name(s: SourceRef) -> str:
@@ -104,7 +106,10 @@ def _one_line(story: Story) -> str:
     bits: list[str] = [str(story.change)]
     if story.change == "unchanged" and story.last_updated:
         bits[0] += f" since {story.last_updated:%Y-%m-%d}"
-    bits.append("; ".join(names) if names else _plural(len(story.sources), "source"))
+    shown = "; ".join(names[:ONE_LINE_OUTLETS])
+    if len(names) > ONE_LINE_OUTLETS:
+        shown += f" and {len(names) - ONE_LINE_OUTLETS} more"
+    bits.append(shown if names else _plural(len(story.sources), "source"))
     latest = newest(story) if story.sources and any(s.published for s in story.sources) else None
     if latest:
         bits.append(f"{latest:%Y-%m-%d}")
