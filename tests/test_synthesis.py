@@ -597,3 +597,57 @@ def test_a_whole_quotation_after_said_is_a_view() -> None:
 
     sentence, _ = _meantime("meantime-stock-113330", "pivotal moment")
     assert not _fragment("this is a pivotal moment for America's economy.", sentence)
+
+
+# --- one happening told by two outlets on one day (found on the GVC held-out shootings) -------
+
+SHOT = """Teenager shot at Stoneybrook Apartments in Claymont
+
+November 09, 2016
+
+A 17-year-old boy was shot Tuesday afternoon at the Stoneybrook Apartments in Claymont, New \
+Castle County police said.
+
+Officers found the boy in a stairwell of the complex and took him to Christiana Hospital in \
+critical condition.
+"""
+CALLED = """Claymont shooting at Stoneybrook Apartments leaves teenager in hospital
+
+November 09, 2016
+
+Emergency responders were called to the Stoneybrook Apartments on Dewey Court in Claymont \
+shortly before 1:30 p.m. Tuesday after reports of gunfire, New Castle County police said.
+
+The 17-year-old victim was taken to Christiana Hospital, where he remained in critical \
+condition, police said.
+"""
+
+
+def test_one_shooting_told_two_ways_is_one_timeline_event(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(SHOT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(CALLED, encoding="utf-8")
+    result = run_digest(
+        [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], engine="offline", db=tmp_path / "s.db"
+    )
+    (story,) = result.digest.stories
+    assert story.synthesis is not None
+    tuesday = [e for e in story.synthesis.timeline if e.date == "2016-11-08"]
+    assert len(tuesday) == 1 and sorted(c.source for c in tuesday[0].citations) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "said", "kind"),
+    [
+        ("A 17-year-old boy was shot Tuesday afternoon at the Stoneybrook Apartments.", "Tuesday", "incident"),  # noqa: E501
+        ("Emergency responders were called shortly before 1:30 p.m. Tuesday after reports of gunfire.", "Tuesday", "incident"),  # noqa: E501
+        # the arrest of the same story is its own event, even in a sentence about the shooting
+        ("Police arrested a 19-year-old man on Wednesday after the shooting on Tuesday.", "Wednesday", "arrest"),  # noqa: E501
+        ("Police arrested a 19-year-old man on Wednesday after the shooting on Tuesday.", "Tuesday", "incident"),  # noqa: E501
+        # neither: merged only when worded alike
+        ("Detectives interviewed neighbours at the complex on Wednesday.", "Wednesday", None),
+    ],
+)  # fmt: skip
+def test_the_kind_of_a_dated_happening(sentence: str, said: str, kind: str | None) -> None:
+    from summarizer.digests.synthesis import _event_kind
+
+    assert _event_kind(sentence, sentence.index(said)) == kind

@@ -77,24 +77,23 @@ def _items(story: Any, names: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _gvc_runs() -> list[tuple[str, list[str], dict[str, str]]]:
-    """A digest per GVC shooting with two or more articles (split gvc-heldout: read once, for
-    what to watch, the timeline and disagreements only), when its texts were rebuilt locally
-    (`eval/grouping/build_gvc.py`; they are not committed)."""
+    """A digest per GVC shooting with two or more articles (splits gvc-heldout and gvc-dev,
+    each read once, for what to watch and the timeline only), when its texts were rebuilt
+    locally (`eval/grouping/build_gvc.py`; they are not committed)."""
     gvc = GROUPING / "gvc"
     if not (gvc / "texts").is_dir():
         return []
     data = json.loads((gvc / "set.json").read_text(encoding="utf-8"))["articles"]
-    events: dict[str, list[dict[str, Any]]] = {}
+    events: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for a in data:
-        if a["split"] == "heldout" and (gvc / a["path"]).exists():
-            events.setdefault(a["event"], []).append(a)
+        if (gvc / a["path"]).exists():
+            events.setdefault((a["split"], a["event"]), []).append(a)
     runs = []
-    for _name, arts in sorted(events.items()):
+    for (part, _name), arts in sorted(events.items()):
         if len(arts) >= 2:
             paths = [str(gvc / a["path"]) for a in arts]
-            runs.append(
-                ("gvc-heldout", paths, dict(zip(paths, [a["id"] for a in arts], strict=True)))
-            )
+            ids = dict(zip(paths, [a["id"] for a in arts], strict=True))
+            runs.append((f"gvc-{part}", paths, ids))
     return runs
 
 
@@ -158,7 +157,7 @@ def _mark(marks: dict[str, Any], key: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--split", choices=("tune", "heldout", "gvc-heldout"))
+    ap.add_argument("--split", choices=("tune", "heldout", "gvc-heldout", "gvc-dev"))
     ap.add_argument("--marks", type=Path, default=MARKS)
     ap.add_argument("--unmarked", action="store_true", help="print the unmarked items (JSON)")
     ap.add_argument("--dump", type=Path, help="write every item, with its mark, to this file")

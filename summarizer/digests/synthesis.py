@@ -460,26 +460,71 @@ def event_date(text: str, base: date | None) -> DateMention | None:
     return None
 
 
+# What kind of happening a dated sentence tells, by the word of that kind nearest its date: one
+# story's shooting (or crash, or death) told by two outlets in other words on the same day is
+# one event, and so is its arrest; anything else is merged only when worded alike.
+_KINDS = {
+    "incident": re.compile(
+        r"\b(?:shot|shoot(?:s|ing|ings)?|wounded|wounds?|killed|died|dies|dead|death|injured|"
+        r"injuries|gunfire|gunshot|discharged|fired|hospitali[sz]ed|struck|crash(?:ed)?|"
+        r"collided|stabbed|responded|bodies)\b",
+        re.IGNORECASE,
+    ),
+    "arrest": re.compile(
+        r"\b(?:arrested|arrest|charged|arraigned|booked|custody|jailed|indicted|behind\s+bars|"
+        r"turned\s+(?:himself|herself|themselves)\s+in)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def _event_kind(text: str, at: int) -> str | None:
+    """The kind of the happening a sentence dates at `at`: that of the nearest kind word before
+    the date in its clause (the verb comes before its time: "arrested ... on Wednesday after the
+    shooting"), else of the nearest one."""
+    found = [(m, kind) for kind, rx in _KINDS.items() for m in rx.finditer(text)]
+    before = [
+        (at - m.end(), k) for m, k in found if m.end() <= at and same_clause(text, m.end(), at)
+    ]
+    if before:
+        return min(before)[1]
+    near = [(min(abs(m.start() - at), abs(m.end() - at)), k) for m, k in found]
+    return min(near)[1] if near else None
+
+
 def _timeline(
     story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
 ) -> list[TimelineEvent]:
     """Dated facts that happened, in date order: a fact is dated by the first date its quote
     (else its statement) names, relative dates resolved against its article's date; what is
-    still to come is for "what to watch", not the timeline."""
+    still to come is for "what to watch", not the timeline. One happening told by two sources on
+    one day is one event citing both: worded alike, or of one kind (`_event_kind`: the
+    shooting, the arrest)."""
     events: list[TimelineEvent] = []
+    kinds: dict[int, str | None] = {}
     for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
         base = as_date(_base_date(ref, b, texts[i - 1] if texts is not None else None))
         for f in b.key_facts:
             quote = f.evidence[0]
+            told = quote
             when = event_date(quote, base) if find_dates(quote, base) else None
             if when is None and not find_dates(quote, base):
-                when = event_date(f.statement, base)
+                told, when = f.statement, event_date(f.statement, base)
             if when is None or not _telling(f.statement):
                 continue
             if any(e.date == when.value and e.citations[0].source == i for e in events):
                 continue  # one event per source and day: the article's first dated fact
+            what = _event_kind(told, when.start)
             same = next(
-                (e for e in events if e.date == when.value and _alike(e.event, f.statement, 0.4)),
+                (
+                    e
+                    for e in events
+                    if e.date == when.value
+                    and (
+                        _alike(e.event, f.statement, 0.4)
+                        or (what is not None and len(e.date) == 10 and kinds.get(id(e)) == what)
+                    )
+                ),
                 None,
             )
             if same is not None:
@@ -494,6 +539,7 @@ def _timeline(
                     said_as=when.said if when.relative else None,
                 )
             )
+            kinds[id(events[-1])] = what
     events.sort(key=lambda e: e.date)
     return events[:MAX_TIMELINE]
 
