@@ -486,14 +486,20 @@ def _batch_run(run: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
     from summarizer.testserver import FakeOpenAIServer, Step, article_of, completion, reply
 
     by_text = {" ".join(c["text"].split()): c for c in cases}
-    repairs = [c["repair"] for c in cases if c["bad"] is not None]
+    # A repair request names the failing first fact: its statement tells the case.
+    repairs = {
+        json.dumps(c["bad"]["key_facts"][0]["statement"], ensure_ascii=False)[1:-1]: c["repair"]
+        for c in cases
+        if c["bad"] is not None
+    }
     answered: list[tuple[dict[str, Any], int]] = []  # (request, tokens out), as served
     live_brief = False  # the "whole" run's live briefs get the gold brief
 
     def respond(body: dict[str, Any]) -> Step:
         if body["tools"][0]["function"]["name"] == "RepairReply":
-            # collect repairs the articles in the order they were submitted
-            step = reply(repairs.pop(0))
+            sent = json.dumps(body["messages"], ensure_ascii=False)
+            (fix,) = [r for statement, r in repairs.items() if statement in sent]
+            step = reply(fix)
         else:
             case = by_text[" ".join(article_of(body).split())]
             failing = run != "clean" and case["bad"] is not None and not live_brief

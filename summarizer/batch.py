@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 # Module constants, read at call time, so a test can lower them.
 MAX_BATCH_REQUESTS = 50_000
 MAX_BATCH_BYTES = 200 * 1024 * 1024
+# Batch answers whose items fail the guard are repaired live, this many at once, taken from the
+# answers this many at a time.
+REPAIR_CONCURRENCY = 8
+REPAIR_CHUNK = 64
 
 
 def line_bytes(line: dict[str, Any]) -> int:
@@ -294,6 +298,13 @@ def collect(
             ),
         )
 
+    def mend(a: _Answer) -> Repaired:
+        assert a.reply is not None  # only parsed answers are repaired
+        return repair_answer(
+            store, client, a.article_id, a.reply, a.text, model=model, meter=meter,
+            run_id=run_id if record_calls else None, record_calls=record_calls,
+        )  # fmt: skip
+
     out = Collected()
     deadline = time.monotonic() + wait_s
     for batch_id, article_ids in store.open_batches(model, active_version()):
@@ -311,61 +322,96 @@ def collect(
                 unanswered(batch_id, article_id, f"batch {batch_id} {state.status}")
             continue
         lines = llm.batch_results(client, state, model=model)
-        for article_id in article_ids:
-            stored = store.article(article_id)
-            line = lines.get(article_id)
-            if stored is None or line is None:
-                out.retry_live[article_id] = f"no answer for it in batch {batch_id}"
-                unanswered(batch_id, article_id, out.retry_live[article_id])
-                continue
-            text, source = stored
-            reply, usage, reason = llm.reply_from_batch_line(line, text, model=model, ground=False)
-            cost = estimate_cost(model, usage, batch=True)
-            record = CallRecord(
-                model=model,
-                attempt=1,
-                outcome="ok" if reply else "invalid",
-                latency_s=0.0,
-                usage=usage,
-                cost_usd=cost,
-                error=reason,
+        # A chunk at a time: its failing answers are repaired concurrently, and no more than a
+        # chunk of parsed answers is held at once.
+        for at in range(0, len(article_ids), REPAIR_CHUNK):
+            answers: list[_Answer] = []
+            for article_id in article_ids[at : at + REPAIR_CHUNK]:
+                stored = store.article(article_id)
+                line = lines.get(article_id)
+                if stored is None or line is None:
+                    out.retry_live[article_id] = f"no answer for it in batch {batch_id}"
+                    unanswered(batch_id, article_id, out.retry_live[article_id])
+                    continue
+                text, source = stored
+                reply, usage, reason = llm.reply_from_batch_line(
+                    line, text, model=model, ground=False
+                )
+                report = check_reply(reply, text) if reply is not None else None
+                answers.append(_Answer(article_id, text, source, reply, usage, reason, report))
+            fixes = _repair_all(
+                [a for a in answers if a.report is not None and a.report.issues], mend
             )
-            report = check_reply(reply, text) if reply is not None else None
-            repaired: Repaired | None = None
-            if reply is not None and report is not None and report.issues:
-                repaired = repair_answer(
-                    store, client, article_id, reply, text, model=model, meter=meter,
-                    run_id=run_id if record_calls else None,
-                    record_calls=record_calls,
+            for a in answers:
+                reply, report, reason = a.reply, a.report, a.reason
+                cost = estimate_cost(model, a.usage, batch=True)
+                record = CallRecord(
+                    model=model,
+                    attempt=1,
+                    outcome="ok" if reply else "invalid",
+                    latency_s=0.0,
+                    usage=a.usage,
+                    cost_usd=cost,
+                    error=reason,
+                )
+                repaired = fixes.get(a.article_id)
+                if repaired is not None:
+                    if repaired.reply is None:
+                        reply, reason = None, repaired.why
+                        record.outcome, record.error = "invalid", repaired.why
+                    else:
+                        reply, report = repaired.reply, repaired.report
+                        record.outcome = "repaired"
+                # The batch answer first (it settles the batch request's reservation), then
+                # the live repair calls made for it.
+                tell(batch_id, a.article_id, record)
+                calls = repaired.calls if repaired is not None else []
+                if on_call:
+                    for call in calls:
+                        on_call(a.article_id, call)
+                if reply is None:
+                    out.retry_live[a.article_id] = reason or "unusable batch answer"
+                    continue
+                brief = _brief(
+                    reply, a.text, a.source, model=model, batch=batch_id, report=report,
+                    usage=_usage(a.usage, *(c.usage for c in calls)),
+                    cost=_total(cost, *(c.cost_usd for c in calls)),
+                    attempts=1 + len(calls),
                 )  # fmt: skip
-                if repaired.reply is None:
-                    reply, reason = None, repaired.why
-                    record.outcome, record.error = "invalid", repaired.why
-                else:
-                    reply, report = repaired.reply, repaired.report
-                    record.outcome = "repaired"
-            # The batch answer first (it settles the batch request's reservation), then the
-            # live repair calls made for it.
-            tell(batch_id, article_id, record)
-            if on_call and repaired is not None:
-                for call in repaired.calls:
-                    on_call(article_id, call)
-            if reply is None:
-                out.retry_live[article_id] = reason or "unusable batch answer"
-                continue
-            calls = repaired.calls if repaired is not None else []
-            brief = _brief(
-                reply, text, source, model=model, batch=batch_id, report=report,
-                usage=_usage(usage, *(c.usage for c in calls)),
-                cost=_total(cost, *(c.cost_usd for c in calls)),
-                attempts=1 + len(calls),
-            )  # fmt: skip
-            store.put_brief(
-                BriefKey(article_id, "llm", model, active_version(), SCHEMA_VERSION), brief
-            )
-            out.briefs[article_id] = brief
+                store.put_brief(
+                    BriefKey(a.article_id, "llm", model, active_version(), SCHEMA_VERSION), brief
+                )
+                out.briefs[a.article_id] = brief
         store.finish_batch(batch_id, "collected")
     return out
+
+
+@dataclass
+class _Answer:
+    """One batch answer, parsed (schema only) and grounded: `report` None when unparsable."""
+
+    article_id: str
+    text: str
+    source: Any
+    reply: BriefReply | None
+    usage: Usage
+    reason: str | None
+    report: GroundingReport | None
+
+
+def _repair_all(
+    answers: list[_Answer], repair_one: Callable[[_Answer], Repaired]
+) -> dict[str, Repaired]:
+    """Repair each answer, up to `REPAIR_CONCURRENCY` at once (the client and the stores are
+    thread-safe); article id -> what its repair gave. An error of the store is raised."""
+    if len(answers) <= 1:
+        return {a.article_id: repair_one(a) for a in answers}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(min(REPAIR_CONCURRENCY, len(answers))) as pool:
+        return dict(
+            zip([a.article_id for a in answers], pool.map(repair_one, answers), strict=True)
+        )
 
 
 @dataclass
@@ -400,7 +446,7 @@ def repair_answer(
     """
     from summarizer import llm
     from summarizer.budget import Meter
-    from summarizer.errors import SummarizerError
+    from summarizer.errors import OutputError, StoreError
 
     calls: list[CallRecord] = []
     meter = meter or Meter()
@@ -413,6 +459,8 @@ def repair_answer(
         result = llm.repair_reply(
             client, reply, text, model=model, on_call=calls.append, meter=meter
         )  # fmt: skip
+    except (StoreError, OutputError):
+        raise  # the store cannot take what was paid for: the run stops, as on the live path
     except SummarizerError as exc:
         return Repaired(None, why=f"its repair failed: {exc}", calls=calls)
     if result is None:

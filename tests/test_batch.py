@@ -260,3 +260,56 @@ def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: floa
         assert live == [] and begun == []
         assert set(got.retry_live) == {bank} and "cost cap" in got.retry_live[bank]
         assert [c.outcome for a, c in told if a == bank] == ["invalid"]
+
+
+def test_failing_batch_answers_are_repaired_concurrently(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from summarizer import batch
+    from summarizer.llm import make_client
+    from summarizer.models import SourceMeta
+
+    # Every article's batch answer invents its first fact's quote; each repair request (which
+    # names the failing fact's statement) gets that fact back, after a pause, so that repairs
+    # made one after another could never overlap.
+    fixes = {r["key_facts"][0]["statement"]: r["key_facts"][0] for r in REPLIES.values()}
+    lock, inflight, peak = threading.Lock(), [0], [0]
+
+    def answer(body: dict[str, Any]) -> Step:
+        if body["tools"][0]["function"]["name"] != "RepairReply":
+            bad = json.loads(json.dumps(responder(body).data))
+            bad["key_facts"][0]["evidence"] = [INVENTED]
+            return reply(bad)
+        with lock:
+            inflight[0] += 1
+            peak[0] = max(peak[0], inflight[0])
+        time.sleep(0.5)
+        with lock:
+            inflight[0] -= 1
+        text = json.dumps(body["messages"], ensure_ascii=False)
+        (fact,) = [f for s, f in fixes.items() if json.dumps(s, ensure_ascii=False)[1:-1] in text]
+        return reply({"fixes": [{"path": "key_facts[0]", "key_fact": fact}]})
+
+    store = SQLiteStore(tmp_path / "s.db")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(ARTICLES.iterdir())}
+    ids = {store.add_article(t, name, SourceMeta()): t for name, t in texts.items()}
+    told: list[tuple[str, str]] = []
+    try:
+        with RespondingServer(responder=answer) as server:
+            client = make_client(base_url=server.base_url, api_key="test")
+            batch.submit(store, client, ids, model="gpt-4.1-mini", lang=None)
+            server.batch_polls = 0
+            got = batch.collect(
+                store, client, model="gpt-4.1-mini", poll_s=0.01,
+                on_call=lambda a, c: told.append((a, c.outcome)),
+            )  # fmt: skip
+            client.close()
+    finally:
+        store.close()
+    assert set(got.briefs) == set(ids) and not got.retry_live
+    assert peak[0] >= 2  # more than one repair in flight at once
+    for article_id in ids:  # each answer is told first, then its repair
+        assert [o for a, o in told if a == article_id] == ["repaired", "ok"]
+    for article_id, brief in got.briefs.items():
+        assert brief.key_facts[0].evidence[0] in ids[article_id]
