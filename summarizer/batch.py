@@ -263,6 +263,7 @@ def collect(
     record_calls: bool = False,
     run_id: int | None = None,
     meter: Meter | None = None,
+    on_repair_call: Callable[[str, CallRecord], None] | None = None,
 ) -> Collected:
     """Poll every open batch of `model` (for up to `wait_s`); store the briefs of finished ones.
 
@@ -272,10 +273,10 @@ def collect(
 
     An answer whose items fail the guard is repaired (`repair_answer`): only those items are
     asked for again, live, each call reserved on `meter` (a run's, so its cap holds; else an
-    uncapped one) and written to `llm_calls` like a live brief's; `on_call` is told each of
-    them after the batch answer's own record. A repair call's cost is then settled on `meter`
-    already: an `on_call` that spends what it is told must not spend it again. (A digest does
-    not pass its meter yet: its `on_call` adds the repair's cost to the run's after the call.)
+    uncapped one) and written to `llm_calls` like a live brief's. Each is told, after the batch
+    answer's own record, to `on_repair_call` when given, else to `on_call`: with `meter` given,
+    a repair call's cost is settled on it already, so pass an `on_repair_call` that only counts
+    (a digest that does not pass its meter has its `on_call` add the cost after the call).
     """
     from summarizer import llm
 
@@ -297,6 +298,8 @@ def collect(
                 model=model, attempt=1, outcome="no_answer", latency_s=0.0, cost_usd=0.0, error=why
             ),
         )
+
+    told_repair = on_repair_call or on_call
 
     def mend(a: _Answer) -> Repaired:
         assert a.reply is not None  # only parsed answers are repaired
@@ -366,9 +369,9 @@ def collect(
                 # the live repair calls made for it.
                 tell(batch_id, a.article_id, record)
                 calls = repaired.calls if repaired is not None else []
-                if on_call:
+                if told_repair is not None:
                     for call in calls:
-                        on_call(a.article_id, call)
+                        told_repair(a.article_id, call)
                 if reply is None:
                     out.retry_live[a.article_id] = reason or "unusable batch answer"
                     continue

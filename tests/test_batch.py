@@ -234,6 +234,7 @@ def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: floa
     begun: list[Any] = []
     meter = Meter(cap, on_begin=begun.append)
     told: list[tuple[str, Any]] = []
+    repairs: list[tuple[str, Any]] = []  # told apart, as a caller whose on_call spends needs
     try:
         with RespondingServer(responder=_bad_bank_answer(every_claim=False)) as server:
             client = make_client(base_url=server.base_url, api_key="test")
@@ -242,6 +243,7 @@ def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: floa
             got = batch.collect(
                 store, client, model="gpt-4.1-mini", poll_s=0.01, meter=meter,
                 on_call=lambda a, c: told.append((a, c)),
+                on_repair_call=lambda a, c: repairs.append((a, c)),
             )  # fmt: skip
             client.close()
             live = server.requests[len(ids) :]
@@ -252,14 +254,15 @@ def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: floa
         # reserved before it was sent, settled to its cost; the batch answers are not the meter's
         assert len(live) == 1 and len(begun) == 1
         assert set(got.briefs) == set(ids) and not got.retry_live
-        (fix,) = [c for a, c in told if a == bank and c.outcome == "ok"]
+        ((fixed, fix),) = repairs
+        assert fixed == bank and fix.outcome == "ok" and fix.attempt == 2
         assert meter.spent == pytest.approx(fix.cost_usd) and meter.reserved == 0
-        assert [c.outcome for a, c in told if a == bank] == ["repaired", "ok"]
+        assert [c.outcome for a, c in told if a == bank] == ["repaired"]
     else:
         # the cap refuses the repair before anything is sent: the article goes live instead
         assert live == [] and begun == []
         assert set(got.retry_live) == {bank} and "cost cap" in got.retry_live[bank]
-        assert [c.outcome for a, c in told if a == bank] == ["invalid"]
+        assert [c.outcome for a, c in told if a == bank] == ["invalid"] and repairs == []
 
 
 def test_failing_batch_answers_are_repaired_concurrently(tmp_path: Path) -> None:
