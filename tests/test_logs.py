@@ -261,7 +261,8 @@ def test_a_reply_whose_items_were_repaired_is_logged_repaired(
     assert [r["outcome"] for r in rows] == outcomes
     assert [r["attempt"] for r in rows] == list(range(1, len(outcomes) + 1))
     table = run("logs", "--db", str(db)).stdout.splitlines()
-    assert table[-1].split()[9] == "repaired"  # the oldest call, listed last
+    # the oldest call, listed last; no "200" after its outcome
+    assert table[-1].split()[9:11] == ["repaired", str(article)]
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,8 @@ def _row(r: dict[str, Any]) -> str:
     command = "brief" if r["run_id"] is None else f"digest #{r['run_id']}"
     if r["batch_id"]:
         command = f"batch #{r['run_id']}"  # a Batch API request of that digest run
-    status = r["status_code"] if r["status_code"] and r["outcome"] != "ok" else None
+    # An error's HTTP status; a reply's 200 says nothing its outcome does not ('repaired').
+    status = r["status_code"] if r["status_code"] and r["status_code"] != 200 else None
     outcome = r["outcome"] + (f" {status}" if status else "")
     cost = "-" if r["cost_usd"] is None else f"{r['cost_usd']:.4f}"
     article = r["source"] or (r["article_id"] or "-")[:12]
