@@ -13,6 +13,8 @@ from the client (median, p90).
 Arms:
 - bare AsyncOpenAI: the same request (prompt + tool), reply not parsed: the floor for any Python
   client built on `openai`;
+- bare request, make_client's client: the bare request over the client our arms use
+  (`llm.make_client`: openai's aiohttp transport when there is one, under the reply-size cap);
 - summarizer, base_url=: `asummarize(text, base_url=...)`, the form the README shows (one shared
   client per event loop, `llm.shared_client`);
 - summarizer, client=: `asummarize(text, client=llm.make_client(...))`, a client the caller owns;
@@ -154,6 +156,15 @@ async def bare_aiohttp(url: str, texts: list[str], c: int) -> list[float]:
     return await _bare_with(client, texts, c)
 
 
+async def bare_ours_client(url: str, texts: list[str], c: int) -> list[float]:
+    """The bare request over the client `make_client` builds (our transport, reply-size cap)."""
+    from summarizer import llm
+
+    return await _bare_with(
+        llm.make_client(base_url=url, api_key="bench", asynchronous=True), texts, c
+    )
+
+
 def has_aiohttp() -> bool:
     """Whether the installed openai offers its aiohttp transport (and aiohttp is there)."""
     try:
@@ -172,6 +183,11 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--aiohttp", action="store_true", help="add the aiohttp-transport arms")
+    ap.add_argument(
+        "--arms",
+        nargs="+",
+        help="run only the arms whose names contain one of these words (the bare arm always)",
+    )
     args = ap.parse_args()
     texts = list(articles(args.articles))
     arms: list[tuple[str, Arm]] = [
@@ -182,6 +198,9 @@ def main() -> None:
     ]
     if args.aiohttp and has_aiohttp():
         arms.insert(1, ("bare AsyncOpenAI, aiohttp", bare_aiohttp))
+    arms.insert(len(arms) - 3, ("bare request, make_client's client", bare_ours_client))
+    if args.arms:
+        arms = [a for a in arms if a[0] == "bare AsyncOpenAI" or any(w in a[0] for w in args.arms)]
     print_machine()
     print(
         f"\n{args.articles} articles (~600 words), latency {args.latency * 1000:.0f} ms, "
