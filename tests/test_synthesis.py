@@ -651,3 +651,27 @@ def test_the_kind_of_a_dated_happening(sentence: str, said: str, kind: str | Non
     from summarizer.digests.synthesis import _event_kind
 
     assert _event_kind(sentence, sentence.index(said)) == kind
+
+
+def test_a_quotation_that_lost_its_opening_mark_is_still_a_quotation() -> None:
+    from summarizer.digests.dates import without_quotes
+
+    # the paragraph opens inside Obama's words (MEANTIME dropped the opening mark)
+    sentence, base = _meantime("meantime-gm-123881", "an emblem of the American spirit")
+    assert without_quotes(sentence).strip() == "said Barack Obama, President of the United States."
+    # a forecast only a speaker makes is not the writer's
+    said = "So if you touch it lightly, it's going to go off,\u201d the instructor said."
+    assert forward_looking(said, base) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # scheduled, with the day still ahead (the article is dated Wednesday 2016-05-25)
+        ("The grandparents are to be arraigned Thursday on charges of involuntary manslaughter.", ["2016-05-26"]),  # noqa: E501
+        # no date: as often a relative clause ("the dealers that are to be closed")
+        ("The dealers that are to be closed represent 18% of the firm's dealership network.", None),
+    ],
+)  # fmt: skip
+def test_to_be_done_on_a_day_ahead_is_a_schedule(sentence: str, expected: list[str] | None) -> None:
+    assert forward_looking(sentence, date(2016, 5, 25)) == expected

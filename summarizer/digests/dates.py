@@ -79,6 +79,9 @@ FORWARD = re.compile(
     r"|\b(?:they|we|I|you)\s+(?:also\s+|now\s+|still\s+)?(?:plan|intend)\s+to)\b",
     re.IGNORECASE,
 )
+# "are to be arraigned Thursday": a schedule, when the sentence names a date still ahead (bare,
+# "is to be delivered" is as often a relative clause).
+TO_BE_DONE = re.compile(r"\b(?:is|are)\s+to\s+be\s+[a-z]+(?:ed|en|d)\b", re.IGNORECASE)
 # A forecast someone doubts or fears is no forecast of the writer's ("worries that the
 # government will nationalize the banks", "uncertainty over whether the bill will be effective").
 DOUBTED = re.compile(
@@ -113,9 +116,21 @@ def same_clause(text: str, a: int, b: int) -> bool:
 _QUOTED = re.compile(r"“[^”]*(?:”|$)|\"[^\"]*(?:\"|$)")
 
 
+# A quotation's closing mark and its speech tag ('... go off," Mehler said'), when the text
+# lost the opening mark (a paragraph that opens inside the quotation).
+_CLOSED_UNOPENED = re.compile(
+    r"^[^“\"]{8,}?[,.!?]\s*[”\"]\s*(?=(?:said|says|added|adds|told|asked|wrote)\b"
+    r"|(?:[\w.'-]+\s+){1,5}(?:said|says|added|adds|told|asked|wrote)\b)"
+)
+
+
 def without_quotes(text: str) -> str:
     """`text` with every quotation blanked out (same length): what the writer says, not what
-    someone is quoted saying."""
+    someone is quoted saying (also a quotation whose opening mark the text lost: 'So if you
+    touch it lightly, it's going to go off," Mehler said')."""
+    lost = _CLOSED_UNOPENED.match(text)
+    if lost:
+        text = " " * lost.end() + text[lost.end() :]
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
 
 

@@ -34,6 +34,7 @@ from summarizer.brief.locate import verbatim
 from summarizer.digests.dates import (
     DOUBTED,
     FORWARD,
+    TO_BE_DONE,
     UNREALISED,
     DateMention,
     as_date,
@@ -596,15 +597,18 @@ def forward_looking(text: str, base: date | None, newest: date | None = None) ->
     It must say so in the writer's own words (`dates.FORWARD`: "will", "is expected to", "plans
     to", "is scheduled for"; a quotation's "will" is the speaker's, one in a doubt or fear is
     nobody's forecast ("worries that the government will"), and "by next year" alone is no
-    forecast), still be news (`_fresh`), and, when it names only past dates, not name one in
-    the forecast's own clause (that reports what happened).
+    forecast; "are to be arraigned" counts with a date still ahead), still be news (`_fresh`),
+    and, when it names only past dates, not name one in the forecast's own clause (that reports
+    what happened).
     """
     said = without_quotes(text)
     told = [m for m in FORWARD.finditer(said) if not DOUBTED.search(said[: m.start()])]
-    if not told or not _fresh(text, base, newest):
-        return None
     found = find_dates(text, base)
     ahead = [d.value for d in found if _after(d.value, base)]
+    if not told and ahead:
+        told = list(TO_BE_DONE.finditer(said))  # "are to be arraigned Thursday"
+    if not told or not _fresh(text, base, newest):
+        return None
     # "closed on Monday ... will": a past date in the forecast's own clause reports what
     # happened; "announced Friday that it will give" is a forecast announced on Friday
     if (
