@@ -246,3 +246,16 @@ def test_the_worker_does_not_run_the_callers_script(
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "4"
     assert marks.read_text() == "ran\n"
+
+
+def test_the_worker_gets_no_keys(one_worker: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-" + "x" * 30)
+    monkeypatch.setenv("SUMMARIZER_DB", "postgresql://user:secret@localhost/db")
+    monkeypatch.setenv("SOME_SERVICE_TOKEN", "t" * 20)
+    worker = _ready()
+    environ = Path(f"/proc/{worker.proc.pid}/environ")
+    if not environ.exists():
+        pytest.skip("no /proc here")
+    names = {e.split(b"=", 1)[0].decode() for e in environ.read_bytes().split(b"\0") if e}
+    assert not {"OPENAI_API_KEY", "SOME_SERVICE_TOKEN", "SUMMARIZER_DB"} & names
+    assert "PYTHONPATH" in names

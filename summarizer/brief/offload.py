@@ -36,6 +36,7 @@ import contextlib
 import os
 import pickle
 import queue
+import re
 import struct
 import subprocess
 import sys
@@ -59,6 +60,7 @@ WORKERS_ENV = "SUMMARIZER_GROUND_WORKERS"
 MIN_CHARS_ENV = "SUMMARIZER_GROUND_MIN_CHARS"
 DEFAULT_MIN_CHARS = 500
 
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL|_DSN|_DB$|DATABASE_URL", re.I)
 _HEADER = struct.Struct("!I")  # every message: its length, then a pickle
 _READY = "ready"
 
@@ -119,7 +121,8 @@ class _Worker:
 
     def __init__(self) -> None:
         root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
+        # The guard needs no credentials: the worker gets none of the caller's keys.
+        env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "summarizer.brief.offload"],
