@@ -1,6 +1,6 @@
 """Peak memory of one digest by its size: 1,000 / 10,000 / 50,000 articles (issue 15).
 
-    python benchmarks/bench_digest_memory.py [--sizes 1000 10000 50000] [--warm-only-above N]
+    python benchmarks/bench_digest_memory.py [--sizes 1000 10000 50000] [--authored] [--phases]
 
 The real digest (`summarizer.digests.run.arun_digest`, offline engine, no model) over a folder of
 `_common.news_article` files (stories of 4 articles, each story with its own invented names and
@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import news_article, print_machine, run_child
 
@@ -37,10 +38,47 @@ def write_articles(folder: Path, count: int) -> None:
         (folder / f"{i:06}.txt").write_text(news_article(i), encoding="utf-8")
 
 
-def child(folder: str, db: str) -> None:
+def trace_phases() -> dict[str, list[float]]:
+    """Trace Python's allocations (tracemalloc) and note, at each phase of the digest's end,
+    what is held and the most held so far (MiB): the phases are wrapped, the code is not
+    changed. Slows the run about 3x; RSS is then not the digest's own."""
+    import tracemalloc
+
+    import summarizer.digests.run as run
+    import summarizer.digests.stories as stories
+
+    phases: dict[str, list[float]] = {}
+
+    def note(name: str) -> None:
+        current, peak = tracemalloc.get_traced_memory()
+        phases[name] = [round(current / 2**20, 1), round(peak / 2**20, 1)]
+
+    def wrap(module: Any, name: str, before: str | None, after: str | None) -> None:
+        real = getattr(module, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if before:
+                note(before)
+            out = real(*args, **kwargs)
+            if after:
+                note(after)
+            return out
+
+        setattr(module, name, wrapped)
+
+    wrap(run, "stories", "briefed (entries held)", "stories built")
+    wrap(stories, "group", None, "grouped")
+    wrap(run, "front_page", "continuity", None)
+    wrap(run, "_write_outputs", "digest made", "outputs written")
+    tracemalloc.start()
+    return phases
+
+
+def child(folder: str, db: str, phases: bool = False) -> None:
     """In a fresh process: one offline digest of `folder`; print peak RSS and counts as JSON."""
     from summarizer.digests.run import arun_digest
 
+    traced = trace_phases() if phases else None
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     result = asyncio.run(
@@ -66,6 +104,7 @@ def child(folder: str, db: str) -> None:
                 "cached": p.cached,
                 "failed": p.failed,
                 "stories": len(d.stories) + len(d.in_brief),
+                "phases": traced,
             }
         )
     )
@@ -85,7 +124,7 @@ def fill(folder: str, db: str) -> None:
     items, failed, _ = expand([folder])
     assert not failed, failed
     for item in items:
-        article, _ = item.load()
+        article: Any = item.load()[0]
         article_id = store.add_article(article.text, item.name, article.source)
         data = first_sentences_reply(article.text, facts=5)
         first = " ".join(article.text.split()).split(". ")[:2]
@@ -99,7 +138,7 @@ def fill(folder: str, db: str) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
-        child(sys.argv[2], sys.argv[3])
+        child(sys.argv[2], sys.argv[3], phases=sys.argv[4:] == ["phases"])
         return
     if len(sys.argv) > 1 and sys.argv[1] == "fill":
         fill(sys.argv[2], sys.argv[3])
@@ -118,8 +157,15 @@ def main() -> None:
         help="fill each store with authored briefs (fast; see `fill`) and run warm only, each "
         "run on a fresh copy of the filled store",
     )
+    ap.add_argument(
+        "--phases",
+        action="store_true",
+        help="also trace Python's allocations (tracemalloc) and print, per size, what the digest "
+        "holds at each phase of its end (MiB held, most held so far); about 3x slower",
+    )
     args = ap.parse_args()
     print_machine()
+    traced: dict[int, dict[str, list[float]]] = {}
     print("| articles | run | RSS after imports MiB | peak RSS MiB | s | cached | stories |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: |")
     for n in args.sizes:
@@ -138,13 +184,24 @@ def main() -> None:
                 shutil.copyfile(filled, db)
             runs = ["warm"] if db.exists() else ["cold", "warm"]
             for run in runs:
-                r = run_child(__file__, str(folder), str(db))
+                extra = ["phases"] if args.phases and run == "warm" else []
+                r = run_child(__file__, str(folder), str(db), *extra)
                 assert r["failed"] == 0, r
                 print(
                     f"| {n:,} | {run} | {r['before']:.1f} | {r['peak']:.1f} | {r['wall']:.1f} | "
                     f"{r['cached']:,} | {r['stories']:,} |",
                     flush=True,
                 )
+                if r.get("phases"):
+                    traced[n] = r["phases"]
+    if traced:
+        sizes = list(traced)
+        print("\nTraced (tracemalloc) MiB, held / most held so far, by phase of the warm run:\n")
+        print("| phase | " + " | ".join(f"{n:,}" for n in sizes) + " |")
+        print("| --- |" + " ---: |" * len(sizes))
+        for phase in traced[sizes[0]]:
+            cells = [traced[n].get(phase, [0.0, 0.0]) for n in sizes]
+            print(f"| {phase} | " + " | ".join(f"{c[0]:.1f} / {c[1]:.1f}" for c in cells) + " |")
 
 
 if __name__ == "__main__":
