@@ -328,13 +328,14 @@ def synthesize_offline(
     if len(briefs) != len(story.sources):
         raise ValueError(f"{len(briefs)} briefs for {len(story.sources)} sources")
     number = {ref.article_id: i for i, ref in enumerate(story.sources, 1)}
+    bases = _source_dates(story, briefs, texts)
     draft = SynthesisReply.model_construct(
         headline=story.title,
         summary=_summary(story, briefs, number),
         perspectives=_perspectives(story, briefs),
-        timeline=_timeline(story, briefs, texts),
-        watch=_watch(story, briefs, texts),
-        disagreements=_disagreements(story, briefs, number, texts),
+        timeline=_timeline(story, briefs, texts, bases),
+        watch=_watch(story, briefs, texts, bases),
+        disagreements=_disagreements(story, briefs, number, texts, bases),
     )
     checked, dropped = prune(draft, list(texts) if texts is not None else _evidence_sources(briefs))
     return StorySynthesis(
@@ -436,6 +437,16 @@ def _base_date(ref: SourceRef, brief: Brief, text: str | None) -> str | None:
     return written_on(body, known) if known and body else known
 
 
+def _source_dates(
+    story: Story, briefs: Sequence[Brief], texts: Sequence[str] | None
+) -> list[date | None]:
+    """Each source's date, as relative dates count from (`_base_date`)."""
+    return [
+        as_date(_base_date(ref, b, texts[i] if texts is not None else None))
+        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True))
+    ]
+
+
 # A relative clause before a date: the date is its background ("Airbus, whose A380 first flew
 # in April 2005, ..."), not when the sentence's event happened.
 _RELATIVE_CLAUSE = re.compile(r"\b(?:whose|which|who)\b", re.IGNORECASE)
@@ -448,13 +459,15 @@ def _after(value: str, day: date | None) -> bool:
     return value > day.isoformat()[: len(value)]
 
 
-def event_date(text: str, base: date | None) -> DateMention | None:
+def event_date(
+    text: str, base: date | None, found: list[DateMention] | None = None
+) -> DateMention | None:
     """When the event a sentence tells happened: its first date outside a relative clause, or
     None when that date is still to come (after the article's date) or the sentence tells a plan
     that did not happen ("were to take delivery in May 2008")."""
     if UNREALISED.search(without_quotes(text)):
         return None
-    for when in find_dates(text, base):
+    for when in find_dates(text, base) if found is None else found:
         if _RELATIVE_CLAUSE.search(text[: when.start]):
             continue
         return None if _after(when.value, base) else when
@@ -494,7 +507,10 @@ def _event_kind(text: str, at: int) -> str | None:
 
 
 def _timeline(
-    story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
+    story: Story,
+    briefs: list[Brief],
+    texts: Sequence[str] | None = None,
+    bases: Sequence[date | None] | None = None,
 ) -> list[TimelineEvent]:
     """Dated facts that happened, in date order: a fact is dated by the first date its quote
     (else its statement) names, relative dates resolved against its article's date; what is
@@ -503,13 +519,15 @@ def _timeline(
     shooting, the arrest)."""
     events: list[TimelineEvent] = []
     kinds: dict[int, str | None] = {}
-    for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True), 1):
-        base = as_date(_base_date(ref, b, texts[i - 1] if texts is not None else None))
+    if bases is None:
+        bases = _source_dates(story, briefs, texts)
+    for i, (b, base) in enumerate(zip(briefs, bases, strict=True), 1):
         for f in b.key_facts:
             quote = f.evidence[0]
             told = quote
-            when = event_date(quote, base) if find_dates(quote, base) else None
-            if when is None and not find_dates(quote, base):
+            found = find_dates(quote, base)
+            when = event_date(quote, base, found) if found else None
+            if when is None and not found:
                 told, when = f.statement, event_date(f.statement, base)
             if when is None or not _telling(f.statement):
                 continue
@@ -621,15 +639,16 @@ def forward_looking(text: str, base: date | None, newest: date | None = None) ->
 
 
 def _watch(
-    story: Story, briefs: list[Brief], texts: Sequence[str] | None = None
+    story: Story,
+    briefs: list[Brief],
+    texts: Sequence[str] | None = None,
+    bases: Sequence[date | None] | None = None,
 ) -> list[WatchItem]:
     """What is still to come, from the story's newest sources (`forward_looking`): scheduled
     events with a date first (by date), then the other forecasts, then the articles' open
     questions about what will happen (`watchable_question`)."""
-    bases = [
-        as_date(_base_date(ref, b, texts[i] if texts is not None else None))
-        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True))
-    ]
+    if bases is None:
+        bases = _source_dates(story, briefs, texts)
     known = [d for d in bases if d is not None]
     newest = max(known) if known else None
     dated: list[tuple[str, WatchItem]] = []
@@ -800,20 +819,29 @@ def _day_of(text: str, base: date | None) -> date | None:
     return next((d.day for d in find_dates(text, base) if d.day is not None), base)
 
 
+def _other_days(
+    a: Quantity, text_a: str, base_a: date | None, b: Quantity, text_b: str, base_b: date | None
+) -> bool:
+    """Whether two values are changes ("fell 260.77 points") told of two different days."""
+    if not (a.moved or b.moved):
+        return False
+    days = (_day_of(text_a, base_a), _day_of(text_b, base_b))
+    return None not in days and days[0] != days[1]
+
+
 def _disagreements(
     story: Story,
     briefs: list[Brief],
     number: dict[str, int],
     texts: Sequence[str] | None = None,
+    bases: Sequence[date | None] | None = None,
 ) -> list[SynthesisDisagreement]:
     """Where sources give different values for the same quantity about the same thing (both
     values shown, each with its source; a change, "fell 260.77 points", only when both tell of
     the same day), and where one source calls disputed what another confirms."""
     out: list[SynthesisDisagreement] = []
-    bases = [
-        as_date(_base_date(ref, b, texts[i] if texts is not None else None))
-        for i, (ref, b) in enumerate(zip(story.sources, briefs, strict=True))
-    ]
+    if bases is None:
+        bases = _source_dates(story, briefs, texts)
     stated = [
         (i, f, quantities(f.evidence[0])) for i, b in enumerate(briefs, 1) for f in b.key_facts
     ]
@@ -823,14 +851,15 @@ def _disagreements(
             da, db = bases[i - 1], bases[j - 1]
             if i == j or (da and db and abs((da - db).days) > DISAGREE_DAYS):
                 continue
-            days = (_day_of(fa.evidence[0], da), _day_of(fb.evidence[0], db))
+            if not (amounts_a and amounts_b):
+                continue
             for a in amounts_a:
                 b = next(
                     (
                         b
                         for b in amounts_b
                         if conflicting(a, fa.evidence[0], b, fb.evidence[0])
-                        and not ((a.moved or b.moved) and None not in days and len(set(days)) > 1)
+                        and not _other_days(a, fa.evidence[0], da, b, fb.evidence[0], db)
                     ),
                     None,
                 )
