@@ -200,3 +200,105 @@ def test_without_the_year_rule_the_two_patches_would_be_one_story(
         ("o2", PATCH_OLD_2, None),
     )
     assert ids(group(entries)) == [["n1", "n2", "o1", "o2"]]
+
+
+# One outlet's items compared among themselves (OUTLET_MIN_ITEMS): a German developer feed in
+# an English batch, where its function words ("des", "sich", "mit", "werden") are rare in the
+# batch and so weigh as much as the names that tell its items apart (heise's Scrum Day call
+# and MySQLDumper's future were one story at 0.12 on four such words).
+FEED_WORDS = "Entwickler sich mit des Projekts"
+HEISE_TOPICS = [
+    "Scrum Konferenz sucht Vortragende Workshops Agilität",
+    "MySQLDumper Skript verliert Betreuer Schlichtholz Datensicherung",
+    "WildFly Anwendungsserver Version zehn JBoss Unternehmen",
+    "Cordova Erweiterung Editor hybride Apps Android",
+    "Parse Plattform schließt Migration MongoDB Backend",
+    "Zing Laufzeit verdoppelt Speichergröße Terabyte Java",
+    "Apache Stiftung bekommt Logo Wachstum Organisation",
+    "SourceForge Slashdot wechseln Besitzer Hosting Ruf",
+    "PowerShell sortiert GPX Dateien Dotnet Doktor",
+    "JavaScript Typprüfung instanceof Operator Klassen Muster",
+]
+ENGLISH_TOPICS = [
+    "Orcas imitate human speech in aquarium study",
+    "Train carrying lawmakers hits truck at crossing",
+    "Director of health agency resigns over shares",
+    "Facebook bans cryptocurrency adverts as scams",
+    "Syrian peace talks agree on constitution panel",
+    "Newspaper advert thanks fans after awards snub",
+    "Library on border at heart of smuggling case",
+    "Secret files found in secondhand cabinets",
+    "Super blue blood moon seen across the globe",
+    "Report warns mosquito nets used for fishing",
+    "Veteran basketball player killed in car crash",
+    "Offshore tax secrecy index names territories",
+]
+
+
+def outlet_entry(aid: str, text: str, outlet: str, day: int = 0) -> Entry:
+    brief = Brief(
+        title=text,
+        summary=f"{text}. {text}.",
+        key_facts=[KeyFact(statement=f"{text}.", evidence=[text], status="claimed")],
+        parties=[],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test"),
+    )
+    ref = SourceRef(article_id=aid, title=text, outlet=outlet)
+    return Entry(aid, brief, ref, DAY0 + timedelta(hours=day))
+
+
+def developer_batch(*extra: Entry) -> list[Entry]:
+    heise = [
+        outlet_entry(f"h{k}", f"{topic} {FEED_WORDS}", "heise developer")
+        for k, topic in enumerate(HEISE_TOPICS)
+    ]
+    english = [
+        outlet_entry(f"g{k}", topic, "The Guardian") for k, topic in enumerate(ENGLISH_TOPICS)
+    ]
+    return [*heise, *english, *extra]
+
+
+def stories_of_two_or_more(entries: list[Entry]) -> list[list[str]]:
+    return [ids_ for ids_ in ids(group(entries)) if len(ids_) > 1]
+
+
+# A second report of MySQLDumper's future by the same outlet: one event, its own names shared.
+MYSQLDUMPER_AGAIN = "MySQLDumper Schlichtholz braucht Nachfolger Skript Datensicherung"
+
+OUTLET_CASES = [
+    pytest.param(
+        developer_batch(),
+        [],
+        id="one outlet, one subject, different events sharing only the feed's words: apart",
+    ),
+    pytest.param(
+        developer_batch(
+            outlet_entry("h-again", f"{MYSQLDUMPER_AGAIN} {FEED_WORDS}", "heise developer", 1)
+        ),
+        [["h-again", "h1"]],
+        id="one outlet, two reports of one event (its names shared): one story",
+    ),
+    pytest.param(
+        developer_batch(
+            outlet_entry("x-again", "MySQLDumper Schlichtholz Datensicherung Skript", "Golem", 1)
+        ),
+        [["h1", "x-again"]],
+        id="another outlet's report of that event: one story",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entries", "expected"), OUTLET_CASES)
+def test_one_outlets_items_are_compared_among_themselves(
+    entries: list[Entry], expected: list[list[str]]
+) -> None:
+    assert stories_of_two_or_more(entries) == expected
+
+
+def test_without_the_outlet_rule_the_feeds_words_join_its_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stories, "OUTLET_MIN_ITEMS", 10**6)
+    assert len(stories_of_two_or_more(developer_batch())) >= 1
