@@ -237,3 +237,52 @@ def test_the_gvc_manifest_is_dated_labelled_by_incident_and_keeps_no_text():
         splits.setdefault(a["event"], set()).add(a["split"])
     assert all(len(s) == 1 for s in splits.values())  # an incident is in one split only
     assert (SET / "gvc" / ".gitignore").read_text("utf-8").split() == ["texts/"]
+
+
+FEEDS = ROOT.parent / "shared" / "external" / "feeds"
+
+
+@pytest.mark.skipif(not FEEDS.is_dir(), reason="../shared/external/feeds is not here")
+def test_a_feed_set_is_grouped_as_the_digest_groups_the_feed(tmp_path: Path) -> None:
+    # eval/grouping/feeds is briefed as the digest briefs a feed entry's own text (--no-fetch),
+    # so its stories are the digest's: same members, for every story of the feed.
+    import sys
+
+    from summarizer.digests.run import run_digest
+    from summarizer.digests.stories import group
+    from summarizer.evaluation.grouping import _brief_entries
+
+    sys.path.insert(0, str(SET))
+    try:
+        import build_feeds
+        import rebuilt
+    finally:
+        sys.path.remove(str(SET))
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(FEEDS / "node-feedparser__tpm.atom", feeds)
+    out = tmp_path / "set"
+    extra = {"brief_as": "feed-entry"}
+    assert (
+        rebuilt.write_texts(out, build_feeds.docs(feeds), write_set=True, rebuild="-", extra=extra)
+        == 0
+    )
+    root, data = load_grouping_set(out)
+    assert data.brief_as == "feed-entry"
+    briefed = _brief_entries(root, data.articles, [], feed_entry=True)
+    title = {a.id: a.title for a in data.articles}
+    ours = {
+        frozenset(title[e.article_id] for e in members)
+        for members, _ in group([e for _, e in briefed])
+    }
+
+    result = run_digest(
+        [str(feeds / "node-feedparser__tpm.atom")],
+        engine="offline",
+        fetch_pages=False,
+        db=tmp_path / "s.db",
+    )
+    d = result.digest
+    theirs = {frozenset(s.title for s in story.sources) for story in [*d.stories, *d.in_brief]}
+    assert any(len(s) > 1 for s in ours)
+    assert ours == theirs

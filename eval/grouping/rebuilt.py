@@ -23,12 +23,14 @@ def write_texts(
     *,
     write_set: bool,
     rebuild: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> int:
     """Write each (id, text, record) to `out/texts/ID.txt`; 0 when all is well, 1 when a
     rebuilt text differs from the measured one.
 
     `record` holds the set.json fields after `path` (title ... split); `path` and `sha256`
     are added here. Without `write_set`, articles that set.json does not list are skipped.
+    `extra` holds set-level fields written after `rebuild` (such as `brief_as`).
     """
     (out / "texts").mkdir(parents=True, exist_ok=True)
     known: dict[str, dict[str, Any]] = {}
@@ -49,7 +51,11 @@ def write_texts(
         articles.append({"id": aid, "path": path, **record, "sha256": digest})
     if write_set:
         (out / "set.json").write_text(
-            json.dumps({"rebuild": rebuild, "articles": articles}, indent=1, ensure_ascii=False)
+            json.dumps(
+                {"rebuild": rebuild, **(extra or {}), "articles": articles},
+                indent=1,
+                ensure_ascii=False,
+            )
             + "\n",
             encoding="utf-8",
         )

@@ -62,6 +62,12 @@ class GroupingSet(BaseModel):
     rebuild: str | None = Field(
         None, description="how to rebuild texts that are not kept with the set (licence)"
     )
+    brief_as: Literal["article", "feed-entry"] = Field(
+        "article",
+        description="'feed-entry': each text is a feed entry's own text, briefed as the digest "
+        "briefs it with --no-fetch (read as a page with no title or date; `title` and `date` "
+        "go to the digest's citation and grouping only)",
+    )
     articles: list[GroupingArticle]
 
 
@@ -186,9 +192,12 @@ def load_grouping_set(path: str | Path) -> tuple[Path, GroupingSet]:
 
 
 def _brief_entries(
-    root: Path, articles: list[GroupingArticle], failed: list[str]
+    root: Path, articles: list[GroupingArticle], failed: list[str], *, feed_entry: bool = False
 ) -> list[tuple[GroupingArticle, Entry]]:
+    """Brief each article offline: as an article with its title and date, or (`feed_entry`)
+    as the digest briefs a feed entry's own text (`summarizer.digests.sources`)."""
     from summarizer.digests.stories import Entry
+    from summarizer.ingest import article_from_bytes
     from summarizer.models import SourceMeta, SourceRef
     from summarizer.offline import brief_offline
 
@@ -196,11 +205,20 @@ def _brief_entries(
     for a in articles:
         text = (root / a.path).read_text(encoding="utf-8")
         try:
-            brief = brief_offline(text, source=SourceMeta(title=a.title, date=a.date))
+            if feed_entry:
+                article = article_from_bytes(text.encode("utf-8"), name=a.id, url=a.source)
+                brief = brief_offline(article.text, source=article.source)
+            else:
+                brief = brief_offline(text, source=SourceMeta(title=a.title, date=a.date))
         except InputError as exc:
             failed.append(f"{a.id}: {exc}")
             continue
-        ref = SourceRef(article_id=a.id, title=a.title, site=a.outlet, published=a.date)
+        # The outlet, as a digest has it (grouping compares one outlet's items among
+        # themselves); a corpus that keeps no address says "unknown (...)": no outlet.
+        outlet = None if a.outlet.startswith("unknown") else a.outlet
+        ref = SourceRef(
+            article_id=a.id, title=a.title, site=outlet, outlet=outlet, published=a.date
+        )
         # The date, as a digest has it from the feed or the page: grouping may use it.
         when = datetime.fromisoformat(a.date).replace(tzinfo=UTC) if a.date else None
         out.append((a, Entry(a.id, brief, ref, when)))
@@ -268,7 +286,7 @@ def run_grouping_eval(
     start = time.perf_counter()
     root, data = load_grouping_set(path)
     failed: list[str] = []
-    briefed = _brief_entries(root, data.articles, failed)
+    briefed = _brief_entries(root, data.articles, failed, feed_entry=data.brief_as == "feed-entry")
     results, without = [], []
     for name in splits:
         chosen = [(a, e) for a, e in briefed if name == "all" or a.split == name]
