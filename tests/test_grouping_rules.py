@@ -302,3 +302,60 @@ def test_without_the_outlet_rule_the_feeds_words_join_its_items(
 ) -> None:
     monkeypatch.setattr(stories, "OUTLET_MIN_ITEMS", 10**6)
     assert len(stories_of_two_or_more(developer_batch())) >= 1
+
+
+# A name most of an outlet's items give (a blog's language, "Objective-C") links none of them,
+# as a name common in the whole batch links nothing: two posts alike on one word join only
+# through a name of their own. The batch is large enough that the name is not common in it.
+BLOG_POSTS = [
+    "Namespacing prefixes classes avoid collisions linker symbols",
+    "Swizzling exchanges method implementations runtime load selectors hooks",
+    "Associated objects attach values categories runtime keys policies",
+    "Operation queues schedule dependent tasks priorities",
+    "Formatters convert dates numbers strings locales",
+    "Diagnostics pragmas silence compiler warnings flags",
+]
+
+
+def party_entry(aid: str, text: str, outlet: str, parties: tuple[str, ...]) -> Entry:
+    entry = outlet_entry(aid, text, outlet)
+    assert entry.brief is not None
+    entry.brief.parties = [Party(name=p, kind="organization", role="named") for p in parties]
+    return entry
+
+
+def blog_batch(names_of_two: tuple[str, ...] = ()) -> list[Entry]:
+    blog = [
+        party_entry(
+            f"n{k}", post, "NSHipster", ("Objective-C", *(names_of_two if k in (1, 2) else ()))
+        )
+        for k, post in enumerate(BLOG_POSTS)
+    ]
+    others = [
+        outlet_entry(f"g{k}", topic, f"Paper {k % 3}") for k, topic in enumerate(ENGLISH_TOPICS * 3)
+    ]
+    return [*blog, *others]
+
+
+def blog_stories(entries: list[Entry]) -> list[list[str]]:
+    return [s for s in stories_of_two_or_more(entries) if s[0].startswith("n")]
+
+
+@pytest.mark.parametrize(
+    ("names_of_two", "expected"),
+    [
+        pytest.param((), [], id="two posts sharing a word and the blog's common name: apart"),
+        pytest.param(("WWDC",), [["n1", "n2"]], id="and a name of their own: one story"),
+    ],
+)
+def test_a_name_common_in_an_outlet_links_none_of_its_items(
+    names_of_two: tuple[str, ...], expected: list[list[str]]
+) -> None:
+    assert blog_stories(blog_batch(names_of_two)) == expected
+
+
+def test_without_the_outlet_rule_the_blogs_name_joins_two_posts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stories, "OUTLET_MIN_ITEMS", 10**6)
+    assert blog_stories(blog_batch()) == [["n1", "n2"]]

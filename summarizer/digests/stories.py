@@ -105,7 +105,9 @@ SOLO_MIN_MEMBERS = 10
 # "des", "sich", "mit" in an English batch; a blog's subject and boilerplate) tell nothing of
 # the event. heise's Scrum Day call and MySQLDumper's future joined at 0.12 on four German
 # function words. Set on the dev halves of eval/grouping (feeds, ECB+: at 2 items, ECB+ dev
-# lost 6 of 2,733 pairs; at 5, none); GVC and Wikinews dev unchanged.
+# lost 6 of 2,733 pairs; at 5, none); GVC and Wikinews dev unchanged. Likewise a party named
+# by more than COMMON_PARTY_SHARE (and COMMON_PARTY_MIN) of an outlet's items is common among
+# them: a blog's "Objective-C" links none of its posts (no dev pair changes by it).
 OUTLET_MIN_ITEMS = 5
 FACT_MERGE = 0.5
 DISAGREE_SUBJECT = 0.5
@@ -371,7 +373,8 @@ def _outlet_of(e: Entry) -> str | None:
 class _OutletWeights:
     """tf-idf of an entry among its own outlet's items of the batch (OUTLET_MIN_ITEMS or more),
     for `links`: each outlet's document frequencies and each entry's norm, computed once; a
-    pair's weights are made when the pair is scored, so no second set of vectors is held."""
+    pair's weights are made when the pair is scored, so no second set of vectors is held. A
+    party many of an outlet's items name (a blog's subject) is common among them (`common`)."""
 
     def __init__(self, entries: list[Entry]) -> None:
         outlets = [_outlet_of(e) for e in entries]
@@ -384,6 +387,19 @@ class _OutletWeights:
                 self.df.setdefault(o, Counter()).update(e.feats().words)
         self.entries = entries
         self.norm: dict[int, float] = {}
+        # How many of each outlet's items name each party (by its name), for `common`.
+        self.named: dict[str, Counter[str]] = {}
+        for o, e in zip(self.outlet, entries, strict=True):
+            if o:
+                self.named.setdefault(o, Counter()).update({p for _, p in e.feats().named})
+
+    def common(self, i: int, party: str) -> bool:
+        """A party that many of i's outlet's items name (COMMON_PARTY_SHARE of them, and more
+        than COMMON_PARTY_MIN), as the batch's common parties: it links none of them."""
+        o = self.outlet[i]
+        assert o is not None
+        c = self.named[o][party]
+        return c > COMMON_PARTY_MIN and c > COMMON_PARTY_SHARE * self.size[o]
 
     def _weights(self, i: int) -> dict[str, float]:
         o = self.outlet[i]
@@ -414,7 +430,8 @@ def links(
     """The pairs that may be one story: (similarity, i, j, shared parties), most alike first.
 
     Two entries of one outlet count the lower of their similarity in the batch and their
-    similarity among that outlet's items alone (`_OutletWeights`, OUTLET_MIN_ITEMS)."""
+    similarity among that outlet's items alone (`_OutletWeights`, OUTLET_MIN_ITEMS), and a
+    party common among that outlet's items is not a shared party of theirs."""
     names = [dict(e.feats().named) for e in entries]
     if vectors is None:
         vectors = _vectors([e.feats().terms() for e in entries])
@@ -432,9 +449,10 @@ def links(
             if _apart(entries[i], entries[j]):
                 continue
             similarity = cosine(vectors[i], vectors[j])
+            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
             if own_outlet.same(i, j):
                 similarity = min(similarity, own_outlet.similarity(i, j))
-            shared = sorted({names[i][k] for k in names[i].keys() & names[j].keys()} - common)
+                shared = [p for p in shared if not own_outlet.common(i, p)]
             if similarity >= SIMILAR_ALONE or (shared and similarity >= SIMILAR_WITH_PARTY):
                 out.append((similarity, i, j, shared))
     out.sort(key=lambda link: (-link[0], link[1], link[2]))
