@@ -675,3 +675,23 @@ def test_a_quotation_that_lost_its_opening_mark_is_still_a_quotation() -> None:
 )  # fmt: skip
 def test_to_be_done_on_a_day_ahead_is_a_schedule(sentence: str, expected: list[str] | None) -> None:
     assert forward_looking(sentence, date(2016, 5, 25)) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "refused"),
+    [
+        # the first lines of two GVC pages whose headlines were split: never a story's title
+        ("Mpls.", True),
+        ("Why?", True),
+        # one-word titles of a real developer feed (NSHipster) are headlines
+        ("Empathy", False),
+        ("NSOperation", False),
+        ("Four people shot outside Kokomo nightclub", False),
+    ],
+)
+def test_a_cut_line_is_no_headline(title: str, refused: bool) -> None:
+    from summarizer.digests.headline import headline, headline_problem
+
+    assert (headline_problem(title) is not None) is refused
+    if refused:
+        assert headline([title, "A Minneapolis rap musician put together a party"]).startswith("A ")

@@ -12,7 +12,9 @@ programming blog, a line of code (`#import <objc/runtime.h>`). The rule, in orde
      (`<objc/runtime.h>`, `<div>`), braces, a statement ending in `;`, `()`, `=>`, `::`, `//`,
      or more than a fifth of its characters symbols;
    - a path or a URL (`/tmp/x.txt`, `C:\\x`, `https://…`);
-   - without a word of three letters or more.
+   - without a word of three letters or more, or one word closed by a full stop or a question
+     mark ("Mpls.", "Why?": the first line of a page whose headline was split; a one-word title
+     such as "Empathy" or "NSOperation" is a headline).
 3. The first candidate left wins: the feed entry's or page's title, then the brief's title, then
    the summary's first sentence, then each fact; a long one is cut at a word near 110 characters.
 """
@@ -57,8 +59,11 @@ def strip_dateline(text: str) -> str:
 def headline_problem(text: str) -> str | None:
     """Why `text` is not a headline (None when it is one)."""
     t = " ".join(text.split())
-    if not any(len(w) >= 3 for w in _WORDS.findall(t)):
+    words = _WORDS.findall(t)
+    if not any(len(w) >= 3 for w in words):
         return "no word of three letters or more"
+    if len(words) < 2 and t.rstrip()[-1:] in ".?":
+        return "one word and a stop: a cut line"
     if not any(c.islower() for c in t):
         return "no lower-case letter (a dateline or a label)"
     if _PATH.match(t):
