@@ -695,3 +695,22 @@ def test_a_cut_line_is_no_headline(title: str, refused: bool) -> None:
     assert (headline_problem(title) is not None) is refused
     if refused:
         assert headline([title, "A Minneapolis rap musician put together a party"]).startswith("A ")
+
+
+@pytest.mark.parametrize(
+    ("view", "none"),
+    [
+        # held-out stances (meantime-stock-114613, -114904, -113330, meantime-apple-199629)
+        ("commented today on the recent falls in the stock market that are described above.", True),
+        ("commented on the current financial situation in the US.", True),
+        ("explained the government's reasoning behind its plan.", True),
+        ("who first broke the news about Papermaster's departure, an anonymous individual claimed", True),  # noqa: E501
+        # a view: what was said
+        ("explained that the plan would buy bad loans from banks.", False),
+        ("argued that the iTunes Music Store was a breach of the 1991 settlement.", False),
+    ],
+)  # fmt: skip
+def test_that_someone_spoke_is_no_view(view: str, none: bool) -> None:
+    from summarizer.digests.synthesis import _NO_VIEW
+
+    assert bool(_NO_VIEW.match(view)) is none

@@ -250,6 +250,20 @@ def _view(stance: str) -> bool:
     )
 
 
+# "commented on the recent falls", "explained the government's reasoning": that someone spoke,
+# not what they said ("explained that ..." says it).
+_NO_VIEW = re.compile(
+    r"^(?:(?:commented|comments|spoke|speaks|explained|explains|discussed|discusses|talked|"
+    r"talks|remarked|responded|reacted)\b(?!\s+(?:\w+\s+){0,2}(?:that|saying)\b)"
+    r"(?![^“\"]*[“\"])"
+    # a clause cut out of its sentence ("who first broke the news about ...")
+    r"|(?:who|whom|whose|which)\b)",
+    re.IGNORECASE,
+)
+# A party named with the words that introduced it ("Speaking for Apple Corps").
+_SPEAKING_FOR = re.compile(r"^(?:speaking\s+(?:for|on\s+behalf\s+of)|according\s+to)\s+", re.I)
+
+
 def _speech_tag(stance: str, who: str) -> bool:
     """Whether a stance is only the words that name the speaker ("said Dana Perino, the White
     House Press Secretary"): what was said is then in the quotation, not in the stance."""
@@ -380,14 +394,14 @@ def _perspectives(story: Story, briefs: list[Brief]) -> list[Perspective]:
     seen: set[str] = set()
     for i, b in enumerate(briefs, 1):
         for pos in b.positions:
-            who = names.get(pos.party.casefold(), pos.party)
+            who = _SPEAKING_FOR.sub("", names.get(pos.party.casefold(), pos.party))
             quote = pos.evidence[0]
             if who.casefold() in seen or quote in seen or len(out) >= MAX_PERSPECTIVES:
                 continue  # one view per party, and one party per quote
             view = pos.stance
             if _speech_tag(view, who):
                 view = _quotation(quote)  # '"...," said X' -> what X said
-            if not view or not _view(view) or _fragment(view, quote):
+            if not view or not _view(view) or _fragment(view, quote) or _NO_VIEW.match(view):
                 continue
             seen.update({who.casefold(), quote})
             heard.add(i)
