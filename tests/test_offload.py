@@ -8,6 +8,7 @@ Checked by behaviour (which process made each report, what the briefs say), neve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -259,3 +260,26 @@ def test_the_worker_gets_no_keys(one_worker: None, monkeypatch: pytest.MonkeyPat
     names = {e.split(b"=", 1)[0].decode() for e in environ.read_bytes().split(b"\0") if e}
     assert not {"OPENAI_API_KEY", "SOME_SERVICE_TOKEN", "SUMMARIZER_DB"} & names
     assert "PYTHONPATH" in names
+
+
+def test_a_stuck_worker_is_killed_and_its_briefs_ground_on_the_loop(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    worker = _ready()
+    worker.proc.send_signal(signal.SIGSTOP)  # alive, but never answers
+    monkeypatch.setattr(offload, "TIMEOUT_S", 0.5)
+    texts = [synthetic_article(700 + i) for i in range(4)]
+
+    async def batch() -> list[Any]:
+        return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+    try:
+        briefs = asyncio.run(batch())
+    finally:
+        with contextlib.suppress(OSError):
+            worker.proc.send_signal(signal.SIGCONT)
+    assert all(b.meta.evidence for b in briefs)
+    assert worker.proc.wait(timeout=10) is not None  # killed
+    assert not worker.alive

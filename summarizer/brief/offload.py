@@ -156,6 +156,14 @@ class _Worker:
     def close(self) -> None:
         self._outbox.put(None)  # the writer closes the worker's stdin: it exits
 
+    def kill(self) -> None:
+        """Stop the worker at once (the reader then fails whatever is pending)."""
+        with self._lock:
+            self.alive = self.ready = False
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        self.close()
+
     def _write(self) -> None:
         stdin = self.proc.stdin
         assert stdin is not None
@@ -280,9 +288,25 @@ async def aground(reply: BriefReply, index: ArticleIndex) -> None:
     worker = _ready_worker()
     if worker is None:
         return
-    report = await worker.submit(index.text, key)
+    try:
+        report = await asyncio.wait_for(worker.submit(index.text, key), _timeout(index.text))
+    except TimeoutError:
+        # A worker that does not answer (stopped, stuck) is killed: its briefs ground on the
+        # loop, and the next concurrent use starts a new one.
+        worker.kill()
+        return
     if report is not None:
         remember_report(index, key, report)
+
+
+# How long a worker may take over one reply before it is taken for stuck: grounding takes
+# ~25 ms at 5,000 words and is linear in the article's length.
+TIMEOUT_S = 30.0
+TIMEOUT_S_PER_MILLION_CHARS = 60.0
+
+
+def _timeout(text: str) -> float:
+    return TIMEOUT_S + TIMEOUT_S_PER_MILLION_CHARS * len(text) / 1e6
 
 
 # --- the worker's side -------------------------------------------------------------------------
