@@ -579,14 +579,20 @@ def test_what_to_watch_on_held_out_sentences(
 
 def test_a_change_on_two_days_is_no_disagreement(tmp_path: Path) -> None:
     """The Dow fell 2.62% on 2008-10-07 and 7.3% on 2008-10-09: two days, not two accounts."""
+    from summarizer.digests.synthesis import _other_days
+
     data = json.loads((GROUPING / "set.json").read_text(encoding="utf-8"))
     ids = {"meantime-stock-114613", "meantime-stock-114719"}
     paths = [str(GROUPING / a["path"]) for a in data["articles"] if a["id"] in ids]
-    a, _ = _meantime("meantime-stock-114613", "fallen 260.77 points")
-    b, _ = _meantime("meantime-stock-114719", "fell 678 points")
-    # the same index and kind of value: only the days tell them apart
-    assert _differ(a, b)
-    assert any(q.moved for q in quantities(a)) and any(q.moved for q in quantities(b))
+    a, day_a = _meantime("meantime-stock-114613", "fallen 260.77 points")
+    # the same index, the same kind of value, told two days later
+    b = "The Dow Jones index had fallen 3.9% today, continuing its run below 10,000."
+    day_b = date(2008, 10, 9)
+    (qa,) = [q for q in quantities(a) if q.kind == "percent"]
+    (qb,) = quantities(b)
+    assert conflicting(qa, a, qb, b) and qa.moved and qb.moved
+    assert _other_days(qa, a, day_a, qb, b, day_b)
+    assert not _other_days(qa, a, day_a, qb, b, day_a)
     result = run_digest(paths, engine="offline", db=tmp_path / "s.db")
     story = next(s for s in result.digest.stories if len(s.sources) == 2)
     assert story.synthesis is not None and story.synthesis.disagreements == []
@@ -714,3 +720,24 @@ def test_that_someone_spoke_is_no_view(view: str, none: bool) -> None:
     from summarizer.digests.synthesis import _NO_VIEW
 
     assert bool(_NO_VIEW.match(view)) is none
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # ranges, bounds, rates, a kind of what is counted: nothing to set against another value
+        ("The club offered about seven years and $140 - 150MM for the first baseman.", []),
+        ("Its offer is worth between $140 million and $150 million over seven years.", []),
+        ("The quake killed at least 10 people in the villages.", []),
+        ("Police chased him at speeds up to 120 mph.", []),
+        ("The running back averaged 3.8 yards per run this season.", []),
+        ("The navy held 23 pirates (12 Somali and 11 Yemeni).", [("23 pirates", 23.0)]),
+        # a measure after its adjective, thousands written apart by a tokeniser
+        ("The ship was about 13 nautical miles away.", [("13 miles", 13.0)]),
+        ("The island is home to 120, 000 people.", [("120,000 people", 120000.0)]),
+        # a change and the level it reached: the change is a value
+        ("The index fell 2.62% to 9694.73.", [("2.62%", 2.62)]),
+    ],
+)
+def test_what_counts_as_a_value(text: str, values: list[tuple[str, float]]) -> None:
+    assert [(q.said, q.value) for q in quantities(text)] == values

@@ -74,7 +74,6 @@ CONCURRENT_CALLS = 4
 # How far into an undated article a dateline is looked for.
 DATELINE_CHARS = 300
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_STATUS_PREFIX = re.compile(r"^(confirmed|claimed|reported|disputed): ")
 
 
 @contextmanager
@@ -743,6 +742,10 @@ _MOVED = re.compile(
 )
 # How near a number its subject words are looked for (words each side).
 AMOUNT_WINDOW = 6
+# How much of their content words two sentences share to tell the same thing with two numbers
+# ("Fourteen people died in the Harlow dam collapse" / "Twelve people died when the Harlow dam
+# failed": 0.21; a motorist 50 miles north of Detroit / a building 15 miles north: 0.12).
+SAME_STATEMENT = 0.2
 # A later figure in an article written days after another is an update, not a disagreement.
 DISAGREE_DAYS = 3
 
@@ -770,17 +773,62 @@ def _names(text: str) -> set[str]:
     return out
 
 
+# Tokenised text writes thousands apart ("120, 000 people").
+_SPACED_THOUSANDS = re.compile(r"(\d), (\d{3})\b")
+# The first end of a range ("$140 - 150MM", "150 to 200 yards"; a number with its own unit
+# before "to" is a change and a level: "fell 2.62% to 9694.73").
+_RANGE_AFTER = re.compile(r"\s*(?:-|–|to|and|or)\s*(?:US)?[$£€]?\d", re.IGNORECASE)
+# The second end of a range ("between 140 and 150", "150 to 200").
+_RANGE_END_BEFORE = re.compile(
+    r"\d[\d,.]*\s*(?:thousand|million|billion|trillion|bn|m|mm)?\s*(?:-|–|to|and|or)\s*"
+    r"(?:US)?[$£€]?\s*$",
+    re.IGNORECASE,
+)
+# A bound or an estimate ("at least 10", "more than 200", "up to 120 mph", "in excess of"): no
+# exact count to contradict another ("at least three" and "at least 10" both hold).
+_BOUND_BEFORE = re.compile(
+    r"\b(?:at\s+least|more\s+than|over|above|in\s+excess\s+of|up\s+to|nearly|almost|"
+    r"fewer\s+than|less\s+than|under|below|as\s+many\s+as|as\s+much\s+as|between)"
+    r"\s*(?:US)?[$£€]?\s*$",
+    re.IGNORECASE,
+)
+# A rate ("per run", "a year", "each"), not a total.
+_RATE_AFTER = re.compile(
+    r"(?:\s+[^\W\d_]+){0,2}?\s+(?:per|a|an|each)\s+(?:year|month|week|day|hour|game|run|"
+    r"carry|share|head|person|season|mile|barrel|ton|tonne)\b",
+    re.IGNORECASE,
+)
+# Measures an adjective may stand before ("13 nautical miles", "6,900 metric tonnes").
+_MEASURES = frozenset(
+    ("miles", "kilometres", "kilometers", "metres", "meters", "feet", "yards", "tonnes", "tons",
+     "pounds", "barrels", "acres", "hectares", "degrees", "knots")
+)  # fmt: skip
+
+
 def quantities(text: str) -> list[Quantity]:
     """The quantities a sentence states: money (by currency), percentages, and counts of a thing
     ("1,100 dealerships"); never a year, a time of day or a bare number."""
     out = []
+    text = _SPACED_THOUSANDS.sub(r"\1,\2", text)  # "120, 000" (tokenised text) is 120,000
     for m in _AMOUNT.finditer(text):
         word = m.group("num").lower()
         num = float(_NUMBER_WORDS.get(word, 0) or word.replace(",", ""))
         cur = m.group("cur")
         rest = text[m.end() :]
-        after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})", rest)
+        before = text[: m.start()]
+        alone = not (m.group("scale") or m.group("pct"))
+        if (alone and _RANGE_AFTER.match(rest)) or _RANGE_END_BEFORE.search(before):
+            continue  # one end of a range: not a value to set against another
+        if _BOUND_BEFORE.search(before):
+            continue  # a bound: "at least three" does not contradict "at least 10"
+        after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})(?:\s+([^\W\d_]{3,}))?", rest)
         noun = after.group(1).lower() if after else ""
+        if after and after.group(2) and after.group(2).lower() in _MEASURES:
+            noun = after.group(2).lower()  # "13 nautical miles": miles
+        elif after and after.group(1)[:1].isupper():
+            continue  # "12 Somali": a kind of what is counted, not the thing
+        if _RATE_AFTER.match(rest):
+            continue  # "3.8 yards per run", "$22 million a year": a rate
         if cur:
             kind = _CURRENCY.get(re.sub(r"\s+", "", cur.lower()), "")
         elif m.group("pct"):
@@ -818,14 +866,20 @@ def quantities(text: str) -> list[Quantity]:
 
 def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
     """Two values for one quantity about one thing: the same kind, values that differ (beyond
-    rounding), two or more of the same words near both numbers, and no name near either number
-    that the other sentence does not mention (789 of Chrysler's dealerships vs 1,100 of GM's)."""
+    rounding), two or more of the same words near both numbers, no name near either number
+    that the other sentence does not mention (789 of Chrysler's dealerships vs 1,100 of GM's),
+    and two sentences that say much the same (SAME_STATEMENT of their content words shared)."""
     if a.kind != b.kind or abs(a.value - b.value) <= 0.01 * max(a.value, b.value):
         return False
     if len(a.near & b.near) < 2:
         return False
     names_a, names_b = _names(text_a), _names(text_b)
-    return a.names <= names_b and b.names <= names_a
+    if not (a.names <= names_b and b.names <= names_a):
+        return False
+    from summarizer.digests.stories import content_words
+
+    wa, wb = content_words(text_a), content_words(text_b)
+    return len(wa & wb) >= SAME_STATEMENT * len(wa | wb)
 
 
 def _day_of(text: str, base: date | None) -> date | None:
@@ -852,7 +906,8 @@ def _disagreements(
 ) -> list[SynthesisDisagreement]:
     """Where sources give different values for the same quantity about the same thing (both
     values shown, each with its source; a change, "fell 260.77 points", only when both tell of
-    the same day), and where one source calls disputed what another confirms."""
+    the same day). Only values: a fact one source calls disputed and another confirmed stays in
+    the story's own list (`Story.disagreements`), as do the grouping's looser number rules."""
     out: list[SynthesisDisagreement] = []
     if bases is None:
         bases = _source_dates(story, briefs, texts)
@@ -899,27 +954,6 @@ def _disagreements(
                     )
                 )
                 break
-    by_id = {ref.article_id: b for ref, b in zip(story.sources, briefs, strict=True)}
-    for d in story.disagreements:
-        if not d.reason.startswith("one source says confirmed"):
-            continue  # the numbers are compared above, by stricter rules
-        sides: list[SynthesisSide] = []
-        for claim, article_id in zip(d.claims, d.sources, strict=False):
-            brief = by_id.get(article_id)
-            statement = _STATUS_PREFIX.sub("", claim)
-            fact = next(
-                (f for f in (brief.key_facts if brief else []) if f.statement == statement), None
-            )
-            if fact is None or article_id not in number:
-                continue
-            sides.append(
-                SynthesisSide(
-                    claim=_sentence(claim),
-                    citation=Citation(source=number[article_id], quote=fact.evidence[0]),
-                )
-            )
-        if len(sides) >= 2:
-            out.append(SynthesisDisagreement(about=d.reason, sides=sides))
     return out
 
 
