@@ -286,3 +286,28 @@ def test_a_feed_set_is_grouped_as_the_digest_groups_the_feed(tmp_path: Path) -> 
     theirs = {frozenset(s.title for s in story.sources) for story in [*d.stories, *d.in_brief]}
     assert any(len(s) > 1 for s in ours)
     assert ours == theirs
+
+
+def test_the_feeds_manifest_is_split_by_feed_labelled_and_keeps_no_text():
+    data = json.loads((SET / "feeds" / "set.json").read_text("utf-8"))
+    assert data["brief_as"] == "feed-entry"
+    arts = data["articles"]
+    feeds: dict[str, set[str]] = {}
+    for a in arts:
+        assert a["outlet"] and a["licence"] and a["via"] and len(a["sha256"]) == 64
+        feeds.setdefault(a["via"], set()).add(a["split"])
+    assert all(len(s) == 1 for s in feeds.values())  # a feed file is in one split only
+    assert {s for v in feeds.values() for s in v} == {"dev", "heldout"}
+    sizes = _event_sizes([type("A", (), a) for a in arts])
+    assert sum(1 for n in sizes.values() if n >= 2) >= 6
+    assert (SET / "feeds" / ".gitignore").read_text("utf-8").split() == ["texts/"]
+
+
+def test_the_grouping_gets_each_articles_outlet_unless_unknown(tmp_path):
+    from summarizer.evaluation.grouping import _brief_entries
+
+    root, data = load_grouping_set(_small_set(tmp_path))
+    data.articles[0].outlet = "unknown (the corpus keeps no address)"
+    briefed = _brief_entries(root, data.articles, [])
+    assert briefed[0][1].ref.outlet is None
+    assert {e.ref.outlet for _, e in briefed[1:]} == {"Wikinews"}
