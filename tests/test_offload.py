@@ -283,3 +283,27 @@ def test_a_stuck_worker_is_killed_and_its_briefs_ground_on_the_loop(
     assert all(b.meta.evidence for b in briefs)
     assert worker.proc.wait(timeout=10) is not None  # killed
     assert not worker.alive
+
+
+def test_a_worker_that_cannot_start_is_tried_a_few_times_only(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+
+    def broken() -> list[str]:
+        started.append(1)
+        return [sys.executable, "-c", "raise SystemExit(3)"]
+
+    monkeypatch.setattr(offload, "_command", broken)
+    monkeypatch.setattr(offload, "_failed_starts", 0)
+    for round_ in range(6):
+        texts = [synthetic_article(800 + 10 * round_ + i) for i in range(3)]
+
+        async def batch(texts: list[str] = texts) -> list[Any]:
+            return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+        assert all(b.meta.evidence for b in asyncio.run(batch()))
+        deadline = time.monotonic() + 10
+        while any(w.alive for w in offload._workers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(started) == offload.MAX_FAILED_STARTS

@@ -125,7 +125,7 @@ class _Worker:
         env = {k: v for k, v in os.environ.items() if not _SECRET_NAME.search(k)}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "summarizer.brief.offload"],
+            _command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=env,
@@ -192,7 +192,10 @@ class _Worker:
                     _resolve(waiter, report)
         except (EOFError, OSError, ValueError, pickle.UnpicklingError):
             pass
+        global _failed_starts
         with self._lock:
+            if not self.ready and self.alive:
+                _failed_starts += 1  # it died before it could answer (not killed by us)
             self.alive = self.ready = False
             left, self.pending = list(self.pending.values()), {}
         for waiter in left:
@@ -219,16 +222,28 @@ _active = 0
 _count_lock = threading.Lock()
 
 
+def _command() -> list[str]:
+    return [sys.executable, "-m", "summarizer.brief.offload"]
+
+
+# Workers that exited before saying they were ready (they cannot start here: a broken
+# interpreter, no memory). After MAX_FAILED_STARTS of them, this process stops trying.
+MAX_FAILED_STARTS = 3
+_failed_starts = 0
+
+
 def _ready_worker() -> _Worker | None:
     """The least busy ready worker; else start the missing workers (once) and return None."""
+    global _failed_starts
     with _lock:
         _workers[:] = [w for w in _workers if w.alive]
         ready = [w for w in _workers if w.ready]
         missing = workers() - len(_workers)
-        for _ in range(max(0, missing)):
+        for _ in range(max(0, missing) if _failed_starts < MAX_FAILED_STARTS else 0):
             try:
                 _workers.append(_Worker())
             except OSError:
+                _failed_starts += 1
                 break
     return min(ready, key=lambda w: len(w.pending)) if ready else None
 
@@ -248,8 +263,9 @@ def shutdown() -> None:
 
 def _forget_after_fork() -> None:
     # A forked child has no threads feeding the workers: it starts workers of its own.
-    global _lock, _active, _count_lock
+    global _lock, _active, _count_lock, _failed_starts
     _lock = threading.Lock()
+    _failed_starts = 0
     _count_lock = threading.Lock()
     _workers.clear()
     _active = 0
