@@ -726,10 +726,7 @@ def _fold_copies(
     read, else the words each brief quotes."""
     if len(loaded) < 2:
         return loaded, {}, 0
-    texts: list[str | None] = [_copy_text(e, b, True) for e, b in loaded]
-    own = all(texts)
-    if not own:
-        texts = [_copy_text(e, b, False) for e, b in loaded]
+    own = all(e.text is not None for e, _ in loaded)
     far = datetime.max.replace(tzinfo=UTC)
 
     def when(e: Entry) -> datetime:
@@ -739,7 +736,9 @@ def _fold_copies(
     order = sorted(
         range(len(loaded)), key=lambda k: (loaded[k][0].ref.outlet is None, when(loaded[k][0]), k)
     )
-    sketches = [syndication.shingles(texts[k] or "") for k in order]
+    # One text at a time: only each group's canonical sketch is kept (a text that cannot be
+    # read back is empty, and never a copy).
+    sketches = (syndication.shingles(_copy_text(*loaded[k], own) or "") for k in order)
     refs: dict[str, SourceRef] = {}
     keep: set[int] = set()
     folded = 0
@@ -750,7 +749,7 @@ def _fold_copies(
             continue
         folded += len(group) - 1
         ref = loaded[first][0].ref
-        wire = syndication.wire_of(texts[first] or "") if own else None
+        wire = syndication.wire_of(_copy_text(*loaded[first], True) or "") if own else None
         copies = [loaded[order[k]][0].ref for k in group[1:]]
         carried = [
             OutletRef(

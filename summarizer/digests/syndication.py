@@ -12,9 +12,10 @@ The threshold was set by reading pairs of ECB+ (982 articles, many outlets per e
 `eval/grouping/ecbplus`): of its 42 pairs with a containment of 0.78 or more, the 17 read
 (0.78 to 0.98) were each one text with edits (headline, dateline, house style, a cut tail);
 the 6 read from 0.75 down were rewrites (a write-through with a new lede, a story built around
-a few wire paragraphs), which keep facts of their own. No pair of two events reaches 0.3 there, nor 0.5 in the Wikinews set
-(144 articles) or GVC (152). `python scripts/syndication_eval.py` folds each set as one story
-and lists the folds: ECB+ 32, GVC 3, Wikinews 0, none across two events.
+a few wire paragraphs), which keep facts of their own. No pair of two events reaches 0.3
+there, nor 0.5 in the Wikinews set (144 articles) or GVC (152). `python
+scripts/syndication_eval.py` folds each set as one story and lists the folds: ECB+ 32, GVC 3,
+Wikinews 0, none across two events.
 
 The texts compared are the articles' own when the digest can read them back (`Entry.text`);
 otherwise the words each brief quotes from its article (summary, statements, evidence), which
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SHINGLE_WORDS = 5
@@ -95,14 +96,15 @@ class _Group:
     sketch: frozenset[int]
 
 
-def copy_groups(sketches: Sequence[frozenset[int]]) -> list[list[int]]:
+def copy_groups(sketches: Iterable[frozenset[int]]) -> list[list[int]]:
     """Indexes grouped into copies of one text; each group's canonical first.
 
     `sketches` come in order of preference for the canonical (the caller's: a known outlet,
     then the earliest). Each text joins the first group whose canonical it is a copy of; a copy
     FULLER than the canonical takes its place. Candidates come from a sampled index of the
     canonicals' shingles (every text with SAMPLE_MIN sampled shingles or fewer is checked
-    against every group), so n copies of one text cost n comparisons, not n².
+    against every group), so n copies of one text cost n comparisons, not n². Only the
+    canonicals' sketches are kept: `sketches` may be a generator.
     """
     groups: list[_Group] = []
     index: dict[int, list[int]] = {}
