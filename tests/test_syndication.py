@@ -265,3 +265,18 @@ def test_a_wire_story_in_brief_is_one_short_line() -> None:
     )
     [line] = [x for x in md.splitlines() if x.startswith("- **")]
     assert re.search(r"— new · Outlet \d+(; Outlet \d+){4} and 7 more · 2009-06-01", line)
+
+
+def test_the_agency_is_named_when_any_copy_credits_it() -> None:
+    """The canonical (earliest) has no dateline; a later copy's "NEW YORK (AP) —" names AP."""
+    day = datetime(2009, 6, 1, 12, tzinfo=UTC)
+    plain = _entry("plain", WIRE, "Outlet A", day)
+    ap = _entry("ap", dateline(WIRE), "Outlet B", day + timedelta(hours=1))
+    [source] = build_story([ap, plain], []).sources
+    assert source.article_id == "plain" and source.wire == "AP"
+    assert source.carried_line() == "AP via 2 outlets: Outlet A, Outlet B"
+    # Without a credit anywhere, no agency is guessed.
+    [source] = build_story([_entry("b", headline(WIRE), "Outlet B", day), plain], []).sources
+    assert (
+        source.wire is None and source.carried_line() == "carried by 2 outlets: Outlet B, Outlet A"
+    )

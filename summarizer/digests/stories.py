@@ -737,8 +737,16 @@ def _fold_copies(
         range(len(loaded)), key=lambda k: (loaded[k][0].ref.outlet is None, when(loaded[k][0]), k)
     )
     # One text at a time: only each group's canonical sketch is kept (a text that cannot be
-    # read back is empty, and never a copy).
-    sketches = (syndication.shingles(_copy_text(*loaded[k], own) or "") for k in order)
+    # read back is empty, and never a copy). The agency a copy credits is noted on the way.
+    wires: dict[int, str] = {}
+
+    def sketch(k: int) -> frozenset[int]:
+        text = _copy_text(*loaded[k], own) or ""
+        if own and (wire := syndication.wire_of(text)):
+            wires[k] = wire
+        return syndication.shingles(text)
+
+    sketches = (sketch(k) for k in order)
     refs: dict[str, SourceRef] = {}
     keep: set[int] = set()
     folded = 0
@@ -749,7 +757,8 @@ def _fold_copies(
             continue
         folded += len(group) - 1
         ref = loaded[first][0].ref
-        wire = syndication.wire_of(_copy_text(*loaded[first], True) or "") if own else None
+        # The canonical's credit line, else a copy's: one "(AP)" dateline names the text's agency.
+        wire = next((wires[order[k]] for k in group if order[k] in wires), None)
         copies = [loaded[order[k]][0].ref for k in group[1:]]
         carried = [
             OutletRef(
