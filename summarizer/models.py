@@ -278,8 +278,11 @@ class CallRecord(BaseModel):
         description="1 for the first call of a brief, counting re-asks and retries."
     )
     outcome: str = Field(
-        description='"ok", "invalid" (reply failed validation, re-asked), "refusal", "length", '
-        '"rate_limited", "server_error", "timeout", "connection", "client_error"'
+        description='"ok"; "repaired" (failing items replaced by a later repair call); "invalid" '
+        '(reply failed validation and was thrown away, re-asked); "refusal", "length", '
+        '"too_large", "rate_limited", "server_error", "timeout", "connection", "client_error", '
+        '"no_answer"; "sent" (in flight), "interrupted" (its process stopped), "not_submitted" '
+        "(a Batch API part that could not be submitted)"
     )
     status_code: int | None = None
     latency_s: float
