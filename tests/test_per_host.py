@@ -222,8 +222,9 @@ def test_a_fetch_waiting_for_its_host_holds_no_digest_slot(
     class SlowA(original_a):  # type: ignore[misc,valid-type]
         def do_GET(self) -> None:
             if self.path == "/a-0":
-                # held until B has served every page, or at most 5 s (the failure case)
-                held["b_done_meanwhile"] = b_done.wait(timeout=5)
+                # held until B has served every page, or at most 30 s (the failure case; a loaded
+                # machine may take seconds to brief B's pages in the other slot)
+                held["b_done_meanwhile"] = b_done.wait(timeout=30)
             super().do_GET()
 
     class TrackB(original_b):  # type: ignore[misc,valid-type]
