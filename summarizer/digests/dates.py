@@ -105,7 +105,6 @@ _CLAUSE = re.compile(
 )
 
 
-
 def same_clause(text: str, a: int, b: int) -> bool:
     """Whether no clause boundary (`_CLAUSE`) stands between two positions of a text."""
     lo, hi = min(a, b), max(a, b)
