@@ -480,6 +480,8 @@ async def _brief_all(
         entries[article_id] = Entry.compact(
             ref.article_id, brief, ref, when, functools.partial(store.get_brief, key)
         )
+        # Its text, read back when its story is built, tells syndicated copies apart.
+        entries[article_id].text = functools.partial(_article_text, store, article_id)
         order[article_id] = min(order.get(article_id, len(items)), position[item.name])
         tick()
 
@@ -553,6 +555,8 @@ async def _brief_all(
         got = await asyncio.to_thread(
             batch.collect, store, s.batch_client, model=s.model, poll_s=s.batch_poll,
             on_call=charge_batch, record_calls=True, run_id=run_id,
+            # a failing answer's repair is reserved on the run's meter; `charge` only counts it
+            meter=meter, on_repair_call=charge,
         )  # fmt: skip
         live_only, pending = set(got.retry_live), dict(got.pending)
 
@@ -568,7 +572,7 @@ async def _brief_all(
             add_entry=add_entry, record=lambda *a: store.record_item(run_id, *a), prog=prog,
             warnings=warnings,
             key=lambda a: BriefKey(a, s.engine, cache_model, active_version(), SCHEMA_VERSION),
-            meter=meter, tickets=batch_tickets, run_id=run_id, failed=failed,
+            meter=meter, tickets=batch_tickets, run_id=run_id, failed=failed, count=charge,
         )  # fmt: skip
     # What opening or reading the store found (a failed integrity check, a damaged row).
     warnings.extend(w for w in getattr(store, "warnings", []) if w not in warnings)
@@ -638,6 +642,12 @@ def _carry_over(
         except (ValueError, TypeError, KeyError) as exc:
             warnings.append(f"skipped a damaged story in the store: {exc}")
     return carry_over(found, earlier, now)
+
+
+def _article_text(store: Store, article_id: str) -> str | None:
+    """An article's text as the store keeps it (None when it is not there)."""
+    got = store.article(article_id)
+    return got[0] if got else None
 
 
 def _source_ref(item: Any, article: Any, article_id: str) -> SourceRef:
@@ -710,6 +720,7 @@ async def _through_batch(
     wait_s: float,
     poll_s: float,
     charge: Callable[[str, CallRecord], None],
+    count: Callable[[str, CallRecord], None],
     live: Callable[..., Any],
     add_entry: Callable[..., None],
     record: Callable[..., None],
@@ -727,13 +738,24 @@ async def _through_batch(
 
     fresh = {a: article.text for a, (_, article, _) in to_batch.items() if a not in pending}
     if fresh:
-        sent = await asyncio.to_thread(
-            batch.submit_within, store, client, fresh, model=model, lang=lang, meter=meter,
-            run_id=run_id,
-        )  # fmt: skip
+        try:
+            sent = await asyncio.to_thread(
+                batch.submit_within, store, client, fresh, model=model, lang=lang, meter=meter,
+                run_id=run_id,
+            )  # fmt: skip
+        except batch.BatchNotSubmitted as exc:
+            # The parts before it went (recorded, waited for and collected like any batch);
+            # its articles and the rest's were not submitted: failed, the next run submits them.
+            sent = exc.submitted
+            warnings.append(str(exc))
+            for article_id in exc.not_submitted:
+                item = to_batch.pop(article_id)[0]
+                reason = f"not submitted to the Batch API: {exc.cause}"
+                failed.append(FailedSource(source=item.name, reason=reason))
+                record(item.name, article_id, "failed", reason)
+                prog.failed += 1
         tickets.update(sent.tickets)
-        if sent.batch_id is not None:
-            pending.update(sent.batch_of)  # each article's own batch (one per part)
+        pending.update(sent.batch_of)  # each article's own batch (one per part)
         for article_id in sent.over_cap:
             item = to_batch.pop(article_id)[0]
             reason = f"cost cap ${meter.cap:.4f} reached: not submitted to the Batch API"
@@ -743,7 +765,8 @@ async def _through_batch(
     if wait_s > 0:
         got = await asyncio.to_thread(
             batch.collect, store, client, model=model, wait_s=wait_s, poll_s=poll_s,
-            on_call=charge, record_calls=True, run_id=run_id,
+            on_call=charge, record_calls=True, run_id=run_id, meter=meter,
+            on_repair_call=count,
         )  # fmt: skip
         for article_id, brief in got.briefs.items():
             if article_id in to_batch:
