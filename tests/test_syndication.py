@@ -280,3 +280,34 @@ def test_the_agency_is_named_when_any_copy_credits_it() -> None:
     assert (
         source.wire is None and source.carried_line() == "carried by 2 outlets: Outlet B, Outlet A"
     )
+
+
+def test_the_front_page_counts_the_outlets_that_carried_copies() -> None:
+    """Eight outlets carrying one wire text outrank three outlets with their own articles."""
+    from summarizer.digests.continuity import front_page
+    from summarizer.models import Brief, BriefMeta, KeyFact
+
+    wire = build_story(_copies(8), [])
+    fact = "The orchestra plays nine concerts."
+    tour = build_story(
+        [
+            Entry(
+                f"o{k}",
+                Brief(
+                    title=f"Orchestra tour {k}",
+                    summary=f"{fact} It tours in May.",
+                    key_facts=[KeyFact(statement=fact, evidence=[fact], status="claimed")],
+                    parties=[],
+                    positions=[],
+                    open_questions=[],
+                    meta=BriefMeta(prompt_version="test"),
+                ),
+                SourceRef(article_id=f"o{k}", title=f"Orchestra tour {k}", outlet=f"Paper {k}"),
+            )
+            for k in range(3)
+        ],
+        [],
+    )
+    assert len(wire.sources) == 1 and wire.outlet_count() == 8 and tour.outlet_count() == 3
+    front, in_brief = front_page([tour, wire], max_stories=1)
+    assert front == [wire] and in_brief == [tour]

@@ -268,8 +268,9 @@ def _when(value: str | None) -> datetime | None:
 
 
 def outlets(story: Story) -> int:
-    """Distinct outlets among a story's sources (a source with no outlet or domain counts once)."""
-    return len({(s.outlet or s.domain or s.article_id).lower() for s in story.sources})
+    """Distinct outlets among a story's sources and the outlets that carried copies of them (a
+    source with no outlet or domain counts once)."""
+    return story.outlet_count()
 
 
 def newest(story: Story) -> datetime | None:
