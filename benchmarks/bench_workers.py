@@ -230,7 +230,9 @@ def run(
 
     responder = TimedResponder()
     with fresh_database() as url, FakeOpenAIServer(responder=responder, latency=0.2) as server:
+        queued_at = time.monotonic()
         queue(url, folder, server, tmp)
+        queue_s = time.monotonic() - queued_at
         todo = count(url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
         args = ["--concurrency", str(conc), "--base-url", server.base_url]
         args += ["--stalled-after", str(stalled_after)]
@@ -328,6 +330,8 @@ def run(
             "workers": n_workers,
             "concurrency": conc,
             "queued": todo,
+            # how long `summarizer digest DIR --no-wait` took to store and queue them
+            "queue_s": round(queue_s, 1),
             "briefs": done,
             "seconds": round(seconds, 2),
             "art_per_s": round(done / seconds, 1) if seconds else 0.0,

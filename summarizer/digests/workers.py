@@ -104,6 +104,9 @@ CREATE TABLE IF NOT EXISTS summarizer_spend (
 -- briefs, 0.35 ms with this index).
 CREATE INDEX IF NOT EXISTS summarizer_procrastinate_jobs_lock ON procrastinate_jobs (lock)
     WHERE status IN ('todo', 'doing');
+-- A waiting digest reads each article's calls of its run (llm_calls has an index on run_id
+-- only: a scan of the whole run's calls per article).
+CREATE INDEX IF NOT EXISTS summarizer_llm_calls_article ON llm_calls (article_id, run_id);
 CREATE TABLE IF NOT EXISTS summarizer_in_flight (
     call_id BIGINT PRIMARY KEY,
     worker_id BIGINT,
@@ -769,6 +772,7 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self.queued = 0
         self.local_briefs = 0
+        self._alive: tuple[float, int] | None = None
 
     async def open(self) -> Dispatcher:
         await asyncio.to_thread(ensure_schema, self.url)
@@ -800,6 +804,14 @@ class Dispatcher:
         )
         return int(rows[0]["n"])
 
+    async def _any_alive(self) -> int:
+        """`workers_alive`, asked at most once a second (a digest asks for every article; a
+        worker that died meanwhile is noticed by the poller, which then briefs here)."""
+        now = time.monotonic()
+        if self._alive is None or now - self._alive[0] > 1.0:
+            self._alive = (now, await asyncio.to_thread(self.workers_alive))
+        return self._alive[1]
+
     def run_id(self) -> int | None:
         """The digest's run: the one 'running' (the run lock lets one run at a time)."""
         if self._run_id is None:
@@ -812,7 +824,7 @@ class Dispatcher:
         from summarizer.models import SCHEMA_VERSION
         from summarizer.prompts import active_version
 
-        if self.mode != "no-wait" and not self.workers_alive():
+        if self.mode != "no-wait" and not await self._any_alive():
             self.local_briefs += 1
             return await self.local(text, **kw)
         source: SourceMeta | None = kw.get("source")
@@ -831,7 +843,7 @@ class Dispatcher:
             self.local_briefs += 1
             return await self.local(text, **kw)
         assert self.store is not None
-        brief = self.store.get_brief(key)
+        brief = await asyncio.to_thread(self.store.get_brief, key)
         if brief is None:
             rows = self._read(
                 "SELECT reason FROM summarizer_brief_failures WHERE job_id = %s", (job_id,)
@@ -842,10 +854,12 @@ class Dispatcher:
             raise SummarizerError(reason)
         on_call = kw.get("on_call")
         if on_call is not None:
-            for row in self._read(
+            run_id = self.run_id()
+            for row in await asyncio.to_thread(
+                self._read,
                 "SELECT * FROM llm_calls WHERE article_id = %s AND run_id IS NOT DISTINCT FROM %s "
                 "ORDER BY id",
-                (article_id, self.run_id()),
+                (article_id, run_id),
             ):
                 on_call(_call_of(row))
         return brief
@@ -919,6 +933,17 @@ class Dispatcher:
             if time.monotonic() - last_sweep > max(0.5, self.stalled_after / 3):
                 last_sweep = time.monotonic()
                 await _retry_stalled(self.app, self.stalled_after, [QUEUE])
+                try:
+                    await asyncio.to_thread(self._release_dead)
+                except Exception as exc:  # the poller must go on: the digest waits on it
+                    log.warning("releasing stopped workers' calls failed: %s", exc)
+
+    def _release_dead(self) -> int:
+        """`release_dead_calls` from the digest's side (a digest waits for jobs it may put
+        back: their stopped worker's calls are closed too)."""
+        assert self.store is not None
+        with self.store._lock:
+            return release_dead_calls(self.store.db, self.stalled_after)
 
     def _resolve(self, job_id: int, status: str) -> None:
         future = self._waiting.pop(job_id, None)
