@@ -325,9 +325,10 @@ def settle_in(db: Any, scopes: list[str], reserved: float | None, cost: float | 
     reserved = reserved or 0.0
     spent = reserved if cost is None else cost
     db.execute(
-        "UPDATE summarizer_spend SET reserved = GREATEST(reserved - %s, 0), spent = spent + %s "
-        "WHERE scope = ANY(%s)",
-        (reserved, spent, list(scopes)),
+        # what float subtraction leaves (1e-18) is nothing reserved, as in budget._money
+        "UPDATE summarizer_spend SET reserved = CASE WHEN reserved - %(r)s > 1e-12 "
+        "THEN reserved - %(r)s ELSE 0 END, spent = spent + %(s)s WHERE scope = ANY(%(scopes)s)",
+        {"r": reserved, "s": spent, "scopes": list(scopes)},
     )
 
 
@@ -518,7 +519,8 @@ class _Worker:
                     "f AS (DELETE FROM summarizer_in_flight WHERE call_id = %(id)s "
                     "RETURNING scopes, amount), "
                     "s AS (UPDATE summarizer_spend SET "
-                    "reserved = GREATEST(summarizer_spend.reserved - f.amount, 0), "
+                    "reserved = CASE WHEN summarizer_spend.reserved - f.amount > 1e-12 "
+                    "THEN summarizer_spend.reserved - f.amount ELSE 0 END, "
                     "spent = summarizer_spend.spent + COALESCE(%(cost_usd)s::float8, f.amount) "
                     "FROM f WHERE summarizer_spend.scope = ANY(f.scopes)) "
                     "SELECT count(*) AS n FROM f",
