@@ -963,6 +963,22 @@ def _result(
     return result
 
 
+def _repair_answer(
+    patched: Any, ask: Any, model: str, max_tokens: int, client: openai.OpenAI
+) -> Any:
+    """One repair request through the sync transport: the RepairReply, or None when the reply
+    broke the repair schema (the flow then asks again). An API error raises as itself."""
+    try:
+        return patched(
+            response_model=_REPAIR_TOOL,
+            max_retries=ask.max_retries,
+            **request_kwargs(model, ask.messages, max_tokens, client),
+        )
+    except instructor.core.InstructorRetryException as exc:
+        _reraise_api_error(exc)
+        return None
+
+
 def request_brief(
     client: openai.OpenAI,
     messages: list[dict[str, str]],
@@ -1002,15 +1018,7 @@ def request_brief(
                     **request_kwargs(model, ask.messages, max_tokens, client),
                 )
             else:
-                try:
-                    answer = patched(
-                        response_model=_REPAIR_TOOL,
-                        max_retries=ask.max_retries,
-                        **request_kwargs(model, ask.messages, max_tokens, client),
-                    )
-                except instructor.core.InstructorRetryException as exc:
-                    _reraise_api_error(exc)
-                    answer = None  # a repair that broke its schema: the flow asks again
+                answer = _repair_answer(patched, ask, model, max_tokens, client)
             log.answered(ask.kind, answer)
             ask = plan.send(answer)
     except StopIteration as done:
@@ -1288,15 +1296,7 @@ def repair_reply(
     try:
         ask = next(plan)
         while True:
-            try:
-                answer: Any = patched(
-                    response_model=_REPAIR_TOOL,
-                    max_retries=ask.max_retries,
-                    **request_kwargs(model, ask.messages, max_tokens, client),
-                )
-            except instructor.core.InstructorRetryException as exc:
-                _reraise_api_error(exc)
-                answer = None  # a repair that broke its schema: the flow asks again
+            answer = _repair_answer(patched, ask, model, max_tokens, client)
             log.answered(ask.kind, answer)
             ask = plan.send(answer)
     except StopIteration as done:
