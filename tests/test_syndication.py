@@ -311,3 +311,60 @@ def test_the_front_page_counts_the_outlets_that_carried_copies() -> None:
     assert len(wire.sources) == 1 and wire.outlet_count() == 8 and tour.outlet_count() == 3
     front, in_brief = front_page([tour, wire], max_stories=1)
     assert front == [wire] and in_brief == [tour]
+
+
+@pytest.mark.parametrize(
+    ("feeds", "outlets"),
+    [
+        # Two outlets' feeds with the byte-identical wire text: one source, two outlets.
+        ([("Outlet A", "a.example", WIRE), ("Outlet B", "b.example", WIRE)], 2),
+        # A third outlet's edited copy folds in too; the first outlet's second feed (the same
+        # text again) is not a third outlet, and no outlet is listed twice.
+        (
+            [
+                ("Outlet A", "a.example", WIRE),
+                ("Outlet B", "b.example", WIRE),
+                ("Outlet C", "c.example", dateline(WIRE)),
+                ("Outlet A", "a.example", WIRE),
+            ],
+            3,
+        ),
+        # The identical pair is a near copy (cut tail) of a fuller text from a third outlet:
+        # both outlets of the pair are listed on the fuller text's source.
+        (
+            [
+                ("Outlet A", "a.example", WIRE),
+                ("Outlet B", "b.example", trimmed(WIRE)),
+                ("Outlet C", "c.example", trimmed(WIRE)),
+            ],
+            3,
+        ),
+    ],
+    ids=["identical", "identical-and-near-copy", "identical-pair-folded-into-fuller"],
+)
+def test_an_identical_copy_from_another_outlet_is_listed_not_dropped(
+    tmp_path: Path, feeds: list[tuple[str, str, str]], outlets: int
+) -> None:
+    """The text is briefed once (its copies are the same article), but every outlet that
+    carried it is listed on its source and counted on the front page."""
+    day = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
+    paths = []
+    for k, (outlet, host, text) in enumerate(feeds):
+        paths.append(tmp_path / f"feed{k}.xml")
+        _feed(paths[-1], outlet, host, _parts(text)[0], text, day + timedelta(minutes=k))
+    result = run_digest([str(p) for p in paths], engine="offline", db=tmp_path / "s.db",
+                        fetch_pages=False)  # fmt: skip
+    d = result.digest
+    [story] = [*d.stories, *d.in_brief]
+    [source] = story.sources
+    names = [source.outlet, *(c.outlet for c in source.also_carried_by)]
+    assert sorted(names) == [f"Outlet {c}" for c in "ABC"[:outlets]]
+    # The earliest feed's item is the source, whichever article was read first.
+    assert source.outlet == "Outlet A"
+    assert all(c.url and c.domain and c.published for c in source.also_carried_by)
+    assert story.outlet_count() == outlets and story.importance >= outlets
+    md = render_digest(d, "md")
+    assert re.search(rf"(?:AP via|carried by) {outlets} outlets: Outlet A, Outlet [BC]", md)
+    # Each text was briefed once; the operator still sees the identical copies counted.
+    texts = len({text for _, _, text in feeds})
+    assert result.progress.done == texts and result.progress.cached == len(feeds) - texts

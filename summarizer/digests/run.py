@@ -44,6 +44,7 @@ from summarizer.models import (
     CallRecord,
     Digest,
     FailedSource,
+    OutletRef,
     SourceRef,
     Story,
 )
@@ -370,6 +371,9 @@ async def _brief_all(
     order: dict[str, int] = {}
     gate = asyncio.Semaphore(max(1, s.concurrency))
     seen: dict[str, str] = {}
+    # Items whose text is byte-identical to an article already read (another outlet's copy):
+    # article id -> (position, how it would be cited, whether it has no title of its own).
+    carriers: dict[str, list[tuple[int, SourceRef, bool]]] = {}
     cache_model = s.model or "offline"
 
     def tick() -> None:
@@ -440,9 +444,16 @@ async def _brief_all(
             article_id = store.add_article(article.text, item.name, article.source)
             ref = _source_ref(item, article, article_id)
             if article_id in seen:
+                # The same text is briefed once; the outlet that also carried it is listed on
+                # its source (and counted on the front page) once every article is read.
+                untitled = ref.title in (ref.path, item.name) and not ref.url
+                carriers.setdefault(article_id, []).append((position[item.name], ref, untitled))
+                outlet = ref.outlet or ref.domain
                 store.record_item(
-                    run_id, item.name, article_id, "cached", f"same text as {seen[article_id]}"
-                )
+                    run_id, item.name, article_id, "cached",
+                    f"same text as {seen[article_id]}"
+                    + (f", briefed once: {outlet} is listed on its source" if outlet else ""),
+                )  # fmt: skip
                 prog.cached += 1
                 tick()
                 return
@@ -581,6 +592,10 @@ async def _brief_all(
     failed.sort(key=lambda f: position.get(f.source, -1))
     # Every article is read and briefed: what that took goes now (issue 15, memory flat in the
     # batch size): a feed's items hold their entries' own text, `to_batch` its articles'.
+    for article_id, copies in carriers.items():
+        if article_id in entries:
+            order[article_id] = _list_carriers(entries[article_id], order[article_id], copies)
+    carriers.clear()
     items.clear()
     to_batch.clear()
     position.clear()
@@ -642,6 +657,42 @@ def _carry_over(
         except (ValueError, TypeError, KeyError) as exc:
             warnings.append(f"skipped a damaged story in the store: {exc}")
     return carry_over(found, earlier, now)
+
+
+def _list_carriers(entry: Entry, at: int, copies: list[tuple[int, SourceRef, bool]]) -> int:
+    """List on `entry`'s source the other outlets whose items had its very text (dropped before
+    briefing as the same article), and return the entry's position in the digest.
+
+    The source is the item given first (the same sources make the same digest, whichever copy
+    was read first); the others are `also_carried_by`, one per outlet (an outlet's second feed
+    with the same text is not another outlet)."""
+    given = sorted([(at, 0, entry.ref, False), *((p, 1, r, u) for p, r, u in copies)],
+                   key=lambda c: (c[0], c[1]))  # fmt: skip
+    first, _, head, untitled = given[0]
+    if head is not entry.ref:
+        if untitled:
+            # A local file with no title of its own is named by its brief, as add_entry does.
+            head = head.model_copy(update={"title": entry.ref.title})
+        entry.when = _parse_date(head.published) or entry.when
+    keys = set(head.outlet_keys())
+    carried = list(head.also_carried_by)
+    for _, _, r, _ in given[1:]:
+        key = (r.outlet or r.domain or r.article_id).lower()
+        if key in keys:
+            continue
+        keys.add(key)
+        carried.append(
+            OutletRef(
+                article_id=r.article_id,
+                outlet=r.outlet,
+                domain=r.domain,
+                url=r.url,
+                published=r.published,
+                title=r.title,
+            )
+        )
+    entry.ref = head.model_copy(update={"also_carried_by": carried})
+    return first
 
 
 def _article_text(store: Store, article_id: str) -> str | None:

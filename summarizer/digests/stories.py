@@ -759,23 +759,30 @@ def _fold_copies(
         ref = loaded[first][0].ref
         # The canonical's credit line, else a copy's: one "(AP)" dateline names the text's agency.
         wire = next((wires[order[k]] for k in group if order[k] in wires), None)
-        copies = [loaded[order[k]][0].ref for k in group[1:]]
-        carried = [
-            OutletRef(
-                article_id=c.article_id,
-                outlet=c.outlet,
-                domain=c.domain,
-                url=c.url,
-                published=c.published,
-                title=c.title,
-            )
-            for c in copies
-        ]
+        # Each copy and the outlets that carried its very text (run.py lists those on it),
+        # one per outlet: an outlet seen on an identical and on a near-identical copy is one.
+        keys = set(ref.outlet_keys())
+        carried = list(ref.also_carried_by)
+        for k in group[1:]:
+            copy = loaded[order[k]][0].ref
+            refs_of: list[SourceRef | OutletRef] = [copy, *copy.also_carried_by]
+            for c in refs_of:
+                key = (c.outlet or c.domain or c.article_id).lower()
+                if key in keys:
+                    continue
+                keys.add(key)
+                carried.append(
+                    OutletRef(
+                        article_id=c.article_id,
+                        outlet=c.outlet,
+                        domain=c.domain,
+                        url=c.url,
+                        published=c.published,
+                        title=c.title,
+                    )
+                )
         refs[loaded[first][0].article_id] = ref.model_copy(
-            update={
-                "wire": wire or ref.wire,
-                "also_carried_by": [*ref.also_carried_by, *carried],
-            }
+            update={"wire": wire or ref.wire, "also_carried_by": carried}
         )
     return [loaded[k] for k in sorted(keep)], refs, folded
 
@@ -823,7 +830,8 @@ def build_story(members: list[Entry], why: list[str]) -> Story:
         fallback=lead_brief.title,
     )
     # Copies count: twelve outlets carrying one wire story are twelve outlets on the front page.
-    outlets = {(e.ref.outlet or e.ref.domain or e.article_id).lower() for e in every}
+    # The outlets that carried a member's very text too (run.py) count as well.
+    outlets = {k for e in every for k in e.ref.outlet_keys()}
     tags: Counter[str] = Counter(c for e in every for c in dict.fromkeys(e.ref.categories))
     shown = _why_shown(why)
     if folded:
