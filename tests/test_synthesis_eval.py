@@ -179,3 +179,11 @@ def test_the_committed_labels_are_well_formed(ev: Any) -> None:
                 assert s["values"] and s["articles"] and 0 < len(s["quote"]) <= 120
         for n in event["not"]:
             assert n["kind"] and n["why"] and n["articles"] and n["values"]
+
+
+def test_what_an_unread_event_shows_counts_as_unlisted(ev: Any) -> None:
+    shown = {"other": [{"articles": ["b1", "b2"], "values": ["3", "4"], "text": "3 vs 4"}]}
+    result = ev.score(shown, {}, LABELS)
+    assert (result["shown"], result["true"], result["precision"]) == (1, 0, 0.0)
+    assert result["items"][0]["kind"] == "unlisted"
+    assert [m["lost"] for m in result["misses"]] == ["grouping", "grouping"]

@@ -15,6 +15,7 @@ temporary store, as `score.py` does) and scores every disagreement the synthesis
 
     python eval/synthesis/disagreements.py            # the figures, every shown item and miss
     python eval/synthesis/disagreements.py --json     # the same as JSON
+    python eval/synthesis/disagreements.py --split dev   # and every other dev event (unread)
 
 The ECB+ texts are the outlets' and are not committed: rebuild them with
 `eval/grouping/build_ecbplus.py` (see eval/grouping/README.md); without them this prints one
@@ -106,7 +107,9 @@ def score(
 ) -> dict[str, Any]:
     """Precision over shown disagreements, recall over labelled ones, misses by step."""
     items, found, misses = [], set(), []
-    for name, event in labels["events"].items():
+    unread: dict[str, list[Any]] = {"disagreements": [], "not": []}
+    for name in [*labels["events"], *(n for n in shown if n not in labels["events"])]:
+        event = labels["events"].get(name, unread)
         for s in shown.get(name, []):
             verdict = judge(s, event)
             items.append({"event": name, **s, **verdict})
@@ -149,16 +152,19 @@ def check_quotes(labels: dict[str, Any], text_of: dict[str, str]) -> list[str]:
 Runs = dict[str, list[dict[str, Any]]]
 
 
-def run(labels: dict[str, Any]) -> tuple[Runs, Runs, dict[str, str]]:
-    """Run the offline digest over each labelled event: what it shows, and its stories."""
+def run(labels: dict[str, Any], split: str | None = None) -> tuple[Runs, Runs, dict[str, str]]:
+    """Run the offline digest over each labelled event (and, with `split`, every other event
+    of that split of the ECB+ set): what it shows, and its stories."""
     from summarizer.digests.run import run_digest
 
     articles = json.loads((ECBPLUS / "set.json").read_text(encoding="utf-8"))["articles"]
+    events = list(labels["events"])
+    events += sorted({a["event"] for a in articles if a["split"] == split} - set(events))
     shown: Runs = {}
     stories: Runs = {}
     text_of: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for n, name in enumerate(labels["events"]):
+        for n, name in enumerate(events):
             arts = [a for a in articles if a["event"] == name]
             paths = [str(ECBPLUS / a["path"]) for a in arts]
             ids = dict(zip(paths, [a["id"] for a in arts], strict=True))
@@ -198,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    ap.add_argument(
+        "--split",
+        choices=("dev", "heldout"),
+        help="also run every other event of this ECB+ split (what it shows there is unread)",
+    )
     args = ap.parse_args(argv)
     labels = json.loads(args.labels.read_text(encoding="utf-8"))
     if not (ECBPLUS / "texts").is_dir():
@@ -206,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             "(rebuild them with eval/grouping/build_ecbplus.py)"
         )
         return 0
-    shown, stories, text_of = run(labels)
+    shown, stories, text_of = run(labels, args.split)
     bad = check_quotes(labels, text_of)
     if bad:
         print("labelled quotes not found in their articles:\n  " + "\n  ".join(bad))
@@ -218,8 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     p = "n/a" if result["precision"] is None else f"{result['precision']:.2f}"
     r = "n/a" if result["recall"] is None else f"{result['recall']:.2f}"
     print(
-        f"events {len(labels['events'])}  shown {result['shown']}  true {result['true']}  "
-        f"precision {p}  labelled {result['labelled']}  found {result['found']}  recall {r}"
+        f"events read {len(labels['events'])} (with a multi-source story, read or not: "
+        f"{len(stories)})  shown {result['shown']}  true {result['true']}  precision {p}  "
+        f"labelled {result['labelled']}  found {result['found']}  recall {r}"
     )
     for i in result["items"]:
         verdict = f"true ({i['match']})" if i["true"] else f"false, {i['kind']}: {i['why']}"
