@@ -70,6 +70,8 @@ LABELS: dict[str, Any] = {
         ("80 percent", "80"),
         ("five per cent", "five"),
         ("$2.6 million", "2.6"),
+        ("US$334 million", "334"),
+        ("€2m", "2m"),
         ("05 left", "05"),
     ],
 )
@@ -187,3 +189,20 @@ def test_what_an_unread_event_shows_counts_as_unlisted(ev: Any) -> None:
     assert (result["shown"], result["true"], result["precision"]) == (1, 0, 0.0)
     assert result["items"][0]["kind"] == "unlisted"
     assert [m["lost"] for m in result["misses"]] == ["grouping", "grouping"]
+
+
+def test_figures_are_kept_apart_by_split(ev: Any) -> None:
+    labels = {
+        "events": {
+            **LABELS["events"],
+            "held": {"read": "shown", "disagreements": [], "not": []},
+        }
+    }
+    shown = {
+        "quake": [{"articles": ["a2", "a3"], "values": ["80", "70"], "text": "x"}],
+        "held": [{"articles": ["b1", "b2"], "values": ["3", "4"], "text": "y"}],
+    }
+    out = ev.by_split(shown, {}, labels, {"quake": "dev", "held": "heldout"})
+    assert (out["dev"]["precision"], out["dev"]["recall"], out["dev"]["read"]) == (1.0, 0.5, 1)
+    assert (out["heldout"]["precision"], out["heldout"]["recall"]) == (0.0, None)
+    assert (out["heldout"]["read"], out["heldout"]["read_shown"]) == (0, 1)

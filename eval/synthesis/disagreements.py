@@ -17,6 +17,9 @@ temporary store, as `score.py` does) and scores every disagreement the synthesis
     python eval/synthesis/disagreements.py --json     # the same as JSON
     python eval/synthesis/disagreements.py --split dev   # and every other dev event (unread)
 
+Figures are per split of the ECB+ set: `dev` events are read whole; `heldout` events (marked
+`"read": "shown"`) were read once, only for what the synthesis showed there: precision only.
+
 The ECB+ texts are the outlets' and are not committed: rebuild them with
 `eval/grouping/build_ecbplus.py` (see eval/grouping/README.md); without them this prints one
 line and exits 0.
@@ -45,9 +48,13 @@ def norm(text: str) -> str:
 
 
 def said_value(said: str) -> str:
-    """The number a shown side opens with ("120,000 people" -> "120000", "65%" -> "65")."""
+    """The number a shown side opens with ("120,000 people" -> "120000", "65%" -> "65",
+    "US$334 million" -> "334")."""
     words = norm(said).split()
-    return re.sub(r"^[^\w]+|[^\w.:]+$|%$", "", words[0]).rstrip(".") if words else ""
+    if not words:
+        return ""
+    first = re.sub(r"^[a-z]{0,3}[$€£¥]|^[^\w]+", "", words[0])  # "US$334", "$2.6", "€2m"
+    return re.sub(r"[^\w.:]+$|%$", "", first).rstrip(".")
 
 
 def carries(text: str, value: str) -> bool:
@@ -152,14 +159,33 @@ def check_quotes(labels: dict[str, Any], text_of: dict[str, str]) -> list[str]:
 Runs = dict[str, list[dict[str, Any]]]
 
 
-def run(labels: dict[str, Any], split: str | None = None) -> tuple[Runs, Runs, dict[str, str]]:
+def by_split(
+    shown: Runs, stories: Runs, labels: dict[str, Any], split_of: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """`score` for each split of the ECB+ set apart (dev is read, held-out is read once)."""
+    names = [*labels["events"], *shown]
+    out = {}
+    for part in sorted({split_of.get(n, "?") for n in names}):
+        events = {n: e for n, e in labels["events"].items() if split_of.get(n, "?") == part}
+        seen = {n: v for n, v in shown.items() if split_of.get(n, "?") == part}
+        out[part] = score(seen, stories, {"events": events})
+        out[part]["read"] = sum(e.get("read", "all") == "all" for e in events.values())
+        out[part]["read_shown"] = sum(e.get("read") == "shown" for e in events.values())
+    return out
+
+
+def run(
+    labels: dict[str, Any], split: str | None = None
+) -> tuple[Runs, Runs, dict[str, str], dict[str, str]]:
     """Run the offline digest over each labelled event (and, with `split`, every other event
-    of that split of the ECB+ set): what it shows, and its stories."""
+    of that split of the ECB+ set): what it shows, its stories, the texts and each event's
+    split."""
     from summarizer.digests.run import run_digest
 
     articles = json.loads((ECBPLUS / "set.json").read_text(encoding="utf-8"))["articles"]
     events = list(labels["events"])
     events += sorted({a["event"] for a in articles if a["split"] == split} - set(events))
+    split_of = {a["event"]: a["split"] for a in articles}
     shown: Runs = {}
     stories: Runs = {}
     text_of: dict[str, str] = {}
@@ -197,7 +223,7 @@ def run(labels: dict[str, Any], split: str | None = None) -> tuple[Runs, Runs, d
                             "quotes": [x.citation.quote for x in d.sides[:2]],
                         }
                     )
-    return shown, stories, text_of
+    return shown, stories, text_of, split_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,27 +243,29 @@ def main(argv: list[str] | None = None) -> int:
             "(rebuild them with eval/grouping/build_ecbplus.py)"
         )
         return 0
-    shown, stories, text_of = run(labels, args.split)
+    shown, stories, text_of, split_of = run(labels, args.split)
     bad = check_quotes(labels, text_of)
     if bad:
         print("labelled quotes not found in their articles:\n  " + "\n  ".join(bad))
         return 1
-    result = score(shown, stories, labels)
+    results = by_split(shown, stories, labels, split_of)
     if args.json:
-        print(json.dumps(result, indent=1, ensure_ascii=False))
+        print(json.dumps(results, indent=1, ensure_ascii=False))
         return 0
-    p = "n/a" if result["precision"] is None else f"{result['precision']:.2f}"
-    r = "n/a" if result["recall"] is None else f"{result['recall']:.2f}"
-    print(
-        f"events read {len(labels['events'])} (with a multi-source story, read or not: "
-        f"{len(stories)})  shown {result['shown']}  true {result['true']}  precision {p}  "
-        f"labelled {result['labelled']}  found {result['found']}  recall {r}"
-    )
-    for i in result["items"]:
-        verdict = f"true ({i['match']})" if i["true"] else f"false, {i['kind']}: {i['why']}"
-        print(f"  shown {i['event']}: {i['text']}  [{' vs '.join(i['articles'])}] -> {verdict}")
-    for m in result["misses"]:
-        print(f"  missed {m['event']}: {m['id']} ({m['quantity']}), lost at {m['lost']}")
+    print(f"events run with a multi-source story: {len(stories)}")
+    for part, result in results.items():
+        p = "n/a" if result["precision"] is None else f"{result['precision']:.2f}"
+        r = "n/a" if result["recall"] is None else f"{result['recall']:.2f}"
+        print(
+            f"{part}: events read {result['read']} (shown items only: {result['read_shown']})  "
+            f"shown {result['shown']}  true {result['true']}  precision {p}  "
+            f"labelled {result['labelled']}  found {result['found']}  recall {r}"
+        )
+        for i in result["items"]:
+            verdict = f"true ({i['match']})" if i["true"] else f"false, {i['kind']}: {i['why']}"
+            print(f"  shown {i['event']}: {i['text']}  [{' vs '.join(i['articles'])}] -> {verdict}")
+        for m in result["misses"]:
+            print(f"  missed {m['event']}: {m['id']} ({m['quantity']}), lost at {m['lost']}")
     return 0
 
 
