@@ -737,7 +737,28 @@ def test_that_someone_spoke_is_no_view(view: str, none: bool) -> None:
         ("The island is home to 120, 000 people.", [("120,000 people", 120000.0)]),
         # a change and the level it reached: the change is a value
         ("The index fell 2.62% to 9694.73.", [("2.62%", 2.62)]),
+        # ECB+ dev sentences (issue 13): a hyphenated number word is read whole (30_1ecb) ...
+        ("Sixty-five per cent of traffic to India was down, while services to Singapore, Malaysia, Saudi Arabia, Egypt, Taiwan and Pakistan were also severely affected, a spokesman said Friday evening.", [("Sixty-five per cent", 65.0)]),  # noqa: E501
+        # ... a game-clock time is no count ("14:05 left" is not "05 left"; 31_9ecb) ...
+        ("He tied Ford on a jumper from the left wing with 14:05 left, then set the mark by banking in a turnaround shot with 7:41 left in the first half.", []),  # noqa: E501
+        # ... and the whole of a ratio is not what is counted ("29 of 34 passes"; 29_4ecb)
+        ("Manning completed 29 of 34 passes for 364 yards and 3 touchdowns in the Colts ' 31-24 victory over the Jaguars at Jacksonville Municipal Stadium.", [("364 yards", 364.0), ("3 touchdowns", 3.0)]),  # noqa: E501
     ],
-)
+)  # fmt: skip
 def test_what_counts_as_a_value(text: str, values: list[tuple[str, float]]) -> None:
     assert [(q.said, q.value) for q in quantities(text)] == values
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # ECB+ 30_7ecb vs 30_6ecb: the 80 % sentence gives India's 65 % too (Egypt's is 80 %)
+        ("It is thought that 65% of traffic to India was down, while services to Singapore, Malaysia, Saudi Arabia, Egypt, Taiwan and Pakistan have also been severely affected.",  # noqa: E501
+         "International telephone and internet services in Egypt were down by 80 percent, in India by 65 percent."),  # noqa: E501
+        # ECB+ 12_5ecb vs 12_12ecb: two distances, both in the second sentence
+        ("The dramatic action on the high seas on Saturday began at 11am IST when the 6,900-tonne Delhi-class missile destroyer INS Mysore received a \"distress call\" over the MMB Channel 16 from Ethiopian merchant vessel Gibe that it was being attacked by a pirate \"mother dhow\" and a speedboat around 150 nautical miles east of Aden.",  # noqa: E501
+         "The attack took place about 150 nautical miles off Aden and INS Mysore was about 13 nautical miles away from the merchant vessel when it picked up the SOS call."),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_one_sentence_that_states_both_values_is_no_disagreement(a: str, b: str) -> None:
+    assert not _differ(a, b) and not _differ(b, a)

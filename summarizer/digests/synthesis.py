@@ -709,12 +709,19 @@ _NUMBER_WORDS = {
          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
          "eighteen", "nineteen", "twenty")
     )
-}  # fmt: skip
+} | {w: 10 * i for i, w in enumerate(("thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+                                      "ninety"), 3)}  # fmt: skip
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+# A number word is read whole: "Sixty-five per cent" is 65, never "five per cent".
+_NUMBER_WORD = (
+    rf"(?<![\w-])(?:(?:{_TENS})(?:-(?:one|two|three|four|five|six|seven|eight|nine))?|"
+    + "|".join(list(_NUMBER_WORDS)[2:20])
+    + r")\b(?!-)"
+)
 _AMOUNT = re.compile(
     r"(?P<cur>US\$|USD\s*\$?|CA\$|C\$|AU?\$|GBP\s*|GB\s*#\s*|EUR\s*|[$£€¥])?"
-    r"(?<![\d.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\b(?:"
-    + "|".join(list(_NUMBER_WORDS)[2:])
-    + r")\b)"
+    # Not a part of a clock or score time ("14:05 left", "2:56"): ":" on either side.
+    r"(?<![\d.,:])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + _NUMBER_WORD + r")"
     r"(?:\s*(?P<scale>thousand|million|billion|trillion|bn|m)\b)?"
     r"(?:\s*(?P<pct>%|percent\b|per\s+cent\b))?"
     r"(?![\w:])",
@@ -792,6 +799,8 @@ _BOUND_BEFORE = re.compile(
     r"\s*(?:US)?[$£€]?\s*$",
     re.IGNORECASE,
 )
+# The whole of a ratio ("29 of 34 passes", "9 out of 10 voters"): what the count is out of.
+_RATIO_BEFORE = re.compile(r"\d\s+(?:out\s+)?of\s+$", re.IGNORECASE)
 # A rate ("per run", "a year", "each"), not a total.
 _RATE_AFTER = re.compile(
     r"(?:\s+[^\W\d_]+){0,2}?\s+(?:per|a|an|each)\s+(?:year|month|week|day|hour|game|run|"
@@ -805,6 +814,13 @@ _MEASURES = frozenset(
 )  # fmt: skip
 
 
+def _number(word: str) -> float:
+    """The value of a number as written: "1,100", "6.1", "seven", "sixty-five"."""
+    if word[:1].isdigit():
+        return float(word.replace(",", ""))
+    return float(sum(_NUMBER_WORDS[w] for w in word.lower().split("-")))
+
+
 def quantities(text: str) -> list[Quantity]:
     """The quantities a sentence states: money (by currency), percentages, and counts of a thing
     ("1,100 dealerships"); never a year, a time of day or a bare number."""
@@ -812,7 +828,7 @@ def quantities(text: str) -> list[Quantity]:
     text = _SPACED_THOUSANDS.sub(r"\1,\2", text)  # "120, 000" (tokenised text) is 120,000
     for m in _AMOUNT.finditer(text):
         word = m.group("num").lower()
-        num = float(_NUMBER_WORDS.get(word, 0) or word.replace(",", ""))
+        num = _number(word)
         cur = m.group("cur")
         rest = text[m.end() :]
         before = text[: m.start()]
@@ -821,6 +837,8 @@ def quantities(text: str) -> list[Quantity]:
             continue  # one end of a range: not a value to set against another
         if _BOUND_BEFORE.search(before):
             continue  # a bound: "at least three" does not contradict "at least 10"
+        if _RATIO_BEFORE.search(before):
+            continue  # "completed 29 of 34 passes": 34 is the attempts, not the passes counted
         after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})(?:\s+([^\W\d_]{3,}))?", rest)
         noun = after.group(1).lower() if after else ""
         if after and after.group(2) and after.group(2).lower() in _MEASURES:
@@ -864,15 +882,29 @@ def quantities(text: str) -> list[Quantity]:
     return out
 
 
+def _states(text: str, value: float) -> bool:
+    """Whether a sentence states `value` as any number of its own (a bound, a range's end or a
+    bare number too): "in Egypt were down by 80 percent, in India by 65 percent" states 65."""
+    text = _SPACED_THOUSANDS.sub(r"\1,\2", text)
+    for m in _AMOUNT.finditer(text):
+        num = _number(m.group("num")) * _SCALE.get((m.group("scale") or "").lower(), 1)
+        if abs(num - value) <= 0.01 * max(num, value):
+            return True
+    return False
+
+
 def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
     """Two values for one quantity about one thing: the same kind, values that differ (beyond
     rounding), two or more of the same words near both numbers, no name near either number
     that the other sentence does not mention (789 of Chrysler's dealerships vs 1,100 of GM's),
-    and two sentences that say much the same (SAME_STATEMENT of their content words shared)."""
+    and two sentences that say much the same (SAME_STATEMENT of their content words shared).
+    A sentence that states both values tells of two things (or an update) itself: no conflict."""
     if a.kind != b.kind or abs(a.value - b.value) <= 0.01 * max(a.value, b.value):
         return False
     if len(a.near & b.near) < 2:
         return False
+    if _states(text_a, b.value) or _states(text_b, a.value):
+        return False  # one sentence gives both: two things or an update it reports itself
     names_a, names_b = _names(text_a), _names(text_b)
     if not (a.names <= names_b and b.names <= names_a):
         return False
