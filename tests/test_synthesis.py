@@ -741,6 +741,8 @@ def test_that_someone_spoke_is_no_view(view: str, none: bool) -> None:
         ("Sixty-five per cent of traffic to India was down, while services to Singapore, Malaysia, Saudi Arabia, Egypt, Taiwan and Pakistan were also severely affected, a spokesman said Friday evening.", [("Sixty-five per cent", 65.0)]),  # noqa: E501
         # ... a game-clock time is no count ("14:05 left" is not "05 left"; 31_9ecb) ...
         ("He tied Ford on a jumper from the left wing with 14:05 left, then set the mark by banking in a turnaround shot with 7:41 left in the first half.", []),  # noqa: E501
+        # ... a value converted in brackets is the one before it, with its bound (41_5ecbplus) ...
+        ("There were no immediate reports of any casualties at the camp, less than 25 km (15 miles) from the border with Sudan.", []),  # noqa: E501
         # ... and the whole of a ratio is not what is counted ("29 of 34 passes"; 29_4ecb)
         ("Manning completed 29 of 34 passes for 364 yards and 3 touchdowns in the Colts ' 31-24 victory over the Jaguars at Jacksonville Municipal Stadium.", [("364 yards", 364.0), ("3 touchdowns", 3.0)]),  # noqa: E501
     ],
@@ -761,4 +763,19 @@ def test_what_counts_as_a_value(text: str, values: list[tuple[str, float]]) -> N
     ],
 )  # fmt: skip
 def test_one_sentence_that_states_both_values_is_no_disagreement(a: str, b: str) -> None:
+    assert not _differ(a, b) and not _differ(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # ECB+ 44_5ecb vs 44_3ecb: "about $13 billion" is $13.2 billion rounded
+        ("Industry sources have confirmed to eWEEK that Hewlett-Packard will acquire Electronic Data Systems for about $13 billion.",  # noqa: E501
+         "Riding a hot streak that has doubled its stock price in three years, Hewlett-Packard is rolling the dice on a $13.2 billion acquisition of technology services provider Electronic Data Systems."),  # noqa: E501
+        # ECB+ 41_5ecbplus vs 41_11ecbplus: two upper bounds, converted in brackets
+        ("There were no immediate reports of any casualties at the camp, less than 25 km (15 miles) from the border with Sudan.",  # noqa: E501
+         "A refugee camp was the target of an air strike in South Sudan's Unity state on Thursday, less than 50 km (30 miles) from the tense border with Sudan, a Reuters witness said."),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_an_approximation_or_a_converted_bound_is_no_disagreement(a: str, b: str) -> None:
     assert not _differ(a, b) and not _differ(b, a)

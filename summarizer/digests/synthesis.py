@@ -765,6 +765,7 @@ class Quantity:
     near: frozenset[str]  # content words near the number
     names: frozenset[str]  # capitalised names near the number
     moved: bool = False  # a change over a time ("fell 260.77 points"), not a standing count
+    approx: bool = False  # "about $13 billion": $13.2 billion is within it
 
 
 def _names(text: str) -> set[str]:
@@ -799,6 +800,16 @@ _BOUND_BEFORE = re.compile(
     r"\s*(?:US)?[$£€]?\s*$",
     re.IGNORECASE,
 )
+# A value converted in brackets after another ("less than 25 km (15 miles)"): the same one.
+_CONVERTED_BEFORE = re.compile(
+    r"\d[\d,.]*(?:\s*[^\W\d_]+){0,2}\s*\(\s*(?:US|CA|AU?)?[$£€¥]?\s*$", re.IGNORECASE
+)
+# An approximation ("about $13 billion"): a value that another within APPROX of it agrees with.
+_APPROX_BEFORE = re.compile(
+    r"\b(?:about|around|roughly|approximately|some|an\s+estimated)\s*(?:US|CA|AU?)?[$£€¥]?\s*$",
+    re.IGNORECASE,
+)
+APPROX = 0.1
 # The whole of a ratio ("29 of 34 passes", "9 out of 10 voters"): what the count is out of.
 _RATIO_BEFORE = re.compile(r"\d\s+(?:out\s+)?of\s+$", re.IGNORECASE)
 # A rate ("per run", "a year", "each"), not a total.
@@ -837,6 +848,8 @@ def quantities(text: str) -> list[Quantity]:
             continue  # one end of a range: not a value to set against another
         if _BOUND_BEFORE.search(before):
             continue  # a bound: "at least three" does not contradict "at least 10"
+        if _CONVERTED_BEFORE.search(before):
+            continue  # "25 km (15 miles)": 15 miles is 25 km converted, with 25's bound if any
         if _RATIO_BEFORE.search(before):
             continue  # "completed 29 of 34 passes": 34 is the attempts, not the passes counted
         after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})(?:\s+([^\W\d_]{3,}))?", rest)
@@ -877,6 +890,7 @@ def quantities(text: str) -> list[Quantity]:
                 ),
                 names=frozenset(_names(window)),
                 moved=any(_MOVED.match(w) for w in close),
+                approx=bool(_APPROX_BEFORE.search(before)),
             )
         )
     return out
@@ -898,8 +912,10 @@ def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
     rounding), two or more of the same words near both numbers, no name near either number
     that the other sentence does not mention (789 of Chrysler's dealerships vs 1,100 of GM's),
     and two sentences that say much the same (SAME_STATEMENT of their content words shared).
-    A sentence that states both values tells of two things (or an update) itself: no conflict."""
-    if a.kind != b.kind or abs(a.value - b.value) <= 0.01 * max(a.value, b.value):
+    A sentence that states both values tells of two things (or an update) itself: no conflict.
+    An approximation ("about") agrees with any value within APPROX of it."""
+    near = APPROX if a.approx or b.approx else 0.01  # "about $13 billion" holds $13.2 billion
+    if a.kind != b.kind or abs(a.value - b.value) <= near * max(a.value, b.value):
         return False
     if len(a.near & b.near) < 2:
         return False
