@@ -8,7 +8,7 @@ programs, the digest and the tests rely on them, so renaming one is a schema-ver
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -312,6 +312,11 @@ class OutletRef(BaseModel):
     title: str | None = Field(default=None, description="The copy's own headline.")
 
 
+def _outlet_key(ref: SourceRef | OutletRef) -> str:
+    """How an outlet is told apart: its name, else its domain, else the article, lower-cased."""
+    return (ref.outlet or ref.domain or ref.article_id).lower()
+
+
 class SourceRef(BaseModel):
     """One article of a story, as the digest cites it."""
 
@@ -343,7 +348,29 @@ class SourceRef(BaseModel):
         """Who carried this text, as the front page counts outlets: outlet, else domain, else
         the article, lower-cased; this source first, then its copies."""
         refs: list[SourceRef | OutletRef] = [self, *self.also_carried_by]
-        return [(r.outlet or r.domain or r.article_id).lower() for r in refs]
+        return [_outlet_key(r) for r in refs]
+
+    def carried_with(self, others: Iterable[SourceRef | OutletRef]) -> list[OutletRef]:
+        """`also_carried_by` with `others` added in order, one per outlet: an outlet this
+        source or an earlier one already names is not added again."""
+        keys = set(self.outlet_keys())
+        carried = list(self.also_carried_by)
+        for r in others:
+            key = _outlet_key(r)
+            if key in keys:
+                continue
+            keys.add(key)
+            carried.append(
+                OutletRef(
+                    article_id=r.article_id,
+                    outlet=r.outlet,
+                    domain=r.domain,
+                    url=r.url,
+                    published=r.published,
+                    title=r.title,
+                )
+            )
+        return carried
 
     def carried_line(self, shown: int = 3) -> str | None:
         """Who carried this text: 'AP via 12 outlets: A, B, C and 9 more' when the agency is

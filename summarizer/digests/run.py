@@ -44,7 +44,6 @@ from summarizer.models import (
     CallRecord,
     Digest,
     FailedSource,
-    OutletRef,
     SourceRef,
     Story,
 )
@@ -674,23 +673,7 @@ def _list_carriers(entry: Entry, at: int, copies: list[tuple[int, SourceRef, boo
             # A local file with no title of its own is named by its brief, as add_entry does.
             head = head.model_copy(update={"title": entry.ref.title})
         entry.when = _parse_date(head.published) or entry.when
-    keys = set(head.outlet_keys())
-    carried = list(head.also_carried_by)
-    for _, _, r, _ in given[1:]:
-        key = (r.outlet or r.domain or r.article_id).lower()
-        if key in keys:
-            continue
-        keys.add(key)
-        carried.append(
-            OutletRef(
-                article_id=r.article_id,
-                outlet=r.outlet,
-                domain=r.domain,
-                url=r.url,
-                published=r.published,
-                title=r.title,
-            )
-        )
+    carried = head.carried_with(r for _, _, r, _ in given[1:])
     entry.ref = head.model_copy(update={"also_carried_by": carried})
     return first
 

@@ -761,26 +761,11 @@ def _fold_copies(
         wire = next((wires[order[k]] for k in group if order[k] in wires), None)
         # Each copy and the outlets that carried its very text (run.py lists those on it),
         # one per outlet: an outlet seen on an identical and on a near-identical copy is one.
-        keys = set(ref.outlet_keys())
-        carried = list(ref.also_carried_by)
+        others: list[SourceRef | OutletRef] = []
         for k in group[1:]:
             copy = loaded[order[k]][0].ref
-            refs_of: list[SourceRef | OutletRef] = [copy, *copy.also_carried_by]
-            for c in refs_of:
-                key = (c.outlet or c.domain or c.article_id).lower()
-                if key in keys:
-                    continue
-                keys.add(key)
-                carried.append(
-                    OutletRef(
-                        article_id=c.article_id,
-                        outlet=c.outlet,
-                        domain=c.domain,
-                        url=c.url,
-                        published=c.published,
-                        title=c.title,
-                    )
-                )
+            others += [copy, *copy.also_carried_by]
+        carried = ref.carried_with(others)
         refs[loaded[first][0].article_id] = ref.model_copy(
             update={"wire": wire or ref.wire, "also_carried_by": carried}
         )
