@@ -838,6 +838,16 @@ def _unwrap(exc: BaseException) -> BaseException:
     return seen
 
 
+def _raise_known(exc: BaseException, *, model: str, log: CallLog) -> None:
+    """Raise what is under instructor's wrapping when it is one of ours, or an API error (as
+    ours, by `map_api_error`); return for anything else, which the caller handles."""
+    cause = _unwrap(exc)
+    if isinstance(cause, errors.SummarizerError):
+        raise cause from None
+    if isinstance(cause, openai.APIError):
+        raise map_api_error(cause, model=model, log=log) from None
+
+
 _Reply = TypeVar("_Reply", bound=BaseModel)
 
 
@@ -880,11 +890,7 @@ def _after_failure(
     exc: BaseException, *, article: str, model: str, log: CallLog, strict: bool
 ) -> ReplyResult:
     """Map a failed request to our error, or salvage the last reply when not strict."""
-    cause = _unwrap(exc)
-    if isinstance(cause, errors.SummarizerError):
-        raise cause
-    if isinstance(cause, openai.APIError):
-        raise map_api_error(cause, model=model, log=log) from None
+    _raise_known(exc, model=model, log=log)
     if not isinstance(exc, instructor.core.InstructorRetryException):
         raise errors.LLMError(
             f"model call failed: {exc}", model=model, attempts=len(log.records), usage=log.usage
@@ -1308,11 +1314,7 @@ def repair_reply(
     except errors.SummarizerError:
         raise
     except Exception as exc:
-        cause = _unwrap(exc)
-        if isinstance(cause, errors.SummarizerError):
-            raise cause from None
-        if isinstance(cause, openai.APIError):
-            raise map_api_error(cause, model=model, log=log) from None
+        _raise_known(exc, model=model, log=log)
         raise errors.LLMError(
             f"repair call failed: {exc}", model=model, attempts=len(log.records), usage=log.usage
         ) from exc
@@ -1427,11 +1429,7 @@ async def arequest_synthesis(
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        cause = _unwrap(exc)
-        if isinstance(cause, errors.SummarizerError):
-            raise cause from None
-        if isinstance(cause, openai.APIError):
-            raise map_api_error(cause, model=model, log=log) from None
+        _raise_known(exc, model=model, log=log)
         raw = (
             _last_arguments(exc)
             if isinstance(exc, instructor.core.InstructorRetryException)
