@@ -1,6 +1,6 @@
 """Shared helpers for the benchmarks: synthetic articles, a grounded responder, timing, machine.
 
-Every benchmark here runs against `summarizer.testserver.FakeOpenAIServer` on 127.0.0.1, so the
+Every benchmark here runs against `summarizer.testing.server.FakeOpenAIServer` on 127.0.0.1, so the
 model's latency is simulated and everything else is ours. The articles are generated, not real
 news: deterministic per index, each one distinct (so the server can count requests per article),
 with named people the replies can cite as parties.
@@ -26,7 +26,7 @@ SEED = ROOT.parent / "shared" / "seeds" / "000_9423660f65a83069.txt"
 if str(ROOT) not in sys.path:  # run as `python benchmarks/bench_x.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from summarizer.testserver import (  # noqa: E402
+from summarizer.testing.server import (  # noqa: E402
     FirstSentencesResponder,
     first_sentences_reply,
     synthetic_article,
@@ -87,7 +87,7 @@ class StoryResponder(FirstSentencesResponder):
     """A grounded reply whose title and summary come from the article (see `news_article`)."""
 
     def __call__(self, request: dict[str, Any]) -> Any:
-        from summarizer.testserver import article_of, reply
+        from summarizer.testing.server import article_of, reply
 
         text = article_of(request)
         data = first_sentences_reply(text)
@@ -257,7 +257,7 @@ class ServerProcess:
 
 
 def _serve(latency: float, faults: dict[str, float], responder: str = "first") -> None:
-    from summarizer.testserver import FakeOpenAIServer
+    from summarizer.testing.server import FakeOpenAIServer
 
     answer = StoryResponder() if responder == "story" else CachedResponder()
     server = FakeOpenAIServer(responder=answer, latency=latency, faults=faults)

@@ -38,7 +38,7 @@ from typing import Any
 
 from _common import ServerProcess, articles, print_machine
 
-from summarizer.llm import RetryPolicy
+from summarizer.brief.llm import RetryPolicy
 
 MODEL = "gpt-4.1-mini"
 POLICY = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
@@ -85,7 +85,7 @@ async def _ours_with(client: Any, texts: list[str], c: int) -> list[float]:
 
 
 async def ours_client(url: str, texts: list[str], c: int) -> list[float]:
-    from summarizer import llm
+    from summarizer.brief import llm
 
     client = llm.make_client(base_url=url, api_key="bench", asynchronous=True)
     return await _ours_with(client, texts, c)
@@ -122,8 +122,8 @@ def worker_cpu() -> float:
 
 
 async def _bare_with(client: Any, texts: list[str], c: int) -> list[float]:
-    from summarizer.llm import brief_tool
-    from summarizer.prompts import brief_messages
+    from summarizer.brief.llm import brief_tool
+    from summarizer.brief.prompts import brief_messages
 
     tool: Any = brief_tool()
     choice: Any = {"type": "function", "function": {"name": "BriefReply"}}
@@ -158,7 +158,7 @@ async def bare_aiohttp(url: str, texts: list[str], c: int) -> list[float]:
 
 async def bare_ours_client(url: str, texts: list[str], c: int) -> list[float]:
     """The bare request over the client `make_client` builds (our transport, reply-size cap)."""
-    from summarizer import llm
+    from summarizer.brief import llm
 
     return await _bare_with(
         llm.make_client(base_url=url, api_key="bench", asynchronous=True), texts, c

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from _common import ServerProcess, news_article, print_machine, run_child
 
-from summarizer.llm import RetryPolicy
+from summarizer.brief.llm import RetryPolicy
 
 POLICY = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
 

@@ -114,11 +114,11 @@ def fill(folder: str, db: str) -> None:
     """In a fresh process: put an authored brief of every article of `folder` in the store, as
     the digest keys it (the offline engine's key), without briefing: title and summary from its
     first sentences, five facts, its people as parties (`_common.StoryResponder`'s reply)."""
+    from summarizer.brief.models import SCHEMA_VERSION, Brief
+    from summarizer.brief.prompts import active_version
     from summarizer.digests.sources import expand
-    from summarizer.models import SCHEMA_VERSION, Brief
-    from summarizer.prompts import active_version
     from summarizer.store import BriefKey, open_store
-    from summarizer.testserver import first_sentences_reply
+    from summarizer.testing.server import first_sentences_reply
 
     store = open_store(Path(db))
     items, failed, _ = expand([folder])

@@ -32,7 +32,7 @@ def _rss_kib() -> int:
 
 async def _batch(texts: Iterator[str], base_url: str, out: Path) -> int:
     """Brief every text with CONCURRENCY workers, appending each brief to `out` as it is made."""
-    from summarizer import llm
+    from summarizer.brief import llm
     from summarizer.engine import asummarize
 
     client = llm.make_client(base_url=base_url, api_key="bench", asynchronous=True)
@@ -54,8 +54,6 @@ async def _batch(texts: Iterator[str], base_url: str, out: Path) -> int:
 def child(n: int, base_url: str) -> None:
     """Run one batch of `n` and print {"n", "done", "base_kib", "peak_kib"} as JSON."""
     # imported here so the baseline counts them
-    import summarizer.engine
-    import summarizer.llm  # noqa: F401
 
     base = _rss_kib()
     with tempfile.TemporaryDirectory() as tmp:

@@ -39,9 +39,9 @@ from _common import (
 
 from summarizer import engine
 from summarizer.brief.grounding import ArticleIndex, _clear_index_cache, check_reply
-from summarizer.llm import _REPLY_TOOL, CallLog, ReplyResult
-from summarizer.models import Brief, BriefReply
-from summarizer.prompts import brief_messages
+from summarizer.brief.llm import _REPLY_TOOL, CallLog, ReplyResult
+from summarizer.brief.models import Brief, BriefReply
+from summarizer.brief.prompts import brief_messages
 
 
 def pieces(text: str) -> dict[str, Callable[[], Any]]:
@@ -104,7 +104,7 @@ def pieces(text: str) -> dict[str, Callable[[], Any]]:
 
 def _store_writer(brief: Brief) -> Callable[[], Any]:
     """A callable that writes `brief` to a fresh store under a new key each time."""
-    from summarizer.models import SourceMeta
+    from summarizer.brief.models import SourceMeta
     from summarizer.store import BriefKey, SQLiteStore
 
     st = SQLiteStore(Path(tempfile.mkdtemp()) / "bench.sqlite")
@@ -237,7 +237,7 @@ def main() -> None:
 
     print("\n## for context: summarize() end to end, local server at latency 0 (other process)")
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
+    from summarizer.brief.llm import RetryPolicy
 
     text = make_article(3, 1_000)
     with ServerProcess(latency=0.0) as server:

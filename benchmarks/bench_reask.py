@@ -22,10 +22,10 @@ Every failure is checked to fail the guard when the corpus is built. Three runs,
   resends everything plus the failed reply and the error; the server answers with the whole
   gold brief.
 
-`--record` serves those replies from `summarizer.testserver` and records what the real `openai`
+`--record` serves those replies from `summarizer.testing.server` and records what the real `openai`
 client exchanges into one cassette per run (`cassettes/reask/repair/<run>.yaml`, authored); the
 default replays them (vcrpy, no network). Tokens in and out per call are counted with the
-model's own tokenizer (o200k_base, `summarizer.tokens.count_tokens`) over what was sent (every
+model's own tokenizer (o200k_base, `summarizer.brief.tokens.count_tokens`) over what was sent (every
 message's text, the assistant tool calls of a re-ask, the tool definitions and tool_choice) and
 what came back (the tool call's arguments).
 
@@ -188,8 +188,8 @@ def record_variants() -> None:
     import vcr
 
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
-    from summarizer.testserver import FakeOpenAIServer, reply
+    from summarizer.brief.llm import RetryPolicy
+    from summarizer.testing.server import FakeOpenAIServer, reply
 
     CASSETTES.mkdir(parents=True, exist_ok=True)
     for prefix in SETTINGS:
@@ -217,8 +217,8 @@ def replay_variants() -> dict[str, Any]:
 
     import summarizer
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
-    from summarizer.models import CallRecord
+    from summarizer.brief.llm import RetryPolicy
+    from summarizer.brief.models import CallRecord
 
     rows = []
     for prefix in SETTINGS:
@@ -263,8 +263,8 @@ def _fails(i: int, n: int) -> bool:
 
 def _paths(reply: dict[str, Any], text: str) -> set[str]:
     from summarizer.brief.grounding import check_reply
+    from summarizer.brief.models import BriefReply
     from summarizer.brief.repair import item_of
-    from summarizer.models import BriefReply
 
     report = check_reply(BriefReply.model_validate(reply), text)
     return {f"{s}[{i}]" for s, i in filter(None, (item_of(x.path) for x in report.issues))}
@@ -322,8 +322,8 @@ def _instructor_brief(base_url: str, text: str) -> None:
     import instructor
     import openai
 
-    from summarizer.models import BriefReply, grounding_article
-    from summarizer.prompts import brief_messages
+    from summarizer.brief.models import BriefReply, grounding_article
+    from summarizer.brief.prompts import brief_messages
 
     client = instructor.from_openai(
         openai.OpenAI(base_url=base_url, api_key="bench", max_retries=0),
@@ -343,8 +343,8 @@ def _instructor_brief(base_url: str, text: str) -> None:
 def _run(run: str, cases: list[dict[str, Any]], base_url: str | None, server: Any = None) -> None:
     """Brief every case once the way `run` does (live when `server` is given, else replayed)."""
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
-    from summarizer.testserver import reply
+    from summarizer.brief.llm import RetryPolicy
+    from summarizer.testing.server import reply
 
     for case in cases:
         if server is not None:
@@ -362,7 +362,7 @@ def _run(run: str, cases: list[dict[str, Any]], base_url: str | None, server: An
 
 
 def _tokens_in(body: dict[str, Any]) -> int:
-    from summarizer.tokens import count_tokens
+    from summarizer.brief.tokens import count_tokens
 
     parts = []
     for m in body.get("messages", []):
@@ -375,7 +375,7 @@ def _tokens_in(body: dict[str, Any]) -> int:
 
 
 def _tokens_out(body: dict[str, Any]) -> int:
-    from summarizer.tokens import count_tokens
+    from summarizer.brief.tokens import count_tokens
 
     message = body["choices"][0]["message"]
     calls = message.get("tool_calls") or []
@@ -396,7 +396,7 @@ def failures(record: bool = False) -> dict[str, Any]:
     import vcr
 
     import summarizer
-    from summarizer.testserver import FakeOpenAIServer
+    from summarizer.testing.server import FakeOpenAIServer
 
     cases = corpus()
     REPAIR_CASSETTES.mkdir(parents=True, exist_ok=True)
@@ -478,12 +478,13 @@ def _batch_run(run: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
     """
     import tempfile
 
-    from summarizer import batch, summarize
-    from summarizer.llm import RetryPolicy, make_client
-    from summarizer.models import SourceMeta
-    from summarizer.pricing import cost_of
+    from summarizer import summarize
+    from summarizer.brief.llm import RetryPolicy, make_client
+    from summarizer.brief.models import SourceMeta
+    from summarizer.brief.pricing import cost_of
+    from summarizer.digests import batch
     from summarizer.store import SQLiteStore
-    from summarizer.testserver import FakeOpenAIServer, Step, article_of, completion, reply
+    from summarizer.testing.server import FakeOpenAIServer, Step, article_of, completion, reply
 
     by_text = {" ".join(c["text"].split()): c for c in cases}
     # A repair request names the failing first fact: its statement tells the case.

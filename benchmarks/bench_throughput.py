@@ -29,7 +29,7 @@ from typing import Any
 
 from _common import ServerProcess, articles, print_machine
 
-from summarizer.llm import RetryPolicy
+from summarizer.brief.llm import RetryPolicy
 
 MODEL = "gpt-4.1-mini"
 POLICY = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
@@ -74,8 +74,8 @@ async def run_instructor_async(texts: list[str], concurrency: int, base_url: str
     import instructor
     import openai
 
-    from summarizer.models import BriefReply
-    from summarizer.prompts import brief_messages
+    from summarizer.brief.models import BriefReply
+    from summarizer.brief.prompts import brief_messages
 
     raw = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
     client = instructor.from_openai(raw)
@@ -98,8 +98,8 @@ async def run_bare(texts: list[str], concurrency: int, base_url: str) -> int:
     """The same request with the openai client alone, reply not parsed (the floor)."""
     import openai
 
-    from summarizer.llm import brief_tool
-    from summarizer.prompts import brief_messages
+    from summarizer.brief.llm import brief_tool
+    from summarizer.brief.prompts import brief_messages
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
     tool: Any = brief_tool()
@@ -122,8 +122,8 @@ def run_instructor_loop(texts: list[str], base_url: str) -> int:
     import instructor
     import openai
 
-    from summarizer.models import BriefReply
-    from summarizer.prompts import brief_messages
+    from summarizer.brief.models import BriefReply
+    from summarizer.brief.prompts import brief_messages
 
     client = instructor.from_openai(openai.OpenAI(base_url=base_url, api_key="bench"))
     made = 0

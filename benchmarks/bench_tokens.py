@@ -5,8 +5,8 @@
 The request body is captured as the real `openai` client sends it (through instructor, TOOLS
 mode) to the local test server, then split: system prompt, tool definition (name, description,
 JSON schema), the user message's own words, and the article. Tokens are counted exactly with the
-model's own tokenizer (`summarizer.tokens.count_tokens`: tiktoken's o200k_base for gpt-4.1-mini,
-from the encodings the package ships) and, alongside, the package's offline estimate
+model's own tokenizer (`summarizer.brief.tokens.count_tokens`: tiktoken's o200k_base for
+gpt-4.1-mini, from the encodings the package ships) and, alongside, the package's offline estimate
 (`estimate_tokens`, which leans high). The goal figure is "system + tool schema", exact. Then the
 tool schema is taken apart to show where its size goes (descriptions, `title` keys, structure).
 """
@@ -20,9 +20,9 @@ from typing import Any
 from _common import SEED, CachedResponder, print_machine
 
 from summarizer import summarize
-from summarizer.llm import RetryPolicy
-from summarizer.testserver import FakeOpenAIServer, article_of
-from summarizer.tokens import count_tokens, estimate_tokens
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.tokens import count_tokens, estimate_tokens
+from summarizer.testing.server import FakeOpenAIServer, article_of
 
 MODEL = "gpt-4.1-mini"  # the default model; its tokenizer is o200k_base
 
@@ -84,7 +84,7 @@ def main() -> None:
     total = exact(everything)
     fixed = exact(system + tools + choice + user_own)
     goal = exact(system) + exact(tools)
-    from summarizer.prompts import PROMPT_VERSION
+    from summarizer.brief.prompts import PROMPT_VERSION
 
     print_machine()
     print(f"# seed article {SEED.name}: {len(text.split())} words, {len(text):,} chars")

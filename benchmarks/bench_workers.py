@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, print_machine
 
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     FirstSentencesResponder,
     Step,

@@ -32,9 +32,9 @@ def _share(part: int, whole: int) -> str:
 
 def main() -> None:
     from summarizer import summarize
+    from summarizer.brief.models import SourceRef
     from summarizer.digests.continuity import StoryState, carry_over
     from summarizer.digests.stories import Entry, stories
-    from summarizer.models import SourceRef
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--window", type=int, default=3, help="days each digest covers")

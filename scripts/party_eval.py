@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from summarizer.brief.models import Party, SourceMeta  # noqa: E402
 from summarizer.evaluation.checklist import article_body, run_checklists  # noqa: E402
-from summarizer.models import Party, SourceMeta  # noqa: E402
 from summarizer.offline import brief_offline  # noqa: E402
 from summarizer.offline.parties import _keep_party, find_parties, set_ner  # noqa: E402
 

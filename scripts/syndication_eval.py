@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from summarizer.brief.models import SourceMeta, SourceRef
 from summarizer.digests import syndication
 from summarizer.digests.stories import Entry, _copy_text
-from summarizer.models import SourceMeta, SourceRef
 from summarizer.offline import brief_offline
 
 ROOT = Path(__file__).resolve().parent.parent

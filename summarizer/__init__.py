@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from summarizer.brief.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply
 from summarizer.errors import (
     APIStatusError,
     AuthenticationError,
@@ -22,7 +23,6 @@ from summarizer.errors import (
     SummarizerError,
     TransientError,
 )
-from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply
 
 if TYPE_CHECKING:
     from summarizer.digests import adigest, digest

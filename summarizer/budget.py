@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from summarizer.brief.models import CallRecord
+from summarizer.brief.pricing import cost_of
 from summarizer.errors import BudgetExceeded
-from summarizer.models import CallRecord
-from summarizer.pricing import cost_of
 
 
 @dataclass

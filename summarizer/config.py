@@ -113,7 +113,7 @@ class Settings:
     timeout: float = 120.0
     allow_private_urls: bool = False
     mode: str = "tools"
-    # Your own prompt templates (`summarizer.prompts.load_prompt`), and which one.
+    # Your own prompt templates (`summarizer.brief.prompts.load_prompt`), and which one.
     prompts: str | None = None
     prompt_version: str | None = None
     # Record every model call in the store (`summarizer logs`); `--no-log` turns it off.

@@ -21,9 +21,8 @@ from summarizer.brief.grounding import (
     prune_ungrounded,
     use_article_text,
 )
-from summarizer.errors import InputError, LLMError, OutputTruncatedError
-from summarizer.merge import merge_replies
-from summarizer.models import (
+from summarizer.brief.merge import merge_replies
+from summarizer.brief.models import (
     Brief,
     BriefMeta,
     CallRecord,
@@ -31,13 +30,14 @@ from summarizer.models import (
     SourceMeta,
     Usage,
 )
-from summarizer.pricing import estimate_cost
-from summarizer.prompts import active_version, brief_messages
-from summarizer.tokens import chunk_text, estimate_tokens
+from summarizer.brief.pricing import estimate_cost
+from summarizer.brief.prompts import active_version, brief_messages
+from summarizer.brief.tokens import chunk_text, estimate_tokens
+from summarizer.errors import InputError, LLMError, OutputTruncatedError
 
 if TYPE_CHECKING:
+    from summarizer.brief.llm import ReplyResult, RetryPolicy
     from summarizer.budget import Meter
-    from summarizer.llm import ReplyResult, RetryPolicy
 
 # Tokens of article per request. Far below most context windows on purpose: long inputs make
 # extraction worse and re-asks dearer; a longer article is split and merged instead.
@@ -179,8 +179,8 @@ def _meter(model: str, max_cost: float | None, meter: Meter | None) -> Meter | N
     """The meter for a brief: the one given, else one for `max_cost` (its model priced)."""
     if meter is not None or max_cost is None:
         return meter
+    from summarizer.brief.pricing import require_price
     from summarizer.budget import Meter
-    from summarizer.pricing import require_price
 
     require_price(model)
     return Meter(max_cost)
@@ -237,7 +237,7 @@ def summarize(
         from summarizer.offline import brief_offline
 
         return brief_offline(text, source=source, lang=lang)
-    from summarizer import llm
+    from summarizer.brief import llm
 
     started = time.perf_counter()
     model = llm.resolve_model(model)
@@ -321,7 +321,7 @@ async def asummarize(
         from summarizer.offline import brief_offline
 
         return await asyncio.to_thread(brief_offline, text, source=source, lang=lang)
-    from summarizer import llm
+    from summarizer.brief import llm
 
     started = time.perf_counter()
     model = llm.resolve_model(model)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from summarizer.brief.grounding import GroundingIssue
-    from summarizer.models import Usage
+    from summarizer.brief.models import Usage
 
 
 def redact(text: str) -> str:

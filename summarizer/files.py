@@ -2,7 +2,7 @@
 
 An output gets the mode a plain `open()` would give it: an existing file keeps its own, a new
 one gets 0666 less the umask (temp files are 0600 while being written). Bidi controls are taken
-out of every output (`summarizer.render.strip_bidi`), and so is every key the process knows
+out of every output (`summarizer.brief.render.strip_bidi`), and so is every key the process knows
 (`summarizer.secrets`). A path that cannot be written is one
 `OutputError` naming it, and `check_writable` says so before any work (or money) is spent.
 """
@@ -94,7 +94,7 @@ def check_writable(path: str | Path) -> Path:
 
 def write_atomic(path: str | Path, text: str) -> Path:
     """Write `text` to `path` via a temp file in the same directory and an atomic rename."""
-    from summarizer.render import strip_bidi
+    from summarizer.brief.render import strip_bidi
     from summarizer.secrets import redact_known
 
     target = _target(path)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from summarizer.brief.models import SourceMeta
 from summarizer.errors import FetchError, InputError
-from summarizer.models import SourceMeta
 
 MAX_BYTES = 10_000_000
 USER_AGENT = "summarizer/0.1 (+https://summarizer.local)"

@@ -7,7 +7,7 @@ reply is cut off the moment it passes the limit, and `ReplyTooLarge` says so in 
 `CappedTransport` / `AsyncCappedTransport` wrap the HTTP transport of the client the OpenAI SDK
 uses (httpx2): a `Content-Length` over the limit fails before the body is read, and a body with
 no length fails as soon as the bytes read pass the limit. The SDK wraps any error raised while
-reading into `APIConnectionError`, with ours as its `__cause__`; `summarizer.llm` turns that
+reading into `APIConnectionError`, with ours as its `__cause__`; `summarizer.brief.llm` turns that
 into a model error that is not retried.
 """
 

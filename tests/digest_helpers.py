@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from summarizer.testserver import Step, article_of, reply
+from summarizer.testing.server import Step, article_of, reply
 
 ARTICLES = Path(__file__).parent / "data" / "digest" / "articles"
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from summarizer.brief.attribution import Attribution, Attributor, hedge_cue
-from summarizer.models import Party
+from summarizer.brief.models import Party
 
 
 def person(name: str, *aliases: str, role: str = "person named in the article") -> Party:

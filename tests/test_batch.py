@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.pricing import estimate_cost
 from summarizer.digests.run import run_digest
-from summarizer.llm import RetryPolicy
-from summarizer.pricing import estimate_cost
 from summarizer.store import SQLiteStore
-from summarizer.testserver import FakeOpenAIServer, Step, article_of, reply
+from summarizer.testing.server import FakeOpenAIServer, Step, article_of, reply
 from tests.digest_helpers import ARTICLES, REPLIES, responder
 
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
@@ -143,7 +143,7 @@ class RespondingServer(FakeOpenAIServer):
 
 def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_path: Path) -> None:
     from summarizer.brief.grounding import check_reply
-    from summarizer.models import BriefReply
+    from summarizer.brief.models import BriefReply
 
     db = tmp_path / "s.db"
     with RespondingServer(responder=_bad_bank_answer(every_claim=False)) as server:
@@ -204,7 +204,7 @@ def test_a_batch_answer_with_one_bad_quote_is_repaired_not_briefed_again(tmp_pat
 
 
 def _usage(row: dict[str, Any]) -> Any:
-    from summarizer.models import Usage
+    from summarizer.brief.models import Usage
 
     p, c = row["prompt_tokens"], row["completion_tokens"]
     return Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
@@ -223,10 +223,10 @@ def test_batch_api_needs_the_llm_engine(tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize("cap", [1.0, 1e-9])
 def test_a_batch_repair_is_reserved_on_the_meter_given(tmp_path: Path, cap: float) -> None:
-    from summarizer import batch
+    from summarizer.brief.llm import make_client
+    from summarizer.brief.models import SourceMeta
     from summarizer.budget import Meter
-    from summarizer.llm import make_client
-    from summarizer.models import SourceMeta
+    from summarizer.digests import batch
 
     store = SQLiteStore(tmp_path / "s.db")
     texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(ARTICLES.iterdir())}
@@ -269,9 +269,9 @@ def test_failing_batch_answers_are_repaired_concurrently(tmp_path: Path) -> None
     import threading
     import time
 
-    from summarizer import batch
-    from summarizer.llm import make_client
-    from summarizer.models import SourceMeta
+    from summarizer.brief.llm import make_client
+    from summarizer.brief.models import SourceMeta
+    from summarizer.digests import batch
 
     # Every article's batch answer invents its first fact's quote; each repair request (which
     # names the failing fact's statement) gets that fact back, after a pause, so that repairs

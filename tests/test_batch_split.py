@@ -1,6 +1,6 @@
 """Batches split under OpenAI's limits (issue 14): 50,000 requests and 200 MB per input file.
 
-The limits are module constants of `summarizer.batch`; these tests lower them so the five
+The limits are module constants of `summarizer.digests.batch`; these tests lower them so the five
 fixture articles need several batches, and run the digest against the scripted server on
 127.0.0.1 (its Batch API keeps every uploaded file, so the parts can be checked byte for byte).
 """
@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from summarizer import batch
+from summarizer.brief.llm import RetryPolicy
+from summarizer.digests import batch
 from summarizer.digests.run import run_digest
-from summarizer.llm import RetryPolicy
-from summarizer.testserver import FakeOpenAIServer
+from summarizer.testing.server import FakeOpenAIServer
 from tests.digest_helpers import ARTICLES, responder
 
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
@@ -249,9 +249,9 @@ def test_a_later_part_that_fails_to_submit(
 def test_submit_within_releases_what_was_not_submitted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nth: int, went: int
 ) -> None:
+    from summarizer.brief.llm import make_client
+    from summarizer.brief.models import SourceMeta
     from summarizer.budget import Meter
-    from summarizer.llm import make_client
-    from summarizer.models import SourceMeta
     from summarizer.store import SQLiteStore
 
     monkeypatch.setattr(batch, "MAX_BATCH_REQUESTS", 2)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from summarizer.brief.llm import RetryPolicy
 from summarizer.digests.run import run_digest
-from summarizer.llm import RetryPolicy
-from summarizer.testserver import FakeOpenAIServer, FirstSentencesResponder, article_of
-from summarizer.testserver import synthetic_article as make
+from summarizer.testing.server import FakeOpenAIServer, FirstSentencesResponder, article_of
+from summarizer.testing.server import synthetic_article as make
 
 pytestmark = pytest.mark.slow
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from summarizer.brief.models import BriefReply
 from summarizer.cli import main
 from summarizer.errors import InputError
 from summarizer.evaluation.checklist import (
@@ -25,7 +26,6 @@ from summarizer.evaluation.checklist import (
     run_checklist_eval,
     score_checklist,
 )
-from summarizer.models import BriefReply
 from tests.conftest import SHARED
 
 BODY = (
@@ -281,7 +281,7 @@ def test_the_wikinews_checklists_run_offline() -> None:
 
 
 def test_llm_engine_on_checklists_scores_the_reply_and_survives_a_failure(tmp_path: Path) -> None:
-    from summarizer.testserver import FakeOpenAIServer, error, reply
+    from summarizer.testing.server import FakeOpenAIServer, error, reply
 
     folder = make_folder(
         tmp_path / "cl",

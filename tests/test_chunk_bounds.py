@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from summarizer.tokens import chunk_text, count_tokens
+from summarizer.brief.tokens import chunk_text, count_tokens
 
 _rng = random.Random(11)
 NO_SPACES = "".join(_rng.choice(string.ascii_letters) for _ in range(120_000))

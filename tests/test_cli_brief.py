@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from summarizer.brief.models import Brief
 from summarizer.cli import main
-from summarizer.models import Brief
 from tests.conftest import local_site
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -85,7 +85,7 @@ def test_refused_local_server_is_one_attempt_within_three_seconds() -> None:
     import time
 
     from summarizer import LLMError, summarize
-    from summarizer.models import CallRecord
+    from summarizer.brief.models import CallRecord
 
     calls: list[CallRecord] = []
     warm = f"http://127.0.0.1:{_closed_port()}/v1"
@@ -106,7 +106,7 @@ def test_verbose_shows_every_attempt(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from summarizer.cli import main
-    from summarizer.testserver import FakeOpenAIServer, error
+    from summarizer.testing.server import FakeOpenAIServer, error
 
     script = [error(429, "slow down", headers={"retry-after": "0"}), error(500, "oops")]
     with FakeOpenAIServer(script) as server:
@@ -131,7 +131,7 @@ def test_mode_json_asks_without_tools(
     from click.testing import CliRunner
 
     from summarizer.cli import main
-    from summarizer.testserver import FakeOpenAIServer
+    from summarizer.testing.server import FakeOpenAIServer
     from tests.digest_helpers import ARTICLES
 
     if where == "env":

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from summarizer import llm
+from summarizer.brief import llm
 from summarizer.engine import asummarize, summarize
-from summarizer.testserver import FakeOpenAIServer, FirstSentencesResponder, synthetic_article
+from summarizer.testing.server import FakeOpenAIServer, FirstSentencesResponder, synthetic_article
 
 
 @pytest.fixture
@@ -138,9 +138,9 @@ def test_the_cache_never_holds_the_key(
 def test_shared_clients_are_closed_at_exit(server: FakeOpenAIServer) -> None:
     script = textwrap.dedent(
         f"""
-        from summarizer import llm
+        from summarizer.brief import llm
         from summarizer.engine import summarize
-        from summarizer.testserver import synthetic_article
+        from summarizer.testing.server import synthetic_article
 
         summarize(synthetic_article(0), base_url={server.base_url!r}, api_key="k")
         client = llm.shared_client(base_url={server.base_url!r}, api_key="k")
@@ -247,8 +247,8 @@ def test_each_brief_is_grounded_once_and_each_article_indexed_once(
 
 def test_a_kept_report_is_a_copy(server: FakeOpenAIServer) -> None:
     from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_reply
-    from summarizer.models import BriefReply
-    from summarizer.testserver import first_sentences_reply
+    from summarizer.brief.models import BriefReply
+    from summarizer.testing.server import first_sentences_reply
 
     text = synthetic_article(7)
     reply = BriefReply.model_validate(first_sentences_reply(text))

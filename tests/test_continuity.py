@@ -19,6 +19,7 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
+from summarizer.brief.models import Digest, SourceRef, Story
 from summarizer.cli import main
 from summarizer.digests.atom import entry_id
 from summarizer.digests.continuity import StoryState, carry_over, front_page
@@ -26,7 +27,6 @@ from summarizer.digests.feeds import parse_feed
 from summarizer.digests.headline import first_sentence, headline, headline_problem
 from summarizer.digests.render import digest_markdown, render_digest
 from summarizer.digests.run import _source_ref, run_digest
-from summarizer.models import Digest, SourceRef, Story
 from summarizer.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]

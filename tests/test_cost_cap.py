@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from summarizer import errors
+from summarizer.brief.llm import RetryPolicy, make_client
+from summarizer.brief.models import CallRecord
+from summarizer.brief.pricing import cost_of, price_for, require_price
 from summarizer.budget import Meter
 from summarizer.engine import asummarize, summarize
-from summarizer.llm import RetryPolicy, make_client
-from summarizer.models import CallRecord
-from summarizer.pricing import cost_of, price_for, require_price
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     error,
     first_sentences_reply,
@@ -33,7 +33,7 @@ MODEL = "gpt-4.1-mini"
 
 
 def respond(request: dict[str, Any]) -> Any:
-    from summarizer.testserver import article_of
+    from summarizer.testing.server import article_of
 
     return reply(first_sentences_reply(article_of(request)))
 
@@ -282,8 +282,9 @@ def test_a_key_given_to_the_client_is_redacted_whatever_its_prefix() -> None:
 def test_batch_submits_only_what_fits_at_batch_prices_and_collect_completes_the_rows(
     tmp_path: Any,
 ) -> None:
-    from summarizer import batch, llm
-    from summarizer.models import SourceMeta
+    from summarizer.brief import llm
+    from summarizer.brief.models import SourceMeta
+    from summarizer.digests import batch
     from summarizer.store import SQLiteStore
 
     store = SQLiteStore(tmp_path / "s.db")

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from summarizer.brief.llm import RetryPolicy
 from summarizer.digests.run import DigestLocked, run_digest
-from summarizer.llm import RetryPolicy
 from summarizer.store import SQLiteStore, migrate
-from summarizer.testserver import FakeOpenAIServer
+from summarizer.testing.server import FakeOpenAIServer
 from tests.conftest import SHARED
 from tests.digest_helpers import ARTICLES, responder
 
@@ -59,7 +59,7 @@ def test_five_articles_two_stories_with_a_disagreement(tmp_path: Path) -> None:
     okafor = [p for p in bank.positions if p.party == "Tomas Okafor"]
     assert okafor and len(okafor[0].sources) == 2
     # outputs: valid JSON of the Digest model, Markdown, a self-contained page
-    from summarizer.models import Digest
+    from summarizer.brief.models import Digest
 
     assert Digest.model_validate_json(out.read_text()).stories[0].id == dam.id
     assert "## 1. " in (tmp_path / "d.md").read_text()
@@ -166,7 +166,7 @@ def test_real_feeds_as_sources(tmp_path: Path) -> None:
     """Real feeds; entries briefed from their own text (their pages are on the internet)."""
     if not FEEDS.is_dir():
         pytest.skip("shared feeds absent")
-    from summarizer.testserver import FirstSentencesResponder
+    from summarizer.testing.server import FirstSentencesResponder
 
     sources = [
         FEEDS / "node-feedparser__saxerror.xml",
@@ -234,7 +234,7 @@ def test_kill_9_then_resume_redoes_nothing_and_loses_nothing(tmp_path: Path) -> 
         import hashlib
 
         after = server.requests[requests_before:]
-        from summarizer.testserver import article_of
+        from summarizer.testing.server import article_of
 
         redone = {hashlib.sha256(article_of(r).encode()).hexdigest() for r in after}
     assert not (redone & briefed), "a finished article was briefed again"
@@ -308,7 +308,7 @@ def test_public_digest_is_the_function_and_returns_a_digest(tmp_path: Path) -> N
     import importlib
 
     import summarizer
-    from summarizer.models import Digest
+    from summarizer.brief.models import Digest
 
     for module in ("summarizer.digests", "summarizer.digests.run", "summarizer.cli.digest"):
         importlib.import_module(module)

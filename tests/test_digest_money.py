@@ -27,11 +27,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from summarizer.brief.pricing import cost_of
 from summarizer.cli import main
 from summarizer.errors import StoreError
-from summarizer.pricing import cost_of
 from summarizer.store import SQLiteStore
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     article_of,
     first_sentences_reply,

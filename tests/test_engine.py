@@ -1,7 +1,7 @@
 """The brief engine end to end, replayed from cassettes.
 
 Every cassette here was recorded through the real `openai` client against the local test server
-(`summarizer.testserver`) serving replies written for these fixtures: see cassettes/README.md.
+(`summarizer.testing.server`) serving replies written for these fixtures: see cassettes/README.md.
 Re-record them with `pytest tests/test_engine.py --record-mode=rewrite`. The tests check what
 the code does with each reply: parse, validate, ground, re-ask, retry, map errors, cost.
 """
@@ -25,11 +25,11 @@ from summarizer import (
     summarize,
 )
 from summarizer.brief.grounding import normalize
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import CallRecord
+from summarizer.brief.prompts import PROMPT_VERSION, data_boundary, render
 from summarizer.engine import asummarize
-from summarizer.llm import RetryPolicy
-from summarizer.models import CallRecord
-from summarizer.prompts import PROMPT_VERSION, data_boundary, render
-from summarizer.testserver import FakeOpenAIServer, Step, error, reply
+from summarizer.testing.server import FakeOpenAIServer, Step, error, reply
 
 DATA = Path(__file__).parent / "data"
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)
@@ -319,7 +319,7 @@ def long_article(words: int = 60_000) -> str:
 
 def part_responder(request: dict[str, Any]) -> Step:
     """Authored replies for the synthetic long article, made from the part in each request."""
-    from summarizer.testserver import article_of
+    from summarizer.testing.server import article_of
 
     part = article_of(request)
     sentences = [s.strip() for s in part.split(".") if s.strip()][:3]

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from summarizer.brief.grounding import check_reply
 from summarizer.brief.guard_attribution import check_attribution
+from summarizer.brief.models import BriefReply, KeyFact, Party
 from summarizer.cli import main
 from summarizer.evaluation import (
     UNCATCHABLE,
@@ -38,8 +39,7 @@ from summarizer.evaluation import (
     span_overlap,
 )
 from summarizer.evaluation.checklist import article_body, load_checklists, score_checklist
-from summarizer.models import BriefReply, KeyFact, Party
-from summarizer.testserver import FakeOpenAIServer, error, reply
+from summarizer.testing.server import FakeOpenAIServer, error, reply
 from tests.conftest import CASSETTES, ROOT, SEED, SHARED
 
 GOLD = ROOT / "eval" / "gold"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summarizer.brief.grounding import ArticleIndex, check_quote, check_reply, prune_ungrounded
-from summarizer.models import BriefReply
+from summarizer.brief.models import BriefReply
 
 ARTICLE = (
     "Russia’s Investigative Committee said the explosion was caused by a homemade bomb filled "

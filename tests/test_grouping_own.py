@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from summarizer.brief.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 from summarizer.digests import stories
 from summarizer.digests.stories import Entry, group
-from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 
 
 def entry(i: int, title: str, fact: str, parties: list[str]) -> Entry:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from summarizer.brief.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 from summarizer.digests import stories
 from summarizer.digests.stories import Entry, group
-from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 
 DAY0 = datetime(2016, 3, 1, 9, 0, tzinfo=UTC)
 

@@ -30,11 +30,11 @@ from summarizer.brief.guard_attribution import (
     layout,
     status_cue,
 )
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import BriefReply, CorrectedItem, KeyFact, Position
 from summarizer.engine import summarize
 from summarizer.evaluation.dataset import load_dataset
-from summarizer.llm import RetryPolicy
-from summarizer.models import BriefReply, CorrectedItem, KeyFact, Position
-from summarizer.testserver import FakeOpenAIServer, reply
+from summarizer.testing.server import FakeOpenAIServer, reply
 
 GOLD = Path(__file__).resolve().parent.parent / "eval" / "gold"
 

@@ -38,7 +38,7 @@ def test_instructor_is_a_compatible_range_that_holds_the_installed_version() -> 
 
 
 def test_patch_applies_where_instructor_has_the_check() -> None:
-    from summarizer import llm
+    from summarizer.brief import llm
 
     av = pytest.importorskip("instructor.v2.validation.async_validators")
     check = getattr(av, "reject_async_validators", None)
@@ -66,7 +66,7 @@ def test_patch_applies_where_instructor_has_the_check() -> None:
 def test_patch_falls_back_cleanly_on_another_layout(
     layout: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from summarizer import llm
+    from summarizer.brief import llm
 
     validation = pytest.importorskip("instructor.v2.validation")
     name = "instructor.v2.validation.async_validators"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.testserver import FakeOpenAIServer, FirstSentencesResponder, synthetic_article
+from summarizer.testing.server import FakeOpenAIServer, FirstSentencesResponder, synthetic_article
 
 pytestmark = pytest.mark.slow
 

@@ -23,7 +23,7 @@ from summarizer.brief.grounding import (
     use_article_text,
 )
 from summarizer.brief.locate import Locator, verbatim
-from summarizer.models import BriefReply
+from summarizer.brief.models import BriefReply
 from summarizer.offline import brief_offline
 
 WIKINEWS = Path(__file__).resolve().parents[2] / "shared" / "external" / "wikinews"
@@ -454,8 +454,8 @@ def test_the_llm_path_shows_the_articles_text_and_records_the_models(seed_text: 
     """A reply quoting with straight quotes, no accents or commas: accepted at the first call,
     and the brief's evidence is the article's own characters (engine._finish)."""
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
-    from summarizer.testserver import FakeOpenAIServer, reply
+    from summarizer.brief.llm import RetryPolicy
+    from summarizer.testing.server import FakeOpenAIServer, reply
 
     data = json.loads((Path(__file__).parent / "data" / "replies" / "seed.json").read_text())
     originals = [q for f in data["key_facts"] for q in f["evidence"]]

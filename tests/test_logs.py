@@ -1,7 +1,7 @@
 """Every model call goes to the store, `brief`'s included, and `summarizer logs` lists them.
 
 Through click's runner, with the store in tmp_path and the scripted OpenAI-compatible server on
-127.0.0.1 (summarizer.testserver).
+127.0.0.1 (summarizer.testing.server).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-import summarizer.llm as llm
+import summarizer.brief.llm as llm
 from summarizer.cli import main
-from summarizer.testserver import FakeOpenAIServer, error, offline_responder, reply
+from summarizer.testing.server import FakeOpenAIServer, error, offline_responder, reply
 
 ARTICLE = (
     "The city council voted on Tuesday to close the old library on Elm Street. "

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 import summarizer.digests.run as run_module
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 from summarizer.digests import stories as st
 from summarizer.errors import StoreError
-from summarizer.llm import RetryPolicy
-from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 from summarizer.store import SQLiteStore
-from summarizer.testserver import FakeOpenAIServer
+from summarizer.testing.server import FakeOpenAIServer
 from tests.digest_helpers import ARTICLES, responder
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from summarizer import InputError, summarize
 from summarizer.brief.grounding import ArticleIndex, check_reply, normalize
-from summarizer.models import BriefReply, count_sentences
+from summarizer.brief.models import BriefReply, count_sentences
 from summarizer.offline import brief_offline, find_parties, split_sentences
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -167,7 +167,7 @@ def test_fixture_articles_brief_grounded(path: Path) -> None:
 
 
 def test_sixty_thousand_words_in_one_pass() -> None:
-    from summarizer.testserver import synthetic_article
+    from summarizer.testing.server import synthetic_article
 
     text = synthetic_article(7, 60_000)
     brief = brief_offline(text)
@@ -286,7 +286,7 @@ def test_german_reported_speech() -> None:
 )
 def test_fact_status_is_never_surer_than_the_article(sentence: str, status: str) -> None:
     from summarizer.brief.attribution import Attributor
-    from summarizer.models import Party
+    from summarizer.brief.models import Party
     from summarizer.offline.facts import fact_status
 
     parties = [

@@ -55,7 +55,7 @@ def test_shared_attributor_gives_the_same_brief(monkeypatch: pytest.MonkeyPatch)
 )
 def test_previous_speaker_reads_the_sentence_end(before: str, owner: str | None) -> None:
     from summarizer.brief.attribution import Attributor
-    from summarizer.models import Party
+    from summarizer.brief.models import Party
 
     text = (
         "The council met on Monday. Jane Heald is the council's chief planner.\n\n"

@@ -22,10 +22,10 @@ import pytest
 
 from summarizer.brief import grounding, offload
 from summarizer.brief.grounding import ArticleIndex, _check_reply
+from summarizer.brief.models import BriefReply
 from summarizer.engine import asummarize
 from summarizer.evaluation.dataset import load_dataset
-from summarizer.models import BriefReply
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     FirstSentencesResponder,
     first_sentences_reply,
@@ -223,7 +223,7 @@ def test_the_worker_does_not_run_the_callers_script(
             import asyncio
             from summarizer.brief import offload
             from summarizer.engine import asummarize
-            from summarizer.testserver import synthetic_article
+            from summarizer.testing.server import synthetic_article
 
             with open({str(marks)!r}, "a") as f:
                 f.write("ran\\n")

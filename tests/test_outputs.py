@@ -13,10 +13,8 @@ from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from summarizer import summarize
-from summarizer.errors import OutputError
-from summarizer.files import check_writable, current_umask, write_atomic
-from summarizer.models import Brief
-from summarizer.render import (
+from summarizer.brief.models import Brief
+from summarizer.brief.render import (
     BIDI_CONTROLS,
     brief_html,
     brief_markdown,
@@ -24,7 +22,9 @@ from summarizer.render import (
     md_link,
     strip_bidi,
 )
-from summarizer.testserver import synthetic_article
+from summarizer.errors import OutputError
+from summarizer.files import check_writable, current_umask, write_atomic
+from summarizer.testing.server import synthetic_article
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer import errors, llm
-from summarizer.models import BriefReply
+from summarizer import errors
+from summarizer.brief import llm
+from summarizer.brief.models import BriefReply
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,7 @@ def test_presentation_variants_cause_no_reask(cassette: Path) -> None:
     import vcr
 
     from summarizer import summarize
-    from summarizer.llm import RetryPolicy
+    from summarizer.brief.llm import RetryPolicy
 
     article = (DEFAULT_ARTICLES / f"{cassette.stem}.txt").read_text(encoding="utf-8")
     recorder = vcr.VCR(record_mode="none", match_on=["method", "path"])

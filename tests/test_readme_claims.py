@@ -35,7 +35,7 @@ def test_warnings_the_readme_promises_are_the_ones_a_brief_has(seed_text: str) -
 def test_the_readmes_digest_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from summarizer.models import Digest
+    from summarizer.brief.models import Digest
     from tests.conftest import local_site
     from tests.digest_helpers import ARTICLES
     from tests.test_digest import _feed_site

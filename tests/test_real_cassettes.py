@@ -19,10 +19,10 @@ import vcr
 import yaml
 
 from summarizer import APIStatusError, OutputTruncatedError, RefusalError, TransientError
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import CallRecord
 from summarizer.engine import asummarize, summarize
-from summarizer.llm import RetryPolicy
-from summarizer.models import CallRecord
-from summarizer.testserver import FakeOpenAIServer, Step
+from summarizer.testing.server import FakeOpenAIServer, Step
 from tests.conftest import SHARED
 
 REAL = SHARED / "external" / "openai_cassettes"
@@ -139,7 +139,7 @@ ERROR_BODIES = json.loads(
 @pytest.mark.parametrize("case", ERROR_BODIES, ids=[e["kind"] for e in ERROR_BODIES])
 def test_real_error_bodies(seed_text: str, case: dict[str, Any]) -> None:
     """Each body from a public issue report, served by the local server: retry or stop at once."""
-    from summarizer.testserver import reply
+    from summarizer.testing.server import reply
 
     good = json.loads((Path(__file__).parent / "data" / "replies" / "seed.json").read_text())
     step = Step("error", case["body"], status=case["status"])

@@ -22,6 +22,9 @@ import pytest
 
 from summarizer import engine
 from summarizer.brief.grounding import ArticleIndex
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import Brief, CallRecord, Usage
+from summarizer.brief.tokens import chunk_text, estimate_tokens
 from summarizer.engine import OUTPUT_BUDGETS, asummarize, summarize
 from summarizer.errors import (
     GroundingError,
@@ -32,16 +35,13 @@ from summarizer.errors import (
     SummarizerError,
     TransientError,
 )
-from summarizer.llm import RetryPolicy
-from summarizer.models import Brief, CallRecord, Usage
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     FirstSentencesResponder,
     lognormal_latency,
     synthetic_article,
     uniform_latency,
 )
-from summarizer.tokens import chunk_text, estimate_tokens
 
 FAST = RetryPolicy(attempts=4, backoff_base_s=0.001, backoff_max_s=0.005)
 MAX_RETRIES = 2
@@ -208,7 +208,7 @@ def run_batch(mix: list[str], rate: float = 0.20, seed: int = 20) -> Batch:
     faults = dict.fromkeys(mix, rate / len(mix))
 
     async def run(base_url: str) -> list[Brief | BaseException]:
-        from summarizer import llm
+        from summarizer.brief import llm
 
         client: Any = llm.make_client(base_url=base_url, api_key="test", asynchronous=True)
         gate = asyncio.Semaphore(32)
@@ -337,7 +337,7 @@ def test_totals_add_up_with_every_fault_kind(batch: Batch) -> None:
     ids=["expression", "variable", "unclosed-block", "comment"],
 )
 def test_the_article_reaches_the_model_unchanged(tail: str) -> None:
-    from summarizer.testserver import article_of
+    from summarizer.testing.server import article_of
 
     article = synthetic_article(7) + "\n\n" + tail
     with FakeOpenAIServer(responder=FirstSentencesResponder()) as server:
@@ -376,7 +376,7 @@ def test_kill_9_at_a_random_point_then_rerun(tmp_path: Path, seed: int) -> None:
     import subprocess
     import sys
 
-    from summarizer.testserver import article_of
+    from summarizer.testing.server import article_of
 
     rng = random.Random(seed)
     n = 30

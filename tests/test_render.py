@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from summarizer.brief.grounding import check_reply
-from summarizer.models import Brief, BriefMeta, BriefReply
-from summarizer.render import brief_html, brief_markdown, brief_terminal
+from summarizer.brief.models import Brief, BriefMeta, BriefReply
+from summarizer.brief.render import brief_html, brief_markdown, brief_terminal
 
 DATA = Path(__file__).parent / "data"
 
@@ -129,7 +129,7 @@ def test_markdown_line_is_shown_as_typed_never_as_a_list_or_heading(line: str, s
     stray backslash (CommonMark does not treat a backslash before a digit as an escape)."""
     from markdown_it import MarkdownIt
 
-    from summarizer.render import _md
+    from summarizer.brief.render import _md
 
     html = MarkdownIt("commonmark").render(_md(line))
     assert html == f"<p>{shown}</p>\n"

@@ -17,11 +17,11 @@ import pytest
 from summarizer import GroundingError, summarize
 from summarizer.brief import repair
 from summarizer.brief.grounding import ArticleIndex, check_reply
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import BriefReply, CallRecord
+from summarizer.brief.tokens import count_tokens
 from summarizer.engine import asummarize
-from summarizer.llm import RetryPolicy
-from summarizer.models import BriefReply, CallRecord
-from summarizer.testserver import FakeOpenAIServer, reply
-from summarizer.tokens import count_tokens
+from summarizer.testing.server import FakeOpenAIServer, reply
 
 DATA = Path(__file__).parent / "data"
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05)

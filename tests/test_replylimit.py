@@ -1,6 +1,6 @@
 """Replies over a size limit fail clearly, without being read whole (a real server on 127.0.0.1).
 
-The OpenAI SDK is driven directly with the capped transport, as `summarizer.llm` will: a 10 MB
+The OpenAI SDK is driven directly with the capped transport, as `summarizer.brief.llm` will: a 10 MB
 reply with a Content-Length, the same with no length at all (read until the server closes),
 and a normal reply that must pass untouched, sync and async.
 """
@@ -24,7 +24,12 @@ from summarizer.replylimit import (
     ReplyTooLarge,
     too_large,
 )
-from summarizer.testserver import FakeOpenAIServer, first_sentences_reply, reply, synthetic_article
+from summarizer.testing.server import (
+    FakeOpenAIServer,
+    first_sentences_reply,
+    reply,
+    synthetic_article,
+)
 from tests.conftest import local_site
 
 TEN_MB = 10_000_000

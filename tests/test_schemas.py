@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from summarizer.schemas import render, schemas, schemas_dir
+from summarizer.brief.schemas import render, schemas, schemas_dir
 
 
 @pytest.mark.parametrize("stem", sorted(schemas()))
 def test_schema_file_matches_model(stem: str) -> None:
     path = schemas_dir() / f"{stem}.schema.json"
-    assert path.exists(), f"{path} missing: run python -m summarizer.schemas"
+    assert path.exists(), f"{path} missing: run python -m summarizer.brief.schemas"
     assert path.read_text(encoding="utf-8") == render(schemas()[stem]), (
-        f"{path.name} drifted from the pydantic model: run python -m summarizer.schemas "
+        f"{path.name} drifted from the pydantic model: run python -m summarizer.brief.schemas "
         "(and bump the schema version if a field was renamed or made required)"
     )
 

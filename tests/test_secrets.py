@@ -23,10 +23,10 @@ import pytest
 import vcr as vcrpy
 
 from summarizer import AuthenticationError, summarize
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import CallRecord
 from summarizer.engine import asummarize
-from summarizer.llm import RetryPolicy
-from summarizer.models import CallRecord
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     FirstSentencesResponder,
     error,

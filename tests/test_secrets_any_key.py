@@ -22,6 +22,8 @@ import vcr as vcrpy
 from click.testing import CliRunner
 
 from summarizer import secrets, summarize
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import CallRecord, SourceMeta
 from summarizer.errors import (
     APIStatusError,
     AuthenticationError,
@@ -29,10 +31,8 @@ from summarizer.errors import (
     SummarizerError,
     TransientError,
 )
-from summarizer.llm import RetryPolicy
-from summarizer.models import CallRecord, SourceMeta
 from summarizer.store import SQLiteStore
-from summarizer.testserver import (
+from summarizer.testing.server import (
     FakeOpenAIServer,
     FirstSentencesResponder,
     error,

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import summarize
+from summarizer.brief.models import Brief, CallRecord, SourceMeta, Usage
 from summarizer.errors import StoreError, StoreLocked
-from summarizer.models import Brief, CallRecord, SourceMeta, Usage
 from summarizer.store import (
     MIGRATIONS,
     BriefKey,
@@ -26,7 +26,7 @@ from summarizer.store import (
     run_lock,
 )
 from summarizer.store.postgres import PG_MIGRATIONS, PostgresStore, pg_migrate, safe_url
-from summarizer.testserver import synthetic_article
+from summarizer.testing.server import synthetic_article
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from summarizer import summarize
+from summarizer.brief.models import Brief, SourceMeta
 from summarizer.errors import StoreError, StoreLocked
-from summarizer.models import Brief, SourceMeta
 from summarizer.store import BriefKey, SQLiteStore, lock_path, store_lock
-from summarizer.testserver import synthetic_article
+from summarizer.testing.server import synthetic_article
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from summarizer.brief.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 from summarizer.digests.stories import Entry, build_story, group
-from summarizer.models import Brief, BriefMeta, KeyFact, Party, SourceRef
 
 TOPICS = [
     "tariffs on steel imports from Canada rise",

@@ -17,11 +17,11 @@ from xml.sax.saxutils import escape
 import feedparser
 import pytest
 
+from summarizer.brief.models import SourceRef
 from summarizer.digests import syndication
 from summarizer.digests.render import render_digest
 from summarizer.digests.run import run_digest
 from summarizer.digests.stories import Entry, build_story, group, stories
-from summarizer.models import SourceRef
 from summarizer.offline import brief_offline
 from tests.conftest import ROOT
 
@@ -257,7 +257,7 @@ def test_a_digest_of_n_copies_shows_one_source_carried_by_n_outlets(tmp_path: Pa
 
 def test_a_wire_story_in_brief_is_one_short_line() -> None:
     """A story's one line (In brief, unchanged) names five outlets and counts the rest."""
-    from summarizer.models import Digest
+    from summarizer.brief.models import Digest
 
     wire = build_story(_copies(12), [])
     md = render_digest(
@@ -284,8 +284,8 @@ def test_the_agency_is_named_when_any_copy_credits_it() -> None:
 
 def test_the_front_page_counts_the_outlets_that_carried_copies() -> None:
     """Eight outlets carrying one wire text outrank three outlets with their own articles."""
+    from summarizer.brief.models import Brief, BriefMeta, KeyFact
     from summarizer.digests.continuity import front_page
-    from summarizer.models import Brief, BriefMeta, KeyFact
 
     wire = build_story(_copies(8), [])
     fact = "The orchestra plays nine concerts."

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from summarizer.brief.grounding import normalize
+from summarizer.brief.llm import RetryPolicy
+from summarizer.brief.models import Citation, Perspective, StorySynthesis, SynthesisReply
 from summarizer.digests.dates import find_dates, written_on
 from summarizer.digests.run import run_digest
 from summarizer.digests.synthesis import (
@@ -27,10 +29,8 @@ from summarizer.digests.synthesis import (
     watchable_question,
 )
 from summarizer.errors import ConfigError
-from summarizer.llm import RetryPolicy
-from summarizer.models import Citation, Perspective, StorySynthesis, SynthesisReply
 from summarizer.store import SQLiteStore
-from summarizer.testserver import FakeOpenAIServer, reply
+from summarizer.testing.server import FakeOpenAIServer, reply
 from tests.conftest import ROOT, SHARED
 from tests.digest_helpers import (
     ARTICLES,
@@ -328,7 +328,7 @@ def test_a_quote_shown_is_the_sources_own_text() -> None:
 
 
 def test_a_failing_synthesis_call_leaves_the_rules_and_a_warning(tmp_path: Path) -> None:
-    from summarizer.testserver import error
+    from summarizer.testing.server import error
 
     def script(request: dict[str, Any]) -> Any:
         if is_synthesis(request):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer import tokens
-from summarizer.tokens import chunk_text, count_tokens, estimate_tokens
+from summarizer.brief import tokens
+from summarizer.brief.tokens import chunk_text, count_tokens, estimate_tokens
 from tests.conftest import SEED
 
 CHINESE = (

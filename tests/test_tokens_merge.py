@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.merge import merge_replies
-from summarizer.models import BriefReply, count_sentences
-from summarizer.tokens import chunk_text, estimate_tokens
+from summarizer.brief.merge import merge_replies
+from summarizer.brief.models import BriefReply, count_sentences
+from summarizer.brief.tokens import chunk_text, estimate_tokens
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Your own prompts: a folder of templates adds a prompt version used by brief, digest and eval.
 
-What reaches the model is read from the requests the scripted server (summarizer.testserver, on
+What reaches the model is read from the requests the scripted server (summarizer.testing.server, on
 127.0.0.1) received; the version (name and content hash) is read from the brief's meta and the
 store's cache keys.
 """
@@ -18,9 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from summarizer import summarize
-from summarizer.cli import main
-from summarizer.errors import ConfigError
-from summarizer.prompts import (
+from summarizer.brief.prompts import (
     PROMPT_VERSION,
     active_version,
     brief_messages,
@@ -28,7 +26,9 @@ from summarizer.prompts import (
     render,
     use_prompt,
 )
-from summarizer.testserver import FakeOpenAIServer, error
+from summarizer.cli import main
+from summarizer.errors import ConfigError
+from summarizer.testing.server import FakeOpenAIServer, error
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = (
@@ -184,7 +184,7 @@ def test_choosing_a_prompt_by_name(tmp_path: Path, folder: Path, article: Path) 
 
 
 def test_a_built_in_version_beside_a_folder(folder: Path, tmp_path: Path) -> None:
-    from summarizer.prompts import choose_prompt
+    from summarizer.brief.prompts import choose_prompt
 
     chosen = choose_prompt(folder, "brief-v1")  # the folder has no brief-v1: the built-in one
     assert chosen is not None and chosen.version == "brief-v1" and chosen.folder is None

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from summarizer.cli import main
 from summarizer.digests.run import run_digest
-from summarizer.testserver import FakeOpenAIServer, synthetic_article
+from summarizer.testing.server import FakeOpenAIServer, synthetic_article
 from tests.digest_helpers import ARTICLES
 from tests.test_netguard import _Inside, _Outside, inside, outside  # noqa: F401 (fixtures)
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from summarizer.cli import main
 from summarizer.errors import BudgetExceeded
-from summarizer.testserver import FakeOpenAIServer, synthetic_article
+from summarizer.testing.server import FakeOpenAIServer, synthetic_article
 
 pytestmark = pytest.mark.slow
 
@@ -396,13 +396,13 @@ def test_a_workers_call_is_reserved_written_and_settled_and_a_sweep_corrects_to_
     all is counted at its real cost, once."""
     from types import SimpleNamespace
 
+    from summarizer.brief.models import CallRecord, Usage
     from summarizer.digests.workers import (
         WorkerSettings,
         _Worker,
         ensure_schema,
         release_dead_calls,
     )
-    from summarizer.models import CallRecord, Usage
 
     ensure_schema(pg_url)
     worker = _Worker(WorkerSettings(url=pg_url, max_cost=1.0))

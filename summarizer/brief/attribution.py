@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from summarizer.models import Party
+from summarizer.brief.models import Party
 
 
 def _words(words: str) -> list[str]:

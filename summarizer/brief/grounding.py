@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from summarizer.brief.locate import Location, Locator, negations, numbers, verbatim
 
 if TYPE_CHECKING:
-    from summarizer.models import BriefReply, EvidenceLocation
+    from summarizer.brief.models import BriefReply, EvidenceLocation
 
 # Characters folded to one canonical form before matching.
 _FOLD = {
@@ -683,7 +683,7 @@ def remember_report(index: ArticleIndex, key: str, report: GroundingReport) -> N
 
 
 def _check_reply(reply: BriefReply, index: ArticleIndex) -> GroundingReport:
-    from summarizer.models import EvidenceLocation
+    from summarizer.brief.models import EvidenceLocation
 
     report = GroundingReport()
 

@@ -36,7 +36,7 @@ from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_quote
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from summarizer.models import BriefReply, CorrectedItem, EvidenceLocation, Party
+    from summarizer.brief.models import BriefReply, CorrectedItem, EvidenceLocation, Party
 
 # Issue kinds this module reports (`GroundingIssue.kind`). Only a skipped hedge is named like a
 # quote problem ("quote_…"): the others are about who speaks, and evaluation scores them under
@@ -397,7 +397,7 @@ _SPEAKING = frozenset({"quote", "reported", "according_to"})
 @lru_cache(maxsize=8)
 def _attributor(text: str, parties: tuple[tuple[str, str, str, tuple[str, ...]], ...]) -> Any:
     from summarizer.brief.attribution import Attributor
-    from summarizer.models import Party
+    from summarizer.brief.models import Party
 
     listed = [Party(name=n, kind=k, role=r, aliases=list(a)) for n, k, r, a in parties]  # type: ignore[arg-type]
     return Attributor(text, listed)
@@ -650,7 +650,7 @@ def correct_or_drop(
     items as they were in `original`. Returns (reply, dropped, corrected) where dropped holds
     (path, reason, item) like `prune_ungrounded`.
     """
-    from summarizer.models import CorrectedItem
+    from summarizer.brief.models import CorrectedItem
 
     issues = check_attribution(original, article)
     if not issues:

@@ -54,7 +54,7 @@ from summarizer.brief.grounding import (
 )
 
 if TYPE_CHECKING:
-    from summarizer.models import BriefReply
+    from summarizer.brief.models import BriefReply
 
 WORKERS_ENV = "SUMMARIZER_GROUND_WORKERS"
 MIN_CHARS_ENV = "SUMMARIZER_GROUND_MIN_CHARS"
@@ -347,7 +347,7 @@ def _ground(text: str, reply_json: str) -> GroundingReport:
     """The report of a reply (as JSON) against the article, as `check_reply` makes it on the
     loop (the worker keeps its recent articles' indexes too)."""
     from summarizer.brief.grounding import check_reply
-    from summarizer.models import BriefReply
+    from summarizer.brief.models import BriefReply
 
     # Parsed with no grounding context: the checks run once, in check_reply.
     reply = BriefReply.model_validate_json(reply_json)
@@ -357,7 +357,7 @@ def _ground(text: str, reply_json: str) -> GroundingReport:
 def main() -> None:
     """The worker process: the protocol on its own file descriptors, and anything printed goes
     to stderr."""
-    import summarizer.models  # noqa: F401  (imported before saying it is ready)
+    import summarizer.brief.models  # noqa: F401  (imported before saying it is ready)
 
     inp = os.fdopen(os.dup(sys.stdin.fileno()), "rb")
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")

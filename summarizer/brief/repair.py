@@ -9,7 +9,7 @@ passed stay as they are), and the merged reply is checked again. A full re-ask i
 reply that is unusable as a whole: nothing of its facts and positions passes.
 
 This module does no I/O. `flow` is a generator that yields the requests to make (`Ask`) and
-receives their parsed answers; `summarizer.llm` runs it with the sync or the async client, so
+receives their parsed answers; `summarizer.brief.llm` runs it with the sync or the async client, so
 every call goes through the same transport, cost cap and call log.
 """
 
@@ -31,8 +31,8 @@ from summarizer.brief.grounding import (
     content_words,
     format_issues,
 )
-from summarizer.models import BriefReply, KeyFact, Party, Position, _no_field_titles
-from summarizer.prompts import data_boundary, render
+from summarizer.brief.models import BriefReply, KeyFact, Party, Position, _no_field_titles
+from summarizer.brief.prompts import data_boundary, render
 
 REPAIR_PROMPT = "repair-v1"
 # A passage shown for one failing quote: at most this many characters of the article.

@@ -15,10 +15,10 @@ import click
 from summarizer.cli._common import EXIT_CODES, handle_errors, status
 
 if TYPE_CHECKING:
+    from summarizer.brief.models import CallRecord
     from summarizer.budget import Meter
     from summarizer.config import Settings
     from summarizer.ingest import Article
-    from summarizer.models import CallRecord
 
 
 @click.command(epilog=EXIT_CODES)
@@ -100,10 +100,10 @@ def brief(
     HTML is reduced to the article first. Every fact and position in the brief carries a
     verbatim quote from the article, checked in code.
     """
+    from summarizer.brief.prompts import choose_prompt, use_prompt
     from summarizer.config import allow_private_urls, effective_engine, load_settings
     from summarizer.engine import summarize
     from summarizer.ingest import load_source
-    from summarizer.prompts import choose_prompt, use_prompt
 
     settings = load_settings(
         {
@@ -182,7 +182,7 @@ def brief(
     elif fmt == "html":
         text = result.to_html()
     elif fmt == "text":
-        from summarizer.render import brief_terminal
+        from summarizer.brief.render import brief_terminal
 
         text = brief_terminal(result, color=sys.stdout.isatty() and not out)
     else:
@@ -253,7 +253,7 @@ def _naming(source: str) -> Iterator[None]:
 @click.option("--reply", is_flag=True, help="The schema a model must fill, without meta.")
 def schema(reply: bool) -> None:
     """Print the JSON Schema of a brief (schema v1)."""
-    from summarizer.schemas import render, schemas
+    from summarizer.brief.schemas import render, schemas
 
     click.echo(render(schemas()["brief-reply.v1" if reply else "brief.v1"]), nl=False)
 

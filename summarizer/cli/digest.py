@@ -175,8 +175,8 @@ def digest(
         outputs.append((out, fmt or _FORMAT_BY_SUFFIX.get(suffix, "md")))
     elif job and job.outputs:
         outputs.extend(job.outputs)
+    from summarizer.brief.prompts import choose_prompt, use_prompt
     from summarizer.config import effective_engine
-    from summarizer.prompts import choose_prompt, use_prompt
 
     # A prompt of your own is checked before any source is read or any call is made.
     llm = effective_engine(settings) == "llm"

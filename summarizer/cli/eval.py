@@ -393,8 +393,8 @@ def eval_command(
     instead. See eval/README.md for the format and every metric.
     """
     from summarizer import evaluation
+    from summarizer.brief.prompts import choose_prompt, use_prompt
     from summarizer.files import write_atomic
-    from summarizer.prompts import choose_prompt, use_prompt
 
     # Checked before any article is briefed; the offline engine uses no prompt.
     measured_llm = replay or engine == "llm"

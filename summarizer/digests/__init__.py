@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from summarizer.brief.models import Digest
 from summarizer.digests.run import DigestLocked, DigestResult, Progress, arun_digest, run_digest
-from summarizer.models import Digest
 
 __all__ = [
     "Digest",

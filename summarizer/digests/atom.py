@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from summarizer.models import Digest, Story
+    from summarizer.brief.models import Digest, Story
 
 # tag: URIs (RFC 4151) need an authority and a date; both fixed so ids never change.
 TAG_AUTHORITY = "summarizer.invalid,2026"

@@ -37,8 +37,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from summarizer.brief.grounding import normalize
+from summarizer.brief.models import Story, StoryChanges
 from summarizer.digests.stories import WINDOW_DAYS, content_words
-from summarizer.models import Story, StoryChanges
 
 Unchanged = Literal["fold", "omit", "show"]
 UNCHANGED_CHOICES: tuple[str, ...] = ("fold", "omit", "show")

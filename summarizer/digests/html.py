@@ -13,12 +13,12 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from summarizer.brief.render import strip_bidi
 from summarizer.digests.dates import as_date, describe
 from summarizer.digests.synthesis import _quoted
-from summarizer.render import strip_bidi
 
 if TYPE_CHECKING:
-    from summarizer.models import Citation, Digest, SourceRef, Story, StorySynthesis
+    from summarizer.brief.models import Citation, Digest, SourceRef, Story, StorySynthesis
 
 _SAFE_SCHEMES = ("http://", "https://")
 

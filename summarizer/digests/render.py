@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from summarizer.brief.render import _md, md_link
 from summarizer.digests.continuity import newest
 from summarizer.digests.html import digest_html
-from summarizer.render import _md, md_link
 
 if TYPE_CHECKING:
-    from summarizer.models import Digest, SourceRef, Story
+    from summarizer.brief.models import Digest, SourceRef, Story
 
 
 # New facts listed under an updated story's "Since the last digest" line.

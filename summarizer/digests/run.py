@@ -21,6 +21,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from summarizer.brief.models import (
+    SCHEMA_VERSION,
+    Brief,
+    CallRecord,
+    Digest,
+    FailedSource,
+    SourceRef,
+    Story,
+)
+from summarizer.brief.prompts import active_version
 from summarizer.digests.continuity import (
     DEFAULT_MAX_STORIES,
     LOOKBACK_DAYS,
@@ -38,16 +48,6 @@ from summarizer.errors import (
     StoreLocked,
     SummarizerError,
 )
-from summarizer.models import (
-    SCHEMA_VERSION,
-    Brief,
-    CallRecord,
-    Digest,
-    FailedSource,
-    SourceRef,
-    Story,
-)
-from summarizer.prompts import active_version
 from summarizer.store import BriefKey, Store, is_postgres_url, open_store, run_lock
 
 # Another digest run holds the store's lock (`summarizer.store.store_lock`, exit 8); the old name
@@ -145,7 +145,7 @@ async def arun_digest(
     With `batch_api=True` (LLM engine) the articles that need a brief go to the OpenAI Batch
     API as one batch (half the price): the run waits up to `batch_wait` seconds for it, polling
     every `batch_poll`, and lists what is still running as waiting; any later run collects it
-    (see `summarizer.batch`). Articles too long for one request are briefed live.
+    (see `summarizer.digests.batch`). Articles too long for one request are briefed live.
 
     `max_cost` (USD) is a hard cap at any concurrency: each call's worst case is reserved before
     it is sent (`summarizer.budget`), the Batch API gets only what fits at batch prices, and a
@@ -180,11 +180,11 @@ async def arun_digest(
         engine if engine != "auto" else ("llm" if _llm_configured(api_key, base_url) else "offline")
     )
     if chosen == "llm":
-        from summarizer.llm import resolve_model, shared_client
+        from summarizer.brief.llm import resolve_model, shared_client
 
         model = resolve_model(model)
         if max_cost is not None:
-            from summarizer.pricing import require_price
+            from summarizer.brief.pricing import require_price
 
             require_price(model)  # a cap on a model with no price would never fire
         if client is None:
@@ -344,8 +344,8 @@ async def _brief_all(
     sources: list[str],
     s: RunSettings,
 ) -> DigestResult:
-    from summarizer import batch
     from summarizer.budget import Meter
+    from summarizer.digests import batch
     from summarizer.engine import _parts
     from summarizer.ingest import host_key, per_host_limit
 
@@ -768,7 +768,7 @@ async def _through_batch(
 ) -> None:
     """Submit what no open batch holds yet and fits under the cost cap (at batch prices), wait
     up to `wait_s`, take what came back."""
-    from summarizer import batch
+    from summarizer.digests import batch
 
     fresh = {a: article.text for a, (_, article, _) in to_batch.items() if a not in pending}
     if fresh:

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from summarizer.brief.models import FailedSource
 from summarizer.errors import InputError, SummarizerError
-from summarizer.models import FailedSource
 
 if TYPE_CHECKING:
     from summarizer.store.base import Store

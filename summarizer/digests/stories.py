@@ -32,10 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from summarizer.brief.grounding import normalize
-from summarizer.digests import syndication
-from summarizer.digests.headline import first_sentence, headline
-from summarizer.errors import StoreError
-from summarizer.models import (
+from summarizer.brief.models import (
     Brief,
     Disagreement,
     OutletRef,
@@ -44,6 +41,9 @@ from summarizer.models import (
     StoryFact,
     StoryPosition,
 )
+from summarizer.digests import syndication
+from summarizer.digests.headline import first_sentence, headline
+from summarizer.errors import StoreError
 
 _STOP = frozenset(
     """

@@ -31,20 +31,7 @@ from typing import Any
 
 from summarizer.brief.grounding import ArticleIndex, locate_quote
 from summarizer.brief.locate import verbatim
-from summarizer.digests.dates import (
-    DOUBTED,
-    FORWARD,
-    TO_BE_DONE,
-    UNREALISED,
-    DateMention,
-    as_date,
-    describe,
-    find_dates,
-    same_clause,
-    without_quotes,
-    written_on,
-)
-from summarizer.models import (
+from summarizer.brief.models import (
     SYNTHESIS_SOURCES,
     Brief,
     Citation,
@@ -58,6 +45,19 @@ from summarizer.models import (
     SynthesisSide,
     TimelineEvent,
     WatchItem,
+)
+from summarizer.digests.dates import (
+    DOUBTED,
+    FORWARD,
+    TO_BE_DONE,
+    UNREALISED,
+    DateMention,
+    as_date,
+    describe,
+    find_dates,
+    same_clause,
+    without_quotes,
+    written_on,
 )
 
 SYNTHESIS_PROMPT_VERSION = "synthesis-v1"
@@ -1021,7 +1021,7 @@ def _cite(cs: Sequence[Citation]) -> str:
 def synthesis_markdown(s: StorySynthesis, source_numbers: Mapping[int, str]) -> list[str]:
     """The synthesis as Markdown lines (no headline: the story's heading shows it), citing
     sources as [1], [2] (`source_numbers` names them: number -> outlet)."""
-    from summarizer.render import _md
+    from summarizer.brief.render import _md
 
     out: list[str] = []
     if s.summary:
@@ -1069,7 +1069,7 @@ def synthesis_messages(
     story: Story, briefs: Sequence[Brief], texts: Sequence[str]
 ) -> list[dict[str, str]]:
     """The chat messages for one story: static instructions first, the sources last."""
-    from summarizer.prompts import data_boundary, render
+    from summarizer.brief.prompts import data_boundary, render
 
     sources = []
     for i, (ref, b, text) in enumerate(zip(story.sources, briefs, texts, strict=True), 1):
@@ -1109,7 +1109,7 @@ async def asynthesize_llm(
     that does not carry its quote is re-asked (up to two times), and what is still wrong after
     that is left out and listed in `dropped`.
     """
-    from summarizer.llm import arequest_synthesis
+    from summarizer.brief.llm import arequest_synthesis
 
     key = cache_key(member_ids, model)
     get = getattr(store, "get_synthesis", None)

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from summarizer.brief.models import Brief, CallRecord, SourceMeta, Usage
 from summarizer.errors import BudgetExceeded, SummarizerError
-from summarizer.models import Brief, CallRecord, SourceMeta, Usage
 from summarizer.store.base import BriefKey
 from summarizer.store.postgres import (
     END_CALL_SET,
@@ -439,7 +439,7 @@ class _Worker:
 
     def llm_client(self) -> Any:
         if self.client is None:
-            from summarizer.llm import make_client
+            from summarizer.brief.llm import make_client
 
             self.client = make_client(
                 api_key=self.settings.api_key,
@@ -561,8 +561,8 @@ async def _brief_article(
 ) -> str:
     """Brief one stored article, unless its brief is there already; 'briefed', 'cached' or
     'failed' (the reason kept in `summarizer_brief_failures` for the digest that waits)."""
+    from summarizer.brief.prompts import active_version
     from summarizer.engine import asummarize
-    from summarizer.prompts import active_version
 
     worker = _WORKER
     if worker is None:
@@ -727,10 +727,8 @@ async def arun_worker(settings: WorkerSettings) -> None:
 
 
 def _warm_up() -> None:
-    import summarizer.engine
-    import summarizer.llm  # noqa: F401
-    from summarizer.llm import resolve_model
-    from summarizer.tokens import count_tokens
+    from summarizer.brief.llm import resolve_model
+    from summarizer.brief.tokens import count_tokens
 
     count_tokens("warm up", model=resolve_model(None))
 
@@ -823,8 +821,8 @@ class Dispatcher:
 
     async def asummarize(self, text: str, **kw: Any) -> Brief:
         """Brief `text` on a worker (queued, waited for) or, with none alive, here."""
-        from summarizer.models import SCHEMA_VERSION
-        from summarizer.prompts import active_version
+        from summarizer.brief.models import SCHEMA_VERSION
+        from summarizer.brief.prompts import active_version
 
         if self.mode != "no-wait" and not await self._any_alive():
             self.local_briefs += 1

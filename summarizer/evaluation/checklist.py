@@ -36,9 +36,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, computed_field
 
 from summarizer.brief.grounding import normalize
+from summarizer.brief.models import BriefReply, Party
 from summarizer.errors import InputError
 from summarizer.evaluation.matching import EVAL_VERSION
-from summarizer.models import BriefReply, Party
 
 
 class Checklist(BaseModel):
@@ -284,15 +284,15 @@ def run_checklist_eval(
     """
     import time
 
+    from summarizer.brief.models import SourceMeta
+    from summarizer.brief.prompts import active_version
     from summarizer.engine import summarize
     from summarizer.errors import ConfigError, SummarizerError
-    from summarizer.models import SourceMeta
     from summarizer.offline import OFFLINE_VERSION
-    from summarizer.prompts import active_version
 
     articles = load_checklists(path)
     if engine == "llm":
-        from summarizer.llm import resolve_model
+        from summarizer.brief.llm import resolve_model
 
         model = resolve_model(model)
     else:
@@ -358,7 +358,7 @@ def run_checklists(
 def _main() -> None:  # pragma: no cover - a development aid: python -m ...checklist DIR
     import sys
 
-    from summarizer.models import SourceMeta
+    from summarizer.brief.models import SourceMeta
     from summarizer.offline import brief_offline
 
     folder = sys.argv[1] if len(sys.argv) > 1 else "../shared/external/wikinews"

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from summarizer.brief.models import BriefReply
 from summarizer.errors import InputError
-from summarizer.models import BriefReply
 
 # How an article written for this project says so in its source note's `origin`.
 AUTHORED_ORIGIN = "written for this project"

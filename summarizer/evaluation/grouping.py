@@ -196,9 +196,9 @@ def _brief_entries(
 ) -> list[tuple[GroupingArticle, Entry]]:
     """Brief each article offline: as an article with its title and date, or (`feed_entry`)
     as the digest briefs a feed entry's own text (`summarizer.digests.sources`)."""
+    from summarizer.brief.models import SourceMeta, SourceRef
     from summarizer.digests.stories import Entry
     from summarizer.ingest import article_from_bytes
-    from summarizer.models import SourceMeta, SourceRef
     from summarizer.offline import brief_offline
 
     out: list[tuple[GroupingArticle, Entry]] = []

@@ -9,9 +9,9 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from summarizer.brief.grounding import ArticleIndex, check_reply
+from summarizer.brief.models import BriefReply
 from summarizer.evaluation.dataset import Dataset, load_dataset
 from summarizer.evaluation.matching import _resolve, evidence_chars, parties_match
-from summarizer.models import BriefReply
 
 PERTURBATIONS = {
     "invented_quote": "evidence replaced by the item's own paraphrase, presented as a quote",

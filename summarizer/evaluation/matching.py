@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from summarizer.brief.grounding import ArticleIndex, normalize
-from summarizer.models import KeyFact, Party, Position
+from summarizer.brief.models import KeyFact, Party, Position
 
 EVAL_VERSION = "1"
 SPAN_OVERLAP = 0.5

@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from summarizer.brief.models import SCHEMA_VERSION, Brief
 from summarizer.errors import ConfigError, InputError, SummarizerError
 from summarizer.evaluation.dataset import Dataset, load_dataset
 from summarizer.evaluation.matching import EVAL_VERSION
 from summarizer.evaluation.scoring import Agreement, Counts, Ratio, Scores, score_brief
-from summarizer.models import SCHEMA_VERSION, Brief
 
 
 class ArticleResult(BaseModel):
@@ -181,14 +181,14 @@ def run_eval(
     the real client (`record=True` records them instead, from whatever `base_url` serves).
     An article whose brief fails is reported with its error and counted in `overall.failed`.
     """
+    from summarizer.brief.prompts import active_version
     from summarizer.engine import summarize
     from summarizer.offline import OFFLINE_VERSION
-    from summarizer.prompts import active_version
 
     data = dataset if isinstance(dataset, Dataset) else load_dataset(dataset)
     replay_dir = Path(cassettes) if cassettes is not None else None
     if engine == "llm":
-        from summarizer.llm import resolve_model
+        from summarizer.brief.llm import resolve_model
 
         model = resolve_model(model)
         if replay_dir is not None and not record:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, computed_field
 
 from summarizer.brief.grounding import ArticleIndex, check_reply, normalize
+from summarizer.brief.models import BriefReply, EvidenceLocation, Party, Position
 from summarizer.evaluation.matching import (
     QUESTION_JACCARD,
     _resolve,
@@ -19,7 +20,6 @@ from summarizer.evaluation.matching import (
     party_score,
     position_content_score,
 )
-from summarizer.models import BriefReply, EvidenceLocation, Party, Position
 
 
 class Counts(BaseModel):

@@ -8,8 +8,7 @@ from collections import Counter
 
 from summarizer.brief.attribution import Attributor
 from summarizer.brief.grounding import ArticleIndex, check_reply
-from summarizer.errors import InputError
-from summarizer.models import (
+from summarizer.brief.models import (
     Brief,
     BriefMeta,
     BriefReply,
@@ -19,6 +18,7 @@ from summarizer.models import (
     SourceMeta,
     count_sentences,
 )
+from summarizer.errors import InputError
 from summarizer.offline.facts import _content_words, fact_status, open_questions
 from summarizer.offline.parties import _keep_party, find_parties
 from summarizer.offline.sentences import Sentence, guess_language, split_sentences

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from summarizer.brief.attribution import _ORG_WORDS, Attribution, Attributor, hedge_cue
-from summarizer.models import OpenQuestion
+from summarizer.brief.models import OpenQuestion
 from summarizer.offline.lexicon import _STOPWORDS, NOT_NAMES
 from summarizer.offline.sentences import Sentence
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.brief.attribution import Attribution, Attributor
-from summarizer.models import Party
+from summarizer.brief.models import Party
 from summarizer.offline.parties import Entity
 from summarizer.offline.sentences import Sentence
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from summarizer.models import Brief, CallRecord, SourceMeta
+from summarizer.brief.models import Brief, CallRecord, SourceMeta
 
 # --- the interface --------------------------------------------------------------------------
 

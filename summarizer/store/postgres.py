@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
+from summarizer.brief.models import Brief, CallRecord, SourceMeta
 from summarizer.errors import ConfigError, StoreError, StoreLocked
-from summarizer.models import Brief, CallRecord, SourceMeta
 from summarizer.secrets import redact, redact_known
 from summarizer.store.base import BriefKey, _now, canonical_url
 

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from summarizer.brief.models import Brief, CallRecord, SourceMeta
 from summarizer.errors import StoreError, StoreLocked
-from summarizer.models import Brief, CallRecord, SourceMeta
 from summarizer.secrets import redact, redact_known
 from summarizer.store.base import BriefKey, _now, canonical_url
 

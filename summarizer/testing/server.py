@@ -24,7 +24,7 @@ from hashlib import sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from summarizer.tokens import estimate_tokens
+from summarizer.brief.tokens import estimate_tokens
 
 # brief-v2 closes the data block with a tag carrying a code (`<article-CODE>`...`</article-CODE>`);
 # brief-v1 used plain `<article>` tags.

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from summarizer.models import Brief
+    from summarizer.brief.models import Brief
 
 STATUS_LABEL = {
     "confirmed": "confirmed",

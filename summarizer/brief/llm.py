@@ -42,10 +42,10 @@ from tenacity import (
 from summarizer import errors, replylimit, secrets
 from summarizer.brief import offload, repair
 from summarizer.brief.grounding import ArticleIndex, GroundingReport, check_reply, format_issues
+from summarizer.brief.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
+from summarizer.brief.pricing import estimate_cost
+from summarizer.brief.tokens import count_tokens, estimate_tokens
 from summarizer.config import DEFAULT_MODEL
-from summarizer.models import BriefReply, CallRecord, CorrectedItem, Usage, grounding_article
-from summarizer.pricing import estimate_cost
-from summarizer.tokens import count_tokens, estimate_tokens
 
 if TYPE_CHECKING:
     from summarizer.budget import Meter, Ticket
@@ -1231,7 +1231,7 @@ def reply_from_batch_line(
     that article live instead. With `ground=False` only the schema is checked (the caller
     grounds the reply itself, to repair its failing items: `repair_reply`).
     """
-    from summarizer.models import BriefReply as _Reply
+    from summarizer.brief.models import BriefReply as _Reply
 
     response = line.get("response") or {}
     body = response.get("body") or {}
@@ -1410,7 +1410,7 @@ async def arequest_synthesis(
     (the last reply, False) when none did: the caller leaves out what does not check. A reply
     that does not parse at all, and every API error, raise our errors as for a brief.
     """
-    from summarizer.models import SynthesisReply
+    from summarizer.brief.models import SynthesisReply
 
     log = CallLog(model=model, on_call=on_call, base_url=_base_url(client), meter=meter)
     create = _async_transport(

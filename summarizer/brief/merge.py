@@ -8,7 +8,14 @@ evidence, and exact repeats are dropped.
 from __future__ import annotations
 
 from summarizer.brief.grounding import normalize
-from summarizer.models import BriefReply, KeyFact, OpenQuestion, Party, Position, count_sentences
+from summarizer.brief.models import (
+    BriefReply,
+    KeyFact,
+    OpenQuestion,
+    Party,
+    Position,
+    count_sentences,
+)
 
 
 def _key(text: str) -> str:

@@ -1,6 +1,6 @@
 """Export the JSON Schemas in `schemas/` from the pydantic models, which are the source.
 
-Run `python -m summarizer.schemas` after changing a model; a test fails when the files drift.
+Run `python -m summarizer.brief.schemas` after changing a model; a test fails when the files drift.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from summarizer import models
+from summarizer.brief import models
 
-# file stem -> model name in summarizer.models
+# file stem -> model name in summarizer.brief.models
 EXPORTED = {
     "brief.v1": "Brief",
     "brief-reply.v1": "BriefReply",
@@ -39,11 +39,11 @@ def render(schema: dict[str, Any]) -> str:
 
 def schemas_dir() -> Path:
     """`schemas/` of a source checkout, or the copy inside the wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "schemas", here / "_data" / "schemas"):
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package.parent / "schemas", package / "_data" / "schemas"):
         if candidate.is_dir():
             return candidate
-    return here.parent / "schemas"
+    return package.parent / "schemas"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,8 +7,8 @@ batch (a batch cannot hold a conversation): its article is briefed live instead,
 re-asks. So a scheduled job with `--batch-api` submits on one run and collects on the next, and
 no article is ever submitted twice while its batch is open.
 
-The HTTP side is `summarizer.llm` (`batch_line`, `submit_batch`, `batch_state`, `batch_results`,
-`reply_from_batch_line`); this module is the bookkeeping around it.
+The HTTP side is `summarizer.brief.llm` (`batch_line`, `submit_batch`, `batch_state`,
+`batch_results`, `reply_from_batch_line`); this module is the bookkeeping around it.
 
 OpenAI caps one batch's input file at 50,000 requests and 200 MB. A submission larger than that
 is split (`split_lines`) into parts under both limits, measured on the exact bytes uploaded; each
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from summarizer.brief.grounding import GroundingReport, check_reply, use_article_text
+from summarizer.brief.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
+from summarizer.brief.pricing import estimate_cost
+from summarizer.brief.prompts import active_version, brief_messages
 from summarizer.errors import SummarizerError
-from summarizer.models import SCHEMA_VERSION, Brief, BriefMeta, BriefReply, CallRecord, Usage
-from summarizer.pricing import estimate_cost
-from summarizer.prompts import active_version, brief_messages
 from summarizer.store import BriefKey, Store
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def submit(
 ) -> str:
     """Submit batches briefing `articles` (id -> text), one per part under the API's limits
     (`split_lines`), and record each; return the first batch's id."""
-    from summarizer import llm
+    from summarizer.brief import llm
 
     lines = [
         llm.batch_line(article_id, brief_messages(text, lang=lang), model=model, client=client)
@@ -180,7 +180,7 @@ def submit_within(
     Articles are taken in order; the first that does not fit, and every one after it, is left
     out (`over_cap`).
     """
-    from summarizer import llm
+    from summarizer.brief import llm
     from summarizer.budget import Meter
     from summarizer.errors import BudgetExceeded
 
@@ -278,7 +278,7 @@ def collect(
     a repair call's cost is settled on it already, so pass an `on_repair_call` that only counts
     (a digest that does not pass its meter has its `on_call` add the cost after the call).
     """
-    from summarizer import llm
+    from summarizer.brief import llm
 
     def tell(batch_id: str, article_id: str, call: CallRecord) -> None:
         if record_calls:
@@ -447,7 +447,7 @@ def repair_answer(
     the endpoint's sake: a reply that cannot be repaired comes back with `why`, for the caller to
     brief the article live instead.
     """
-    from summarizer import llm
+    from summarizer.brief import llm
     from summarizer.budget import Meter
     from summarizer.errors import OutputError, StoreError
 

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger("summarizer.tokens")
+log = logging.getLogger("summarizer.brief.tokens")
 
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 # Han, kana, Hangul, CJK punctuation and full-width forms: about one token per character.

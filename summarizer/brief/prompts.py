@@ -40,7 +40,7 @@ def prompts_dir() -> Path:
     packaged = resources.files("summarizer") / "_data" / "prompts"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "prompts"
+    return Path(__file__).resolve().parents[2] / "prompts"
 
 
 @lru_cache(maxsize=1)

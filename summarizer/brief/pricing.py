@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from summarizer.errors import ConfigError
 
 if TYPE_CHECKING:
-    from summarizer.models import Usage
+    from summarizer.brief.models import Usage
 
 ENV_PRICES = "SUMMARIZER_PRICES"
 

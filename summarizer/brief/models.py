@@ -253,19 +253,19 @@ class Brief(BriefReply):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Render the brief as JSON (the stable, versioned form; no bidi control characters)."""
-        from summarizer.render import strip_bidi
+        from summarizer.brief.render import strip_bidi
 
         return strip_bidi(self.model_dump_json(indent=indent))
 
     def to_markdown(self) -> str:
         """Render the brief as Markdown."""
-        from summarizer.render import brief_markdown
+        from summarizer.brief.render import brief_markdown
 
         return brief_markdown(self)
 
     def to_html(self) -> str:
         """Render the brief as one self-contained HTML page."""
-        from summarizer.render import brief_html
+        from summarizer.brief.render import brief_html
 
         return brief_html(self)
 
