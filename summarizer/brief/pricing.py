@@ -16,7 +16,7 @@ import json
 import os
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from summarizer.errors import ConfigError
 
@@ -65,6 +65,60 @@ def _override_for(model: str) -> tuple[float, float, float] | None:
 
 def _table_cost(model: str, prompt: int, cached: int, completion: int) -> float | None:
     """USD from genai-prices' table for these tokens, or None when it does not know the model."""
+    line = _table_line(model)
+    if line is None:
+        return _calc_price(model, prompt, cached, completion)
+    inp, cache_read, out = line
+    # What genai-prices' own sum gives, term for term: each term is price * count / 1e6 in
+    # Decimal, exact at these sizes, so the total and its float are the same to the last bit.
+    total = (
+        inp * (prompt - cached) / _MILLION
+        + cache_read * cached / _MILLION
+        + out * completion / _MILLION
+    )
+    return float(total)
+
+
+_MILLION = Decimal(1_000_000)
+# genai-prices' ModelPrice (by id, the object kept so the id is not reused) -> the model's price
+# per million (input, cached input, output) when its cost is that linear sum, else None.
+_lines: dict[int, tuple[Any, tuple[Decimal, Decimal, Decimal] | None]] = {}
+
+
+def _table_line(model: str) -> tuple[Decimal, Decimal, Decimal] | None:
+    """The linear prices of what genai-prices' `calc_price` would use for `model` now, looked
+    up as `_calc_price` does (the OpenAI provider first, then any); None when there are none
+    (an unknown model too: `_calc_price` says so).
+
+    `calc_price` costs ~0.13 ms per call, mostly working out which usage counts its units
+    price; a brief calls it twice. A price that is a plain sum of input, cached-input and output
+    prices per million (no tiers by prompt size, no price per request: every OpenAI model) is
+    worked out once, from genai-prices' own answers, and then costs a few Decimal operations;
+    any other price goes through `calc_price` every time, as before. The lookup itself is done
+    on every call (genai-prices caches it): a price that changes on a date, or the table being
+    replaced, is seen as `calc_price` would see it."""
+    from datetime import UTC, datetime
+
+    from genai_prices.data_snapshot import get_snapshot
+
+    snapshot = get_snapshot()
+    for provider_id in ("openai", None):
+        try:
+            provider, info = snapshot.find_provider_model(model, None, provider_id, None)
+        except LookupError:
+            continue
+        if provider.id == "groq":  # calc_price bills some of groq's audio models its own way
+            return None
+        price = info.get_prices(datetime.now(tz=UTC))
+        known = _lines.get(id(price))
+        if known is None or known[0] is not price:
+            known = _lines[id(price)] = (price, _linear(price))
+        return known[1]
+    return None
+
+
+def _calc_price(model: str, prompt: int, cached: int, completion: int) -> float | None:
+    """genai-prices' `calc_price` for these tokens, or None when it does not know the model."""
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
 
@@ -78,6 +132,37 @@ def _table_cost(model: str, prompt: int, cached: int, completion: int) -> float 
             continue
         return float(Decimal(result.total_price))
     return None
+
+
+def _linear(price: Any) -> tuple[Decimal, Decimal, Decimal] | None:
+    """(input, cached input, output) USD per million tokens when genai-prices' cost at `price`
+    is exactly their sum over the tokens; None when it is not (tiers, a price per request, units
+    it cannot price) or not sure."""
+    from genai_prices import Usage as PriceUsage
+    from genai_prices.types import TieredPrices
+
+    if any(isinstance(v, TieredPrices) for v in vars(price).values()):
+        return None
+    million = 1_000_000
+
+    def cost(prompt: int, cached: int, completion: int) -> Decimal:
+        usage = PriceUsage(
+            input_tokens=prompt, cache_read_tokens=cached or None, output_tokens=completion
+        )
+        return Decimal(price.calc_price(usage)["total_price"])
+
+    try:
+        if cost(0, 0, 0) != 0:  # a price per request
+            return None
+        line = (cost(million, 0, 0), cost(million, million, 0), cost(0, 0, million))
+        # Spot checks of the sum against genai-prices itself.
+        for p, c, o in ((1234, 567, 89), (million, 0, million), (7, 7, 0)):
+            want = (line[0] * (p - c) + line[1] * c + line[2] * o) / _MILLION
+            if cost(p, c, o) != want:
+                return None
+    except Exception:  # anything genai-prices refuses: leave it to calc_price each time
+        return None
+    return line
 
 
 def price_for(model: str) -> tuple[float, float, float] | None:
