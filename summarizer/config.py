@@ -34,6 +34,7 @@ ENV = {
     "max_feed_entries": "SUMMARIZER_MAX_FEED_ENTRIES",
     "synthesis": "SUMMARIZER_SYNTHESIS",
     "per_host": "SUMMARIZER_PER_HOST",
+    "offline_disagreements": "SUMMARIZER_OFFLINE_DISAGREEMENTS",
 }
 
 # How a reply is requested: tool calling (default), or JSON for servers without tools.
@@ -55,6 +56,7 @@ ENV_VARS: dict[str, str] = {
     "SUMMARIZER_MAX_FEED_ENTRIES": "entries kept per feed, the newest (default 300)",
     "SUMMARIZER_SYNTHESIS": "auto | llm | offline | off: how a digest story is written up",
     "SUMMARIZER_PER_HOST": "at most this many fetches to one host (hostname:port) at once (4)",
+    "SUMMARIZER_OFFLINE_DISAGREEMENTS": "1: show the disagreements rules find in offline briefs",
     "SUMMARIZER_GROUND_WORKERS": "processes grounding async briefs off the event loop (cores - 1)",
     "SUMMARIZER_GROUND_MIN_CHARS": "shorter articles are grounded on the event loop (500)",
     "SUMMARIZER_PRICES": 'extra prices, JSON: {"model": [input, output]} USD per 1M tokens',
@@ -125,6 +127,10 @@ class Settings:
     synthesis: str = "auto"
     # Polite fetching: at most this many requests to one host (hostname:port) at once.
     per_host: int = 4
+    # "Where sources disagree" found by rules in briefs of the offline engine: hidden unless
+    # set (on ECB+ dev events the rules' disagreements were mostly wrong: eval/synthesis). The
+    # LLM synthesis's disagreements, each side checked against its quote, are always shown.
+    offline_disagreements: bool = False
     sources: dict[str, str] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
@@ -248,12 +254,23 @@ def allow_private_urls(settings: Settings) -> None:
     The URL guard reads SUMMARIZER_ALLOW_PRIVATE_URLS; a config file's `allow_private_urls =
     true` sets it for the command (and the runs `summarizer schedule` starts). The per-host
     fetch limit (`per_host`, read by `summarizer.ingest.fetch_url` from SUMMARIZER_PER_HOST) is
-    passed on the same way.
+    passed on the same way, and so is `offline_disagreements` (read by the digest's
+    disagreement rules through `offline_disagreements_shown`).
     """
     if settings.allow_private_urls:
         os.environ[ENV["allow_private_urls"]] = "1"
     if settings.sources.get("per_host", "default") != "default":
         os.environ[ENV["per_host"]] = str(settings.per_host)
+    if settings.sources.get("offline_disagreements", "default") != "default":
+        os.environ[ENV["offline_disagreements"]] = "1" if settings.offline_disagreements else "0"
+
+
+def offline_disagreements_shown() -> bool:
+    """Whether a digest shows the disagreements its rules find in briefs of the offline engine
+    (the `offline_disagreements` setting, passed on as SUMMARIZER_OFFLINE_DISAGREEMENTS by
+    `allow_private_urls`; off by default)."""
+    value = os.environ.get(ENV["offline_disagreements"], "")
+    return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
 def effective_engine(settings: Settings) -> Literal["llm", "offline"]:

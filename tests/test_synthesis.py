@@ -779,3 +779,53 @@ def test_one_sentence_that_states_both_values_is_no_disagreement(a: str, b: str)
 )  # fmt: skip
 def test_an_approximation_or_a_converted_bound_is_no_disagreement(a: str, b: str) -> None:
     assert not _differ(a, b) and not _differ(b, a)
+
+
+# --- the offline_disagreements setting: rules' disagreements hidden by default (issue 13) -------
+
+_GATE = "SUMMARIZER_OFFLINE_DISAGREEMENTS"
+
+
+@pytest.mark.parametrize(
+    ("env", "config", "shown"),
+    [
+        (None, None, False),  # the default: a reader is not shown what the rules guess
+        ("1", None, True),  # the environment variable
+        (None, "true", True),  # the config file's key
+        ("0", "true", False),  # the environment beats the config file
+    ],
+)
+def test_offline_disagreements_are_hidden_unless_the_setting_is_on(
+    env: str | None,
+    config: str | None,
+    shown: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dam fixture: the wire's twelve dead and the local paper's fourteen, through the CLI
+    with the offline engine; both lists (the synthesis's and the story's own) follow the
+    setting, in Markdown and JSON."""
+    from click.testing import CliRunner
+
+    from summarizer.cli import main
+
+    monkeypatch.setenv(_GATE, "")  # put back as it was after the test: the CLI sets it
+    monkeypatch.delenv(_GATE)
+    if env is not None:
+        monkeypatch.setenv(_GATE, env)
+    if config is not None:
+        path = tmp_path / "config.toml"
+        path.write_text(f"offline_disagreements = {config}\n", encoding="utf-8")
+        monkeypatch.setenv("SUMMARIZER_CONFIG", str(path))
+    md, js = tmp_path / "d.md", tmp_path / "d.json"
+    for out in (md, js):
+        args = ["digest", str(ARTICLES), "--engine", "offline", "--db", str(tmp_path / "s.db")]
+        result = CliRunner().invoke(main, [*args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    text = md.read_text(encoding="utf-8")
+    assert ("**Where sources disagree**" in text) is shown  # the synthesis's
+    assert ("### Where sources disagree" in text) is shown  # the story's own list
+    dam = next(s for s in json.loads(js.read_text("utf-8"))["stories"] if "Harlow" in s["title"])
+    about = [d["about"] for d in dam["synthesis"]["disagreements"]]
+    assert about == (["Fourteen people [2] vs Twelve people [3]"] if shown else [])
+    assert bool(dam["disagreements"]) is shown

@@ -17,6 +17,12 @@ temporary store, as `score.py` does) and scores every disagreement the synthesis
     python eval/synthesis/disagreements.py --json     # the same as JSON
     python eval/synthesis/disagreements.py --split dev   # and every other dev event (unread)
 
+Both lists a digest shows are scored: the synthesis's ("Where sources disagree" in its
+account) and the story's own (`Story.disagreements`, from the grouping's looser number rules and
+confirmed vs disputed facts; scored as `story list`, a side's values read from its reason). The
+digests are run with the `offline_disagreements` setting on (SUMMARIZER_OFFLINE_DISAGREEMENTS=1):
+off, its default, the offline engine shows neither.
+
 Figures are per split of the ECB+ set: `dev` events are read whole; `heldout` events (marked
 `"read": "shown"`) were read once, only for what the synthesis showed there: precision only.
 
@@ -28,10 +34,13 @@ line and exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +93,42 @@ def judge(shown: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     return {"true": False, "kind": "unlisted", "why": "not in disagreements.json: read it"}
 
 
+def listed_values(reason: str) -> tuple[list[str], list[str]]:
+    """The two sides' values of a story's own disagreement, from its reason ("same count,
+    different numbers: 12 vs 14 people" -> ["12"], ["14"]; "...: 1, 3 vs 3, 33" -> ["1", "3"],
+    ["3", "33"]); none for "one source says confirmed, another disputed"."""
+    _, _, said = reason.partition(": ")
+    left, sep, right = said.partition(" vs ")
+    if not sep:
+        return [], []
+    right = right.split(" ")[0] if "," not in right else right
+    return (
+        [said_value(v) for v in left.split(", ") if v.strip()],
+        [said_value(v) for v in right.split(", ") if v.strip()],
+    )
+
+
+def judge_listed(item: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """A story's own disagreement (`articles`, `reason`) judged as `judge` does, by any pair of
+    the values its reason gives: true when a pair is one labelled disagreement."""
+    left, right = listed_values(item["reason"])
+    verdicts = [
+        judge({"articles": item["articles"], "values": [a, b]}, event)
+        for a in left
+        for b in right
+        if a != b
+    ]
+    for v in verdicts:
+        if v["true"]:
+            return v
+    known = [v for v in verdicts if v["kind"] != "unlisted"]
+    if known:
+        return known[0]
+    if not left:
+        return {"true": False, "kind": "status", "why": "confirmed vs disputed: read it"}
+    return {"true": False, "kind": "unlisted", "why": "not in disagreements.json: read it"}
+
+
 def why_missed(d: dict[str, Any], stories: list[dict[str, Any]]) -> str:
     """The first step that lost a labelled disagreement: grouping, brief or rules. `stories`
     hold `articles` and `facts` (article, evidence) of each multi-source story."""
@@ -105,6 +150,27 @@ def why_missed(d: dict[str, Any], stories: list[dict[str, Any]]) -> str:
         if len(stated) >= 2:
             return "rules"
     return "brief" if grouped else "grouping"
+
+
+def score_listed(listed: dict[str, list[dict[str, Any]]], labels: dict[str, Any]) -> dict[str, Any]:
+    """Precision and recall of the stories' own lists (`judge_listed`)."""
+    unread: dict[str, list[Any]] = {"disagreements": [], "not": []}
+    items = [
+        {"event": name, **i, **judge_listed(i, labels["events"].get(name, unread))}
+        for name, its in listed.items()
+        for i in its
+    ]
+    true = sum(i["true"] for i in items)
+    found = {i["match"] for i in items if i["true"]}
+    labelled = sum(len(e["disagreements"]) for e in labels["events"].values())
+    return {
+        "shown": len(items),
+        "true": true,
+        "precision": round(true / len(items), 3) if items else None,
+        "found": len(found),
+        "recall": round(len(found) / labelled, 3) if labelled else None,
+        "items": items,
+    }
 
 
 def score(
@@ -159,16 +225,35 @@ def check_quotes(labels: dict[str, Any], text_of: dict[str, str]) -> list[str]:
 Runs = dict[str, list[dict[str, Any]]]
 
 
+@contextlib.contextmanager
+def _restored(var: str, value: str | None) -> Iterator[None]:
+    """Put an environment variable back as it was (`value`; None: unset) after the block."""
+    try:
+        yield
+    finally:
+        if value is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = value
+
+
 def by_split(
-    shown: Runs, stories: Runs, labels: dict[str, Any], split_of: dict[str, str]
+    shown: Runs,
+    stories: Runs,
+    labels: dict[str, Any],
+    split_of: dict[str, str],
+    listed: Runs | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """`score` for each split of the ECB+ set apart (dev is read, held-out is read once)."""
-    names = [*labels["events"], *shown]
+    """`score` for each split of the ECB+ set apart (dev is read, held-out is read once), and
+    `score_listed` of the stories' own lists as `story list`."""
+    names = [*labels["events"], *shown, *(listed or {})]
     out = {}
     for part in sorted({split_of.get(n, "?") for n in names}):
         events = {n: e for n, e in labels["events"].items() if split_of.get(n, "?") == part}
         seen = {n: v for n, v in shown.items() if split_of.get(n, "?") == part}
         out[part] = score(seen, stories, {"events": events})
+        mine = {n: v for n, v in (listed or {}).items() if split_of.get(n, "?") == part}
+        out[part]["story list"] = score_listed(mine, {"events": events})
         out[part]["read"] = sum(e.get("read", "all") == "all" for e in events.values())
         out[part]["read_shown"] = sum(e.get("read") == "shown" for e in events.values())
     return out
@@ -176,12 +261,17 @@ def by_split(
 
 def run(
     labels: dict[str, Any], split: str | None = None
-) -> tuple[Runs, Runs, dict[str, str], dict[str, str]]:
+) -> tuple[Runs, Runs, dict[str, str], dict[str, str], Runs]:
     """Run the offline digest over each labelled event (and, with `split`, every other event
-    of that split of the ECB+ set): what it shows, its stories, the texts and each event's
-    split."""
+    of that split of the ECB+ set), with the `offline_disagreements` setting on: what its
+    synthesis shows, its stories, the texts, each event's split and the stories' own lists."""
+    from summarizer.config import ENV
     from summarizer.digests.run import run_digest
 
+    var = ENV["offline_disagreements"]
+    before = os.environ.get(var)
+    os.environ[var] = "1"  # what the rules find, shown to be scored
+    listed: Runs = {}
     articles = json.loads((ECBPLUS / "set.json").read_text(encoding="utf-8"))["articles"]
     events = list(labels["events"])
     events += sorted({a["event"] for a in articles if a["split"] == split} - set(events))
@@ -189,7 +279,7 @@ def run(
     shown: Runs = {}
     stories: Runs = {}
     text_of: dict[str, str] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _restored(var, before):
         for n, name in enumerate(events):
             arts = [a for a in articles if a["event"] == name]
             paths = [str(ECBPLUS / a["path"]) for a in arts]
@@ -212,6 +302,14 @@ def run(
                         ],
                     }
                 )
+                for dis in story.disagreements:
+                    listed.setdefault(name, []).append(
+                        {
+                            "articles": [by_hash.get(x, x) for x in dis.sources[:2]],
+                            "reason": dis.reason,
+                            "text": f"{dis.reason} :: " + " // ".join(dis.claims),
+                        }
+                    )
                 for d in story.synthesis.disagreements:
                     m = _ABOUT.match(d.about)
                     said = (m["a"], m["b"]) if m else (d.about, "")
@@ -223,7 +321,7 @@ def run(
                             "quotes": [x.citation.quote for x in d.sides[:2]],
                         }
                     )
-    return shown, stories, text_of, split_of
+    return shown, stories, text_of, split_of, listed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         choices=("dev", "heldout"),
         help="also run every other event of this ECB+ split (what it shows there is unread)",
     )
+    ap.add_argument("-v", "--verbose", action="store_true", help="print the story lists too")
     args = ap.parse_args(argv)
     labels = json.loads(args.labels.read_text(encoding="utf-8"))
     if not (ECBPLUS / "texts").is_dir():
@@ -243,12 +342,12 @@ def main(argv: list[str] | None = None) -> int:
             "(rebuild them with eval/grouping/build_ecbplus.py)"
         )
         return 0
-    shown, stories, text_of, split_of = run(labels, args.split)
+    shown, stories, text_of, split_of, listed = run(labels, args.split)
     bad = check_quotes(labels, text_of)
     if bad:
         print("labelled quotes not found in their articles:\n  " + "\n  ".join(bad))
         return 1
-    results = by_split(shown, stories, labels, split_of)
+    results = by_split(shown, stories, labels, split_of, listed)
     if args.json:
         print(json.dumps(results, indent=1, ensure_ascii=False))
         return 0
@@ -266,6 +365,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  shown {i['event']}: {i['text']}  [{' vs '.join(i['articles'])}] -> {verdict}")
         for m in result["misses"]:
             print(f"  missed {m['event']}: {m['id']} ({m['quantity']}), lost at {m['lost']}")
+        own = result["story list"]
+        p = "n/a" if own["precision"] is None else f"{own['precision']:.2f}"
+        print(
+            f"{part} story list: shown {own['shown']}  true {own['true']}  precision {p}  "
+            f"found {own['found']} of {result['labelled']}"
+        )
+        if args.verbose:
+            for i in own["items"]:
+                verdict = f"true ({i['match']})" if i["true"] else f"false, {i['kind']}"
+                print(f"  listed {i['event']}: {i['text'][:300]} -> {verdict}")
     return 0
 
 

@@ -955,7 +955,14 @@ def _disagreements(
     """Where sources give different values for the same quantity about the same thing (both
     values shown, each with its source; a change, "fell 260.77 points", only when both tell of
     the same day). Only values: a fact one source calls disputed and another confirmed stays in
-    the story's own list (`Story.disagreements`), as do the grouping's looser number rules."""
+    the story's own list (`Story.disagreements`), as do the grouping's looser number rules.
+
+    None unless the `offline_disagreements` setting is on, when a brief is the offline
+    engine's: on ECB+ dev events most of what these rules found was wrong (eval/synthesis)."""
+    from summarizer.config import offline_disagreements_shown
+
+    if not offline_disagreements_shown() and any(b.meta.engine == "offline" for b in briefs):
+        return []
     out: list[SynthesisDisagreement] = []
     if bases is None:
         bases = _source_dates(story, briefs, texts)
