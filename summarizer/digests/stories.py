@@ -22,6 +22,7 @@ outlets per event, two events of one kind per topic), and measured on their held
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -30,6 +31,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import justext
 
 from summarizer.brief.grounding import normalize
 from summarizer.brief.models import (
@@ -55,6 +58,36 @@ _STOP = frozenset(
     """.split()
 )
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+# A brief in another language loses that language's stop words too (jusText's lists, which
+# trafilatura already brings): two German feed items of different events shared nothing but
+# "das", "der", "die", "und" and were one story (heise's v2.0 App Model change and a London
+# conference programme, similarity 0.12). English keeps _STOP: jusText's English list is made
+# for telling boilerplate from text and holds words that tell events apart ("american",
+# "announced", "appointed"). Languages by ISO 639-1 code, as briefs record them.
+_STOP_LANGUAGES = {
+    "ca": "Catalan",
+    "cs": "Czech",
+    "da": "Danish",
+    "de": "German",
+    "el": "Greek",
+    "es": "Spanish",
+    "fi": "Finnish",
+    "fr": "French",
+    "hu": "Hungarian",
+    "id": "Indonesian",
+    "it": "Italian",
+    "nb": "Norwegian_Bokmal",
+    "nl": "Dutch",
+    "nn": "Norwegian_Nynorsk",
+    "no": "Norwegian_Bokmal",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "ro": "Romanian",
+    "ru": "Russian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+}
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 # Thresholds, explained in why_grouped: publication dates, wording similarity, shared parties.
@@ -114,6 +147,26 @@ DISAGREE_SUBJECT = 0.5
 # A story shows at most this many reasons (the most alike pairs first) and counts the rest: n
 # copies of one wire story are n(n-1)/2 alike pairs, not worth a line each.
 WHY_SHOWN = 5
+
+
+@functools.cache
+def stop_words(language: str | None) -> frozenset[str]:
+    """The words that tell no event from another in a text of `language` (an ISO 639-1 code
+    such as "de" or "pt-BR"): _STOP, and the language's own stop words when it is not English."""
+    code = (language or "").lower().replace("_", "-").split("-")[0]
+    name = _STOP_LANGUAGES.get(code)
+    if name is None:
+        return _STOP
+    listed = (normalize(w) for w in justext.get_stoplist(name))
+    return _STOP | {w for w in listed if _WORD.fullmatch(w)}
+
+
+def _language(brief: Brief) -> str:
+    """The brief's language: as its engine recorded it, else guessed from its stop words."""
+    from summarizer.offline.sentences import guess_language
+
+    recorded = brief.meta.language
+    return recorded if recorded and recorded != "und" else guess_language(_brief_text(brief))
 
 
 def content_words(text: str) -> set[str]:
@@ -236,11 +289,12 @@ def _specifics(brief: Brief) -> set[str]:
     """What can tell one event from another of its kind: the words of its parties' names
     (countries left out) and the numbers of its title, summary and key facts."""
     out = _numbers_of(_brief_text(brief))
+    stop = stop_words(_language(brief))
     for p in brief.parties:
         if p.kind == "country":
             continue
         for n in [p.name, *p.aliases]:
-            out |= {w for w in _WORD.findall(normalize(n)) if w not in _STOP}
+            out |= {w for w in _WORD.findall(normalize(n)) if w not in stop}
     return out
 
 
@@ -262,10 +316,12 @@ _YEAR_SPECIFIC = re.compile(r"#(?:19|20)\d\d")
 
 
 def _terms(brief: Brief) -> Counter[str]:
-    """Content words of the title (counted twice), summary and key facts, with their counts."""
+    """Content words of the title (counted twice), summary and key facts, with their counts
+    (stop words of the brief's language left out)."""
     text = " ".join([brief.title, brief.title, brief.summary])
     text += " " + " ".join(f.statement for f in brief.key_facts)
-    return Counter(w for w in _WORD.findall(normalize(text)) if w not in _STOP)
+    stop = stop_words(_language(brief))
+    return Counter(w for w in _WORD.findall(normalize(text)) if w not in stop)
 
 
 def _vectors(terms: list[Counter[str]]) -> list[dict[str, float]]:
