@@ -26,6 +26,7 @@ from summarizer.store import (
     run_lock,
 )
 from summarizer.store.postgres import PG_MIGRATIONS, PostgresStore, pg_migrate, safe_url
+from summarizer.store.sql import psycopg_style
 from summarizer.testing.server import synthetic_article
 
 
@@ -124,6 +125,15 @@ def test_calls_written_before_they_are_sent_and_completed_after(store: Any) -> N
     assert "secret" not in store.runs()[0]["args_json"]
 
 
+@pytest.mark.parametrize("chunk", [0, 2])
+def test_a_call_kept_whole_keeps_its_part_of_a_split_article(store: Any, chunk: int) -> None:
+    # `record_call` (a Batch API result) writes the chunk as `begin_call` does: SQLite used to
+    # leave it at 0.
+    store.record_call(None, "art", call("ok", chunk=chunk))
+    store.begin_call(None, "art", call("sent", chunk=chunk))
+    assert [r["chunk"] for r in store.calls()] == [chunk, chunk]
+
+
 def test_batch_requests_are_named_found_and_collected(store: Any) -> None:
     a = store.begin_call(None, "a1", call("sent"))
     b = store.begin_call(None, "a2", call("sent"))
@@ -188,6 +198,23 @@ def test_a_brief_put_by_many_threads_at_once_is_one_row(store: Any, brief: Brief
     for t in threads:
         t.join()
     assert errors == [] and store.brief_count() == 1
+
+
+@pytest.mark.parametrize(
+    ("shared", "psycopg"),
+    [
+        ("SELECT id FROM t WHERE a = ? AND b = ?", "SELECT id FROM t WHERE a = %s AND b = %s"),
+        ("UPDATE t SET a = :a WHERE id = :id", "UPDATE t SET a = %(a)s WHERE id = %(id)s"),
+        ("SELECT x::text FROM t WHERE t.a = ?", "SELECT x::text FROM t WHERE t.a = %s"),
+    ],
+)
+def test_a_shared_statement_in_psycopgs_style(shared: str, psycopg: str) -> None:
+    assert psycopg_style(shared) == psycopg
+
+
+def test_a_shared_statement_may_not_hold_a_literal_percent() -> None:
+    with pytest.raises(ValueError, match="literal %"):
+        psycopg_style("SELECT id FROM t WHERE a LIKE 'x%'")
 
 
 def test_both_backends_carry_the_same_migrations() -> None:

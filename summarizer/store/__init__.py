@@ -1,7 +1,9 @@
 """The store: articles, briefs, model calls and runs, behind a small interface (`Store`).
 
 SQLite (`sqlite.py`) is the embedded default for one machine; PostgreSQL (`postgres.py`, chosen
-by a `postgresql://…` URL) is shared by any number of workers and machines. `open_store` and
+by a `postgresql://…` URL) is shared by any number of workers and machines. Their statements
+and the methods that are the same on both are written once (`sql.py`); each backend keeps what
+really differs (transactions, damaged rows, locks, upserts, column types). `open_store` and
 `run_lock` choose by what `db` names.
 
 Briefs are keyed by (content hash, engine, model, prompt version, schema version), so re-running a

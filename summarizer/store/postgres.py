@@ -14,19 +14,27 @@ Needs the `postgres` extra: pip install 'summarizer[postgres]'.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
-from summarizer.brief.models import Brief, CallRecord, SourceMeta
+from summarizer.brief.models import Brief, CallRecord
 from summarizer.errors import ConfigError, StoreError, StoreLocked
-from summarizer.secrets import redact, redact_known
-from summarizer.store.base import BriefKey, _now, canonical_url
+from summarizer.store.base import BriefKey, _now
+from summarizer.store.sql import END_CALL_SET as SHARED_END_CALL_SET
+from summarizer.store.sql import (
+    SQL,
+    SQLStore,
+    begin_call_row,
+    brief_row,
+    end_call_params,
+    first_line,
+    psycopg_style,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -79,12 +87,8 @@ def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection[Any]:
             url, autocommit=autocommit, row_factory=dict_row, connect_timeout=10
         )
     except pg.Error as exc:
-        raise StoreError(f"cannot connect: {_first_line(exc)}", path=safe_url(url)) from None
+        raise StoreError(f"cannot connect: {first_line(exc)}", path=safe_url(url)) from None
     return conn
-
-
-def _first_line(exc: BaseException) -> str:
-    return redact((str(exc).strip().splitlines() or [type(exc).__name__])[0])
 
 
 # --- migrations: the same names, in the same order, as SQLite's -------------------------------
@@ -259,12 +263,23 @@ def pg_migrate(conn: psycopg.Connection[Any]) -> list[str]:
 # --- the store ---------------------------------------------------------------------------------
 
 
-class PostgresStore:
+# The shared statements in psycopg's style; reading the canonical URL's row locks it, so two
+# workers storing two texts of one page are ordered.
+PG_SQL = replace(
+    SQL.marked(psycopg_style),
+    find_url="SELECT id FROM articles WHERE canonical_url = %s FOR UPDATE",
+)
+
+
+class PostgresStore(SQLStore):
     """The `Store` in PostgreSQL, for many workers and machines.
 
     `path` is the URL without its password (what messages name). Thread-safe: one connection
-    behind a lock. `warnings` stays empty unless a stored row cannot be read back.
+    behind a lock. `warnings` stays empty unless a stored row cannot be read back. The
+    statements and most methods are shared with SQLite (`summarizer.store.sql`).
     """
+
+    sql = PG_SQL
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -277,16 +292,8 @@ class PostgresStore:
         except _psycopg().Error as exc:
             self.db.close()
             raise StoreError(
-                f"cannot migrate the store: {_first_line(exc)}", path=self.path
+                f"cannot migrate the store: {first_line(exc)}", path=self.path
             ) from None
-
-    def _report(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
-            log.warning("%s", message)
-
-    def _damaged(self, what: str, exc: Exception) -> None:
-        self._report(f"{self.path}: skipped a damaged row ({what}): {_first_line(exc)[:200]}")
 
     @contextmanager
     def _tx(self) -> Iterator[psycopg.Connection[Any]]:
@@ -298,22 +305,30 @@ class PostgresStore:
                     yield self.db
             except pg.Error as exc:
                 raise StoreError(
-                    f"cannot write the store: {_first_line(exc)}", path=self.path
+                    f"cannot write the store: {first_line(exc)}", path=self.path
                 ) from None
 
-    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def _read(self, sql: str, args: tuple[Any, ...] | list[Any] = ()) -> list[dict[str, Any]]:
         pg = _psycopg()
         with self._lock:
             try:
                 return list(self.db.execute(sql, args).fetchall())
             except pg.Error as exc:
                 raise StoreError(
-                    f"cannot read the store: {_first_line(exc)}", path=self.path
+                    f"cannot read the store: {first_line(exc)}", path=self.path
                 ) from None
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
+    def _select(self, what: str, sql: str, args: tuple[Any, ...] = ()) -> list[Any] | None:
+        # Nothing to skip: an unreadable row is an error of the server's, raised.
+        return self._read(sql, args)
+
+    def _insert_id(self, db: Any, sql: str, args: tuple[Any, ...]) -> int:
+        row = db.execute(f"{sql} RETURNING id", args).fetchone()
+        return int(row["id"]) if row else 0
+
+    def _executemany(self, db: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with db.cursor() as cur:
+            cur.executemany(sql, rows)
 
     def __del__(self) -> None:
         # The CLI's read-only commands (history, show) leave the store to the process's end.
@@ -321,164 +336,11 @@ class PostgresStore:
         if db is not None and not db.closed:
             db.close()
 
-    # articles
-    def add_article(self, text: str, source: str, meta: SourceMeta) -> str:
-        """Store an article once (by content hash; a known canonical URL keeps its first text)."""
-        article_id = meta.content_sha256 or hashlib.sha256(text.encode()).hexdigest()
-        url = canonical_url(meta.url)
-        with self._tx() as db:
-            if url:
-                # Two workers storing two texts of one page: the row lock orders them.
-                row = db.execute(
-                    "SELECT id FROM articles WHERE canonical_url = %s FOR UPDATE", (url,)
-                ).fetchone()
-                if row and row["id"] != article_id:
-                    db.execute(
-                        "UPDATE articles SET canonical_url = NULL WHERE id = %s", (row["id"],)
-                    )
-            db.execute(
-                "INSERT INTO articles (id, canonical_url, source, title, site, published, "
-                "meta_json, text, first_seen) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-                "ON CONFLICT (id) DO UPDATE SET canonical_url = COALESCE(excluded.canonical_url, "
-                "articles.canonical_url)",
-                (
-                    article_id,
-                    url,
-                    source,
-                    meta.title,
-                    meta.site,
-                    meta.date,
-                    meta.model_dump_json(),
-                    text,
-                    _now(),
-                ),
-            )
-        return article_id
-
-    def article_count(self) -> int:
-        """How many distinct articles are stored."""
-        return int(self._read("SELECT count(*) AS n FROM articles")[0]["n"])
-
-    # briefs
-    def get_brief(self, key: BriefKey) -> Brief | None:
-        """The cached brief for this key, if any."""
-        rows = self._read(
-            "SELECT brief_json FROM briefs WHERE article_id=%s AND engine=%s AND model=%s AND "
-            "prompt_version=%s AND schema_version=%s",
-            (key.article_id, key.engine, key.model, key.prompt_version, key.schema_version),
-        )
-        return self._brief(rows[0]["brief_json"], key.article_id) if rows else None
-
-    def _brief(self, raw: str, article_id: str) -> Brief | None:
-        try:
-            return Brief.model_validate_json(raw)
-        except ValueError as exc:
-            self._damaged(f"brief of {article_id[:12]}", exc)
-            return None
-
-    def put_brief(self, key: BriefKey, brief: Brief) -> None:
-        """Store a brief (committed at once); the same key twice keeps the newest, one row."""
-        with self._tx() as db:
-            put_brief(db, key, brief)
-
-    def brief_count(self) -> int:
-        """How many briefs are stored."""
-        return int(self._read("SELECT count(*) AS n FROM briefs")[0]["n"])
-
-    # calls and runs
-    def record_call(self, run_id: int | None, article_id: str | None, call: CallRecord) -> None:
-        """Keep one model call."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
-                "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, chunk) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    run_id,
-                    article_id,
-                    call.model,
-                    call.attempt,
-                    call.outcome,
-                    call.status_code,
-                    call.latency_s,
-                    call.usage.prompt_tokens,
-                    call.usage.completion_tokens,
-                    call.cost_usd,
-                    redact(call.error) if call.error else None,
-                    _now(),
-                    call.chunk,
-                ),
-            )
-
-    def begin_call(
-        self,
-        run_id: int | None,
-        article_id: str | None,
-        call: CallRecord,
-        batch_id: str | None = None,
-    ) -> int:
-        """Write a call down before it is sent (outcome 'sent', cost its reserved worst case);
-        return its row id for `end_call`."""
-        with self._tx() as db:
-            return begin_call(db, run_id, article_id, call, batch_id)
-
-    def end_call(self, call_id: int, call: CallRecord) -> None:
-        """Complete a call written down by `begin_call` with how it went and what it cost."""
-        with self._tx() as db:
-            end_call(db, call_id, call)
-
-    def sent_batch_call(self, batch_id: str, article_id: str) -> int | None:
-        """The row of a Batch API request still waiting for its answer, if one was written."""
-        rows = self._read(
-            "SELECT id FROM llm_calls WHERE batch_id = %s AND article_id = %s AND "
-            "outcome = 'sent' ORDER BY id LIMIT 1",
-            (batch_id, article_id),
-        )
-        return int(rows[0]["id"]) if rows else None
-
     def name_batch(self, call_ids: list[int], batch_id: str) -> None:
         """Mark calls written before a batch was submitted as that batch's requests."""
         with self._tx() as db:
             db.execute(
                 "UPDATE llm_calls SET batch_id = %s WHERE id = ANY(%s)", (batch_id, list(call_ids))
-            )
-
-    def start_run(self, args: dict[str, Any]) -> int:
-        """Open a run; return its id."""
-        from summarizer.store.sqlite import _public_args
-
-        with self._tx() as db:
-            row = db.execute(
-                "INSERT INTO runs (started_at, status, args_json) VALUES (%s, 'running', %s) "
-                "RETURNING id",
-                (_now(), redact(json.dumps(_public_args(args), default=str))),
-            ).fetchone()
-            return int(row["id"]) if row else 0
-
-    def record_item(
-        self,
-        run_id: int,
-        source: str,
-        article_id: str | None,
-        status: str,
-        reason: str | None = None,
-    ) -> None:
-        """Record what happened to one source in a run."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO run_items (run_id, source, article_id, status, reason) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (run_id, source) DO UPDATE SET "
-                "article_id = excluded.article_id, status = excluded.status, "
-                "reason = excluded.reason",
-                (run_id, source, article_id, status, redact(reason) if reason else None),
-            )
-
-    def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None:
-        """Close a run with its status and totals."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET finished_at = %s, status = %s, totals_json = %s WHERE id = %s",
-                (_now(), status, redact(json.dumps(totals, default=str)), run_id),
             )
 
     def mark_interrupted(self) -> int:
@@ -489,12 +351,8 @@ class PostgresStore:
         one database, 'running' means killed only when no other run holds the lock.
         """
         with self._tx() as db:
-            db.execute(
-                "UPDATE llm_calls SET outcome = 'interrupted' WHERE outcome = 'sent' AND "
-                "batch_id IS NULL AND run_id IN (SELECT id FROM runs WHERE status = 'running')"
-            )
-            cur = db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-            return int(cur.rowcount)
+            db.execute(self.sql.interrupt_calls)
+            return int(db.execute(self.sql.interrupt_runs).rowcount)
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The latest runs, newest first."""
@@ -538,55 +396,6 @@ class PostgresStore:
         )
         return self._brief(rows[0]["brief_json"], article_prefix) if rows else None
 
-    def article(self, article_id: str) -> tuple[str, SourceMeta] | None:
-        """A stored article's text and source, by id."""
-        rows = self._read("SELECT text, meta_json FROM articles WHERE id = %s", (article_id,))
-        if not rows:
-            return None
-        try:
-            return rows[0]["text"], SourceMeta.model_validate_json(rows[0]["meta_json"])
-        except ValueError as exc:
-            self._damaged(f"article {article_id[:12]}", exc)
-            return None
-
-    # Batch API jobs
-    def add_batch(
-        self, batch_id: str, model: str, prompt_version: str, article_ids: list[str]
-    ) -> None:
-        """Remember a submitted batch, so any later run can collect it."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO batches (id, model, prompt_version, article_ids_json, status, "
-                "created_at) VALUES (%s, %s, %s, %s, 'submitted', %s)",
-                (batch_id, model, prompt_version, json.dumps(article_ids), _now()),
-            )
-
-    def open_batches(self, model: str, prompt_version: str) -> list[tuple[str, list[str]]]:
-        """Batches not yet collected for this model and prompt: (batch id, article ids)."""
-        rows = self._read(
-            "SELECT id, article_ids_json FROM batches WHERE finished_at IS NULL AND model = %s "
-            "AND prompt_version = %s ORDER BY created_at, id",
-            (model, prompt_version),
-        )
-        out = []
-        for r in rows:
-            try:
-                ids = json.loads(r["article_ids_json"])
-            except ValueError as exc:
-                self._damaged(f"batch {r['id']}", exc)
-                continue
-            out.append((r["id"], [str(i) for i in ids]))
-        return out
-
-    def finish_batch(self, batch_id: str, status: str) -> None:
-        """A batch was collected (or ended without results)."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE batches SET status = %s, finished_at = %s WHERE id = %s",
-                (status, _now(), batch_id),
-            )
-
-    # stories a digest showed (summarizer.digests.continuity)
     def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
         """The stored states (JSON) of stories that hold one of these articles, or that were
         last updated at or after `since` (ISO 8601), by story id."""
@@ -596,70 +405,6 @@ class PostgresStore:
             (list(article_ids), since),
         )
         return [str(r["state_json"]) for r in rows]
-
-    def save_stories(self, rows: list[dict[str, Any]], run_id: int | None) -> None:
-        """Insert or update stories (rows from `continuity.states_to_rows`), in one transaction
-        (two digests saving one story: the row lock orders them, the later one wins)."""
-        with self._tx() as db:
-            for r in rows:
-                db.execute(
-                    "INSERT INTO stories (id, title, first_seen, last_updated, last_run, "
-                    "fingerprint, state_json) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
-                    "last_updated = excluded.last_updated, last_run = excluded.last_run, "
-                    "fingerprint = excluded.fingerprint, state_json = excluded.state_json",
-                    (
-                        r["id"],
-                        r["title"],
-                        r["first_seen"],
-                        r["last_updated"],
-                        run_id,
-                        r["fingerprint"],
-                        r["state_json"],
-                    ),
-                )
-                with db.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO story_members (story_id, article_id) VALUES (%s, %s) "
-                        "ON CONFLICT (story_id, article_id) DO NOTHING",
-                        [(r["id"], a) for a in r["members"]],
-                    )
-
-    def get_synthesis(self, key: str) -> str | None:
-        """A cached story synthesis (JSON) by its key (`synthesis.cache_key`), or None."""
-        rows = self._read("SELECT synthesis_json FROM syntheses WHERE key = %s", (key,))
-        return str(rows[0]["synthesis_json"]) if rows else None
-
-    def put_synthesis(self, key: str, model: str, prompt_version: str, synthesis_json: str) -> None:
-        """Keep a story synthesis (the same key again replaces it)."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO syntheses (key, model, prompt_version, synthesis_json, created_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
-                "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
-                (key, model, prompt_version, synthesis_json, _now()),
-            )
-
-    def feed_state(self, url: str) -> tuple[str | None, str | None, bytes] | None:
-        """A feed's (ETag, Last-Modified, body) of its last 200 response, or None."""
-        rows = self._read("SELECT etag, last_modified, body FROM feed_state WHERE url = %s", (url,))
-        if not rows:
-            return None
-        r = rows[0]
-        return r["etag"], r["last_modified"], bytes(r["body"])
-
-    def save_feed_state(
-        self, url: str, etag: str | None, last_modified: str | None, body: bytes
-    ) -> None:
-        """Keep a feed's validators and body (a new 200 replaces them)."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO feed_state (url, etag, last_modified, body, fetched_at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (url) DO UPDATE SET "
-                "etag = excluded.etag, last_modified = excluded.last_modified, "
-                "body = excluded.body, fetched_at = excluded.fetched_at",
-                (url, etag, last_modified, body, _now()),
-            )
 
     def integrity_ok(self) -> bool:
         """The server answers and every migration is recorded (PostgreSQL keeps its own pages
@@ -673,28 +418,13 @@ class PostgresStore:
 
 # --- statements shared by the store and the workers' connection pool --------------------------
 
+# What `end_call` sets, in psycopg's named style (`%(attempt)s`...; `end_call_params`).
+END_CALL_SET = psycopg_style(SHARED_END_CALL_SET)
+
 
 def put_brief(db: Any, key: BriefKey, brief: Brief) -> None:
     """Insert or replace a brief, on connection `db` (the caller commits)."""
-    db.execute(
-        "INSERT INTO briefs (article_id, engine, model, prompt_version, schema_version, "
-        "brief_json, cost_usd, tokens, created_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (article_id, engine, model, prompt_version, schema_version) DO "
-        "UPDATE SET brief_json = excluded.brief_json, cost_usd = excluded.cost_usd, "
-        "tokens = excluded.tokens, created_at = excluded.created_at",
-        (
-            key.article_id,
-            key.engine,
-            key.model,
-            key.prompt_version,
-            key.schema_version,
-            redact_known(brief.model_dump_json()),
-            brief.meta.cost_usd,
-            brief.meta.usage.total_tokens,
-            _now(),
-        ),
-    )
+    db.execute(PG_SQL.put_brief, brief_row(key, brief))
 
 
 def begin_call(
@@ -709,24 +439,8 @@ def begin_call(
     """Insert a call's row before it is sent, on connection `db`; its id. `in_flight`
     (a worker's id, the cost-cap scopes it reserved under): the same statement also enters the
     call in the workers' `summarizer_in_flight`."""
-    args = (
-        run_id,
-        article_id,
-        call.model,
-        call.attempt,
-        call.outcome,
-        call.cost_usd,
-        _now(),
-        call.cost_usd,
-        batch_id,
-        call.chunk,
-    )
-    insert = (
-        "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
-        "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, "
-        "reserved_usd, batch_id, chunk) VALUES (%s, %s, %s, %s, %s, NULL, 0, 0, 0, %s, "
-        "NULL, %s, %s, %s, %s) RETURNING id"
-    )
+    args = begin_call_row(run_id, article_id, call, batch_id)
+    insert = f"{PG_SQL.begin_call} RETURNING id"
     if in_flight is not None:
         row = db.execute(
             f"WITH c AS ({insert}) INSERT INTO summarizer_in_flight "
@@ -739,33 +453,9 @@ def begin_call(
     return int(row["id"]) if row else 0
 
 
-END_CALL_SET = (
-    "attempt = %(attempt)s, outcome = %(outcome)s, status_code = %(status_code)s, "
-    "latency_s = %(latency_s)s, prompt_tokens = %(prompt_tokens)s, "
-    "completion_tokens = %(completion_tokens)s, cost_usd = %(cost_usd)s, error = %(error)s"
-)
-
-
-def end_call_params(call_id: int, call: CallRecord) -> dict[str, Any]:
-    """The parameters of `END_CALL_SET` (and `%(id)s`, the row) for one call."""
-    return {
-        "id": call_id,
-        "attempt": call.attempt,
-        "outcome": call.outcome,
-        "status_code": call.status_code,
-        "latency_s": call.latency_s,
-        "prompt_tokens": call.usage.prompt_tokens,
-        "completion_tokens": call.usage.completion_tokens,
-        "cost_usd": call.cost_usd,
-        "error": redact(call.error) if call.error else None,
-    }
-
-
 def end_call(db: Any, call_id: int, call: CallRecord) -> None:
     """Complete a call's row with how it went and what it cost, on connection `db`."""
-    db.execute(
-        f"UPDATE llm_calls SET {END_CALL_SET} WHERE id = %(id)s", end_call_params(call_id, call)
-    )
+    db.execute(PG_SQL.end_call, end_call_params(call_id, call))
 
 
 def _like_prefix(prefix: str) -> str:

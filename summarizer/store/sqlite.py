@@ -8,7 +8,6 @@ numbered migrations recorded in `_migrations` (simonw/llm's pattern): each runs 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -16,13 +15,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from summarizer.brief.models import Brief, CallRecord, SourceMeta
+from summarizer.brief.models import Brief
 from summarizer.errors import StoreError, StoreLocked
-from summarizer.secrets import redact, redact_known
-from summarizer.store.base import BriefKey, _now, canonical_url
+from summarizer.store.base import _now
+from summarizer.store.sql import SQL, SQLStore
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def migrate(db: sqlite3.Connection) -> list[str]:
     return applied
 
 
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """The default store: one SQLite file in WAL mode, safe to share between threads.
 
     Opening checks the file: a store truncated to 0 bytes, or a file that is not a SQLite
@@ -206,7 +206,16 @@ class SQLiteStore:
     `StoreError` naming the file; every commit before it stays.
 
     `path` is the store's real path (symlinks resolved): the lock (`store_lock`) is taken there.
+    The statements and most methods are shared with PostgreSQL (`summarizer.store.sql`).
     """
+
+    # A brief stored again replaces the row (a new id: `brief_by_article` finds it newest).
+    sql = replace(
+        SQL,
+        put_brief="INSERT OR REPLACE INTO briefs (article_id, engine, model, prompt_version, "
+        "schema_version, brief_json, cost_usd, tokens, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
 
     def __init__(self, path: str | Path) -> None:
         self.path = real_path(path)
@@ -248,16 +257,6 @@ class SQLiteStore:
                 f"rows are skipped. To rebuild it: sqlite3 {self.path} .recover | sqlite3 new.db"
             )
 
-    def _report(self, message: str) -> None:
-        """Keep a warning about the store (and log it), once."""
-        if message not in self.warnings:
-            self.warnings.append(message)
-            log.warning("%s", message)
-
-    def _damaged(self, what: str, exc: Exception) -> None:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        self._report(f"{self.path}: skipped a damaged row ({what}): {reason[:200]}")
-
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """A transaction; a failed write is one StoreError naming the file (nothing half done)."""
@@ -277,6 +276,14 @@ class SQLiteStore:
             self._damaged(what, exc)
             return None
 
+    _select = _read
+
+    def _insert_id(self, db: Any, sql: str, args: tuple[Any, ...]) -> int:
+        return int(db.execute(sql, args).lastrowid or 0)
+
+    def _executemany(self, db: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        db.executemany(sql, rows)
+
     def _rows_by_id(
         self, what: str, table: str, ids_sql: str, args: tuple[Any, ...]
     ) -> list[dict[str, Any]]:
@@ -288,215 +295,11 @@ class SQLiteStore:
                 out.append(dict(rows[0]))
         return out
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
-
-    # articles
-    def add_article(self, text: str, source: str, meta: SourceMeta) -> str:
-        """Store an article once (by content hash; a known canonical URL keeps its first text)."""
-        import hashlib
-
-        article_id = meta.content_sha256 or hashlib.sha256(text.encode()).hexdigest()
-        url = canonical_url(meta.url)
-        with self._tx() as db:
-            if url:
-                row = db.execute(
-                    "SELECT id FROM articles WHERE canonical_url = ?", (url,)
-                ).fetchone()
-                if row and row["id"] != article_id:
-                    # Same page, new text (an update): keep both, the URL points at the newest.
-                    db.execute(
-                        "UPDATE articles SET canonical_url = NULL WHERE id = ?", (row["id"],)
-                    )
-            db.execute(
-                "INSERT INTO articles (id, canonical_url, source, title, site, published, "
-                "meta_json, text, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET canonical_url = COALESCE(excluded.canonical_url, "
-                "articles.canonical_url)",
-                (
-                    article_id,
-                    url,
-                    source,
-                    meta.title,
-                    meta.site,
-                    meta.date,
-                    meta.model_dump_json(),
-                    text,
-                    _now(),
-                ),
-            )
-        return article_id
-
-    def article_count(self) -> int:
-        """How many distinct articles are stored."""
-        rows = self._read("articles", "SELECT count(*) FROM articles")
-        return int(rows[0][0]) if rows else 0
-
-    # briefs
-    def get_brief(self, key: BriefKey) -> Brief | None:
-        """The cached brief for this key, if any (a damaged one is reported and not used)."""
-        rows = self._read(
-            f"brief of {key.article_id[:12]}",
-            "SELECT brief_json FROM briefs WHERE article_id=? AND engine=? AND model=? AND "
-            "prompt_version=? AND schema_version=?",
-            (key.article_id, key.engine, key.model, key.prompt_version, key.schema_version),
-        )
-        return self._brief(rows[0][0], key.article_id) if rows else None
-
-    def _brief(self, raw: str, article_id: str) -> Brief | None:
-        try:
-            return Brief.model_validate_json(raw)
-        except ValueError as exc:
-            self._damaged(f"brief of {article_id[:12]}", exc)
-            return None
-
-    def put_brief(self, key: BriefKey, brief: Brief) -> None:
-        """Store a brief (committed at once)."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO briefs (article_id, engine, model, prompt_version, "
-                "schema_version, brief_json, cost_usd, tokens, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.article_id,
-                    key.engine,
-                    key.model,
-                    key.prompt_version,
-                    key.schema_version,
-                    redact_known(brief.model_dump_json()),
-                    brief.meta.cost_usd,
-                    brief.meta.usage.total_tokens,
-                    _now(),
-                ),
-            )
-
-    def brief_count(self) -> int:
-        """How many briefs are stored."""
-        rows = self._read("briefs", "SELECT count(*) FROM briefs")
-        return int(rows[0][0]) if rows else 0
-
-    # calls and runs
-    def record_call(self, run_id: int | None, article_id: str | None, call: CallRecord) -> None:
-        """Keep one model call."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
-                "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    article_id,
-                    call.model,
-                    call.attempt,
-                    call.outcome,
-                    call.status_code,
-                    call.latency_s,
-                    call.usage.prompt_tokens,
-                    call.usage.completion_tokens,
-                    call.cost_usd,
-                    redact(call.error) if call.error else None,
-                    _now(),
-                ),
-            )
-
-    def begin_call(
-        self,
-        run_id: int | None,
-        article_id: str | None,
-        call: CallRecord,
-        batch_id: str | None = None,
-    ) -> int:
-        """Write a call down before it is sent (outcome 'sent', cost its reserved worst case);
-        return its row id for `end_call`."""
-        with self._tx() as db:
-            cur = db.execute(
-                "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
-                "latency_s, prompt_tokens, completion_tokens, cost_usd, error, created_at, "
-                "reserved_usd, batch_id, chunk) VALUES (?, ?, ?, ?, ?, NULL, 0, 0, 0, ?, NULL, ?, "
-                "?, ?, ?)",
-                (
-                    run_id,
-                    article_id,
-                    call.model,
-                    call.attempt,
-                    call.outcome,
-                    call.cost_usd,
-                    _now(),
-                    call.cost_usd,
-                    batch_id,
-                    call.chunk,
-                ),
-            )
-            return int(cur.lastrowid or 0)
-
-    def end_call(self, call_id: int, call: CallRecord) -> None:
-        """Complete a call written down by `begin_call` with how it went and what it cost."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE llm_calls SET attempt = ?, outcome = ?, status_code = ?, latency_s = ?, "
-                "prompt_tokens = ?, completion_tokens = ?, cost_usd = ?, error = ? WHERE id = ?",
-                (
-                    call.attempt,
-                    call.outcome,
-                    call.status_code,
-                    call.latency_s,
-                    call.usage.prompt_tokens,
-                    call.usage.completion_tokens,
-                    call.cost_usd,
-                    redact(call.error) if call.error else None,
-                    call_id,
-                ),
-            )
-
-    def sent_batch_call(self, batch_id: str, article_id: str) -> int | None:
-        """The row of a Batch API request still waiting for its answer, if one was written."""
-        rows = self._read(
-            f"call of batch {batch_id}",
-            "SELECT id FROM llm_calls WHERE batch_id = ? AND article_id = ? AND outcome = 'sent' "
-            "ORDER BY id LIMIT 1",
-            (batch_id, article_id),
-        )
-        return int(rows[0][0]) if rows else None
-
     def name_batch(self, call_ids: list[int], batch_id: str) -> None:
         """Mark calls written before a batch was submitted as that batch's requests."""
         with self._tx() as db:
             db.executemany(
                 "UPDATE llm_calls SET batch_id = ? WHERE id = ?", [(batch_id, i) for i in call_ids]
-            )
-
-    def start_run(self, args: dict[str, Any]) -> int:
-        """Open a run; return its id."""
-        with self._tx() as db:
-            cur = db.execute(
-                "INSERT INTO runs (started_at, status, args_json) VALUES (?, 'running', ?)",
-                (_now(), redact(json.dumps(_public_args(args), default=str))),
-            )
-            return int(cur.lastrowid or 0)
-
-    def record_item(
-        self,
-        run_id: int,
-        source: str,
-        article_id: str | None,
-        status: str,
-        reason: str | None = None,
-    ) -> None:
-        """Record what happened to one source in a run."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO run_items (run_id, source, article_id, status, reason) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (run_id, source, article_id, status, redact(reason) if reason else None),
-            )
-
-    def finish_run(self, run_id: int, status: str, totals: dict[str, Any]) -> None:
-        """Close a run with its status and totals."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET finished_at = ?, status = ?, totals_json = ? WHERE id = ?",
-                (_now(), status, redact(json.dumps(totals, default=str)), run_id),
             )
 
     def mark_interrupted(self) -> int:
@@ -508,17 +311,12 @@ class SQLiteStore:
         """
         try:
             with self._tx() as db:
-                db.execute(
-                    "UPDATE llm_calls SET outcome = 'interrupted' WHERE outcome = 'sent' AND "
-                    "batch_id IS NULL AND run_id IN (SELECT id FROM runs WHERE status = 'running')"
-                )
+                db.execute(self.sql.interrupt_calls)
         except StoreError:
             pass
         try:
             with self._tx() as db:
-                return db.execute(
-                    "UPDATE runs SET status = 'interrupted' WHERE status = 'running'"
-                ).rowcount
+                return db.execute(self.sql.interrupt_runs).rowcount
         except StoreError:
             pass
         marked = 0
@@ -590,52 +388,6 @@ class SQLiteStore:
         )
         return self._brief(rows[0][0], article_prefix) if rows else None
 
-    def article(self, article_id: str) -> tuple[str, SourceMeta] | None:
-        """A stored article's text and source, by id (a damaged one is reported, None)."""
-        rows = self._read(
-            f"article {article_id[:12]}",
-            "SELECT text, meta_json FROM articles WHERE id = ?",
-            (article_id,),
-        )
-        if not rows:
-            return None
-        try:
-            return rows[0]["text"], SourceMeta.model_validate_json(rows[0]["meta_json"])
-        except ValueError as exc:
-            self._damaged(f"article {article_id[:12]}", exc)
-            return None
-
-    # Batch API jobs
-    def add_batch(
-        self, batch_id: str, model: str, prompt_version: str, article_ids: list[str]
-    ) -> None:
-        """Remember a submitted batch, so any later run can collect it."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO batches (id, model, prompt_version, article_ids_json, status, "
-                "created_at) VALUES (?, ?, ?, ?, 'submitted', ?)",
-                (batch_id, model, prompt_version, json.dumps(article_ids), _now()),
-            )
-
-    def open_batches(self, model: str, prompt_version: str) -> list[tuple[str, list[str]]]:
-        """Batches not yet collected for this model and prompt: (batch id, article ids)."""
-        rows = self._read(
-            "batches",
-            "SELECT id, article_ids_json FROM batches WHERE finished_at IS NULL AND model = ? "
-            "AND prompt_version = ? ORDER BY created_at",
-            (model, prompt_version),
-        )
-        out = []
-        for r in rows or []:
-            try:
-                ids = json.loads(r["article_ids_json"])
-            except ValueError as exc:
-                self._damaged(f"batch {r['id']}", exc)
-                continue
-            out.append((r["id"], [str(i) for i in ids]))
-        return out
-
-    # stories (continuity across digests)
     def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
         """The stored states (JSON) of stories that hold one of these articles, or that were
         last updated at or after `since` (ISO 8601); a damaged row is skipped and reported."""
@@ -658,83 +410,6 @@ class SQLiteStore:
                 out.append(str(got[0][0]))
         return out
 
-    def save_stories(self, rows: list[dict[str, Any]], run_id: int | None) -> None:
-        """Insert or update stories (rows from `continuity.states_to_rows`), in one transaction."""
-        with self._tx() as db:
-            for r in rows:
-                db.execute(
-                    "INSERT INTO stories (id, title, first_seen, last_updated, last_run, "
-                    "fingerprint, state_json) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, "
-                    "last_updated = excluded.last_updated, last_run = excluded.last_run, "
-                    "fingerprint = excluded.fingerprint, state_json = excluded.state_json",
-                    (
-                        r["id"],
-                        r["title"],
-                        r["first_seen"],
-                        r["last_updated"],
-                        run_id,
-                        r["fingerprint"],
-                        r["state_json"],
-                    ),
-                )
-                db.executemany(
-                    "INSERT INTO story_members (story_id, article_id) VALUES (?, ?) "
-                    "ON CONFLICT (story_id, article_id) DO NOTHING",
-                    [(r["id"], a) for a in r["members"]],
-                )
-
-    def finish_batch(self, batch_id: str, status: str) -> None:
-        """A batch was collected (or ended without results)."""
-        with self._tx() as db:
-            db.execute(
-                "UPDATE batches SET status = ?, finished_at = ? WHERE id = ?",
-                (status, _now(), batch_id),
-            )
-
-    # story syntheses (one model call per multi-source story, cached)
-    def get_synthesis(self, key: str) -> str | None:
-        """A cached synthesis (JSON) by its key (`synthesis.cache_key`), or None."""
-        rows = self._read(
-            f"synthesis {key[:12]}", "SELECT synthesis_json FROM syntheses WHERE key = ?", (key,)
-        )
-        return str(rows[0][0]) if rows else None
-
-    def put_synthesis(self, key: str, model: str, prompt_version: str, synthesis_json: str) -> None:
-        """Keep a synthesis (the same key again replaces it)."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO syntheses (key, model, prompt_version, synthesis_json, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                "synthesis_json = excluded.synthesis_json, created_at = excluded.created_at",
-                (key, model, prompt_version, synthesis_json, _now()),
-            )
-
-    def feed_state(self, url: str) -> tuple[str | None, str | None, bytes] | None:
-        """A feed's (ETag, Last-Modified, body) of its last 200 response, or None."""
-        rows = self._read(
-            f"feed state {url[:60]}",
-            "SELECT etag, last_modified, body FROM feed_state WHERE url = ?",
-            (url,),
-        )
-        if not rows:
-            return None
-        etag, last_modified, body = rows[0]
-        return etag, last_modified, bytes(body)
-
-    def save_feed_state(
-        self, url: str, etag: str | None, last_modified: str | None, body: bytes
-    ) -> None:
-        """Keep a feed's validators and body (a new 200 replaces them)."""
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO feed_state (url, etag, last_modified, body, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
-                "last_modified = excluded.last_modified, body = excluded.body, "
-                "fetched_at = excluded.fetched_at",
-                (url, etag, last_modified, body, _now()),
-            )
-
     def integrity_ok(self) -> bool:
         """PRAGMA integrity_check says ok."""
         rows = self._read("integrity check", "PRAGMA integrity_check")
@@ -742,13 +417,6 @@ class SQLiteStore:
 
 
 # --- opening, checking and locking the file ---------------------------------------------------
-
-_SECRET_ARGS = {"api_key", "key", "token", "password", "secret"}
-
-
-def _public_args(args: dict[str, Any]) -> dict[str, Any]:
-    """A run's arguments without any secret-named one (the rest is redacted when written)."""
-    return {k: ("[redacted]" if k.lower() in _SECRET_ARGS and v else v) for k, v in args.items()}
 
 
 def real_path(path: str | Path) -> Path:
