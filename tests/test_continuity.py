@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from summarizer.brief.models import Digest, SourceRef, Story
 from summarizer.cli import main
 from summarizer.digests.atom import entry_id
-from summarizer.digests.continuity import StoryState, carry_over, front_page
+from summarizer.digests.continuity import StoryState, carry_over, front_page, in_brief_item
 from summarizer.digests.feeds import parse_feed
 from summarizer.digests.headline import first_sentence, headline, headline_problem
 from summarizer.digests.render import digest_markdown, render_digest
@@ -110,7 +110,7 @@ def test_day_two_updated_unchanged_and_new(two_days: SimpleNamespace) -> None:
 
 def test_json_carries_id_and_change(two_days: SimpleNamespace) -> None:
     data = json.loads((two_days.tmp / "day2.json").read_text(encoding="utf-8"))
-    assert data["schema_version"] == "2"
+    assert data["schema_version"] == "3"
     got = {s["id"]: s["change"] for s in data["stories"]}
     assert sorted(got.values()) == ["new", "unchanged", "updated"]
     updated = next(s for s in data["stories"] if s["change"] == "updated")
@@ -223,7 +223,10 @@ def test_front_page_ranks_by_outlets_then_recency_and_caps() -> None:
     stories = [_story("a", "x", 1, day=20), _story("b", "y", 3, day=1), _story("c", "z", 1, 22)]
     front, rest = front_page(stories, 2)
     assert [s.id for s in front] == ["b", "c"] and [s.id for s in rest] == ["a"]
-    d = Digest(engine="offline", prompt_version="v", stories=front, in_brief=rest)
+    # A story's one line (digest v3's in_brief) ranks as the story does.
+    lines = front_page([in_brief_item(s) for s in stories], 2)
+    assert [[s.id for s in part] for part in lines] == [["b", "c"], ["a"]]
+    d = Digest(engine="offline", prompt_version="v", stories=front, in_brief=lines[1])
     md = digest_markdown(d)
     brief = md.split("## In brief", 1)[1]
     assert len([ln for ln in brief.splitlines() if ln.startswith("- ")]) == 1
@@ -439,15 +442,21 @@ def test_a_digest_of_real_feeds_is_a_front_page_of_headlines_by_outlet(tmp_path:
     assert len(d.stories) == 12 and len(every) > 40
     for s in every:
         assert headline_problem(s.title) is None, s.title
+    for s in d.stories:
         for ref in s.sources:
             assert ref.outlet in {"The Guardian", "All TPM News"} and ref.domain
             assert not ref.label.startswith(("/", str(tmp_path)))
+    for item in d.in_brief:  # one line each (digest schema v3): outlets, counts, newest date
+        assert set(item.outlets) <= {"The Guardian", "All TPM News"} and item.outlets
+        assert item.source_count >= 1 and item.url and item.url.startswith("http")
     assert not any(s.title.startswith(("NEWARK", "WASHINGTON (AP)")) for s in every)
-    guardian = [s for s in every if s.sources[0].outlet == "The Guardian"]
-    assert sum(1 for s in guardian if s.categories) == len(guardian)
+    guardian = [s for s in d.stories if s.sources[0].outlet == "The Guardian"]
+    guardian += [s for s in d.in_brief if s.outlets[0] == "The Guardian"]
+    assert sum(1 for s in guardian if s.categories) == len(guardian) > 12
     # Ranked: distinct outlets, then the newest source first.
     keys = [(-len({r.outlet for r in s.sources}), -max(_ts(r.published) for r in s.sources))
-            for s in every]  # fmt: skip
+            for s in d.stories]  # fmt: skip
+    keys += [(-s.outlet_count, -(s.newest.timestamp() if s.newest else 0.0)) for s in d.in_brief]
     assert keys == sorted(keys)
 
 

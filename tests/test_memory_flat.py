@@ -121,12 +121,12 @@ def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
 ) -> None:
     seen: list[list[st.Entry]] = []
     held: list[bool] = []
-    real_stories = run_module.stories
+    real_group = run_module.group
 
     def spy(entries: list[st.Entry]) -> Any:
         seen.append(list(entries))
         held.append(all(e.brief is None and e.features is not None for e in entries))
-        return real_stories(entries)
+        return real_group(entries)
 
     reads: Counter[str] = Counter()
     real_get = SQLiteStore.get_brief
@@ -135,7 +135,7 @@ def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
         reads[key.article_id] += 1
         return real_get(self, key)
 
-    monkeypatch.setattr(run_module, "stories", spy)
+    monkeypatch.setattr(run_module, "group", spy)
     monkeypatch.setattr(SQLiteStore, "get_brief", counting_get)
     with FakeOpenAIServer(responder=responder) as server:
         result = run_module.run_digest(
@@ -150,8 +150,9 @@ def test_a_digest_groups_entries_without_briefs_and_reads_them_from_the_store(
     (entries,) = seen
     assert len(entries) == 5
     assert held == [True]  # grouped from features, no brief held
-    # One read per article for the cache (nothing there yet), one when its story is built.
-    assert set(reads.values()) == {2}
+    # One read per article for the cache (nothing there yet), one when its story is built and
+    # one when it is built again in full for the front page (every story is on it here).
+    assert set(reads.values()) == {3}
     assert len(reads) == 5
     assert sorted(len(s.sources) for s in result.digest.stories) == [2, 3]
 
@@ -228,18 +229,94 @@ def test_a_digest_lets_go_of_its_sources_before_grouping(
         return items, failed, warnings
 
     alive: list[int] = []
-    real_stories = run_module.stories
+    real_group = run_module.group
 
-    def spy_stories(entries: list[st.Entry]) -> Any:
+    def spy_group(entries: list[st.Entry]) -> Any:
         gc.collect()
         alive.append(sum(r() is not None for r in refs))
-        return real_stories(entries)
+        return real_group(entries)
 
     monkeypatch.setattr(sources, "expand", spy_expand)
-    monkeypatch.setattr(run_module, "stories", spy_stories)
+    monkeypatch.setattr(run_module, "group", spy_group)
     result = run_module.run_digest(
         [str(ARTICLES)], engine="offline", db=tmp_path / "s.db", synthesis="off"
     )
     assert result.exit_code == 0
     assert len(refs) == 5 and len(result.digest.stories) >= 2
     assert alive == [0]
+
+
+ARTICLES_APART = {
+    "harbour": "Dockworkers in Kelmouth unloaded the first container ship at the rebuilt "
+    "harbour. Port director Anya Broussard said cranes now lift forty boxes an hour.",
+    "orchard": "Frost destroyed most apricot blossoms across the Varnel valley orchards. "
+    "Grower Tomas Lindqvist expects a harvest of barely a third this summer.",
+    "glacier": "Researchers measured the Pelto glacier retreating eleven metres since spring. "
+    "Glaciologist Mei Okafor blamed unusually warm autumn rain.",
+    "railway": "Commuters on the Brisford line faced cancelled trains after signal cables "
+    "were stolen overnight. Operator spokesman Idris Kaplan promised repairs by Friday.",
+    "library": "The Dunmere public library reopened with a children's reading room and "
+    "restored murals. Librarian Sofia Achebe thanked volunteers who catalogued donations.",
+    "festival": "Jazz bands from nine countries played the opening night of the Quellport "
+    "festival. Organiser Ruben Novak counted twelve thousand tickets sold.",
+}
+TOPICS = list(ARTICLES_APART)
+
+
+def _distinct_articles(folder: Path) -> Path:
+    """Six short articles, each its own story (no word or name in common)."""
+    folder.mkdir()
+    for i, (topic, text) in enumerate(ARTICLES_APART.items()):
+        (folder / f"{i}-{topic}.txt").write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_digest_builds_one_story_at_a_time_and_keeps_one_line_of_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: each story is built, kept as its one line (`InBrief`) and its state, and let
+    go; only the front page's stories are built again in full."""
+    import gc
+    import weakref
+
+    built: list[weakref.ref[Any]] = []
+    alive: list[int] = []
+    real_build = run_module.build_story
+
+    def spy_build(members: list[st.Entry], why: list[str]) -> Any:
+        gc.collect()
+        alive.append(sum(r() is not None for r in built))
+        story = real_build(members, why)
+        built.append(weakref.ref(story))
+        return story
+
+    monkeypatch.setattr(run_module, "build_story", spy_build)
+    folder = _distinct_articles(tmp_path / "a")
+    d = run_module.run_digest(
+        [str(folder)], engine="offline", db=tmp_path / "s.db", synthesis="off", max_stories=2
+    ).digest
+    assert len(d.stories) == 2 and len(d.in_brief) == len(TOPICS) - 2
+    # Six stories built once each, then the front page's two again.
+    assert len(alive) == len(TOPICS) + 2
+    # While the six are built, at most the one just built is still held (it is being let go).
+    assert max(alive[: len(TOPICS)]) <= 1
+    front_ids = {s.id for s in d.stories}
+    assert front_ids.isdisjoint(i.id for i in d.in_brief)
+    # The one lines are what the stories said of themselves.
+    for item in d.in_brief:
+        assert item.source_count == 1 and item.change == "new" and item.first_seen is not None
+        assert any(t in f"{item.title} {item.summary}".lower() for t in TOPICS)
+
+
+def test_a_second_digest_keeps_the_in_brief_ids_and_marks_them_unchanged(tmp_path: Path) -> None:
+    folder = _distinct_articles(tmp_path / "a")
+
+    def once() -> Any:
+        return run_module.run_digest(
+            [str(folder)], engine="offline", db=tmp_path / "s.db", synthesis="off", max_stories=2
+        ).digest
+
+    first, second = once(), once()
+    assert [i.id for i in second.in_brief] == [i.id for i in first.in_brief]
+    assert {i.change for i in second.in_brief} == {"unchanged"}
+    assert [i.first_seen for i in second.in_brief] == [i.first_seen for i in first.in_brief]

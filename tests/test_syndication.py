@@ -258,8 +258,10 @@ def test_a_digest_of_n_copies_shows_one_source_carried_by_n_outlets(tmp_path: Pa
 def test_a_wire_story_in_brief_is_one_short_line() -> None:
     """A story's one line (In brief, unchanged) names five outlets and counts the rest."""
     from summarizer.brief.models import Digest
+    from summarizer.digests.continuity import in_brief_item
 
-    wire = build_story(_copies(12), [])
+    wire = in_brief_item(build_story(_copies(12), []))
+    assert wire.outlet_count == 12 and wire.source_count == 1 and wire.more_outlets == 7
     md = render_digest(
         Digest(engine="offline", prompt_version="test", stories=[], in_brief=[wire]), "md"
     )

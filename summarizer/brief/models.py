@@ -292,13 +292,16 @@ class CallRecord(BaseModel):
     error: str | None = None
 
 
-# --- Digest models (digest schema v2) -------------------------------------------------------
+# --- Digest models (digest schema v3) -------------------------------------------------------
 
 # v2: stories carry continuity (change, since_last, first_seen, last_updated), categories, and
 # sources their outlet and domain; the digest has a capped front page and an "In brief" list.
 # Later additions are optional fields, so a v2 reader still reads the digest: a story's
 # synthesis, and a source's `wire` and `also_carried_by` (syndicated copies folded into it).
-DIGEST_SCHEMA_VERSION = "2"
+# v3: "In brief" lists `InBrief` items (a story in one line: id, title, summary, change, counts,
+# outlets, newest date, link), no longer full stories, so a digest's memory does not hold every
+# story of a large batch at once (issue 15). The front page's stories are unchanged.
+DIGEST_SCHEMA_VERSION = "3"
 
 
 class OutletRef(BaseModel):
@@ -600,6 +603,35 @@ class Story(BaseModel):
         return len({k for s in self.sources for k in s.outlet_keys()})
 
 
+class InBrief(BaseModel):
+    """A story past the front page's cap, in one line (digest schema v3): what "In brief" shows
+    of it and what the front page ranks it by. The story in full is not kept: its members are
+    in the store's stories table under its `id`."""
+
+    id: str = Field(description="The story's id, kept from digest to digest like `Story.id`.")
+    title: str
+    summary: str
+    change: Literal["new", "updated", "unchanged"] = Field(
+        default="new", description="Since the last digest over the same store."
+    )
+    first_seen: datetime | None = None
+    last_updated: datetime | None = None
+    source_count: int = Field(description="Sources in the story (syndicated copies folded).")
+    outlet_count: int = Field(
+        description="Distinct outlets that carried it, copies included (`Story.outlet_count`)."
+    )
+    outlets: list[str] = Field(
+        default_factory=list,
+        description="The first outlets (else domains) that carried it, at most five.",
+    )
+    more_outlets: int = Field(default=0, description="Named outlets not listed in `outlets`.")
+    newest: datetime | None = Field(
+        default=None, description="The newest source's date (None when no source is dated)."
+    )
+    url: str | None = Field(default=None, description="The first http(s) link among its sources.")
+    categories: list[str] = Field(default_factory=list)
+
+
 class FailedSource(BaseModel):
     """A source that produced no brief, and why."""
 
@@ -609,7 +641,7 @@ class FailedSource(BaseModel):
 
 
 class Digest(BaseModel):
-    """Many briefs grouped into stories (digest schema v2)."""
+    """Many briefs grouped into stories (digest schema v3)."""
 
     model_config = ConfigDict(title="Digest")
 
@@ -622,7 +654,7 @@ class Digest(BaseModel):
     stories: list[Story] = Field(
         description="The front page: ranked by distinct outlets, then recency, capped."
     )
-    in_brief: list[Story] = Field(
+    in_brief: list[InBrief] = Field(
         default_factory=list, description="Stories past the front page's cap, one line each."
     )
     unchanged: Literal["fold", "omit", "show"] = Field(

@@ -16,7 +16,7 @@ from summarizer.brief import models
 EXPORTED = {
     "brief.v1": "Brief",
     "brief-reply.v1": "BriefReply",
-    "digest.v2": "Digest",
+    "digest.v3": "Digest",
 }
 
 

@@ -217,10 +217,10 @@ def digest(
 
         click.echo(render_digest(d, fmt or "md"), nl=False)
     t = d.totals
-    every = [*d.stories, *d.in_brief]
+    every = [s.change for s in d.stories] + [s.change for s in d.in_brief]
     # Since the last digest over this store; unchanged stories left out (--unchanged omit) count.
     omitted = int(t.get("unchanged_omitted", 0))
-    n = {c: sum(1 for s in every if s.change == c) for c in ("new", "updated", "unchanged")}
+    n = {c: every.count(c) for c in ("new", "updated", "unchanged")}
     n["unchanged"] += omitted
     changes = f"{n['new']} new, {n['updated']} updated, {n['unchanged']} unchanged" + (
         " (left out)" if omitted else ""

@@ -1,6 +1,6 @@
 """Digests: many sources, cached briefs, one digest of stories, on a schedule.
 
-`digest` / `adigest` return the `Digest` (schema `schemas/digest.v2.schema.json`). The modules:
+`digest` / `adigest` return the `Digest` (schema `schemas/digest.v3.schema.json`). The modules:
 `run` (one run: lock, cache, cost cap, outputs), `sources` and `feeds` (what to brief),
 `stories` (grouping and disagreements), `continuity` (story ids across runs, new / updated /
 unchanged, the front page), `headline` (titles), `render` (Markdown, JSON), `atom` (the Atom
@@ -36,10 +36,11 @@ async def adigest(sources: list[str], **kwargs: Any) -> Digest:
     Keyword arguments: since, engine, mode, model, base_url, api_key, client, db, concurrency, rpm,
     tpm, max_cost, strict, lang, timeout, outputs (a list of (path, "md"|"html"|"json"|"atom"),
     each written atomically), progress, wait, retry, fetch_pages, batch_api, batch_wait,
-    batch_poll, max_stories (the front page's cap; the rest go to `digest.in_brief`), unchanged
-    ("fold", "omit" or "show"), max_feed_entries (entries kept per feed, the newest; default
-    300) (see `summarizer.digests.run.arun_digest`). `digest.failed` lists the sources that
-    failed or were skipped; `digest.run_id` is the run in the store (`summarizer show N`).
+    batch_poll, max_stories (the front page's cap; the rest go to `digest.in_brief`, one
+    `InBrief` line each), unchanged ("fold", "omit" or "show"), max_feed_entries (entries kept
+    per feed, the newest; default 300) (see `summarizer.digests.run.arun_digest`).
+    `digest.failed` lists the sources that failed or were skipped; `digest.run_id` is the run in
+    the store (`summarizer show N`).
     """
     return (await arun_digest(sources, **kwargs)).digest
 

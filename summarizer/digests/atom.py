@@ -4,7 +4,8 @@ Each entry's id is a tag: URI made from the story's id, which continuity keeps f
 digest, and its `updated` is when a digest last found something new in the story. So a feed
 reader shows an updated story as the same entry changed (same id, new `updated`), never as a
 duplicate, and an unchanged story as nothing new. Every story is an entry, the front page's and
-the "In brief" ones (unless the digest left unchanged stories out).
+the "In brief" ones (unless the digest left unchanged stories out); an "In brief" entry has the
+story's summary and outlets, as the digest keeps no more of it (digest schema v3).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from summarizer.brief.models import InBrief
 
 if TYPE_CHECKING:
     from summarizer.brief.models import Digest, Story
@@ -70,6 +73,15 @@ def _content(story: Story) -> str:
     return "".join(parts)
 
 
+def _brief_content(item: InBrief) -> str:
+    """An "In brief" story's entry: its summary and who carried it (the digest keeps no more of
+    it; digest schema v3)."""
+    e = html.escape
+    who = ", ".join(item.outlets) + (f" and {item.more_outlets} more" if item.more_outlets else "")
+    count = f"{item.source_count} source{'s' if item.source_count != 1 else ''}"
+    return f"<p>{e(item.summary)}</p><p>{e(count)}" + (f": {e(who)}" if who else "") + "</p>"
+
+
 def digest_atom(d: Digest, *, title: str = "Digest", link: str | None = None) -> str:
     """The digest as Atom XML (UTF-8 text)."""
     from feedgen.feed import FeedGenerator
@@ -82,7 +94,7 @@ def digest_atom(d: Digest, *, title: str = "Digest", link: str | None = None) ->
     fg.generator("summarizer")
     fg.subtitle(f"{len(d.stories) + len(d.in_brief)} stories, engine {d.engine}")
     fg.author(name="summarizer")
-    every = [*d.stories, *d.in_brief]
+    every: list[Story | InBrief] = [*d.stories, *d.in_brief]
     # feedgen writes entries newest-added first: add the last story first.
     for story in reversed(every):
         updated = _aware(story.last_updated, created)
@@ -91,21 +103,25 @@ def digest_atom(d: Digest, *, title: str = "Digest", link: str | None = None) ->
         fe.title(story.title)
         fe.updated(updated)
         fe.published(_aware(story.first_seen, updated))
-        fe.content(_content(story), type="html")
+        if isinstance(story, InBrief):
+            fe.content(_brief_content(story), type="html")
+            url, names = story.url, story.outlets
+        else:
+            fe.content(_content(story), type="html")
+            url = next(
+                (
+                    s.url
+                    for s in story.sources
+                    if s.url and s.url.lower().startswith(("http://", "https://"))
+                ),
+                None,
+            )
+            names = [n for n in dict.fromkeys(s.outlet or s.domain for s in story.sources) if n]
         fe.summary(story.summary)
-        url = next(
-            (
-                s.url
-                for s in story.sources
-                if s.url and s.url.lower().startswith(("http://", "https://"))
-            ),
-            None,
-        )
         if url:
             fe.link(href=url, rel="alternate")
-        for name in dict.fromkeys(s.outlet or s.domain for s in story.sources):
-            if name:
-                fe.author(name=name)
+        for name in names:
+            fe.author(name=name)
         for c in story.categories:
             fe.category(term=c)
     fg.updated(max((_aware(s.last_updated, created) for s in every), default=created))

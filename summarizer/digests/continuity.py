@@ -34,15 +34,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from summarizer.brief.grounding import normalize
-from summarizer.brief.models import Story, StoryChanges
+from summarizer.brief.models import InBrief, Story, StoryChanges
 from summarizer.digests.stories import WINDOW_DAYS, content_words
 
 Unchanged = Literal["fold", "omit", "show"]
 UNCHANGED_CHOICES: tuple[str, ...] = ("fold", "omit", "show")
 DEFAULT_MAX_STORIES = 12
+# Outlets named in a story's one line (In brief, unchanged): a wire story can have hundreds.
+ONE_LINE_OUTLETS = 5
 # Words kept per story for matching (the most frequent in its title, summary and facts).
 TERMS_KEPT = 60
 # Earlier stories looked at besides those sharing an article: last updated within this many days.
@@ -189,16 +191,27 @@ def _similarity_links(
     return out
 
 
-def carry_over(
-    stories: list[Story], earlier: list[StoryState], now: datetime | None = None
-) -> list[StoryState]:
-    """Give each story its earlier id, `change`, `since_last`, `first_seen` and `last_updated`.
+@dataclass
+class Carried:
+    """What continuity decided for one story: its id, `change`, dates, and the earlier state it
+    was matched to (None for a new story), from which `since_last` is told."""
 
-    Stories are changed in place. Returns the states to store (earlier state merged with the
-    new one for a matched story).
+    id: str
+    change: Literal["new", "updated", "unchanged"]
+    first_seen: datetime
+    last_updated: datetime
+    old: StoryState | None = None
+
+
+def match(
+    current: list[StoryState], earlier: list[StoryState], now: datetime | None = None
+) -> tuple[list[Carried], list[StoryState]]:
+    """Match this digest's stories (as `state_of` keeps them) to the earlier ones.
+
+    Returns what each story takes (in `current`'s order) and the states to store (earlier state
+    merged with the new one for a matched story). `current`'s states are changed in place.
     """
     now = now or datetime.now(UTC)
-    current = [state_of(s, now) for s in stories]
     # Matches by shared members first (score: shared count, above any similarity), then wording.
     scored: list[tuple[float, int, int]] = []
     for j, e in enumerate(earlier):
@@ -209,51 +222,73 @@ def carry_over(
                 scored.append((1000.0 + shared, i, j))
     scored += _similarity_links(current, earlier, now)
     scored.sort(key=lambda t: (-t[0], earlier[t[2]].first_seen, t[1], t[2]))
-    match: dict[int, int] = {}
+    matched: dict[int, int] = {}
     taken: set[int] = set()
     for _score, i, j in scored:
-        if i in match or j in taken:
+        if i in matched or j in taken:
             continue
-        match[i] = j
+        matched[i] = j
         taken.add(j)
     used = {e.id for e in earlier}
+    carried: list[Carried] = []
     out: list[StoryState] = []
-    for i, (story, state) in enumerate(zip(stories, current, strict=True)):
-        if i not in match:
-            sid = story.id
+    for i, state in enumerate(current):
+        if i not in matched:
+            sid = state.id
             while sid in used:  # an id is never reused for another story
                 sid = hashlib.sha256(sid.encode()).hexdigest()[:12]
             used.add(sid)
-            story.id = state.id = sid
-            story.change = "new"
-            story.since_last = None
-            story.first_seen = story.last_updated = now
+            state.id = sid
             state.first_seen = state.last_updated = now
+            carried.append(Carried(sid, "new", now, now))
             out.append(state)
             continue
-        old = earlier[match[i]]
-        old_facts, old_dis = set(old.facts), set(old.disagreements)
-        new_facts = [f.statement for f in story.facts if _key(f.statement) not in old_facts]
-        new_sources = [s.article_id for s in story.sources if s.article_id not in old.sources]
-        new_dis = [
-            d.about
-            for d in story.disagreements
-            if _disagreement_key(d.about, d.reason) not in old_dis
-        ]
-        story.id = old.id
-        story.first_seen = old.first_seen
-        if new_facts or new_sources or new_dis:
-            story.change = "updated"
-            story.since_last = StoryChanges(
-                new_facts=new_facts, new_sources=new_sources, new_disagreements=new_dis
-            )
-            story.last_updated = now
-        else:
-            story.change = "unchanged"
-            story.since_last = None
-            story.last_updated = old.last_updated
-        state.last_updated = story.last_updated
+        old = earlier[matched[i]]
+        news = (
+            set(state.facts) - set(old.facts)
+            or set(state.sources) - set(old.sources)
+            or set(state.disagreements) - set(old.disagreements)
+        )
+        state.last_updated = now if news else old.last_updated
+        change: Literal["updated", "unchanged"] = "updated" if news else "unchanged"
+        carried.append(Carried(old.id, change, old.first_seen, state.last_updated, old))
         out.append(_merged(old, state))
+    return carried, out
+
+
+def apply(story: Story, carried: Carried) -> None:
+    """Give `story` what continuity decided for it (`match`), `since_last` told in full."""
+    story.id = carried.id
+    story.change = carried.change
+    story.first_seen = carried.first_seen
+    story.last_updated = carried.last_updated
+    story.since_last = None
+    old = carried.old
+    if carried.change == "updated" and old is not None:
+        old_facts, old_dis = set(old.facts), set(old.disagreements)
+        story.since_last = StoryChanges(
+            new_facts=[f.statement for f in story.facts if _key(f.statement) not in old_facts],
+            new_sources=[s.article_id for s in story.sources if s.article_id not in old.sources],
+            new_disagreements=[
+                d.about
+                for d in story.disagreements
+                if _disagreement_key(d.about, d.reason) not in old_dis
+            ],
+        )
+
+
+def carry_over(
+    stories: list[Story], earlier: list[StoryState], now: datetime | None = None
+) -> list[StoryState]:
+    """Give each story its earlier id, `change`, `since_last`, `first_seen` and `last_updated`.
+
+    Stories are changed in place. Returns the states to store (earlier state merged with the
+    new one for a matched story).
+    """
+    now = now or datetime.now(UTC)
+    carried, out = match([state_of(s, now) for s in stories], earlier, now)
+    for story, c in zip(stories, carried, strict=True):
+        apply(story, c)
     return out
 
 
@@ -267,26 +302,72 @@ def _when(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def outlets(story: Story) -> int:
+def outlets(story: Story | InBrief) -> int:
     """Distinct outlets among a story's sources and the outlets that carried copies of them (a
     source with no outlet or domain counts once)."""
-    return story.outlet_count()
+    return story.outlet_count if isinstance(story, InBrief) else story.outlet_count()
 
 
-def newest(story: Story) -> datetime | None:
+def newest(story: Story | InBrief) -> datetime | None:
     """The newest source's date, else when the story was last updated."""
+    if isinstance(story, InBrief):
+        return story.newest or story.last_updated
     dates = [d for d in (_when(s.published) for s in story.sources) if d is not None]
     return max(dates) if dates else story.last_updated
 
 
+def carriers(story: Story) -> list[str]:
+    """The outlets (else domains) that carried a story, each once: each source's own, then its
+    copies'."""
+    names = (
+        n
+        for s in story.sources
+        for n in [s.outlet or s.domain, *(c.outlet or c.domain for c in s.also_carried_by)]
+    )
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def in_brief_item(story: Story) -> InBrief:
+    """A story in one line (`InBrief`): what "In brief" shows and the front page ranks by."""
+    names = carriers(story)
+    dates = [d for d in (_when(s.published) for s in story.sources) if d is not None]
+    url = next(
+        (
+            s.url
+            for s in story.sources
+            if s.url and s.url.lower().startswith(("http://", "https://"))
+        ),
+        None,
+    )
+    return InBrief(
+        id=story.id,
+        title=story.title,
+        summary=story.summary,
+        change=story.change,
+        first_seen=story.first_seen,
+        last_updated=story.last_updated,
+        source_count=len(story.sources),
+        outlet_count=story.outlet_count(),
+        outlets=names[:ONE_LINE_OUTLETS],
+        more_outlets=max(len(names) - ONE_LINE_OUTLETS, 0),
+        newest=max(dates) if dates else None,
+        url=url,
+        categories=list(story.categories),
+    )
+
+
+Ranked = TypeVar("Ranked", Story, InBrief)
+
+
 def front_page(
-    stories: list[Story],
+    stories: list[Ranked],
     max_stories: int | None = DEFAULT_MAX_STORIES,
     unchanged: str = "fold",
-) -> tuple[list[Story], list[Story]]:
+) -> tuple[list[Ranked], list[Ranked]]:
     """(front page, in brief): ranked by something new, distinct outlets, recency, title.
 
     `unchanged="omit"` leaves unchanged stories out of both; `max_stories=None` keeps them all.
+    Stories or their one-line items (`in_brief_item`) rank alike.
     """
     if unchanged not in UNCHANGED_CHOICES:
         raise ValueError(f"unchanged must be one of {', '.join(UNCHANGED_CHOICES)}")

@@ -18,7 +18,7 @@ from summarizer.digests.dates import as_date, describe
 from summarizer.digests.synthesis import _quoted
 
 if TYPE_CHECKING:
-    from summarizer.brief.models import Citation, Digest, SourceRef, Story, StorySynthesis
+    from summarizer.brief.models import Citation, Digest, InBrief, SourceRef, Story, StorySynthesis
 
 _SAFE_SCHEMES = ("http://", "https://")
 
@@ -88,6 +88,14 @@ def link(label: str, url: str | None) -> str:
 
 def _outlet(ref: SourceRef) -> str:
     return ref.outlet or ref.site or ref.domain or ref.title or ref.article_id
+
+
+def _named(item: InBrief) -> str:
+    """An in-brief story's outlets ('A, B and 3 more'), else its count of sources."""
+    if not item.outlets:
+        return f"{item.source_count} source{'s' if item.source_count != 1 else ''}"
+    more = f" and {item.more_outlets} more" if item.more_outlets else ""
+    return ", ".join(item.outlets) + more
 
 
 def _day(ref: SourceRef) -> str:
@@ -256,10 +264,7 @@ def digest_html(d: Digest) -> str:
     in_brief = d.in_brief
     if in_brief:
         items = "".join(
-            f"<li>{e(s.synthesis.headline if s.synthesis else s.title)} "
-            f'<span class="said">({e(", ".join(dict.fromkeys(_outlet(r) for r in s.sources)))})'
-            "</span></li>"
-            for s in in_brief
+            f'<li>{e(s.title)} <span class="said">({e(_named(s))})</span></li>' for s in in_brief
         )
         parts.append(f'<section class="brief"><h3>In brief</h3><ul>{items}</ul></section>')
     if d.failed:

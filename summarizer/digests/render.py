@@ -1,4 +1,4 @@
-"""Render a digest: Markdown, one self-contained HTML page, JSON (digest schema v2) or Atom."""
+"""Render a digest: Markdown, one self-contained HTML page, JSON (digest schema v3) or Atom."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import re
 from typing import TYPE_CHECKING
 
 from summarizer.brief.render import _md, md_link
-from summarizer.digests.continuity import newest
+from summarizer.digests.continuity import in_brief_item
 from summarizer.digests.html import digest_html
 
 if TYPE_CHECKING:
-    from summarizer.brief.models import Digest, SourceRef, Story
+    from summarizer.brief.models import Digest, InBrief, SourceRef, Story
 
 
 # New facts listed under an updated story's "Since the last digest" line.
 NEW_FACTS_SHOWN = 3
-# Outlets named in a story's one line (In brief, unchanged): a wire story can have hundreds.
-ONE_LINE_OUTLETS = 5
 
 
 def _name(s: SourceRef) -> str:
@@ -41,8 +39,8 @@ def _totals_line(d: Digest) -> str:
 
 
 def _changes_line(d: Digest) -> str:
-    every = [*d.stories, *d.in_brief]
-    counts = {c: sum(1 for s in every if s.change == c) for c in ("new", "updated", "unchanged")}
+    every = [s.change for s in d.stories] + [s.change for s in d.in_brief]
+    counts = {c: every.count(c) for c in ("new", "updated", "unchanged")}
     shown = f"{len(d.stories)} on the front page" + (
         f", {len(d.in_brief)} in brief" if d.in_brief else ""
     )
@@ -100,26 +98,18 @@ def _meta_line(story: Story) -> str:
     return " · ".join(bits)
 
 
-def _one_line(story: Story) -> str:
+def _one_line(item: InBrief) -> str:
     """A story in one line: title, what it is, its outlets."""
-    names = list(dict.fromkeys(n for s in story.sources for n in _carriers(s)))
-    bits: list[str] = [str(story.change)]
-    if story.change == "unchanged" and story.last_updated:
-        bits[0] += f" since {story.last_updated:%Y-%m-%d}"
-    shown = "; ".join(names[:ONE_LINE_OUTLETS])
-    if len(names) > ONE_LINE_OUTLETS:
-        shown += f" and {len(names) - ONE_LINE_OUTLETS} more"
-    bits.append(shown if names else _plural(len(story.sources), "source"))
-    latest = newest(story) if story.sources and any(s.published for s in story.sources) else None
-    if latest:
-        bits.append(f"{latest:%Y-%m-%d}")
-    return f"- **{_md(story.title)}** — {_md(' · '.join(bits))} <sub>id {story.id}</sub>"
-
-
-def _carriers(s: SourceRef) -> list[str]:
-    """The outlets (else domains) that carried a source: its own, then its copies'."""
-    names = [s.outlet or s.domain, *(c.outlet or c.domain for c in s.also_carried_by)]
-    return [n for n in names if n]
+    bits: list[str] = [str(item.change)]
+    if item.change == "unchanged" and item.last_updated:
+        bits[0] += f" since {item.last_updated:%Y-%m-%d}"
+    shown = "; ".join(item.outlets)
+    if item.more_outlets:
+        shown += f" and {item.more_outlets} more"
+    bits.append(shown if item.outlets else _plural(item.source_count, "source"))
+    if item.newest:
+        bits.append(f"{item.newest:%Y-%m-%d}")
+    return f"- **{_md(item.title)}** — {_md(' · '.join(bits))} <sub>id {item.id}</sub>"
 
 
 def _source_line(s: SourceRef) -> str:
@@ -209,7 +199,7 @@ def digest_markdown(d: Digest) -> str:
         out += _story_markdown(n, story)
     if folded:
         out += ["## Unchanged since the last digest", ""]
-        out += [_one_line(s) for s in folded]
+        out += [_one_line(in_brief_item(s)) for s in folded]
         out.append("")
     if d.in_brief:
         out += ["## In brief", ""]

@@ -27,19 +27,23 @@ from summarizer.brief.models import (
     CallRecord,
     Digest,
     FailedSource,
+    InBrief,
     SourceRef,
-    Story,
 )
 from summarizer.brief.prompts import active_version
 from summarizer.digests.continuity import (
     DEFAULT_MAX_STORIES,
     LOOKBACK_DAYS,
+    Carried,
     StoryState,
-    carry_over,
+    apply,
     front_page,
+    in_brief_item,
+    match,
+    state_of,
     states_to_rows,
 )
-from summarizer.digests.stories import Entry, stories
+from summarizer.digests.stories import Entry, build_story, group
 from summarizer.digests.synthesis import synthesis_mode, synthesize_stories
 from summarizer.errors import (
     BudgetExceeded,
@@ -156,8 +160,10 @@ async def arun_digest(
 
     Each story keeps its id from the last digest over the same store and is marked new, updated
     (with `since_last`) or unchanged (`summarizer.digests.continuity`). The front page holds
-    `max_stories` (None: all), the rest go to `Digest.in_brief`; `unchanged` is "fold" (one
-    line each), "omit" (left out) or "show" (in full).
+    `max_stories` (None: all), the rest go to `Digest.in_brief`, one `InBrief` line each (digest
+    schema v3): each story is built, kept as its line and its continuity state, and let go, and
+    only the front page's stories are built again in full, so a large batch does not hold every
+    story at once. `unchanged` is "fold" (one line each), "omit" (left out) or "show" (in full).
 
     Every front-page story gets `Story.synthesis` (`summarizer.digests.synthesis`): by the model,
     one cached call per multi-source story, when the engine is the LLM and `synthesis` is "auto"
@@ -603,11 +609,35 @@ async def _brief_all(
     ordered = [entries[k] for k in sorted(entries, key=lambda k: order[k])]
     order.clear()
     now = datetime.now(UTC)
-    found = stories(ordered)
+    groups = group(ordered)
+    # Grouped: an entry that reads its brief back from the store needs its features no more.
+    for e in ordered:
+        if e.load is not None:
+            e.features = None
     del ordered
+    # Each story is built, kept as its one line and its state for continuity, and let go: only
+    # the front page's are built again in full (issue 15, memory flat in the batch size).
+    lines, current, importance = _one_lines(groups, now)
     # Continuity: each story takes its earlier id and says what changed since the last digest.
-    states = _carry_over(store, found, now, warnings)
-    front, in_brief = front_page(found, s.max_stories, s.unchanged)
+    carried = _carry_over(store, lines, current, now, warnings)
+    del current
+    front_items, in_brief = front_page(lines, s.max_stories, s.unchanged)
+    index = {id(item): k for k, item in enumerate(lines)}
+    omitted = sum(1 for item in lines if item.change == "unchanged")
+    front = []
+    for item in front_items:
+        k = index[id(item)]
+        story = build_story(*groups[k])
+        story.importance = importance[k]  # as ranked, not a second later
+        if carried is not None:
+            apply(story, carried[1][k])
+        front.append(story)
+    del lines, groups, importance, front_items, index
+    # Only the front page's articles are read again (synthesis).
+    keep = {r.article_id for story in front for r in story.sources}
+    keep |= {o.article_id for story in front for r in story.sources for o in r.also_carried_by}
+    for article_id in [a for a in entries if a[:16] not in keep]:
+        del entries[article_id]
     # One account per story across its sources, cited [1], [2] (cached; see synthesis.py).
     front = await synthesize_stories(
         front, entries, engine=s.engine, synthesis=s.synthesis, store=store, client=s.client,
@@ -629,25 +659,55 @@ async def _brief_all(
         totals=_totals(prog, started, counts),
     )
     if s.unchanged == "omit":
-        digest.totals["unchanged_omitted"] = sum(1 for s in found if s.change == "unchanged")
+        digest.totals["unchanged_omitted"] = omitted
     written = _write_outputs(digest, s.outputs)
-    if states is not None:
+    if carried is not None:
         # Only once the outputs are written: a digest nobody got does not make stories old.
-        store.save_stories(states_to_rows(states), run_id)
+        store.save_stories(states_to_rows(carried[0]), run_id)
+    del carried
     store.finish_run(run_id, "partial" if failed else "ok", digest.totals)
     return DigestResult(digest=digest, run_id=run_id, progress=prog, outputs=written)
 
 
+def _one_lines(
+    groups: list[tuple[list[Entry], list[str]]], now: datetime
+) -> tuple[list[InBrief], list[StoryState], list[float]]:
+    """Each group's story built and let go: its one line, its state for continuity and its
+    importance, in the order `stories()` ranks them (importance, then title)."""
+    built: list[tuple[float, str, int]] = []
+    lines: list[InBrief] = []
+    states: list[StoryState] = []
+    for k, (members, why) in enumerate(groups):
+        story = build_story(members, why)
+        built.append((-story.importance, story.title, k))
+        lines.append(in_brief_item(story))
+        states.append(state_of(story, now))
+    built.sort()
+    # `groups` is reordered to match: `items[k]` is the story of `groups[k]`.
+    groups[:] = [groups[k] for _, _, k in built]
+    return (
+        [lines[k] for _, _, k in built],
+        [states[k] for _, _, k in built],
+        [-imp for imp, _, _ in built],
+    )
+
+
 def _carry_over(
-    store: Store, found: list[Story], now: datetime, warnings: list[str]
-) -> list[StoryState] | None:
-    """Match the stories to the store's earlier ones (continuity); None if the store cannot."""
+    store: Store,
+    items: list[InBrief],
+    current: list[StoryState],
+    now: datetime,
+    warnings: list[str],
+) -> tuple[list[StoryState], list[Carried]] | None:
+    """Match the stories to the store's earlier ones (continuity) and give each item its id,
+    change and dates; the states to store and each story's match, or None if the store cannot
+    keep stories (then every story is new)."""
     if not hasattr(store, "earlier_stories"):
         warnings.append(
             f"{type(store).__name__} keeps no stories yet: every story is new in this digest"
         )
         return None
-    members = sorted({s.article_id for story in found for s in story.sources})
+    members = sorted({a for state in current for a in state.members})
     since = (now - timedelta(days=LOOKBACK_DAYS)).isoformat()
     earlier = []
     for raw in store.earlier_stories(members, since):
@@ -655,7 +715,13 @@ def _carry_over(
             earlier.append(StoryState.from_json(raw))
         except (ValueError, TypeError, KeyError) as exc:
             warnings.append(f"skipped a damaged story in the store: {exc}")
-    return carry_over(found, earlier, now)
+    carried, states = match(current, earlier, now)
+    for item, c in zip(items, carried, strict=True):
+        item.id, item.change = c.id, c.change
+        item.first_seen, item.last_updated = c.first_seen, c.last_updated
+        if c.change != "updated":
+            c.old = None  # `since_last` is told only for an updated story
+    return states, carried
 
 
 def _list_carriers(entry: Entry, at: int, copies: list[tuple[int, SourceRef, bool]]) -> int:
