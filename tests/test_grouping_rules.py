@@ -441,3 +441,145 @@ def test_stop_words_by_language(language: str | None, stop: set[str], kept: set[
     words = stories.stop_words(language)
     assert stop <= words
     assert not kept & words
+
+
+# A story's subject (SUBJECT_MIN_MEMBERS): real items as the offline engine briefs them (feed
+# title, brief title, key facts, parties). The Guardian's two Stormy Daniels items give her name
+# in both titles; its late-night hosts on the State of the Union name Stephen Colbert and never
+# Stormy Daniels, yet shared "Jimmy Kimmel", "late night", "Tuesday" with them (0.25).
+def real_entry(
+    aid: str, feed_title: str, facts: tuple[str, ...], parties: tuple[str, ...], day: int = 0
+) -> Entry:
+    brief = Brief(
+        title=facts[0],
+        summary=" ".join(facts),
+        key_facts=[KeyFact(statement=f, evidence=[f], status="claimed") for f in facts],
+        parties=[Party(name=p, kind="person", role="named") for p in parties],
+        positions=[],
+        open_questions=[],
+        meta=BriefMeta(prompt_version="test", language="en"),
+    )
+    return Entry(
+        aid, brief, SourceRef(article_id=aid, title=feed_title), DAY0 + timedelta(hours=day)
+    )
+
+
+LATE_NIGHT = real_entry(
+    "late-night",
+    "Late-night hosts on State of the Union: 'This wasn't a night for facts'",
+    (
+        "Comics, including Stephen Colbert, Trevor Noah and Jimmy Kimmel, reacted to Trump’s "
+        "first State of the Union address",
+        "Late-night hosts on Tuesday addressed Donald Trump’s first official State of the Union "
+        "address.",
+        "“We are live right now, and barely conscious following a 90-minute speech,” said "
+        "Stephen Colbert, whose show aired directly following Trump’s speech.",
+    ),
+    ("Stephen Colbert", "State of the Union", "Donald Trump"),
+)
+DANIELS_VIDEO = real_entry(
+    "daniels-video",
+    "Stormy Daniels on Jimmy Kimmel: porn actor casts doubt on denial of Trump affair – video",
+    (
+        "Speaking on Jimmy Kimmel Live! the adult film star Stormy Daniels appears to question "
+        "the authenticity of a statement denying her affair with the US president, Donald Trump, "
+        "only for her lawyer to insist it is real.",
+        "'Did you sign this letter that was released today?'",
+        "Porn actor Stormy Daniels casts doubt on denial of affair with Trump",
+    ),
+    ("Donald Trump", "Stormy Daniels"),
+)
+DANIELS_ARTICLE = real_entry(
+    "daniels-article",
+    "Porn actor Stormy Daniels casts doubt on denial of affair with Trump",
+    (
+        "On Jimmy Kimmel Live!",
+        "Daniels appears to question the authenticity of a statement denying the affair, only "
+        "for her lawyer to insist it is real",
+        "The allegations that Donald Trump paid hush money to hide an affair with adult film star "
+        "Stormy Daniels took another bizarre twist on Tuesday night during an interview with "
+        "late-night host Jimmy Kimmel that followed the president’s first State of the Union "
+        "address.",
+    ),
+    ("Jimmy Kimmel", "State of the Union"),
+)
+# GVC dev: three reports of one Little Rock shooting; the family's report never says "Little
+# Rock" (the story's subject) but names nobody the other two do not: it joins.
+LITTLE_ROCK = [
+    real_entry(
+        "kark",
+        "2-Year - Old Killed in Little Rock Shooting",
+        (
+            "2-Year - Old Killed in Little Rock Shooting",
+            "Around 8:30 p.m. Tuesday, Little Rock Police officers received a call from UAMS "
+            "saying they were treating a two - year - old for gunshot wounds.",
+            "The mother's cousin, who was driving the car, said that she and the child's mother "
+            "were driving toward Van Buren St. when they turned a corner and heard several "
+            "gunshots as a car drove by.",
+        ),
+        ("Little Rock", "Van Buren St"),
+    ),
+    real_entry(
+        "kthv",
+        "2-year - old killed in overnight Little Rock shooting",
+        (
+            "2-year - old killed in overnight Little Rock shooting",
+            "(KTHV) – A two - year - old is dead after an overnight shooting in Little Rock.",
+            "It happened on the 2000 block of Harrison Street on Tuesday evening, and police were "
+            "dispatched to UAMS around 8:34 p.m.",
+        ),
+        ("Little Rock", "KTHV"),
+    ),
+    real_entry(
+        "family",
+        "Family identifies 2-year - old killed in suspected drive - by shooting",
+        (
+            "Family identifies 2-year - old killed in suspected drive - by shooting",
+            "Family members have identified the 2-year - old killed in what police believe was a "
+            "drive - by shooting Tuesday night.",
+            "Police say RaMaya Reed was killed while riding in a vehicle with her mother, her "
+            "mother's cousin, and four other juveniles when several shots were fired into their "
+            "vehicle from a passing car.",
+        ),
+        (),
+    ),
+]
+
+
+def guardian_batch() -> list[Entry]:
+    """The three items in a day of other stories that all name Donald Trump (a common name)."""
+    others = [
+        real_entry(f"g{k}", topic, (f"{topic}, Donald Trump said.", f"{topic}."), ("Donald Trump",))
+        for k, topic in enumerate(ENGLISH_TOPICS[:8])
+    ]
+    return [LATE_NIGHT, DANIELS_VIDEO, DANIELS_ARTICLE, *others]
+
+
+@pytest.mark.parametrize(
+    ("entries", "expected"),
+    [
+        pytest.param(
+            guardian_batch(),
+            [["daniels-article", "daniels-video"]],
+            id="late-night hosts never say the Stormy Daniels story's subject: apart",
+        ),
+        pytest.param(
+            LITTLE_ROCK,
+            [["family", "kark", "kthv"]],
+            id="a follow-up that names nobody new joins without the subject: one story",
+        ),
+    ],
+)
+def test_a_story_takes_in_nothing_that_never_says_its_subject(
+    entries: list[Entry], expected: list[list[str]]
+) -> None:
+    assert stories_of_two_or_more(entries) == expected
+
+
+def test_without_the_subject_rule_the_late_night_hosts_joined_stormy_daniels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stories, "SUBJECT_MIN_MEMBERS", 10**6)
+    assert stories_of_two_or_more(guardian_batch()) == [
+        ["daniels-article", "daniels-video", "late-night"]
+    ]
