@@ -43,6 +43,7 @@ from summarizer.testing.server import (
     Step,
     synthetic_article,
 )
+from summarizer.testing.workers import start_workers, stop_workers
 
 ADMIN = os.environ.get("SUMMARIZER_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 WORDS = 300
@@ -241,16 +242,9 @@ def run(
         poll = psycopg.connect(url, autocommit=True)  # one connection for the polling
         pg = PgCpu(psycopg.connect(ADMIN, autocommit=True), url.rsplit("/", 1)[1])
         started = time.monotonic()
-        procs = [
-            subprocess.Popen(
-                [sys.executable, *WORKER_CMD, "--db", url, *args],
-                env=env(tmp),
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=(tmp / f"worker{k}.log").open("wb"),
-            )
-            for k in range(n_workers)
-        ]
+        procs = start_workers(
+            url, n_workers, *args, command=WORKER_CMD, env=env(tmp), cwd=ROOT, log_dir=tmp
+        )
         killed = False
         done = 0
         deadline = started + 1800
@@ -287,14 +281,7 @@ def run(
             seconds = time.monotonic() - started
             end = cpu_now()
         finally:
-            for p in procs:
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_workers(procs, timeout=20)
             poll.close()
         cpu: dict[str, Any] = {}
         if mark is not None and end["done"] > mark["done"]:

@@ -10,8 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from click.testing import CliRunner
 from summarizer.cli import main
 from summarizer.errors import BudgetExceeded
 from summarizer.testing.server import FakeOpenAIServer, synthetic_article
+from summarizer.testing.workers import running_workers
 
 pytestmark = pytest.mark.slow
 
@@ -55,48 +54,6 @@ def wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
     raise AssertionError(f"not within {timeout}s: {what}")
 
 
-@contextmanager
-def workers(url: str, n: int, *args: str) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`n` worker processes on `url`, up (heartbeat in the database) before the block runs;
-    stopped (SIGTERM, then SIGKILL) after."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "summarizer", "worker", "--db", url, *args],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=os.environ.copy(),
-        )
-        for _ in range(n)
-    ]
-    try:
-
-        def up() -> bool:
-            for p in procs:
-                if p.poll() is not None:
-                    err = p.stderr.read().decode() if p.stderr else ""
-                    raise AssertionError(f"a worker exited with {p.returncode}: {err[-2000:]}")
-            try:
-                rows = q(url, "SELECT count(*) FROM procrastinate_workers")
-            except psycopg.Error:
-                return False
-            return bool(rows[0][0] >= n)
-
-        wait_for(f"{n} workers up", up, timeout=60)
-        yield procs
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-            if p.stderr:
-                p.stderr.close()
-
-
 def digest(url: str, server: FakeOpenAIServer, sources: Path, *more: str) -> Any:
     return CliRunner().invoke(
         main,
@@ -116,6 +73,16 @@ def digest(url: str, server: FakeOpenAIServer, sources: Path, *more: str) -> Any
 
 def brief_count(url: str) -> int:
     return int(q(url, "SELECT count(*) FROM briefs")[0][0])
+
+
+def test_a_worker_that_cannot_start_is_an_error_with_what_it_said(pg_url: str) -> None:
+    # The helper the tests and bench_workers.py share: the worker's stderr (kept in a file,
+    # never a pipe) is in the message.
+    with (
+        pytest.raises(AssertionError, match=r"(?s)exited with 2: .*'--no-such-option'"),
+        running_workers(pg_url, 1, "--no-such-option", up_within=30),
+    ):
+        pass
 
 
 def test_with_no_worker_the_digest_briefs_in_its_own_process(tmp_path: Path, pg_url: str) -> None:
@@ -148,7 +115,7 @@ def test_two_workers_brief_every_article_once_and_the_digest_waits(
 ) -> None:
     src = articles(tmp_path / "in", 16)
     with FakeOpenAIServer(latency=0.2) as server:
-        with workers(pg_url, 2, "--concurrency", "3", "--base-url", server.base_url):
+        with running_workers(pg_url, 2, "--concurrency", "3", "--base-url", server.base_url):
             out = digest(pg_url, server, src, "--out", str(tmp_path / "d.md"))
             assert out.exit_code == 0, out.output
             # a second digest at once finds every brief: no job, no call
@@ -181,7 +148,7 @@ def test_no_wait_queues_once_and_a_later_run_includes_the_briefs(
         assert second.exit_code == 7
         todo = q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'")
         assert todo == [(6,)] and brief_requests(server, 6) == [0] * 6
-        with workers(pg_url, 1, "--base-url", server.base_url):
+        with running_workers(pg_url, 1, "--base-url", server.base_url):
             wait_for("6 briefs", lambda: brief_count(pg_url) == 6)
         third = digest(pg_url, server, src)
         assert third.exit_code == 0 and "6 cached" in third.output
@@ -195,7 +162,7 @@ def test_a_worker_killed_with_kill_9_loses_nothing(tmp_path: Path, pg_url: str) 
         queued = digest(pg_url, server, src, "--no-wait", "--out", str(tmp_path / "d.md"))
         assert queued.exit_code == 7 and queued.output.count("queued for the workers") == n
         args = ("--concurrency", "3", "--stalled-after", "2", "--base-url", server.base_url)
-        with workers(pg_url, 2, *args) as procs:
+        with running_workers(pg_url, 2, *args) as procs:
             # both busy; then one dies mid-call, its three jobs 'doing'
             wait_for("calls in flight", lambda: sum(brief_requests(server, n)) >= 4)
             procs[0].send_signal(signal.SIGKILL)
@@ -264,7 +231,7 @@ def test_scheduled_digest_runs_once_per_tick_across_workers(tmp_path: Path, pg_u
         f'db = "{pg_url}"\n',
         encoding="utf-8",
     )
-    with workers(pg_url, 2, "--schedule", str(job)):
+    with running_workers(pg_url, 2, "--schedule", str(job)):
         wait_for("two scheduled digests", lambda: len(q(pg_url, "SELECT id FROM runs")) >= 2)
         ticks = q(
             pg_url,
@@ -320,7 +287,7 @@ def test_the_digests_cost_cap_holds_across_the_workers(tmp_path: Path, pg_url: s
     src = articles(tmp_path / "in", 8)
     with (
         FakeOpenAIServer(latency=0.2) as server,
-        workers(pg_url, 2, "--concurrency", "4", "--base-url", server.base_url),
+        running_workers(pg_url, 2, "--concurrency", "4", "--base-url", server.base_url),
     ):
         out = digest(pg_url, server, src, "--max-cost", "0.01", "--out", str(tmp_path / "d.md"))
     assert out.exit_code == 7, out.output
@@ -351,7 +318,7 @@ def test_a_killed_workers_calls_in_flight_are_interrupted_and_their_reservation_
         )
         assert queued.exit_code == 7, queued.output
         caps = ("--max-cost", "100", "--stalled-after", "2", "--concurrency", "3")
-        with workers(pg_url, 1, *caps, "--base-url", slow.base_url) as dead:
+        with running_workers(pg_url, 1, *caps, "--base-url", slow.base_url) as dead:
             wait_for("3 calls in flight", lambda: sum(slow.per_article.values()) >= 3)
             dead[0].send_signal(signal.SIGKILL)
             dead[0].wait()
@@ -360,7 +327,7 @@ def test_a_killed_workers_calls_in_flight_are_interrupted_and_their_reservation_
         held = q(pg_url, "SELECT scope, reserved FROM summarizer_spend ORDER BY scope")
         assert [s for s, _ in held] == ["day:" + time.strftime("%Y-%m-%d", time.gmtime()), "run:1"]
         assert all(r > 0 for _, r in held)
-        with workers(pg_url, 1, *caps, "--base-url", fast.base_url):
+        with running_workers(pg_url, 1, *caps, "--base-url", fast.base_url):
             wait_for(f"{n} briefs", lambda: brief_count(pg_url) == n, timeout=90)
 
             def released() -> bool:
