@@ -45,7 +45,6 @@ def trace_phases() -> dict[str, list[float]]:
     import tracemalloc
 
     import summarizer.digests.run as run
-    import summarizer.digests.stories as stories
 
     phases: dict[str, list[float]] = {}
 
@@ -66,8 +65,9 @@ def trace_phases() -> dict[str, list[float]]:
 
         setattr(module, name, wrapped)
 
-    wrap(run, "stories", "briefed (entries held)", "stories built")
-    wrap(stories, "group", None, "grouped")
+    wrap(run, "group", "briefed (entries held)", "grouped")
+    # Each story built and let go, its one line and state kept (digest schema v3).
+    wrap(run, "_one_lines", None, "stories built")
     wrap(run, "front_page", "continuity", None)
     wrap(run, "_write_outputs", "digest made", "outputs written")
     tracemalloc.start()
