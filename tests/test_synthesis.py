@@ -829,3 +829,55 @@ def test_offline_disagreements_are_hidden_unless_the_setting_is_on(
     about = [d["about"] for d in dam["synthesis"]["disagreements"]]
     assert about == (["Fourteen people [2] vs Twelve people [3]"] if shown else [])
     assert bool(dam["disagreements"]) is shown
+
+
+# --- ECB+ dev sentences (issue 13): each was read wrong by the rules before this change --------
+
+_QESHM_61 = "The 6.1 - magnitude quake struck Qeshm island, home to 120, 000 people, and the city of Bandar Abbas, state media said."  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "disagree"),
+    [
+        # 20_1ecbplus vs 20_6ecbplus: one quake, two magnitudes (a tokenised "6.1 - magnitude")
+        (_QESHM_61, _QESHM_61.replace("6.1", "5.9"), True),
+        # 20_1ecbplus vs 20_3ecbplus: each number is told of its own place (the nearest name)
+        (_QESHM_61, "Shahram Alamdari, head of the rescue unit for the Iranian Red Crescent, said two helicopters were evacuating injured from Qeshm to Bandar Abbas, a city of 500, 000 people that also was jolted by the quake.", False),  # noqa: E501
+        # 31_10ecb vs 31_14ecb: what he needed is not what he scored
+        ("The 6-foot-9 senior needed nine points in the top-ranked Tar Heels ' game against Evansville on Thursday night to pass Phil Ford for the record.",  # noqa: E501
+         "Hansbrough passed Ford for the top spot in school history while posting 20 points in the top-ranked Tar Heels ' 91-73 victory against Evansville on Thursday night.", False),  # noqa: E501
+    ],
+)  # fmt: skip
+def test_ecbplus_values_of_one_thing(a: str, b: str, disagree: bool) -> None:
+    assert _differ(a, b) is disagree and _differ(b, a) is disagree
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the inches of a height, not nine seniors
+        ("The 6-foot-9 senior needed nine points in the top-ranked Tar Heels ' game against Evansville on Thursday night to pass Phil Ford for the record.", []),  # noqa: E501
+        # counts named by their verb (20_8ecbplus, 20_5ecbplus, 20_11ecbplus)
+        ("A powerful earthquake hit southern Iran on Sunday, causing major destruction in seven villages and killing 10 people and injuring 80.",  # noqa: E501
+         [("village", 7.0), ("people", 10.0), ("injured", 80.0)]),
+        ("A 5.9 magnitude earthquake has leveled seven villages in Iran's southern area, killing 10 persons and wounding other 70, Iranian officials were quoted by AP as saying.",  # noqa: E501
+         [("magnitude", 5.9), ("village", 7.0), ("person", 10.0), ("injured", 70.0)]),
+        ("Heidar Alishvandi said 50 were injured.", [("injured", 50.0)]),
+    ],
+)  # fmt: skip
+def test_ecbplus_quantities(sentence: str, expected: list[tuple[str, float]]) -> None:
+    assert [(q.kind, q.value) for q in quantities(sentence)] == expected
+
+
+def test_a_value_its_own_article_gives_as_a_bound_is_that_bound() -> None:
+    """20_6ecbplus: its lead says "at least three people", a later line "three people killed";
+    20_4ecbplus's governor gives 10 dead a day later: the toll rose, no disagreement."""
+    from summarizer.digests.synthesis import _bounded_in
+
+    lead = "A powerful earthquake has hit southern Iran, destroying several villages and killing at least three people and injuring others, according to reports."  # noqa: E501
+    later = "The governor of Qeshm island told the AFP news agency four villages had been destroyed and three people killed."  # noqa: E501
+    ten = "Qeshm island governor Heydar Alishbandi told AFP that a total of 10 people had been killed and that the death toll was not expected to rise further."  # noqa: E501
+    assert _differ(later, ten)  # the two sentences alone
+    (three,) = [q for q in quantities(later) if q.value == 3]
+    assert _bounded_in(f"{lead}\n\n{later}", three)
+    assert not _bounded_in(later, three)  # no bound in the article: a value like any other

@@ -766,6 +766,27 @@ class Quantity:
     names: frozenset[str]  # capitalised names near the number
     moved: bool = False  # a change over a time ("fell 260.77 points"), not a standing count
     approx: bool = False  # "about $13 billion": $13.2 billion is within it
+    # The name the number is told of, just before it ("Qeshm island, home to 120,000": qeshm;
+    # "Bandar Abbas, a city of 500,000": bandar); "" when none is that near.
+    subject: str = ""
+
+
+# How many words before a number its subject's name may stand ("Qeshm island, home to 120,000").
+SUBJECT_WORDS = 4
+
+
+def _subject(before: str) -> str:
+    """The first word of the last run of capitalised names among the SUBJECT_WORDS words before
+    a number (not a month, a weekday or a sentence's opening article), casefolded; "" if none."""
+    window = " ".join(before.split()[-SUBJECT_WORDS:])
+    window = _SPEECH.split(window)[-1]  # "Ramsey said 18 people": the speaker is no subject
+    runs = re.findall(r"(?<![\w'])([A-Z][\w&'-]*[A-Za-z])(?:\s+[A-Z][\w&'-]*[A-Za-z])*", window)
+    runs = [w for w in runs if not _MONTH_OR_DAY.match(w) and w.lower() not in _NOT_A_SUBJECT]
+    return runs[-1].casefold() if runs else ""
+
+
+_SPEECH = re.compile(r"\b(?:said|says|told|tells|reported|reports|according\s+to)\b")
+_NOT_A_SUBJECT = frozenset(("the", "a", "an", "in", "on", "at", "and", "but", "of", "it", "its"))
 
 
 def _names(text: str) -> set[str]:
@@ -810,6 +831,18 @@ _APPROX_BEFORE = re.compile(
     re.IGNORECASE,
 )
 APPROX = 0.1
+# A need or a target ("needed nine points", "to reach 100 goals", "a goal of 500 homes"): not a
+# value the count has.
+_NEED_BEFORE = re.compile(
+    r"\b(?:need(?:s|ed|ing)?|requir(?:e|es|ed|ing)|to\s+(?:reach|hit|pass|top)|"
+    r"(?:goal|target|aim|bid)\s+of)\s+(?:(?:only|just|another|a|an|the)\s+)?"
+    r"(?:US|CA|AU?)?[$£€¥]?\s*$",
+    re.IGNORECASE,
+)
+# A scale named before its value ("magnitude 6.1", "a magnitude of 5.9", "magnitude-5.2") or
+# joined to it ("The 6.1 - magnitude quake", tokenised text's "6.1-magnitude").
+_SCALE_BEFORE = re.compile(r"\b(magnitude)\s*(?:of\s+|-\s*)?$", re.IGNORECASE)
+_SCALE_AFTER = re.compile(r"\s*-\s*(magnitude)\b", re.IGNORECASE)
 # The whole of a ratio ("29 of 34 passes", "9 out of 10 voters"): what the count is out of.
 _RATIO_BEFORE = re.compile(r"\d\s+(?:out\s+)?of\s+$", re.IGNORECASE)
 # A rate ("per run", "a year", "each"), not a total.
@@ -823,6 +856,29 @@ _MEASURES = frozenset(
     ("miles", "kilometres", "kilometers", "metres", "meters", "feet", "yards", "tonnes", "tons",
      "pounds", "barrels", "acres", "hectares", "degrees", "knots")
 )  # fmt: skip
+
+
+# Counts named by their verb, not a noun after the number: the injured and the dead.
+_HURT = r"(?:injur|wound|hurt)"
+_DEAD = r"(?:kill|dead|died|die)"
+_VERB_BEFORE = re.compile(
+    rf"\b(?P<v>{_HURT}|{_DEAD})\w*\s+(?:an?other\s+|other\s+)?$", re.IGNORECASE
+)
+_VERB_AFTER = re.compile(
+    rf"^(?:\s+(?:others?|more|people|persons))?\s+(?:were|was|are|have\s+been|had\s+been|been)?"
+    rf"\s*(?P<v>{_HURT}|{_DEAD})",
+    re.IGNORECASE,
+)
+_OTHERS = frozenset(("other", "others", "more"))
+
+
+def _casualty(before: str, rest: str) -> str | None:
+    """ "injured" or "killed" when a number counts the hurt or the dead by its verb ("injuring
+    80", "wounding other 70", "50 were injured", "two others were killed"), else None."""
+    m = _VERB_BEFORE.search(before) or _VERB_AFTER.match(rest)
+    if m is None:
+        return None
+    return "injured" if re.match(_HURT, m.group("v"), re.IGNORECASE) else "killed"
 
 
 def _number(word: str) -> float:
@@ -852,18 +908,28 @@ def quantities(text: str) -> list[Quantity]:
             continue  # "25 km (15 miles)": 15 miles is 25 km converted, with 25's bound if any
         if _RATIO_BEFORE.search(before):
             continue  # "completed 29 of 34 passes": 34 is the attempts, not the passes counted
+        if _NEED_BEFORE.search(before):
+            continue  # "needed nine points": what it takes, not what there is
+        if re.search(r"\d-[^\W\d_]+-$", before):
+            continue  # "the 6-foot-9 senior": the inches of a height, not nine seniors
         after = re.match(r"\s+(?:of\s+|in\s+)?([^\W\d_]{3,})(?:\s+([^\W\d_]{3,}))?", rest)
         noun = after.group(1).lower() if after else ""
-        if after and after.group(2) and after.group(2).lower() in _MEASURES:
+        scale = _SCALE_BEFORE.search(before) or _SCALE_AFTER.match(rest)
+        if scale and not cur and not m.group("pct"):
+            noun = scale.group(1).lower()  # "6.1 - magnitude", "magnitude of 6.1": a magnitude
+        elif after and after.group(2) and after.group(2).lower() in _MEASURES:
             noun = after.group(2).lower()  # "13 nautical miles": miles
         elif after and after.group(1)[:1].isupper():
             continue  # "12 Somali": a kind of what is counted, not the thing
         if _RATE_AFTER.match(rest):
             continue  # "3.8 yards per run", "$22 million a year": a rate
+        hurt = None if cur or m.group("pct") else _casualty(before, rest)
         if cur:
             kind = _CURRENCY.get(re.sub(r"\s+", "", cur.lower()), "")
         elif m.group("pct"):
             kind = "percent"
+        elif hurt and (not noun or noun in _NOT_A_UNIT or noun in _OTHERS):
+            kind, noun = hurt, hurt  # "injuring 80", "wounding other 70", "50 were injured"
         elif noun and noun not in _NOT_A_UNIT and not _MONTH_OR_DAY.match(noun):
             kind = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
         else:
@@ -891,6 +957,7 @@ def quantities(text: str) -> list[Quantity]:
                 names=frozenset(_names(window)),
                 moved=any(_MOVED.match(w) for w in close),
                 approx=bool(_APPROX_BEFORE.search(before)),
+                subject=_subject(before),
             )
         )
     return out
@@ -919,6 +986,8 @@ def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
         return False
     if len(a.near & b.near) < 2:
         return False
+    if a.subject and b.subject and a.subject != b.subject:
+        return False  # "Qeshm island, home to 120,000" / "Bandar Abbas, a city of 500,000"
     if _states(text_a, b.value) or _states(text_b, a.value):
         return False  # one sentence gives both: two things or an update it reports itself
     names_a, names_b = _names(text_a), _names(text_b)
@@ -928,6 +997,26 @@ def conflicting(a: Quantity, text_a: str, b: Quantity, text_b: str) -> bool:
 
     wa, wb = content_words(text_a), content_words(text_b)
     return len(wa & wb) >= SAME_STATEMENT * len(wa | wb)
+
+
+def _bounded_in(text: str | None, q: Quantity) -> bool:
+    """Whether an article also gives `q`'s value as a bound of the same kind ("killing at least
+    three people" in its lead, "three people killed" later): its figure is that bound."""
+    if not text:
+        return False
+    text = _SPACED_THOUSANDS.sub(r"\1,\2", text)
+    for m in _AMOUNT.finditer(text):
+        num = _number(m.group("num").lower()) * _SCALE.get((m.group("scale") or "").lower(), 1)
+        if abs(num - q.value) > 0.01 * max(num, q.value):
+            continue
+        if not _BOUND_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
+        noun = re.match(r"\s+([^\W\d_]+)", text[m.end() :])
+        if q.kind in {"percent", *_CURRENCY.values()} or (
+            noun and noun.group(1).lower().rstrip("s") == q.kind.rstrip("s")
+        ):
+            return True
+    return False
 
 
 def _day_of(text: str, base: date | None) -> date | None:
@@ -984,6 +1073,8 @@ def _disagreements(
                         for b in amounts_b
                         if conflicting(a, fa.evidence[0], b, fb.evidence[0])
                         and not _other_days(a, fa.evidence[0], da, b, fb.evidence[0], db)
+                        and not _bounded_in(texts[i - 1] if texts else None, a)
+                        and not _bounded_in(texts[j - 1] if texts else None, b)
                     ),
                     None,
                 )
