@@ -307,3 +307,81 @@ def test_a_worker_that_cannot_start_is_tried_a_few_times_only(
         while any(w.alive for w in offload._workers) and time.monotonic() < deadline:
             time.sleep(0.02)
     assert len(started) == offload.MAX_FAILED_STARTS
+
+
+def test_the_loop_moves_the_bytes_itself(
+    one_worker: None, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread of ours moves jobs or reports: the loop reads and writes the worker's pipes,
+    including jobs that do not fit in the pipe at once (more than 64 KiB in flight)."""
+    import threading
+
+    worker = _ready()
+    texts = [synthetic_article(900 + i, 1500) for i in range(24)]  # ~9 KB each, 24 at once
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    offloading: set[str] = set()  # threads seen running offload.py's code
+    loop_thread = threading.get_ident()
+
+    async def batch() -> list[Any]:
+        async def watch() -> None:
+            while True:
+                for ident, frame in sys._current_frames().items():
+                    stack = frame
+                    while stack is not None and ident != loop_thread:
+                        if stack.f_code.co_filename == offload.__file__:
+                            offloading.add(stack.f_code.co_name)
+                        stack = stack.f_back
+                await asyncio.sleep(0.002)
+
+        watcher = asyncio.create_task(watch())
+        try:
+            return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+        finally:
+            watcher.cancel()
+
+    briefs = asyncio.run(batch())
+    assert all(b.meta.evidence for b in briefs)
+    assert here == []  # every reply was grounded in the worker
+    assert offloading == set()
+    assert worker.alive and worker.pending == {}
+
+
+def test_two_loops_in_two_threads_share_one_worker_safely(
+    one_worker: None, server: FakeOpenAIServer
+) -> None:
+    """A loop running in another thread at the same time grounds on its own loop, and every
+    brief of both comes out grounded."""
+    import threading
+
+    _ready()
+    results: dict[int, list[Any]] = {}
+    failures: list[BaseException] = []
+
+    def run(n: int) -> None:
+        texts = [synthetic_article(1000 + 100 * n + i) for i in range(10)]
+
+        async def batch() -> list[Any]:
+            return await asyncio.gather(*(asummarize(t, base_url=server.base_url) for t in texts))
+
+        try:
+            results[n] = asyncio.run(batch())
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures
+    assert all(not t.is_alive() for t in threads)
+    assert all(b.meta.evidence for n in (0, 1) for b in results[n])
+    worker = _ready()  # still usable by the next loop
+    assert worker.alive

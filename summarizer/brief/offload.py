@@ -21,9 +21,12 @@ When it is used (all must hold, else the loop grounds as before):
 
 A worker is `python -m summarizer.brief.offload`, a process of its own that imports only the
 guard (not the caller's script, as multiprocessing's "spawn" would), reading (article, reply as
-JSON) from its stdin and writing reports to its stdout. Two threads per worker in the caller's
-process move the bytes, so the loop never blocks on a pipe. Workers are shared by every event
-loop of the process, stopped at exit (and exit themselves when the caller does), and forgotten
+JSON) from its stdin and writing reports to its stdout. The caller's event loop moves the bytes
+itself, on non-blocking pipes (`loop.add_reader`, and `add_writer` when the pipe is full): no
+threads, no waking of one (a thread per pipe cost the loop 0.2-0.9 ms per brief, in pickling
+handed between threads and in waiting for the GIL). Workers are shared by every event loop of
+the process, one loop at a time (a loop running in another thread at the same moment grounds
+its briefs itself), stopped at exit (and exit themselves when the caller does), and forgotten
 by a forked child. A worker that dies fails its briefs' offloads, not the briefs: they ground
 on the loop, and the next concurrent use starts a new one.
 """
@@ -35,7 +38,6 @@ import atexit
 import contextlib
 import os
 import pickle
-import queue
 import re
 import struct
 import subprocess
@@ -97,9 +99,13 @@ def min_chars() -> int:
 
 
 def _send(out: IO[bytes], obj: object) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    out.write(_HEADER.pack(len(data)) + data)
+    out.write(_frame(obj))
     out.flush()
+
+
+def _frame(obj: object) -> bytes:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
 
 
 def _receive(inp: IO[bytes]) -> Any:
@@ -113,11 +119,18 @@ def _receive(inp: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-_Waiter = tuple[asyncio.AbstractEventLoop, "asyncio.Future[GroundingReport | None]"]
+_Future = asyncio.Future[GroundingReport | None]
 
 
 class _Worker:
-    """One worker process and the two threads that feed it and read its answers."""
+    """One worker process, and its pipes, read and written by the event loop that uses it.
+
+    No threads: the pipes are non-blocking, and the worker is attached to one event loop at a
+    time (`loop.add_reader` on its answers, `loop.add_writer` while a job does not fit in the
+    pipe), the loop of the briefs waiting for it. A loop that has closed, or stopped with
+    nothing running, gives the worker up to the next loop that asks; a loop running in another
+    thread at the same time does not share it (its briefs ground on their own loop).
+    """
 
     def __init__(self) -> None:
         root = str(Path(__file__).resolve().parents[2])
@@ -131,87 +144,212 @@ class _Worker:
             env=env,
             close_fds=True,
         )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._wfd = self.proc.stdin.fileno()
+        self._rfd = self.proc.stdout.fileno()
+        os.set_blocking(self._wfd, False)
+        os.set_blocking(self._rfd, False)
         self.ready = False
-        self.alive = True
-        self.pending: dict[int, _Waiter] = {}
+        self._alive = True
+        self._killed = False
+        self.pending: dict[int, _Future] = {}
         self._next = 0
         self._lock = threading.Lock()
-        self._outbox: queue.SimpleQueue[tuple[int, str, str] | None] = queue.SimpleQueue()
-        threading.Thread(target=self._write, name="ground-writer", daemon=True).start()
-        threading.Thread(target=self._read, name="ground-reader", daemon=True).start()
+        self._inbox = bytearray()  # bytes read from the worker, not yet a whole message
+        self._outbox = bytearray()  # jobs not yet written to it (the pipe was full)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._writing = False
 
-    def submit(self, text: str, reply_json: str) -> asyncio.Future[GroundingReport | None]:
+    @property
+    def alive(self) -> bool:
+        """Whether the worker process can still answer (an exit is noticed here too)."""
+        if self._alive and self.proc.poll() is not None:
+            self._gone()
+        return self._alive
+
+    def usable_from(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether briefs of `loop` can use this worker now (see the class)."""
+        other = self.loop
+        return other is None or other is loop or other.is_closed() or not other.is_running()
+
+    def submit(self, text: str, reply_json: str) -> _Future:
+        """Send one job; the future is its report, or None when the worker cannot make it."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[GroundingReport | None] = loop.create_future()
+        future: _Future = loop.create_future()
         with self._lock:
-            if not self.alive:
+            if not self._alive or not self._attach(loop):
                 future.set_result(None)
                 return future
             self._next += 1
             job = self._next
-            self.pending[job] = (loop, future)
-        self._outbox.put((job, text, reply_json))
+            self.pending[job] = future
+            self._outbox += _frame((job, text, reply_json))
+            self._flush()
         return future
 
+    def poll(self) -> None:
+        """Read what the worker has said so far, without waiting (its "ready" when no loop
+        reads for it yet)."""
+        if self.loop is None or self.loop.is_closed() or not self.loop.is_running():
+            self._on_readable()
+
     def close(self) -> None:
-        self._outbox.put(None)  # the writer closes the worker's stdin: it exits
+        """Stop the worker: its stdin closes, so it exits; whatever is pending grounds on the
+        loop."""
+        self._killed = True
+        self._gone()
 
     def kill(self) -> None:
-        """Stop the worker at once (the reader then fails whatever is pending)."""
-        with self._lock:
-            self.alive = self.ready = False
+        """Stop the worker at once; whatever is pending grounds on the loop."""
+        self._killed = True
         with contextlib.suppress(OSError):
             self.proc.kill()
-        self.close()
+        self._gone()
 
-    def _write(self) -> None:
-        stdin = self.proc.stdin
-        assert stdin is not None
+    # -- on the loop's thread ------------------------------------------------------------------
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Make `loop` read (and write) this worker's pipes (under `_lock`)."""
+        if self.loop is loop:
+            return True
+        if not self.usable_from(loop):
+            return False
+        old, self.loop = self.loop, loop
+        self._detach(old)
         try:
-            while (job := self._outbox.get()) is not None:
-                _send(stdin, job)
-        except (OSError, ValueError):
-            pass  # the worker is gone: the reader fails what is pending
-        finally:
-            with contextlib.suppress(OSError, ValueError):
-                stdin.close()
+            loop.add_reader(self._rfd, self._on_readable)
+        except (NotImplementedError, OSError, ValueError):  # a loop that cannot watch pipes
+            self.loop = None
+            return False
+        self._writing = False
+        return True
 
-    def _read(self) -> None:
-        stdout = self.proc.stdout
-        assert stdout is not None
+    def _detach(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        if loop is None or loop.is_closed():
+            return  # a closed loop has forgotten its readers
+        with contextlib.suppress(OSError, ValueError, RuntimeError):
+            loop.remove_reader(self._rfd)
+            loop.remove_writer(self._wfd)
+
+    def _flush(self) -> None:
+        """Write what the pipe takes of the jobs not yet sent (under `_lock`)."""
+        try:
+            while self._outbox:
+                sent = os.write(self._wfd, self._outbox)
+                del self._outbox[:sent]
+        except BlockingIOError:
+            if not self._writing and self.loop is not None:
+                self.loop.add_writer(self._wfd, self._write_more)
+                self._writing = True
+            return
+        except (OSError, ValueError):
+            # The worker is gone: its reader sees the end and fails what is pending.
+            self._outbox.clear()
+            return
+        if self._writing and self.loop is not None:
+            self.loop.remove_writer(self._wfd)
+            self._writing = False
+
+    def _write_more(self) -> None:
+        with self._lock:
+            self._flush()
+
+    def _on_readable(self) -> None:
         try:
             while True:
-                message = _receive(stdout)
-                if message == _READY:
-                    self.ready = True
-                    continue
-                job, report = message
-                with self._lock:
-                    waiter = self.pending.pop(job, None)
-                if waiter is not None:
-                    _resolve(waiter, report)
-        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                chunk = os.read(self._rfd, 1 << 16)
+                if not chunk:
+                    self._gone()
+                    break
+                self._inbox += chunk
+        except BlockingIOError:
             pass
+        except (OSError, ValueError):
+            self._gone()
+        self._deliver()
+
+    def _deliver(self) -> None:
+        inbox, size = self._inbox, _HEADER.size
+        while len(inbox) >= size:
+            (length,) = _HEADER.unpack_from(inbox)
+            if len(inbox) < size + length:
+                break
+            try:
+                message = pickle.loads(inbox[size : size + length])
+            except (pickle.UnpicklingError, EOFError, ValueError):
+                message = None
+            del inbox[: size + length]
+            if message == _READY:
+                self.ready = True
+                continue
+            if not isinstance(message, tuple):
+                continue
+            job, report = message
+            with self._lock:
+                future = self.pending.pop(job, None)
+                idle = not self.pending and not self._outbox
+            if future is not None:
+                _resolve(future, report)
+            if idle and self.loop is not None and self._alive:
+                # Nothing waits: another loop may take the worker now.
+                with self._lock:
+                    loop, self.loop = self.loop, None
+                self._detach(loop)
+
+    def _gone(self) -> None:
+        """The worker cannot answer any more: fail what is pending (it grounds on the loop),
+        and let its pipes go."""
         global _failed_starts
         with self._lock:
-            if not self.ready and self.alive:
+            if not self._alive:
+                return
+            if not self.ready and not self._killed:
                 _failed_starts += 1  # it died before it could answer (not killed by us)
-            self.alive = self.ready = False
+            self._alive = self.ready = False
             left, self.pending = list(self.pending.values()), {}
-        for waiter in left:
-            _resolve(waiter, None)
-        with contextlib.suppress(OSError, ValueError):
-            stdout.close()
+            loop, self.loop = self.loop, None
+            self._outbox.clear()
+        if loop is not None and loop.is_running() and loop is not _running_loop():
+            # Another thread's loop reads these pipes: it lets them go itself.
+            try:
+                loop.call_soon_threadsafe(self._release, loop)
+            except RuntimeError:  # it has closed meanwhile
+                self._release(None)
+        else:
+            self._release(loop)
+        for future in left:
+            _resolve(future, None)
+
+    def _release(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self._detach(loop)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError, ValueError):
+                assert pipe is not None
+                pipe.close()
 
 
-def _resolve(waiter: _Waiter, report: GroundingReport | None) -> None:
-    loop, future = waiter
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _resolve(future: _Future, report: GroundingReport | None) -> None:
+    """Set a job's report: at once on its own loop, else through that loop's queue (a loop
+    that has closed waits for nothing any more)."""
+    loop = future.get_loop()
+    if loop.is_closed() or future.done():
+        return
+    if loop is _running_loop():
+        future.set_result(report)
+        return
 
     def done() -> None:
         if not future.done():
             future.set_result(report)
 
-    with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+    with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(done)
 
 
@@ -233,11 +371,16 @@ _failed_starts = 0
 
 
 def _ready_worker() -> _Worker | None:
-    """The least busy ready worker; else start the missing workers (once) and return None."""
+    """The least busy ready worker this event loop can use (any, outside a loop); else start
+    the missing workers (once) and return None."""
     global _failed_starts
+    loop = _running_loop()
     with _lock:
+        for w in _workers:
+            if not w.ready:
+                w.poll()  # its "ready", or its end
         _workers[:] = [w for w in _workers if w.alive]
-        ready = [w for w in _workers if w.ready]
+        ready = [w for w in _workers if w.ready and (loop is None or w.usable_from(loop))]
         missing = workers() - len(_workers)
         for _ in range(max(0, missing) if _failed_starts < MAX_FAILED_STARTS else 0):
             try:
@@ -262,7 +405,7 @@ def shutdown() -> None:
 
 
 def _forget_after_fork() -> None:
-    # A forked child has no threads feeding the workers: it starts workers of its own.
+    # A forked child must not share the parent's pipes: it starts workers of its own.
     global _lock, _active, _count_lock, _failed_starts
     _lock = threading.Lock()
     _failed_starts = 0
