@@ -583,3 +583,82 @@ def test_without_the_subject_rule_the_late_night_hosts_joined_stormy_daniels(
     assert stories_of_two_or_more(guardian_batch()) == [
         ["daniels-article", "daniels-video", "late-night"]
     ]
+
+
+# A feed entry briefed from its own text has a brief without its headline: the words of the
+# source's title that the brief never says count too (`_title_terms`), once each.
+TRUMP_LAUDS = real_entry(
+    "lauds",
+    "'Extraordinary success': Trump lauds first year at State of the Union – video",
+    (
+        "In his first address , the US president says his administration embarked on a "
+        "'righteous mission' to 'make America great again for all Americans'.",
+        "Reflecting on the past year, Donald Trump says: 'We have endured floods and fires and "
+        "storms, but through it all we have seen the beauty of America's soul and the steel in "
+        "America's spine'",
+    ),
+    ("Donald Trump",),
+)
+SOTU_DISCORD = real_entry(
+    "discord",
+    "Trump State of the Union address promised unity but emphasized discord",
+    (
+        "The president’s ‘new American moment’ speech stirred Republican applause while "
+        "Democrats showed thinly disguised contempt",
+        "Donald Trump has promised a “new American moment” in a State of the Union address that "
+        "sought harmony but succeeded only in underlining the deep discord at the heart of the "
+        "country’s politics.",
+        "Related: Fact check: Donald Trump's State of the Union address analyzed",
+    ),
+    ("Donald Trump", "State of the Union"),
+)
+
+
+def with_title(entry: Entry, title: str, **ref: str) -> Entry:
+    return Entry(
+        entry.article_id,
+        entry.brief,
+        SourceRef(article_id=entry.article_id, title=title, **ref),
+        entry.when,
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "added"),
+    [
+        pytest.param(
+            TRUMP_LAUDS,
+            {"extraordinary", "success", "lauds", "state", "union", "video"},
+            id="headline",
+        ),
+        pytest.param(
+            with_title(SOTU_DISCORD, "Donald Trump promised a new American moment"),
+            set(),
+            id="a title the brief says already: nothing",
+        ),
+        pytest.param(
+            with_title(TRUMP_LAUDS, "feeds/guardian-30.txt", path="feeds/guardian-30.txt"),
+            set(),
+            id="a title that is the file's path: nothing",
+        ),
+        pytest.param(
+            with_title(TRUMP_LAUDS, "Ungewisse Zukunft des MySQLDumper-Projekts"),
+            {"ungewisse", "zukunft", "mysqldumper", "projekts"},
+            id="a German headline: without its function words",
+        ),
+    ],
+)
+def test_the_headline_words_the_brief_never_says_count(entry: Entry, added: set[str]) -> None:
+    assert set(stories._title_terms(entry)) - set(entry.feats().terms()) == added
+    assert all(c == entry.feats().terms().get(w, 1) for w, c in stories._title_terms(entry).items())
+
+
+def test_the_headline_makes_the_video_as_alike_to_the_address_as_its_words_say() -> None:
+    others = [
+        real_entry(f"g{k}", topic, (f"{topic}, Donald Trump said.", f"{topic}."), ("Donald Trump",))
+        for k, topic in enumerate(ENGLISH_TOPICS[:8])
+    ]
+    entries = [TRUMP_LAUDS, SOTU_DISCORD, *others]
+    plain = stories._vectors([e.feats().terms() for e in entries])
+    titled = stories._vectors([stories._title_terms(e) for e in entries])
+    assert stories.cosine(titled[0], titled[1]) > stories.cosine(plain[0], plain[1])
