@@ -1,6 +1,6 @@
 """Our own overhead per article: everything but waiting for the model.
 
-    python benchmarks/bench_overhead.py [--quick] [--cpu] [--offload]
+    python benchmarks/bench_overhead.py [--quick] [--cpu] [--offload] [--grounding]
 
 The pieces of a brief are timed directly, in the order the engine runs them, for a 1,000-word
 and a 60,000-word article: split into parts, render the prompt, get the tool schema (built
@@ -11,7 +11,10 @@ the store. Then grounding alone at 4 sizes, to show its cost is linear in the ar
 Last, for context, one whole `summarize` call end to end against a latency-0 local server in
 another process (that figure includes the HTTP client and the server's own answer time, so it
 is an upper bound). `--offload` prints only the cost of grounding on the loop against sending
-it to a grounding worker process (`summarizer.brief.offload`), by article size.
+it to a grounding worker process (`summarizer.brief.offload`), by article size. `--grounding`
+prints only the CPU of one grounding as a worker does it (parse the reply's JSON, index the
+article, check the reply) by article size, and on the real articles of eval/gold with their gold
+replies: the best of three rounds, so a machine busy with other work shows less in it.
 """
 
 from __future__ import annotations
@@ -182,6 +185,41 @@ def offload_table(count: int) -> None:
     offload.shutdown()
 
 
+def grounding_table(count: int) -> None:
+    """CPU ms per grounding (a new article each time, as a worker gets them), best of 3 rounds."""
+    from summarizer.brief.grounding import check_reply as check
+
+    def cpu_per_job(jobs: list[tuple[str, str]]) -> float:
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            for text, raw in jobs:
+                check(BriefReply.model_validate_json(raw), ArticleIndex(text))
+            best = min(best, (time.process_time() - t0) / len(jobs) * 1000)
+        return best
+
+    print("\n## grounding CPU per reply: parse its JSON, index the article, check (ms, best of 3)")
+    print(f"{'article':>24}{'chars':>8}{'replies':>9}{'CPU ms':>9}")
+    for words in (60, 600, 1_000, 5_000):
+        n = max(10, count * 600 // max(words, 600))
+        texts = [make_article(5_000 + i, words) for i in range(n)]
+        jobs = [(t, json.dumps(grounded_reply(t))) for t in texts]
+        chars = sum(map(len, texts)) // n
+        print(f"{f'{words:,} words synthetic':>24}{chars:>8,}{n:>9}{cpu_per_job(jobs):>9.2f}")
+    gold = []
+    for folder in sorted((Path(__file__).resolve().parents[1] / "eval" / "gold").iterdir()):
+        if (folder / "article.txt").is_file() and (folder / "gold.json").is_file():
+            try:
+                reply = BriefReply.model_validate_json((folder / "gold.json").read_text())
+            except ValueError:
+                continue  # not a brief's reply (a check-list)
+            gold.append(((folder / "article.txt").read_text(), reply.model_dump_json()))
+    if gold:
+        chars = sum(len(t) for t, _ in gold) // len(gold)
+        label = f"eval/gold real ({len(gold)})"
+        print(f"{label:>24}{chars:>8,}{len(gold) * 5:>9}{cpu_per_job(gold * 5):>9.2f}")
+
+
 def main() -> None:
     """Run the benchmark and print its tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -194,7 +232,16 @@ def main() -> None:
         action="store_true",
         help="only the table of grounding on the loop vs in a worker process (CPU clock)",
     )
+    ap.add_argument(
+        "--grounding",
+        action="store_true",
+        help="only the CPU of one grounding by article size, and on eval/gold (CPU clock)",
+    )
     args = ap.parse_args()
+    if args.grounding:
+        print_machine()
+        grounding_table(20 if args.quick else 100)
+        return
     if args.offload:
         print_machine()
         offload_table(50 if args.quick else 200)

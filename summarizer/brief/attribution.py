@@ -56,8 +56,9 @@ class Attribution:
 
 # --- word lists (general English, never names) -------------------------------------------------
 
+# (The lookahead holds the first letters of every cue: other offsets are skipped at once.)
 _HEDGE = re.compile(
-    r"\b(?:reportedly|allegedly|purportedly|supposedly|apparently|presumably|possibly|"
+    r"(?=[acehilmnpqrsuw])\b(?:reportedly|allegedly|purportedly|supposedly|apparently|presumably|possibly|"
     r"rumou?red|unconfirmed|unverified|unsubstantiated|alleged|suspected|"
     r"[Aa]ccording to|quoting|(?:was|were) quoted as|seen by|"
     r"it (?:is|was|has been|had been) (?:widely )?(?:believed|thought|understood|reported|"
@@ -108,7 +109,27 @@ _PARTICIPLE = _words(
     "insisting reporting calling describing urging"
 )
 _VERBS = sorted(set(_PAST + _PRESENT + _PLURAL + _PARTICIPLE), key=len, reverse=True)
-_VERB = re.compile(r"(?<![\w’'\-])(" + "|".join(_VERBS) + r"|pointed out|went on)(?![\w’'\-])")
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """`"|".join(words)` as a pattern, grouped by first letter ("s(?:aid|ays)|t(?:old)"), the
+    order of the words kept within each group. Words with different first letters never match
+    at the same offset, so the same word wins; the engine tries one letter per group instead
+    of every word, and a lookahead on the first letters skips the other offsets at once."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0], []).append(re.escape(w[1:]))
+    first = "".join(re.escape(c) for c in groups)
+    return (
+        f"(?=[{first}])(?:"
+        + "|".join(f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in groups.items())
+        + ")"
+    )
+
+
+_VERB = re.compile(
+    r"(?<![\w’'\-])(" + _by_first_letter([*_VERBS, "pointed out", "went on"]) + r")(?![\w’'\-])"
+)
 # Verbs that make a speaker of their subject only with a quote or colon after them.
 _WEAK = {"continued", "went on", "called", "described", "asked", "reads", "posted"}
 # Verbs that report speech only with a clause or quote after them ("conceded that ...", not
@@ -204,7 +225,9 @@ _NOT_INVERTED = set(
         "revealed disclosed indicated posted"
     )
 )
-_ACCORDING = re.compile(r"\b[Aa]ccording to\s+|\b[Nn]ach Angaben (?:der|des|von)\s+|\b[Ll]aut\s+")
+_ACCORDING = re.compile(
+    r"(?=[AaNnLl])(?:\b[Aa]ccording to\s+|\b[Nn]ach Angaben (?:der|des|von)\s+|\b[Ll]aut\s+)"
+)
 
 _LEADING = re.compile(
     r"(?:(?:In|At|During|After|Before|Since|On|Even though|Although|Though|While|As|When|"
@@ -319,7 +342,8 @@ _CONNECT = (
     r"(?:\s+(?:(?:of|for)(?:\s+the)?|de|del|della|di|da|du|des|la|le|van|von|der|den|al|el|bin|"
     r"ibn)\s+|\s+)"
 )
-_RUN_END = re.compile(r"(?:" + _NAME_TOKEN + _CONNECT + r")*" + _NAME_TOKEN + r"$")
+# (Every name starts with a capital: the lookahead skips the other offsets at once.)
+_RUN_END = re.compile(r"(?=[A-Z])(?:" + _NAME_TOKEN + _CONNECT + r")*" + _NAME_TOKEN + r"$")
 _RUN_START_RE = re.compile(_NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*")
 _PREP_END = (
     r"(?<![\w’'])(?:by|of|in|at|from|to|for|on|about|against|than|like|between|among|into|"
@@ -384,7 +408,7 @@ def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int], list[tuple[
     sents: list[tuple[int, int]] = []
     paras: list[int] = []
     plist: list[tuple[int, int]] = []
-    for pm in re.finditer(r"[^\n]+", text):
+    for pm in _RE_0.finditer(text):
         chunk = pm.group()
         if not chunk.strip():
             continue
@@ -392,7 +416,7 @@ def _sentences(text: str) -> tuple[list[tuple[int, int]], list[int], list[tuple[
         plist.append((pm.start(), pm.end()))
         pos = 0
         for m in _SENT_END.finditer(chunk):
-            if _ABBREV.search(chunk[pos : m.start() + 1].rstrip("”\"’')] ")):
+            if _abbrev_end(chunk[pos : m.start() + 1].rstrip("”\"’')] ")):
                 continue
             piece = chunk[pos : m.end()]
             if piece.strip():
@@ -455,9 +479,9 @@ def _speaks_for(words: list[str]) -> bool:
 def _lower_prep(np: str) -> tuple[int, int] | None:
     """The first preposition after a lowercase word: "spokesperson for", "sources close to";
     not the "of" inside a name ("Department of Agriculture")."""
-    for m in re.finditer(
-        r"([\w’'\-.]+)(\s+(?:for|of|from|at|with|to|in|near|by)\s+(?:the\s+)?)", np
-    ):
+    if _PREPOSITIONS.isdisjoint(np.split()):
+        return None  # (what the pattern below needs, found without scanning every offset)
+    for m in _LOWER_PREP.finditer(np):
         if m.group(1)[:1].islower():
             return m.start(2), m.end(2)
     return None
@@ -549,24 +573,22 @@ class Attributor:
         for p in self.parties:
             if p.kind != "person":
                 continue
-            words = set(re.findall(r"[a-z][\w\-]+", (p.role or "").lower()))
+            words = set(_RE_2.findall((p.role or "").lower()))
             words |= {w.lower().rstrip(".") for n in [p.name, *p.aliases] for w in n.split()}
             out[p.name] = words
         for m in self._mentions:
             if m.kind == "person":
                 before = self.text[max(0, m.start - 40) : m.start]
                 after = self.text[m.end : m.end + 60]
-                app = re.match(r",\s*([^,.;]{2,60})", after)
+                app = _RE_3.match(after)
                 ctx = before.split(",")[-1] + " " + (app.group(1) if app else "")
-                out[m.party] |= set(re.findall(r"[a-z][\w\-]+", ctx.lower()))
+                out[m.party] |= set(_RE_2.findall(ctx.lower()))
         return out
 
     def _unlisted_people(self) -> list[tuple[int, int, str]]:
         """Names of people the party list lacks: they can be a pronoun's antecedent too."""
         out = []
-        for m in re.finditer(
-            r"(?<![\w’'])([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,3})(?![\w])", self._masked
-        ):
+        for m in _UNLISTED_NAME.finditer(self._masked):
             words = m.group(1).split()
             while words and (words[0] in _FUNCTION_CAPS or words[0] in _TITLE_WORDS):
                 words.pop(0)
@@ -578,8 +600,8 @@ class Attributor:
             if any(x.end > start for x in self._mentions_in(max(0, m.start() - 80), m.end())):
                 continue
             # "the Budweiser Man of the Match", "the Grand Canyon": names of things, not people.
-            if re.search(r"(?<![\w’'])(?:the|The)\s+$", self.text[max(0, start - 4) : start]) or (
-                re.match(r"\s+of\b", self.text[m.end() : m.end() + 4])
+            if _RE_5.search(self.text[max(0, start - 4) : start]) or (
+                _RE_6.match(self.text[m.end() : m.end() + 4])
             ):
                 continue
             out.append((start, m.end(), " ".join(words)))
@@ -593,11 +615,7 @@ class Attributor:
             if m.kind != "person" or self._in_quote(m.start):
                 continue
             c = counts.setdefault(m.party, [0, 0])
-            title = re.search(
-                r"\b(Mr|Sir|King|Prince|Lord|Father|Brother|Mrs|Ms|Miss|Lady|Queen|Princess|"
-                r"Dame|Sister)\.?\s+$",
-                self.text[max(0, m.start - 12) : m.start],
-            )
+            title = _RE_7.search(self.text[max(0, m.start - 12) : m.start])
             if title:
                 c[
                     0
@@ -672,7 +690,7 @@ class Attributor:
         if np_end is None:
             return None
         np = self.text[acc.end() : np_end]
-        if np.endswith(".") and not _ABBREV.search(np):
+        if np.endswith(".") and not _abbrev_end(np):
             np = np[:-1]
         party, speaker, kind, _ = self._resolve_np(acc.end(), np_end, acc.end())
         mode: Mode = "according_to"
@@ -680,9 +698,7 @@ class Attributor:
         region = (ss, acc.start()) if len(before.split()) >= 4 else (ss, se)
         relay = None
         # "According to X, quoting Y, ...": X only relays; Y is who asserts it.
-        nested = re.compile(
-            r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),"
-        ).match(self._masked, np_end, se)
+        nested = _RE_8.match(self._masked, np_end, se)
         if nested:
             i_start, i_end = nested.span(1)
             i_end = (
@@ -703,25 +719,25 @@ class Attributor:
         """End of the noun phrase that starts at `start`: "Reuters", "the ministry",
         "Yonhap news agency", "Panama coach Hernan Gomez", "a spokesperson for the ministry"."""
         masked = self._masked
-        det = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+").match(masked, start, limit)
+        det = _RE_9.match(masked, start, limit)
         pos = det.end() if det else start
         end: int | None = None
         run = _RUN_START_RE.match(masked, pos, limit)
         if run and run.group():
             end = run.end()
             # "Panama coach Hernan Gomez": a role noun between two names joins them.
-            link = re.compile(r"\s+((?:[a-z][\w\-]*\s+){1,2})").match(masked, end, limit)
+            link = _RE_10.match(masked, end, limit)
             if link and link.group(1).split()[-1] in _TITLE_NOUNS:
                 run2 = _RUN_START_RE.match(masked, link.end(), limit)
                 if run2 and run2.group():
                     end = run2.end()
         # A lowercase tail: kept word by word while it names who speaks.
-        tail = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})").match(masked, end or pos, limit)
+        tail = _RE_11.match(masked, end or pos, limit)
         if end is None:
-            tail = re.compile(r"((?:\s*[a-z][\w\-]*){1,4})").match(masked, pos, limit)
+            tail = _RE_12.match(masked, pos, limit)
         if tail:
             at = tail.start(1)
-            for w in re.finditer(r"\s*([a-z][\w\-]*)", tail.group(1)):
+            for w in _RE_13.finditer(tail.group(1)):
                 word = w.group(1)
                 known = (
                     word in _TITLE_NOUNS
@@ -735,14 +751,10 @@ class Attributor:
                     break
                 end = at + w.end()
             if end is not None and end > pos:
-                run4 = re.compile(
-                    r"\s+(" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*)"
-                ).match(masked, end, limit)
+                run4 = _RE_14.match(masked, end, limit)
                 if run4 and masked[pos:end].split()[-1] in _TITLE_NOUNS:
                     end = run4.end()  # "said authority director Nadia Brennan"
-            spokes = re.compile(r"\s+(?:for|of|from|at)\s+(?:the\s+)?").match(
-                masked, end or pos, limit
-            )
+            spokes = _RE_15.match(masked, end or pos, limit)
             if end is not None and spokes and _SPOKES.search(masked[start:end]):
                 run3 = _RUN_START_RE.match(masked, spokes.end(), limit)
                 if run3 and run3.group():
@@ -760,30 +772,17 @@ class Attributor:
         left = masked[ss:vs]
         after = masked[ve:se]
         weak = verb in _WEAK
-        if verb in _NOUN_TOO and re.search(_NOUN_BEFORE, left):
+        if verb in _NOUN_TOO and left[-1:].isspace() and _NOUN_BEFORE_RE.search(left):
             return None  # "media reports", "received reports": a noun, not a verb
-        if weak and not re.match(r"\s*(?:[,:]\s*)?[“„\"]|\s*:", after):
+        if weak and not _RE_17.match(after):
             return None
-        if verb in _NEEDS_CLAUSE and not re.match(
-            r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
-            r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
-            r"should|may|might|did|does|do)\b",
-            after,
-        ):
+        if verb in _NEEDS_CLAUSE and not _RE_18.match(after):
             return None
         # Inverted: '"...," said X' / ', said X, the ...' / '"...," it added'.
-        after_quote = re.search(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$", left)
+        last = left.rstrip()[-1:]
+        after_quote = _AFTER_QUOTE.search(left) if last and last in _QUOTE_OR_STOP else None
         if verb in _NEEDS_CONTEXT and not (
-            re.match(
-                r"\s*(?:that\b|[,:;]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
-                r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
-                r"should|may|might|did|does|do)\b",
-                after,
-            )
-            or (
-                re.search(r"(?:[”\"»,]|" + _MASK + r")\s*[,.!?]?\s*(?:\S+\s+){0,4}$", left)
-                and re.fullmatch(r"\s*(?:[.!?;,]\s*.*)?", after)
-            )
+            _RE_20.match(after) or (_RE_21.search(left) and _RE_22.fullmatch(after))
         ):
             return None  # "While the company maintains status pages": no speech here
         if after_quote:
@@ -805,20 +804,18 @@ class Attributor:
         if np_end is None:
             return None
         np = text[ve:np_end].strip()
-        if np.endswith(".") and not _ABBREV.search(np):
+        if np.endswith(".") and not _abbrev_end(np):
             np = np[:-1]
             np_end -= 1
         np_start = np_end - len(np)
-        if re.match(r"(?:that|this|these|those|there|so|yes|no)\b", np, flags=re.I):
+        if _RE_23.match(np):
             return None
         party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
         if speaker is None:
             return None
         mode: Mode = "unnamed" if unnamed else "quote"
         # ', said Katherine Maher, Executive Director of the Wikimedia Foundation.'
-        app = re.compile(r",\s*((?:the|a|an)\s+)?[^,.;“”\"" + _MASK + r"]{3,100}(?=[,.;]|$)").match(
-            self._masked, np_end, se
-        )
+        app = _RE_24.match(self._masked, np_end, se)
         phrase_end = app.end() if app else np_end
         words = self._speaker_words(speaker, np_start, np_end, phrase_end)
         behalf = self._affiliation(np_start, phrase_end, party)
@@ -833,11 +830,7 @@ class Attributor:
         left = masked[ss:vs]
         end = vs
         # "X was quoted (by Y) as saying": X speaks, through whoever quotes them.
-        quoted = re.search(
-            r"\s+(?:was|were|is|are|has been|have been|had been)\s+quoted\s+"
-            r"(?:by\s+[^,;]{1,60}?\s+)?as\s+$",
-            left,
-        )
+        quoted = _QUOTED_AS.search(left) if "quoted" in left else None
         if verb == "saying" and quoted:
             left = left[: quoted.start()]
             verb = "quoted as saying"
@@ -854,30 +847,26 @@ class Attributor:
         if any(w in _NEGATIONS or w.endswith("n't") for w in words_skipped):
             return None
         # Passive: "was rejected by X", "is said to": the subject is not a speaker.
-        if re.search(
-            r"(?<![\w’'])(?:is|are|was|were|be|been|being|get|got)$", stripped, flags=re.I
-        ):
+        if _PASSIVE_END.search(stripped, max(0, len(stripped) - _SHORT_END)):
             return None
-        if re.search(r"n[’']t$", stripped):
+        if _may_end_with(stripped, "t") and _NT_END.search(stripped):
             return None
         end = ss + len(stripped)
         phrase_end = end  # the speaker's words with their appositive, for `speaker`
         # Parenthetical and appositive just before the verb.
         seg = masked[ss:end]
-        paren = re.search(r"\s*\([^()]*\)$", seg)
+        paren = _PAREN_END.search(seg) if _may_end_with(seg, ")") else None
         if paren:
             end = ss + paren.start()
             seg = masked[ss:end]
-        dash = re.search(r"\s*[—–]\s*[^—–]{2,120}[—–]$|\s+-\s+[^-]{2,120}\s+-$", seg)
+        dash = _DASH_END.search(seg) if _may_end_with(seg, "—–-") else None
         if dash:
             end = ss + dash.start()
             seg = masked[ss:end]
         if seg.endswith(","):
-            app = re.search(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$", seg)
+            app = _RE_30.search(seg)
             lead = _LEADING.match(masked, ss)
-            app_name = app and re.fullmatch(
-                r"(?:" + _NAME_TOKEN + r")(?:\s+" + _NAME_TOKEN + r"){1,3}", app.group(1).strip()
-            )
+            app_name = app and _RE_31.fullmatch(app.group(1).strip())
             app_ment = (
                 [
                     m
@@ -905,15 +894,9 @@ class Attributor:
             return None
         np_start, np_end = found_np
         # "with Boswell stating": a participle speaks only after "with" or a comma.
-        if (
-            verb.endswith("ing")
-            and not quoted
-            and not re.search(r"(?:\bwith|,)\s*$", masked[ss:np_start])
-        ):
+        if verb.endswith("ing") and not quoted and not _RE_32.search(masked[ss:np_start]):
             return None
-        if verb in _PLURAL and not re.search(
-            r"(?:s|they|police|people)\s*$", text[np_start:np_end], flags=re.I
-        ):
+        if verb in _PLURAL and not _RE_33.search(text[np_start:np_end]):
             return None
         party, speaker, kind, unnamed = self._resolve_np(np_start, np_end, vs)
         if speaker is None:
@@ -956,22 +939,10 @@ class Attributor:
         if not self._demonym:
             return None
         found = {
-            self._demonym[m.group(1)]
-            for m in re.finditer(
-                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
-                + _LEADER
-                + r")\b",
-                seg,
-            )
-            if m.group(1) in self._demonym
+            self._demonym[m.group(1)] for m in _RE_34.finditer(seg) if m.group(1) in self._demonym
         } | {
             self._demonym[m.group(1).split()[-1]]
-            for m in re.finditer(
-                r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:"
-                + _LEADER
-                + r")\b",
-                seg,
-            )
+            for m in _RE_34.finditer(seg)
             if m.group(1) not in self._demonym and m.group(1).split()[-1] in self._demonym
         }
         return found.pop() if len(found) == 1 else None
@@ -985,10 +956,10 @@ class Attributor:
             if m.kind != "person" or self._in_quote(m.start):
                 continue
             before = self.text[max(0, m.start - 80) : m.start]
-            if re.search(r",\s*$", before):
+            if _RE_35.search(before):
                 before = before.rstrip()[:-1]  # "the Russian foreign minister, Anna Berg,"
-            before = re.split(r"[.;:!?,“”\"(]", before)[-1]
-            if not re.search(r"(?:" + _LEADER + r")\s*$", before, flags=re.I):
+            before = _RE_36.split(before)[-1]
+            if not _RE_37.search(before):
                 continue
             country = self._by_demonym(before)
             if country is not None:
@@ -1005,12 +976,8 @@ class Attributor:
             if m.kind == "person" or m.party == party:
                 continue
             a, b = m.start - start, m.end - start
-            after = re.match(
-                r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", seg[b:], flags=re.I
-            )
-            before = re.search(
-                r"\b(" + _LEADER + r")\s+(?:of|for|at|with)\s+(?:the\s+)?$", seg[:a], flags=re.I
-            )
+            after = _RE_38.match(seg[b:])
+            before = _RE_39.search(seg[:a])
             if after or before:
                 return m.party
         # "the English captain Harry Kane": the country the demonym names, when listed.
@@ -1021,7 +988,7 @@ class Attributor:
         seg = self._masked[ss:end]
         if not seg.strip() or seg.endswith(_MASK):
             return None
-        pron = re.search(r"(?<![\w’'])(he|she|it|they|we|i|er|sie)$", seg, flags=re.I)
+        pron = _PRONOUN_END.search(seg, max(0, len(seg) - _SHORT_END))
         if pron:
             return ss + pron.start(), end
         run = _RUN_END.search(seg)
@@ -1035,13 +1002,11 @@ class Attributor:
             pp = self._pp_subject(ss, start)
             if pp is not None:
                 return pp, end
-            if start > ss and re.search(_PREP_END, self._masked[ss:start]):
+            if start > ss and _prep_end(self._masked[ss:start]):
                 # "a letter seen by Sky News says": the name is not the subject.
                 return start, start
-            pre2 = re.search(
-                r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$",
-                self._masked[ss:start],
-            )
+            before = self._masked[ss:start]
+            pre2 = _ROLE_BEFORE.search(before) if before[-1:].isspace() else None
             if pre2:
                 # "immigration barrister Colin Yeo", "campaigner Caitlin Boswell"
                 words = pre2.group().split()
@@ -1051,18 +1016,13 @@ class Attributor:
                 ):
                     start = ss + pre2.start()
             return start, end
-        det = re.search(
-            r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"
-            r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*(?:[’']s)?\s+)?"
-            r"(?:[a-z][\w\-]*\s+){0,2}[a-z][\w\-]*$",
-            seg,
-        )
+        det = _RE_43.search(seg)
         if det:
             start = ss + det.start()
             pp = self._pp_subject(ss, start)
             if pp is not None:
                 return pp, end
-            if re.search(_PREP_END, self._masked[ss:start]):
+            if _prep_end(self._masked[ss:start]):
                 return start, start
             return start, end
         return None
@@ -1070,13 +1030,11 @@ class Attributor:
     def _pp_subject(self, ss: int, start: int) -> int | None:
         """Where the subject starts when the phrase found is the object of a preposition:
         "a spokesperson for [the ministry]", "sources close to [the ministry]"."""
-        prep = re.search(_PREP_END, self._masked[ss:start])
+        before = self._masked[ss:start]
+        prep = _PREP_END_RE.search(before) if before[-1:].isspace() else None
         if not prep:
             return None
-        head = re.search(
-            r"(?:(?:the|a|an|one|its|his|her|their)\s+)?(?:[\w’'\-.]+\s+){0,3}$",
-            self._masked[ss : ss + prep.start()] + " ",
-        )
+        head = _RE_44.search(self._masked[ss : ss + prep.start()] + " ")
         if not head:
             return None
         words = head.group().lower().split()
@@ -1104,7 +1062,7 @@ class Attributor:
             return self._pronoun(low, at)
         ments = self._mentions_in(start, end)
         # "X's analysis concluded", "the company's statement said": the owner asserts.
-        poss = re.match(r"(?:the\s+)?(.+?)[’']s\s+(?:[a-z][\w\-]*\s+){0,2}([a-z][\w\-]*)", np)
+        poss = _POSSESSIVE.match(np) if "’s" in np or "'s" in np else None
         if poss and _SPOKES.fullmatch(poss.group(2)):
             o_start = start + poss.start(1)
             o_ments = [m for m in ments if o_start <= m.start and m.end <= start + poss.end(1)]
@@ -1142,13 +1100,13 @@ class Attributor:
                 return None, np, None, False
             return head.party, np, head.kind, False
         # "a spokesperson for X", "X spokesman Y", "the CEO of X", "X officials": X speaks.
-        tail_noun = re.search(r"([a-z][\w\-]*)$", np)
+        tail_noun = _RE_46.search(np)
         if (
             ments
             and tail_noun
             and tail_noun.group(1) in _KIND_OF_NOUN
             and ments[-1].kind != "person"
-            and not re.search(r"[’']s\s", np[ments[-1].end - start :][:3] + " ")
+            and not _RE_47.search(np[ments[-1].end - start :][:3] + " ")
         ):
             m = ments[-1]
             if m.kind in _FITS.get(_KIND_OF_NOUN[tail_noun.group(1)], set()) | {"organization"}:
@@ -1158,12 +1116,12 @@ class Attributor:
             if not self._names_unlisted_person(np, ments):
                 return last_ment.party, np, last_ment.kind, False
         last = np.split()[-1].lower().strip("’'.,")
-        det = re.match(r"(the|its|his|her|their|this|that)\s", low)
+        det = _RE_48.match(low)
         if det and (last in _KIND_OF_NOUN or last in _TITLE_NOUNS) and not ments:
             return self._definite(last, at, np)
         if last in _UNNAMED or (last.endswith("s") and last[:-1] in _TITLE_NOUNS):
             return None, np, None, True
-        if last in _TITLE_NOUNS and re.match(r"(a|an|one|another)\s", low):
+        if last in _TITLE_NOUNS and _RE_49.match(low):
             return None, np, None, True
         if np[:1].isupper() and not ments:
             # A name the party list lacks: the speaker is known, the party is not listed.
@@ -1180,7 +1138,7 @@ class Attributor:
         tail = np
         for m in ments:
             tail = tail.replace(self.text[m.start : m.end], " ")
-        words = re.findall(r"[A-Z][a-z’'\-]+", tail.split(",")[0])
+        words = _RE_50.findall(tail.split(",")[0])
         words = [w for w in words if w not in _TITLE_WORDS and w not in _FUNCTION_CAPS]
         return len(words) >= 2 and np.rstrip(". ").endswith(words[-1])
 
@@ -1320,9 +1278,7 @@ class Attributor:
             best = None
             for t in cands:
                 gap_after = self._masked[q.end : t.at]
-                if 0 <= t.at - q.end <= 60 and re.fullmatch(
-                    r"[\s,.;:!?]*(?:\S+\s+){0,6}", gap_after
-                ):
+                if 0 <= t.at - q.end <= 60 and _RE_51.fullmatch(gap_after):
                     best = t
                     break
             if best is None:
@@ -1391,7 +1347,7 @@ class Attributor:
         """The previous paragraph ends inside or right after the quote `q`."""
         pe = self._paras[q.para][1]
         return not self.text[q.end : pe].strip(" .,;:") or bool(
-            re.fullmatch(r"[\s,.]*(?:\S+\s+){0,5}\S+[.!?]?\s*", self.text[q.end : pe])
+            _RE_52.fullmatch(self.text[q.end : pe])
         )
 
     # --- answers -------------------------------------------------------------------------------
@@ -1498,4 +1454,115 @@ class Attributor:
 # Patterns the functions above use, compiled once (not looked up in re's cache per call).
 
 
-_HE_OR_SHE = re.compile(r"\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.I)
+_HE_OR_SHE = re.compile(r"(?=[hs])\b(?:(he|him|his|himself)|(she|her|hers|herself))\b", re.I)
+
+
+# Patterns of the inline calls above, compiled once (not looked up in re's cache per call).
+_RE_0 = re.compile(r"[^\n]+")
+_LOWER_PREP = re.compile(r"([\w’'\-.]+)(\s+(?:for|of|from|at|with|to|in|near|by)\s+(?:the\s+)?)")
+_RE_2 = re.compile(r"[a-z][\w\-]+")
+_RE_3 = re.compile(r",\s*([^,.;]{2,60})")
+_UNLISTED_NAME = re.compile(
+    r"(?=[A-Z])(?<![\w’'])([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,3})(?![\w])"
+)
+_RE_5 = re.compile(r"(?<![\w’'])(?:the|The)\s+$")
+_RE_6 = re.compile(r"\s+of\b")
+_RE_7 = re.compile(
+    r"\b(Mr|Sir|King|Prince|Lord|Father|Brother|Mrs|Ms|Miss|Lady|Queen|Princess|"
+    r"Dame|Sister)\.?\s+$"
+)
+_RE_8 = re.compile(r"\s*,?\s*(?:quoting|citing)\s+([^,;" + _MASK + r"“”\"]{2,120}),")
+_RE_9 = re.compile(r"(?:the|a|an|its|his|her|their|one)\s+")
+_RE_10 = re.compile(r"\s+((?:[a-z][\w\-]*\s+){1,2})")
+_RE_11 = re.compile(r"(?:[’']s)?((?:\s+[a-z][\w\-]*){1,4})")
+_RE_12 = re.compile(r"((?:\s*[a-z][\w\-]*){1,4})")
+_RE_13 = re.compile(r"\s*([a-z][\w\-]*)")
+_RE_14 = re.compile(r"\s+(" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*)")
+_RE_15 = re.compile(r"\s+(?:for|of|from|at)\s+(?:the\s+)?")
+_NOUN_BEFORE_RE = re.compile(_NOUN_BEFORE)
+_RE_17 = re.compile(r"\s*(?:[,:]\s*)?[“„\"]|\s*:")
+_RE_18 = re.compile(
+    r"\s*(?:that\b|[,:]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+    r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+    r"should|may|might|did|does|do)\b"
+)
+_AFTER_QUOTE = re.compile(r"(?:[”\"»]|" + _MASK + r")\s*[,.!?]?\s*$")
+_RE_20 = re.compile(
+    r"\s*(?:that\b|[,:;]|[“„\"]|(?:to|in|on)\s+(?:the\s+)?[A-Z])|"
+    r"(?:\s+[\w’'\-]+){1,6}?\s+(?:is|are|was|were|had|has|have|would|will|could|"
+    r"should|may|might|did|does|do)\b"
+)
+_RE_21 = re.compile(r"(?:[”\"»,]|" + _MASK + r")\s*[,.!?]?\s*(?:\S+\s+){0,4}$")
+_RE_22 = re.compile(r"\s*(?:[.!?;,]\s*.*)?")
+_RE_23 = re.compile(r"(?:that|this|these|those|there|so|yes|no)\b", re.I)
+_RE_24 = re.compile(r",\s*((?:the|a|an)\s+)?[^,.;“”\"" + _MASK + r"]{3,100}(?=[,.;]|$)")
+_QUOTED_AS = re.compile(
+    r"\s+(?:was|were|is|are|has been|have been|had been)\s+quoted\s+"
+    r"(?:by\s+[^,;]{1,60}?\s+)?as\s+$"
+)
+_PASSIVE_END = re.compile(r"(?<![\w’'])(?:is|are|was|were|be|been|being|get|got)$", re.I)
+_NT_END = re.compile(r"n[’']t$")
+_PAREN_END = re.compile(r"\s*\([^()]*\)$")
+_DASH_END = re.compile(r"\s*[—–]\s*[^—–]{2,120}[—–]$|\s+-\s+[^-]{2,120}\s+-$")
+_RE_30 = re.compile(r",\s*([^,;:" + _MASK + r"“”\"]{2,160}),$")
+_RE_31 = re.compile(r"(?:" + _NAME_TOKEN + r")(?:\s+" + _NAME_TOKEN + r"){1,3}")
+_RE_32 = re.compile(r"(?:\bwith|,)\s*$")
+_RE_33 = re.compile(r"(?:s|they|police|people)\s*$", re.I)
+_RE_34 = re.compile(
+    r"(?<![\w’'])((?:[A-Z][a-z]+\s)?[A-Z][a-z]+)\s+(?:[a-z][\w\-]*\s+){0,2}?(?i:" + _LEADER + r")\b"
+)
+_RE_35 = re.compile(r",\s*$")
+_RE_36 = re.compile(r"[.;:!?,“”\"(]")
+_RE_37 = re.compile(r"(?:" + _LEADER + r")\s*$", re.I)
+_RE_38 = re.compile(r"(?:[’']s)?\s+(?:[a-z][\w\-]*\s+){0,2}?(" + _LEADER + r")\b", re.I)
+_RE_39 = re.compile(r"\b(" + _LEADER + r")\s+(?:of|for|at|with)\s+(?:the\s+)?$", re.I)
+_PRONOUN_END = re.compile(r"(?<![\w’'])(he|she|it|they|we|i|er|sie)$", re.I)
+_PREP_END_RE = re.compile(_PREP_END)
+_ROLE_BEFORE = re.compile(
+    r"(?<![\w’'])(?:[A-Z][\w.\-]*(?:[’']s)?\s+)?(?:(?:the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,3}$"
+)
+_RE_43 = re.compile(
+    r"(?:(?<![\w])(?:the|a|an|its|his|her|their|one|another)\s+)?"
+    r"(?:" + _NAME_TOKEN + r"(?:" + _CONNECT + _NAME_TOKEN + r")*(?:[’']s)?\s+)?"
+    r"(?:[a-z][\w\-]*\s+){0,2}[a-z][\w\-]*$"
+)
+_RE_44 = re.compile(r"(?:(?:the|a|an|one|its|his|her|their)\s+)?(?:[\w’'\-.]+\s+){0,3}$")
+_POSSESSIVE = re.compile(r"(?:the\s+)?(.+?)[’']s\s+(?:[a-z][\w\-]*\s+){0,2}([a-z][\w\-]*)")
+_RE_46 = re.compile(r"([a-z][\w\-]*)$")
+_RE_47 = re.compile(r"[’']s\s")
+_RE_48 = re.compile(r"(the|its|his|her|their|this|that)\s")
+_RE_49 = re.compile(r"(a|an|one|another)\s")
+_RE_50 = re.compile(r"[A-Z][a-z’'\-]+")
+_RE_51 = re.compile(r"[\s,.;:!?]*(?:\S+\s+){0,6}")
+_RE_52 = re.compile(r"[\s,.]*(?:\S+\s+){0,5}\S+[.!?]?\s*")
+
+
+# --- cheap tests before the patterns anchored at the end (`$`) --------------------------------
+# A search for "...$" tries every offset of the string; these say, from its last characters,
+# when it cannot match (or where the match must start), so the answer is the same.
+
+# The longest match of `_PASSIVE_END`, `_PRONOUN_END` and `_ABBREV` is 7 characters ("approx.");
+# `$` also matches before a final newline: a match starts in the last 10 characters.
+_SHORT_END = 10
+_QUOTE_OR_STOP = '”"»' + _MASK + ",.!?"
+_PREPOSITIONS = frozenset(["for", "of", "from", "at", "with", "to", "in", "near", "by"])
+
+
+def _may_end_with(s: str, chars: str) -> bool:
+    """Whether `s` ends with one of `chars`, or with one of them and a newline (where `$` also
+    matches)."""
+    if not s:
+        return False
+    if s[-1] in chars:
+        return True
+    return s[-1] == "\n" and len(s) > 1 and s[-2] in chars
+
+
+def _abbrev_end(s: str) -> re.Match[str] | None:
+    """`_ABBREV.search(s)`: an abbreviation's full stop ends `s`."""
+    return _ABBREV.search(s, max(0, len(s) - _SHORT_END)) if _may_end_with(s, ".") else None
+
+
+def _prep_end(s: str) -> re.Match[str] | None:
+    """`_PREP_END_RE.search(s)` (`_PREP_END`: a preposition ends `s`, with white space after it)."""
+    return _PREP_END_RE.search(s) if s[-1:].isspace() else None

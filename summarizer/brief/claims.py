@@ -28,6 +28,7 @@ share content words with it):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -295,10 +296,19 @@ _ORDINALS = {
         ("third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"), start=3
     )
 }
-_ORDINAL_WORD = re.compile(r"(?<![\w-])(" + "|".join(_ORDINALS) + r")(?![^\W\d_])", re.I)
-_WRITTEN_WORD = re.compile(
-    r"(?<![\w-])(" + "|".join(sorted(_WRITTEN, key=len, reverse=True)) + r")(?![^\W\d_])", re.I
+# (Each with a lookahead on the words' first letters: the engine skips the other offsets
+# instead of trying every word there.)
+_ORDINAL_WORD = re.compile(
+    rf"(?=[{''.join(sorted({w[0] for w in _ORDINALS}))}])"
+    r"(?<![\w-])(" + "|".join(_ORDINALS) + r")(?![^\W\d_])",
+    re.I,
 )
+_WRITTEN_WORD = re.compile(
+    rf"(?=[{''.join(sorted({w[0] for w in _WRITTEN}))}])"
+    r"(?<![\w-])(" + "|".join(sorted(_WRITTEN, key=len, reverse=True)) + r")(?![^\W\d_])",
+    re.I,
+)
+_A_DIGIT = re.compile(r"\d")
 # How a figure is bounded, by the words just before it.
 _BOUNDS = [
     ("near", r"nearly|almost|close to|just under|approaching|knapp|fast|près de|casi"),
@@ -335,7 +345,7 @@ class Number:
 def _value(digits: str) -> float:
     plain = digits.replace(",", "").replace(".", "")
     # "4.5" and "4,5" are decimals; "12,000" and "1.900" thousands: the digits decide.
-    if re.fullmatch(r"\d+[.,]\d{1,2}", digits):
+    if _RE_0.fullmatch(digits):
         return float(digits.replace(",", "."))
     return float(plain)
 
@@ -385,12 +395,28 @@ def number_mentions(text: str) -> list[Number]:
     return list(_number_mentions(text))
 
 
+def _numbers_in(text: str) -> Iterator[re.Match[str]]:
+    """`_NUMBER.finditer(text)`, without scanning the letters far from any digit: a match is a
+    number with at most six characters glued before it ("STS-", "$"), so the next one starts at
+    most six characters before the next digit."""
+    pos = 0
+    while (digit := _A_DIGIT.search(text, pos)) is not None:
+        m = _NUMBER.search(text, max(pos, digit.start() - _MAX_PREFIX))
+        if m is None:
+            return
+        yield m
+        pos = m.end()  # (never empty: a match holds a digit)
+
+
+_MAX_PREFIX = 6  # `_NUMBER`'s "pre": five letters and a hyphen, or one symbol
+
+
 @lru_cache(maxsize=1024)
 def _number_mentions(text: str) -> tuple[Number, ...]:
     # A statement is read whole and clause by clause, and an evidence line again as the
     # clause a statement restates: each text is read once.
     out = []
-    for m in _NUMBER.finditer(text):
+    for m in _numbers_in(text):
         pre = (m.group("pre") or "").casefold().rstrip("-")
         if pre and pre not in "$€£#" and not m.group("pre").isupper():
             pre = ""  # "in2019", "page3": not a name
@@ -403,7 +429,7 @@ def _number_mentions(text: str) -> tuple[Number, ...]:
             values = (_value(num),)
             if m.group("tail").casefold() in ("st", "nd", "rd", "th"):
                 kind = "ordinal"
-            elif re.fullmatch(r"1[89]\d\d|20\d\d|2100", num):
+            elif _RE_1.fullmatch(num):
                 kind = "year"
             else:
                 kind = "number"
@@ -531,3 +557,8 @@ def number_conflict(statement: str, evidence: str) -> str | None:
 def _show(n: Number) -> str:
     sep = "–" if n.kind == "score" else ":"
     return n.prefix.upper() + sep.join(f"{v:g}" for v in n.values)
+
+
+# Patterns of the inline calls above, compiled once (not looked up in re's cache per call).
+_RE_0 = re.compile(r"\d+[.,]\d{1,2}")
+_RE_1 = re.compile(r"1[89]\d\d|20\d\d|2100")

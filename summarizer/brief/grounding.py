@@ -370,9 +370,31 @@ _COMPARATORS = "|".join([_LESS, _AT_MOST, _MORE, _AT_LEAST, _NEARLY, _ABOUT])
 _QUANTITY_FIRST = "".join(
     sorted({re.escape(w[0]) for w in [*_COMPARATORS.split("|"), *_FRACTIONS, "a", "the"]})
 )
+
+
+def _by_first_letter(alternatives: str) -> str:
+    """The top-level alternatives of a pattern ("less than|under|at most|...", each starting
+    with a letter) grouped by that letter, in their order within each group: "l(?:ess than)|
+    u(?:nder)|a(?:t most)|...". The same alternative wins wherever one matches (two that start
+    with different ASCII letters never match at one offset, case folded or not), and the
+    engine tries one letter per group instead of every alternative."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(alternatives):
+        depth += (ch == "(") - (ch == ")")  # (no escaped parentheses in these lists)
+        if ch == "|" and depth == 0:
+            parts.append(alternatives[start:i])
+            start = i + 1
+    parts.append(alternatives[start:])
+    groups: dict[str, list[str]] = {}
+    for part in parts:
+        assert part[:1].isascii() and part[:1].isalpha(), part
+        groups.setdefault(part[0], []).append(part[1:])
+    return "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items())
+
+
 _QUANTITY = re.compile(
     rf"(?=[\d{_QUANTITY_FIRST}])"
-    rf"(?:\b(?P<cmp>{_COMPARATORS})\s+)?"
+    rf"(?:\b(?P<cmp>{_by_first_letter(_COMPARATORS)})\s+)?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?!\d|,\d)|\d+(?:\.\d+)?)"
     r"\s*(?P<unit>%|per\s?cent\b|percent\b|prozent\b|pour\s?cent\b|por\s?ciento\b"
     rf"|(?!(?:{_COMPARATORS})\b)[^\W\d_]+)?"
@@ -380,7 +402,7 @@ _QUANTITY = re.compile(
     r"|(?P<maj>(?:a|the) majority|(?:a|the) minority))",
     re.IGNORECASE,
 )
-_QUANTITY_HINT = re.compile(r"\d|half|third|quarter|majority|minority", re.IGNORECASE)
+_QUANTITY_HINT = re.compile(r"(?=[\dhtqm])(?:\d|half|third|quarter|majority|minority)", re.I)
 _PERCENT_UNITS = re.compile(r"%|per\s?cent|percent|prozent|pour\s?cent|por\s?ciento", re.I)
 
 
@@ -425,18 +447,18 @@ def quantities(text: str) -> list[Quantity]:
         if not percent and len(num) == 4 and num.isdigit() and 1800 <= value <= 2100:
             continue  # a year ("below 2000 levels"), not a quantity
         low, high, how = value, value, ""
-        if re.fullmatch(_NEARLY, cmp):
+        if _RE_0.fullmatch(cmp):
             low, how = value * 0.9, "nearly"
-        elif re.fullmatch(_ABOUT, cmp):
+        elif _RE_1.fullmatch(cmp):
             # "about 300" is the figure 300 said loosely: "about 301" is another figure.
             low, high, how = value * 0.99, value * 1.01, "about"
-        elif re.fullmatch(_LESS, cmp):
+        elif _RE_2.fullmatch(cmp):
             low, high, how = float("-inf"), value - 1e-9, "less"
-        elif re.fullmatch(_AT_MOST, cmp):
+        elif _RE_3.fullmatch(cmp):
             low, how = float("-inf"), "at_most"
-        elif re.fullmatch(_MORE, cmp):
+        elif _RE_4.fullmatch(cmp):
             low, high, how = value + 1e-9, float("inf"), "more"
-        elif re.fullmatch(_AT_LEAST, cmp):
+        elif _RE_5.fullmatch(cmp):
             high, how = float("inf"), "at_least"
         out.append(Quantity(low, high, percent, unit, bool(cmp) or percent, how))
     return out
@@ -882,3 +904,12 @@ def assert_verbatim(reply: BriefReply, text: str) -> None:
                 for part in q.split(f" {ELLIPSIS} "):
                     if part not in text:
                         raise ValueError(f"evidence is not the article's own text: {part!r}")
+
+
+# Patterns of the inline calls above, compiled once (not looked up in re's cache per call).
+_RE_0 = re.compile(_NEARLY)
+_RE_1 = re.compile(_ABOUT)
+_RE_2 = re.compile(_LESS)
+_RE_3 = re.compile(_AT_MOST)
+_RE_4 = re.compile(_MORE)
+_RE_5 = re.compile(_AT_LEAST)

@@ -197,14 +197,16 @@ class Layout:
         self.text = text
         self.sentences: list[tuple[int, int]] = []
         self.paragraphs: list[tuple[int, int]] = []
-        for para in re.finditer(r"[^\n]+", text):
+        for para in _RE_0.finditer(text):
             a, b = para.span()
             if not para.group().strip():
                 continue
             self.paragraphs.append((a, b))
             start = a
             for m in _SENT_END.finditer(text, a, b):
-                if _ABBREV.search(text[start : m.start() + 1].rstrip("\"'”’)] ")):
+                before = text[start : m.start() + 1].rstrip("\"'”’)] ")
+                # (An abbreviation is a few characters and a full stop: only the end is read.)
+                if _ABBREV.search(before, max(0, len(before) - 10)):
                     continue
                 self.sentences.append((start, m.end()))
                 start = m.end()
@@ -316,7 +318,7 @@ def status_cue(
     if m := _PASSIVE_CLAIM.search(sent):
         return StatusCue("claimed", _clean(m.group()), "claim")
     for m in _CLAIM.finditer(sent):
-        if m.start() < q0 and not re.search(r"[.;]", sent[m.end() : q0]):
+        if m.start() < q0 and not _RE_1.search(sent[m.end() : q0]):
             return StatusCue("claimed", _clean(m.group()), "claim")
     return None
 
@@ -660,7 +662,7 @@ def correct_or_drop(
     bad_quotes: dict[tuple[str, int], dict[str, GroundingIssue]] = {}
     statuses: dict[int, GroundingIssue] = {}
     for issue in issues:
-        m = re.match(r"(key_facts|positions)\[(\d+)\]", issue.path)
+        m = _RE_2.match(issue.path)
         if m is None:
             continue
         key = (m.group(1), int(m.group(2)))
@@ -732,3 +734,9 @@ def _align(items: list[Any], kept: list[Any], section: str) -> list[int]:
         out.append(i if i < len(items) else -1)
         i += 1
     return out
+
+
+# Patterns of the inline calls above, compiled once (not looked up in re's cache per call).
+_RE_0 = re.compile(r"[^\n]+")
+_RE_1 = re.compile(r"[.;]")
+_RE_2 = re.compile(r"(key_facts|positions)\[(\d+)\]")

@@ -37,7 +37,8 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import itemgetter, sub
 
 from breame.data.spelling_constants import BRITISH_ENGLISH_SPELLINGS
 
@@ -108,7 +109,11 @@ _TOKEN = re.compile(
     r"|(?=[-\u2212\u2013])(?<![^\s(])[-\u2212\u2013](?=\d)"
 )
 # The same tokens as one capturing group, for `skeleton`'s split.
-_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
+# (The lookahead, true of every token's first character, lets the engine skip the separators
+# without trying each alternative there.)
+_TOKEN_SPLIT = re.compile(
+    rf"(?=[\w{_LOOKALIKE_CHARS}%\u2030$\u20ac£\u00a5\-\u2212\u2013])({_TOKEN.pattern})"
+)
 # Skipped in the article, and in a quote outside its gaps: citation markers and editorial
 # insertions.
 _OPTIONAL = re.compile(
@@ -131,9 +136,10 @@ _SOFT_HYPHEN_GAP = re.compile(r"[-\u2010\u2011]\s*")
 
 # Punctuation a quote may open or close with, taken from the article when the quote has some.
 _EDGE_PUNCT = re.compile(r"[.,;:!?\"'“”‘’«»„)\]]")
+# (Every number starts with a digit: the lookahead skips other offsets at once.)
 _NUMBER = re.compile(
-    r"(?<!\d)\d{1,3}(?:,\d{3})+(?!\d|,\d)|(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)"
-    r"|\d+(?:\.\d+)*"
+    r"(?=\d)(?:(?<!\d)\d{1,3}(?:,\d{3})+(?!\d|,\d)"
+    r"|(?<!\d)\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.]\d)|\d+(?:\.\d+)*)"
 )
 # Words whose omission reverses a sentence (English, German, French, Spanish), and "n't".
 NEGATION = re.compile(
@@ -149,7 +155,7 @@ _NEGATION_WORDS = frozenset(
     )
 )
 _NEG_TOKEN = re.compile(r"[\w'’]+")
-_NT = re.compile(r"(?:(?<=[^\W\d_])|(?<=\s))n['’]t(?!\w)")
+_NT = re.compile(r"(?=n)(?:(?<=[^\W\d_])|(?<=\s))n['’]t(?!\w)")
 _ANY_DIGIT = re.compile(r"\d")
 _PLAIN_GAPS = frozenset([" ", ", ", ". ", "; ", ": ", " (", ") ", "\n", ' "', '" ', " “", "” "])
 _INVISIBLE = dict.fromkeys(
@@ -200,13 +206,17 @@ def skeleton(text: str, base: int = 0) -> Skeleton:
     bounds = list(accumulate(map(len, pieces), initial=base))
     first = bounds[1:-1:2]
     last = bounds[2:-1:2]
-    # "|" between two number tokens, so "12 5" never reads "125".
-    if any(k[0].isdigit() for k in keys[1:]):
-        for i in range(len(keys) - 1, 0, -1):
-            if keys[i][0].isdigit() and keys[i - 1][-1].isdigit():
-                keys[i] = "|" + keys[i]
+    # "|" between two number tokens, so "12 5" never reads "125". (The keys that start with a
+    # digit are picked out at C level; a key never starts with "|" otherwise.)
+    piped = []
+    for i in compress(range(1, len(keys)), map(str.isdigit, map(itemgetter(0), keys[1:]))):
+        if keys[i - 1][-1].isdigit():
+            keys[i] = "|" + keys[i]
+            piped.append(i)
     ends = list(accumulate(map(len, keys)))
-    starts = [e - len(k) + (k[0] == "|") for e, k in zip(ends, keys, strict=True)]
+    starts = list(map(sub, ends, map(len, keys)))
+    for i in piped:
+        starts[i] += 1  # the token starts after its "|"
     return Skeleton("".join(keys), starts, ends, first, last)
 
 
@@ -232,7 +242,7 @@ def negations(text: str) -> int:
         text = text.translate(_INVISIBLE)
     folded = text.casefold()
     n = sum(1 for w in _NEG_TOKEN.findall(folded) if w in _NEGATION_WORDS or w[:4] == "kein")
-    return n + len(_NT.findall(folded))
+    return n + (len(_NT.findall(folded)) if "n'" in folded or "n’" in folded else 0)
 
 
 @dataclass
@@ -329,7 +339,7 @@ class Locator:
             starts = []
             for m in _SENTENCE_END.finditer(self.text):
                 before = self.text[max(0, m.start() - 6) : m.start()].rstrip(".!?\"'”’)]")
-                word = re.split(r"[\s(\[]", before)[-1].casefold()
+                word = _RE_0.split(before)[-1].casefold()
                 if m.group() != "\n" and (len(word) == 1 or word in _ABBREV):
                     continue  # "Mr. Smith", "J. Smith": not a sentence end
                 starts.append(m.end())
@@ -460,7 +470,7 @@ class Locator:
             return Location(quote, merged, "quote_not_found")
         for br in brackets:
             # An editorial insertion may name who "he" is; the name must be the article's.
-            for name in re.findall(r"\b[A-Z][^\W\d_]{2,}", br):
+            for name in _RE_1.findall(br):
                 if not self._names_before(name, merged[-1][1]):
                     return Location(quote, merged, "quote_not_found")
         return Location(quote, merged, None)
@@ -495,3 +505,8 @@ class Location:
 def verbatim(text: str, spans: list[tuple[int, int]]) -> str:
     """The article's own text of `spans`, parts joined by " … "."""
     return f" {ELLIPSIS} ".join(text[a:b] for a, b in spans)
+
+
+# Patterns of the inline calls above, compiled once (not looked up in re's cache per call).
+_RE_0 = re.compile(r"[\s(\[]")
+_RE_1 = re.compile(r"\b[A-Z][^\W\d_]{2,}")
