@@ -68,6 +68,10 @@ def test_what_openai_handles_itself_is_left_to_it() -> None:
     }
     odd = {**body, "messages": ({"role": "user", "content": "hi"},)}  # a tuple is walked
     assert llm._as_sent(odd) is odd
+    odd_tool = {**body, "tools": [{"type": "function", "function": {"name": ("f",)}}]}
+    assert llm._as_sent(odd_tool) is odd_tool
+    odd_schema = {**body, "tools": [{"type": "function", "function": {"parameters": ["x"]}}]}
+    assert llm._as_sent(odd_schema) is odd_schema
     unknown = {**body, "not_an_argument": 1}
     assert llm._as_sent(unknown) is unknown
     sent = llm._as_sent({**body, "temperature": 0, "timeout": 5.0})

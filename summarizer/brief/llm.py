@@ -770,6 +770,27 @@ def _plain(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
 
+def _plain_body(body: dict[str, Any]) -> bool:
+    """`_plain` for a request body. A tool's `parameters` (a JSON schema, typed `Dict[str,
+    object]`, which openai passes on as it is) is not walked: it is most of a brief request."""
+    for key, value in body.items():
+        if key == "tools" and isinstance(value, list):
+            for tool in value:
+                if not isinstance(tool, dict):
+                    return False
+                function = tool.get("function")
+                if isinstance(function, dict):
+                    if not isinstance(function.get("parameters", {}), dict):
+                        return False
+                    rest = {k: v for k, v in function.items() if k != "parameters"}
+                    tool = {**tool, "function": rest}
+                if not _plain(tool):
+                    return False
+        elif not _plain(value):
+            return False
+    return True
+
+
 def _as_sent(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The same request, with its body handed to openai as it will be sent.
 
@@ -788,7 +809,7 @@ def _as_sent(kwargs: dict[str, Any]) -> dict[str, Any]:
         return kwargs
     body = {k: kwargs[k] for k in _BODY_KEYS if k in kwargs}
     options = {k: v for k, v in kwargs.items() if k not in body}
-    if options.keys() - {"extra_headers", "extra_query", "timeout"} or not _plain(body):
+    if options.keys() - {"extra_headers", "extra_query", "timeout"} or not _plain_body(body):
         return kwargs
     # `create` still wants its two required arguments: the empty list is all it walks.
     return {"messages": [], "model": body["model"], **options, "extra_body": body}
