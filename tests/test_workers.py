@@ -168,8 +168,16 @@ def test_a_worker_killed_with_kill_9_loses_nothing(tmp_path: Path, pg_url: str) 
             procs[0].send_signal(signal.SIGKILL)
             procs[0].wait()
             wait_for(f"{n} briefs", lambda: brief_count(pg_url) == n, timeout=90)
-            left = q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")
-            assert left == [(0,)]
+            # A job is marked succeeded after its brief is stored, and a killed job whose brief
+            # was stored goes back to the queue only once it is taken for stalled: wait for it.
+            wait_for(
+                "every job succeeded",
+                lambda: (
+                    q(pg_url, "SELECT count(*) FROM procrastinate_jobs WHERE status <> 'succeeded'")
+                    == [(0,)]
+                ),
+                timeout=60,
+            )
         # the killed worker's calls in flight were sent again by the other: nothing lost
         sent = brief_requests(server, n)
         assert min(sent) >= 1 and 2 in sent
