@@ -1,1 +1,2 @@
-"""Test support shipped with the package: the scripted OpenAI-compatible server (127.0.0.1)."""
+"""Test support shipped with the package: the scripted OpenAI-compatible server on 127.0.0.1
+(`server.py`) and starting and stopping `summarizer worker` processes (`workers.py`)."""
