@@ -52,6 +52,11 @@ _PLAIN_QUANTITY = re.compile(
     ),
     grounding._QUANTITY.flags,
 )
+_PLAIN_WRITTEN = re.compile(
+    r"(?<![\w-])(" + "|".join(sorted(claims._WRITTEN, key=len, reverse=True)) + r")(?![^\W\d_])",
+    re.I,
+)
+_PLAIN_ORDINAL = re.compile(r"(?<![\w-])(" + "|".join(claims._ORDINALS) + r")(?![^\W\d_])", re.I)
 
 # (fast, plain): the same matches, groups and all.
 PATTERNS = {
@@ -64,8 +69,10 @@ PATTERNS = {
     "unlisted name": (at._UNLISTED_NAME, _no_lookahead(at._UNLISTED_NAME)),
     "number": (locate._NUMBER, _no_lookahead(locate._NUMBER)),
     "n't": (locate._NT, _no_lookahead(locate._NT)),
-    "written number": (claims._WRITTEN_WORD, _no_lookahead(claims._WRITTEN_WORD)),
-    "ordinal": (claims._ORDINAL_WORD, _no_lookahead(claims._ORDINAL_WORD)),
+    "written number": (claims._WRITTEN_WORD, _PLAIN_WRITTEN),
+    "ordinal": (claims._ORDINAL_WORD, _PLAIN_ORDINAL),
+    "statement negation": (claims._STATEMENT_NEG, _no_lookahead(claims._STATEMENT_NEG)),
+    "evidence negation": (claims._EVIDENCE_NEG, _no_lookahead(claims._EVIDENCE_NEG)),
 }
 
 
@@ -90,6 +97,32 @@ def test_token_split_with_lookahead_is_the_plain_split() -> None:
     plain = re.compile(f"({locate._TOKEN.pattern})")
     for text in TEXTS.values():
         assert locate._TOKEN_SPLIT.split(text) == plain.split(text)
+
+
+def _plain_negations(text: str) -> int:
+    if not text.isascii():
+        text = text.translate(locate._INVISIBLE)
+    folded = text.casefold()
+    words = locate._NEG_TOKEN.findall(folded)
+    n = sum(1 for w in words if w in locate._NEGATION_WORDS or w[:4] == "kein")
+    return n + len(locate._NT.findall(folded))
+
+
+def test_negations_are_counted_as_the_plain_count() -> None:
+    extra = ["Keine Ahnung, kein Geld, keineswegs nicht; it won't, can’t, not never"]
+    counted = 0
+    for text in [*TEXTS.values(), *extra]:
+        for sentence in text.split(". "):
+            assert locate.negations(sentence) == _plain_negations(sentence)
+            counted += _plain_negations(sentence)
+    assert counted > 0
+
+
+def test_double_negations_are_only_where_not_or_never_is() -> None:
+    for text in TEXTS.values():
+        for clause in claims.clauses(text):
+            if claims._DOUBLE.search(clause):
+                assert "not" in clause.lower() or "never" in clause.lower()
 
 
 def test_numbers_from_the_next_digit_are_all_the_numbers() -> None:

@@ -447,7 +447,9 @@ def quantities(text: str) -> list[Quantity]:
         if not percent and len(num) == 4 and num.isdigit() and 1800 <= value <= 2100:
             continue  # a year ("below 2000 levels"), not a quantity
         low, high, how = value, value, ""
-        if _RE_0.fullmatch(cmp):
+        if not cmp:
+            pass  # exact (no comparator matches an empty string)
+        elif _RE_0.fullmatch(cmp):
             low, how = value * 0.9, "nearly"
         elif _RE_1.fullmatch(cmp):
             # "about 300" is the figure 300 said loosely: "about 301" is another figure.

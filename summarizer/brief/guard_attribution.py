@@ -31,7 +31,13 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from summarizer.brief.grounding import ArticleIndex, GroundingIssue, check_quote, normalize
+from summarizer.brief.grounding import (
+    ArticleIndex,
+    GroundingIssue,
+    _word_pattern,
+    check_quote,
+    normalize,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -257,7 +263,7 @@ def _parties_named(fragment: str, parties: list[Party]) -> list[Party]:
     for party in parties:
         for name in [party.name, *party.aliases]:
             key = normalize(name).strip("\"' .,;:")
-            if key and re.search(r"(?<!\w)" + re.escape(key) + r"(?!\w)", frag):
+            if key and _word_pattern(key).search(frag):
                 hits.append(party)
                 break
     return hits
@@ -429,7 +435,7 @@ def _names(party: Party) -> list[str]:
 
 def _named_in(names: list[str], text: str) -> bool:
     t = normalize(text)
-    return any(re.search(r"(?<!\w)" + re.escape(n) + r"(?!\w)", t) for n in names)
+    return any(_word_pattern(n).search(t) for n in names)
 
 
 def _affiliated(a: Party, b: Party, speaker_words: str | None) -> bool:
