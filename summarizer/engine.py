@@ -88,19 +88,29 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     attempts: int = 0
+    # Every call of the brief, as reported (`seen` stands in front of the caller's on_call).
+    on_call: Callable[[CallRecord], None] | None = None
+    calls: int = 0
+    calls_usage: Usage = field(default_factory=Usage)
 
     def spend(self, exc: LLMError) -> None:
         """Count a failed request's calls and tokens."""
         self.usage = self.usage.add(exc.usage or Usage())
         self.attempts += exc.attempts
 
-    def charge(self, exc: LLMError, results: list[ReplyResult]) -> LLMError:
-        """Make a brief's error carry everything the brief spent, not just its last request."""
-        for r in results:
-            exc.usage = (exc.usage or Usage()).add(r.log.usage)
-            exc.attempts += len(r.log.records)
-        exc.usage = (exc.usage or Usage()).add(self.usage)
-        exc.attempts += self.attempts
+    def seen(self, record: CallRecord) -> None:
+        """A call of this brief is reported: count it, and pass it on."""
+        self.calls += 1
+        self.calls_usage = self.calls_usage.add(record.usage)
+        if self.on_call is not None:
+            self.on_call(record)
+
+    def charge(self, exc: LLMError) -> LLMError:
+        """Make a brief's error carry everything the brief spent, not just its last request:
+        every call reported so far (the requests that ended have all been; call it once the
+        brief's other requests have stopped), whatever path the brief took to fail."""
+        exc.usage = self.calls_usage
+        exc.attempts = self.calls
         return exc
 
 
@@ -250,7 +260,7 @@ def summarize(
     # Held for the whole brief, so every lookup of this text finds this one index (its quotes'
     # locator, the reports of replies checked), however many briefs are in flight.
     index = ArticleIndex.of(text)
-    tally = _Tally()
+    tally = _Tally(on_call=on_call)
     results: list[ReplyResult] = []
     try:
         for i, part in enumerate(parts):
@@ -269,14 +279,14 @@ def summarize(
                     policy=retry,
                     mode=mode,
                     chunk=i,
-                    on_call=on_call,
+                    on_call=tally.seen,
                     meter=meter,
                 )
 
             plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, tally=tally)
             results.extend(_drive(plan, ask))
     except LLMError as exc:
-        raise tally.charge(exc, results) from None
+        raise tally.charge(exc) from None
     return _finish(
         text,
         results,
@@ -335,8 +345,7 @@ async def asummarize(
     # Held for the whole brief, so every lookup of this text finds this one index (its quotes'
     # locator, the reports of replies checked), however many briefs are in flight.
     index = ArticleIndex.of(text)
-    tally = _Tally()
-    done: list[ReplyResult] = []
+    tally = _Tally(on_call=on_call)
     gate = asyncio.Semaphore(PART_CONCURRENCY)
 
     async def one(i: int, part: str) -> list[ReplyResult]:
@@ -352,21 +361,22 @@ async def asummarize(
                 policy=retry,
                 mode=mode,
                 chunk=i,
-                on_call=on_call,
+                on_call=tally.seen,
                 before_call=before_call,
                 meter=meter,
             )
 
         async with gate:
             plan = _part_plan(part, i, len(parts), lang=lang, title=source.title, tally=tally)
-            results = await _adrive(plan, ask)
-            done.extend(results)
-            return results
+            return await _adrive(plan, ask)
 
     try:
-        groups = await asyncio.gather(*(one(i, p) for i, p in enumerate(parts)))
+        if len(parts) == 1:
+            groups = [await one(0, parts[0])]  # most articles: no task of its own needed
+        else:
+            groups = await _all_or_none([one(i, p) for i, p in enumerate(parts)])
     except LLMError as exc:
-        raise tally.charge(exc, done) from None
+        raise tally.charge(exc) from None
     results = [r for g in groups for r in g]
     return _finish(
         text,
@@ -378,6 +388,20 @@ async def asummarize(
         tally=tally,
         index=index,
     )
+
+
+async def _all_or_none(steps: list[Awaitable[list[ReplyResult]]]) -> list[list[ReplyResult]]:
+    """Run the parts at once; when one fails, stop the others (their answers could not make a
+    brief any more) and wait until they have, so every call they made is reported before the
+    failure is raised."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 # --- one part: what to ask, and what to do when the reply is cut off ---------------------------
