@@ -559,10 +559,13 @@ class Attributor:
         return out
 
     def _mentions_in(self, start: int, end: int) -> list[_Mention]:
-        # Mentions are in order of their starts: those starting in [start, end), ending by end.
         i = bisect.bisect_left(self._ment_starts, start)
-        j = bisect.bisect_left(self._ment_starts, end, i)
-        return [m for m in self._mentions[i:j] if m.end <= end]
+        out = []
+        while i < len(self._mentions) and self._mentions[i].start < end:
+            if self._mentions[i].end <= end:
+                out.append(self._mentions[i])
+            i += 1
+        return out
 
     def _title_context(self) -> dict[str, set[str]]:
         """Per person party: the title and role words the article gives it."""
