@@ -206,3 +206,33 @@ def test_figures_are_kept_apart_by_split(ev: Any) -> None:
     assert (out["dev"]["precision"], out["dev"]["recall"], out["dev"]["read"]) == (1.0, 0.5, 1)
     assert (out["heldout"]["precision"], out["heldout"]["recall"]) == (0.0, None)
     assert (out["heldout"]["read"], out["heldout"]["read_shown"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("reason", "left", "right"),
+    [
+        ("same count, different numbers: 80 vs 70 people", ["80"], ["70"]),
+        ("same count, different numbers: 120,000 vs 500,000 people", ["120000"], ["500000"]),
+        ("same subject, different numbers: 000, 120, 6.1 vs 000, 120, 5.9",
+         ["000", "120", "6.1"], ["000", "120", "5.9"]),
+        ("one source says confirmed, another disputed", [], []),
+    ],
+)  # fmt: skip
+def test_a_story_lists_values_are_read_from_its_reason(
+    ev: Any, reason: str, left: list[str], right: list[str]
+) -> None:
+    assert ev.listed_values(reason) == (left, right)
+
+
+def test_a_story_lists_disagreement_is_true_when_a_pair_of_its_values_is_labelled(ev: Any) -> None:
+    listed = {
+        "quake": [
+            {"articles": ["a2", "a3"], "reason": "same count, different numbers: 80 vs 70 people"},
+            {"articles": ["a1", "a4"], "reason": "same subject, different numbers: 120 vs 500,000"},
+            {"articles": ["a1", "a4"], "reason": "same subject, different numbers: 9 vs 10"},
+            {"articles": ["a1", "a3"], "reason": "one source says confirmed, another disputed"},
+        ]
+    }
+    result = ev.score_listed(listed, LABELS)
+    assert (result["shown"], result["true"], result["found"]) == (4, 1, 1)
+    assert [i.get("kind") for i in result["items"]] == [None, "unlisted", "unlisted", "status"]
