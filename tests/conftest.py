@@ -41,6 +41,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         "SUMMARIZER_ENGINE",
         "SUMMARIZER_CONFIG",
         "SUMMARIZER_ALLOW_PRIVATE_URLS",
+        "SUMMARIZER_OFFLINE_DISAGREEMENTS",
+        "SUMMARIZER_PER_HOST",
         # brief logs its calls to the store: never to the user's own
         "SUMMARIZER_DB",
         "SUMMARIZER_PROMPTS",
