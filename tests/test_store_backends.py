@@ -97,6 +97,18 @@ def test_a_brief_is_found_by_its_whole_key_only(store: Any, brief: Brief) -> Non
     assert store.brief_by_article("zz") is None
 
 
+@pytest.mark.parametrize("prefix", ["%", "_", "%%", "_" * 10, "\\", "%0"])
+def test_an_article_prefix_is_read_literally_on_both_backends(
+    store: Any, brief: Brief, prefix: str
+) -> None:
+    # `summarizer show %` found the newest brief of any article on SQLite (its LIKE read the
+    # prefix as a pattern) and nothing on PostgreSQL (escaped there).
+    aid = store.add_article("Text for a literal prefix.", "s", SourceMeta())
+    store.put_brief(key(aid), brief)
+    assert store.brief_by_article(prefix) is None
+    assert store.brief_by_article(aid[:8].upper()) == brief
+
+
 def test_putting_a_brief_twice_keeps_one_row_the_newest(store: Any, brief: Brief) -> None:
     aid = store.add_article("Text two.", "s", SourceMeta())
     store.put_brief(key(aid), brief)

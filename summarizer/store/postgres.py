@@ -388,14 +388,6 @@ class PostgresStore(SQLStore):
             (model, model, run_id, run_id, limit or None),
         )
 
-    def brief_by_article(self, article_prefix: str) -> Brief | None:
-        """The newest brief of an article, by id or id prefix."""
-        rows = self._read(
-            "SELECT brief_json FROM briefs WHERE article_id LIKE %s ORDER BY id DESC LIMIT 1",
-            (_like_prefix(article_prefix),),
-        )
-        return self._brief(rows[0]["brief_json"], article_prefix) if rows else None
-
     def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
         """The stored states (JSON) of stories that hold one of these articles, or that were
         last updated at or after `since` (ISO 8601), by story id."""
@@ -456,11 +448,6 @@ def begin_call(
 def end_call(db: Any, call_id: int, call: CallRecord) -> None:
     """Complete a call's row with how it went and what it cost, on connection `db`."""
     db.execute(PG_SQL.end_call, end_call_params(call_id, call))
-
-
-def _like_prefix(prefix: str) -> str:
-    """A LIKE pattern matching `prefix` literally at the start."""
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @contextmanager

@@ -6,7 +6,7 @@ them; `SQL.marked(psycopg_style)` spells the same text for psycopg (`?` -> `%s`,
 `%(name)s`). What stays in each backend is what really differs: how a transaction is opened and
 a failed write reported, how a damaged row is skipped (SQLite) or an error raised (PostgreSQL),
 the row locks, `INSERT OR REPLACE` where SQLite keeps it, how a new row's id comes back, and
-the reads that PostgreSQL does in one statement (`ANY`, `LIKE ... ESCAPE`).
+the reads that PostgreSQL does in one statement (`ANY`).
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def psycopg_style(sql: str) -> str:
     return _NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
 
 
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern (with `ESCAPE '\\'`) matching `prefix` literally at the start."""
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 # What `end_call` sets (parameters: `end_call_params`); the workers' pool runs it in a larger
 # statement of its own (`postgres.END_CALL_SET`).
 END_CALL_SET = (
@@ -88,6 +93,10 @@ class Statements:
         "tokens = excluded.tokens, created_at = excluded.created_at"
     )
     count_briefs: str = "SELECT count(*) AS n FROM briefs"
+    # the newest brief of an article by id prefix (`like_prefix`: read literally on both)
+    brief_by_prefix: str = (
+        "SELECT brief_json FROM briefs WHERE article_id LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1"
+    )
     # model calls
     record_call: str = (
         "INSERT INTO llm_calls (run_id, article_id, model, attempt, outcome, status_code, "
@@ -358,6 +367,16 @@ class SQLStore(ABC):
             self._damaged(f"brief of {article_id[:12]}", exc)
             return None
 
+    def brief_by_article(self, article_prefix: str) -> Brief | None:
+        """The newest brief of an article, by id or id prefix (read literally; ids are
+        lowercase hex, so either case finds them on both backends)."""
+        rows = self._select(
+            f"brief of {article_prefix[:12]}",
+            self.sql.brief_by_prefix,
+            (like_prefix(article_prefix.lower()),),
+        )
+        return self._brief(rows[0]["brief_json"], article_prefix) if rows else None
+
     def put_brief(self, key: BriefKey, brief: Brief) -> None:
         """Store a brief (committed at once); the same key twice keeps the newest, one row."""
         with self._tx() as db:
@@ -508,6 +527,7 @@ __all__ = [
     "call_row",
     "end_call_params",
     "first_line",
+    "like_prefix",
     "psycopg_style",
     "public_args",
     "story_row",

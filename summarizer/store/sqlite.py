@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from summarizer.brief.models import Brief
 from summarizer.errors import StoreError, StoreLocked
 from summarizer.store.base import _now
 from summarizer.store.sql import SQL, SQLStore
@@ -378,15 +377,6 @@ class SQLiteStore(SQLStore):
             if rows:
                 out.append(dict(rows[0]))
         return out
-
-    def brief_by_article(self, article_prefix: str) -> Brief | None:
-        """The newest brief of an article, by id or id prefix."""
-        rows = self._read(
-            f"brief of {article_prefix[:12]}",
-            "SELECT brief_json FROM briefs WHERE article_id LIKE ? ORDER BY id DESC LIMIT 1",
-            (article_prefix + "%",),
-        )
-        return self._brief(rows[0][0], article_prefix) if rows else None
 
     def earlier_stories(self, article_ids: list[str], since: str) -> list[str]:
         """The stored states (JSON) of stories that hold one of these articles, or that were
