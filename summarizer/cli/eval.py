@@ -351,7 +351,7 @@ def grouping_table(report: GroupingReport, examples: int = 10) -> str:
 @click.option(
     "--split",
     "splits",
-    type=click.Choice(["dev", "heldout", "all"]),
+    type=click.Choice(["dev", "heldout", "fresh", "all"]),
     multiple=True,
     help="With --grouping: which split(s) to score (default dev and heldout).",
 )

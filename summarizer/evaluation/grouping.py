@@ -3,7 +3,7 @@
 A grouping set is a folder with `set.json`::
 
     {"articles": [{"id", "path", "title", "date", "outlet", "licence", "source",
-                   "event", "storyline" (or null), "split": "dev" | "heldout"}, ...]}
+                   "event", "storyline" (or null), "split": "dev" | "heldout" | "fresh"}, ...]}
 
 `path` is relative to the folder. Every article is briefed with the offline engine and the
 briefs are grouped by the digest's own function (`summarizer.digests.stories.group`), over the
@@ -35,7 +35,7 @@ from summarizer.errors import InputError
 if TYPE_CHECKING:
     from summarizer.digests.stories import Entry
 
-Split = Literal["dev", "heldout", "all"]
+Split = Literal["dev", "heldout", "fresh", "all"]
 GOALS = {"precision": 0.95, "recall": 0.8}
 
 
@@ -52,7 +52,8 @@ class GroupingArticle(BaseModel):
     via: str | None = None
     event: str
     storyline: str | None = None
-    split: Literal["dev", "heldout"]
+    # "fresh": a set built after the grouping's rules were set, measured once, never tuned on.
+    split: Literal["dev", "heldout", "fresh"]
     sha256: str | None = Field(
         None, description="of the text measured, for a set whose texts are rebuilt, not kept"
     )
