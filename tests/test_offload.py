@@ -385,3 +385,54 @@ def test_two_loops_in_two_threads_share_one_worker_safely(
     assert all(b.meta.evidence for n in (0, 1) for b in results[n])
     worker = _ready()  # still usable by the next loop
     assert worker.alive
+
+
+class _OneBadQuote(FirstSentencesResponder):
+    """Every brief's first fact quotes a sentence the article does not hold (its repair, by
+    the server's repair responder, removes that fact)."""
+
+    def __call__(self, request: dict[str, Any]) -> Any:
+        import json
+
+        from summarizer.testing.server import reply
+
+        step = super().__call__(request)
+        data = json.loads(step.data) if isinstance(step.data, str) else dict(step.data)
+        data["key_facts"][0]["evidence"] = ["this sentence was never in the article"]
+        return reply(data)
+
+
+def test_a_repaired_reply_grounds_in_the_worker_too(
+    one_worker: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [synthetic_article(1100 + i) for i in range(8)]
+
+    def batch() -> list[Any]:
+        async def run(url: str) -> list[Any]:
+            return await asyncio.gather(*(asummarize(t, base_url=url) for t in texts))
+
+        with FakeOpenAIServer(responder=_OneBadQuote()) as server:
+            briefs = asyncio.run(run(server.base_url))
+            assert len(server.requests) == 2 * len(texts)  # a brief and a repair each
+        return briefs
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "0")
+    on_loop = batch()
+    grounding._clear_index_cache()
+
+    monkeypatch.setenv(offload.WORKERS_ENV, "1")
+    _ready()
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    offloaded = batch()
+    # The first replies and the repaired ones ground in the worker, but for the last brief's
+    # repair, if no other brief is in flight by then (a lone brief grounds on its loop).
+    assert len(here) <= 1
+    assert [_dump(b) for b in offloaded] == [_dump(b) for b in on_loop]
+    assert all(len(b.key_facts) == 2 for b in offloaded)  # the bad fact was repaired away

@@ -1160,6 +1160,10 @@ async def arequest_brief(
                 except instructor.core.InstructorRetryException as exc:
                     _reraise_api_error(exc)
                     answer = None  # a repair that broke its schema: the flow asks again
+                if answer is not None and ask.merged is not None:
+                    # The reply with the repair merged in, as the flow checks it next.
+                    with offload.busy():
+                        await offload.aground(ask.merged(answer), index)
             log.answered(ask.kind, answer)
             ask = plan.send(answer)
     except StopIteration as done:

@@ -15,6 +15,7 @@ every call goes through the same transport, cost cap and call log.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Generator
@@ -340,6 +341,9 @@ class Ask:
     messages: list[dict[str, str]]
     # instructor's own re-asks allowed inside this request (for a reply that breaks the schema).
     max_retries: int
+    # A repair's answer merged into the reply, as the flow will check it next: the async driver
+    # grounds that in a worker process first (`offload.aground`), so the flow's check finds it.
+    merged: Callable[[RepairReply], BriefReply] | None = None
 
 
 @dataclass
@@ -411,7 +415,9 @@ def mend(
         else:
             outcome.repairs += 1
             add_passages(failing, outcome.report, index)
-            fixed: RepairReply | None = yield Ask("repair", repair_messages(reply, failing), 0)
+            merged = functools.partial(merge, reply, failing)
+            ask = Ask("repair", repair_messages(reply, failing), 0, merged=merged)
+            fixed: RepairReply | None = yield ask
             if fixed is not None:
                 reply = merge(reply, failing, fixed)
         outcome = Outcome(reply, check_reply(reply, index), outcome.repairs, outcome.reasks)
