@@ -153,15 +153,25 @@ def masked(key: str | None) -> str | None:
 _TYPES = {f.name: f.type for f in fields(Settings)}
 
 
+_YES = frozenset(("1", "true", "yes", "on"))
+_NO = frozenset(("0", "false", "no", "off", ""))
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
     kind = str(_TYPES[name])
     if value is None:
         return None
     try:
         if "bool" in kind:
-            if isinstance(value, str):
-                return value.strip().lower() in {"1", "true", "yes", "on"}
-            return bool(value)
+            if not isinstance(value, str):
+                return bool(value)
+            word = value.strip().lower()
+            if word in _YES or word in _NO:
+                return word in _YES
+            # A typo ("ture") was read as no: a setting asked for, silently not taken.
+            raise ConfigError(
+                f"{where}: {name} must be true or false (1/0, yes/no, on/off), got {value!r}"
+            )
         if kind.startswith("int"):
             return int(value)
         if kind.startswith("float"):
@@ -270,7 +280,7 @@ def offline_disagreements_shown() -> bool:
     (the `offline_disagreements` setting, passed on as SUMMARIZER_OFFLINE_DISAGREEMENTS by
     `allow_private_urls`; off by default)."""
     value = os.environ.get(ENV["offline_disagreements"], "")
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return value.strip().lower() in _YES
 
 
 def effective_engine(settings: Settings) -> Literal["llm", "offline"]:

@@ -166,3 +166,56 @@ def test_every_environment_variable_is_listed_by_config_and_the_readme(
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
     missing = [v for v in ENV_VARS if f"| `{v}` |" not in readme]
     assert not missing, f"README does not list {missing}"
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("offline_disagreements", "env"),
+        ("offline_disagreements", "file"),
+        ("allow_private_urls", "env"),
+        ("allow_private_urls", "file"),
+        ("strict", "file"),
+        ("log_calls", "file"),
+    ],
+)
+@pytest.mark.parametrize("value", ["ture", "2", "maybe"])
+def test_a_yes_or_no_setting_that_is_neither_is_an_error(
+    name: str, value: str, where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A typo in a yes/no setting was read as "no": SUMMARIZER_OFFLINE_DISAGREEMENTS=ture hid
+    # the disagreements it asked for, and strict = "ture" turned strict mode off, silently.
+    path = tmp_path / "config.toml"
+    path.write_text(f'{name} = "{value}"\n' if where == "file" else "", encoding="utf-8")
+    if where == "env":
+        monkeypatch.setenv(f"SUMMARIZER_{name.upper()}", value)
+    with pytest.raises(ConfigError, match=rf"{name} must be true or false.*{value!r}") as info:
+        load_settings(config_path=path)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        (" Yes ", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+    ],
+)
+def test_a_yes_or_no_setting_reads_the_usual_words(
+    value: str, expected: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SUMMARIZER_OFFLINE_DISAGREEMENTS", value)
+    settings = load_settings(config_path=_empty(tmp_path))
+    assert settings.offline_disagreements is expected
+
+
+def _empty(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text("", encoding="utf-8")
+    return path
