@@ -85,6 +85,24 @@ def test_a_worker_that_cannot_start_is_an_error_with_what_it_said(pg_url: str) -
         pass
 
 
+def test_a_dead_workers_heartbeat_is_not_taken_for_a_new_worker_up(pg_url: str) -> None:
+    # A worker killed with kill -9 leaves its heartbeat row; the next workers started on the
+    # database are up only once they have rows of their own. The stand-in below never writes
+    # one, so waiting for it must time out (it returned at once on the dead worker's row).
+    with psycopg.connect(pg_url, autocommit=True) as c:
+        c.execute(
+            "CREATE TABLE procrastinate_workers (id bigint PRIMARY KEY GENERATED ALWAYS AS "
+            "IDENTITY, last_heartbeat timestamptz NOT NULL DEFAULT now())"
+        )
+        c.execute("INSERT INTO procrastinate_workers DEFAULT VALUES")
+    never_up = ("-c", "import time; time.sleep(60)")
+    with (
+        pytest.raises(AssertionError, match=r"not within 2\.0s: 1 workers up"),
+        running_workers(pg_url, 1, command=never_up, up_within=2.0, stop_within=5.0),
+    ):
+        pass
+
+
 def test_with_no_worker_the_digest_briefs_in_its_own_process(tmp_path: Path, pg_url: str) -> None:
     src = articles(tmp_path / "in", 4)
     with FakeOpenAIServer() as server:

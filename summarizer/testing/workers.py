@@ -23,9 +23,11 @@ WORKER = ("-m", "summarizer", "worker")
 
 
 class Worker(subprocess.Popen[bytes]):
-    """A worker process, with the file its stderr goes to (`log`)."""
+    """A worker process, with the file its stderr goes to (`log`) and the last heartbeat row
+    in the database before it was started (`started_after`: its own row comes after)."""
 
     log: IO[bytes]
+    started_after: int = 0
 
     def stderr_tail(self, chars: int = 2000) -> str:
         """The end of what the worker wrote to stderr so far."""
@@ -49,6 +51,8 @@ def start_workers(
     the same arguments, may stand in); `log_dir` keeps each worker's stderr in
     `worker<k>.log` there, else in a temporary file."""
     procs: list[Worker] = []
+    # A row left by a worker killed before (kill -9 leaves its heartbeat) is not one of these.
+    started_after = last_heartbeat_row(url)
     try:
         for k in range(n):
             log: IO[bytes] = (
@@ -56,14 +60,19 @@ def start_workers(
                 if log_dir is not None
                 else tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_workers)
             )
-            proc = Worker(
-                [sys.executable, *command, "--db", url, *args],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                env=env,
-                cwd=cwd,
-            )
+            try:
+                proc = Worker(
+                    [sys.executable, *command, "--db", url, *args],
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    env=env,
+                    cwd=cwd,
+                )
+            except BaseException:
+                log.close()
+                raise
             proc.log = log
+            proc.started_after = started_after
             procs.append(proc)
     except BaseException:
         stop_workers(procs)
@@ -86,28 +95,40 @@ def stop_workers(procs: Sequence[Worker], timeout: float = 15.0) -> None:
         p.log.close()
 
 
-def heartbeats(url: str) -> int:
-    """How many workers have a heartbeat row in the database (0 before procrastinate's schema
-    is there)."""
+def _workers_query(url: str, sql: str, args: tuple[Any, ...] = ()) -> int:
+    """One number from procrastinate's workers table (0 before its schema is there)."""
     import psycopg
 
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            row = conn.execute("SELECT count(*) FROM procrastinate_workers").fetchone()
+            row = conn.execute(sql, args).fetchone()
     except psycopg.Error:
         return 0
-    return int(row[0]) if row else 0
+    return int(row[0] or 0) if row else 0
+
+
+def last_heartbeat_row(url: str) -> int:
+    """The id of the newest worker's heartbeat row in the database (0: none yet)."""
+    return _workers_query(url, "SELECT max(id) FROM procrastinate_workers")
+
+
+def heartbeats(url: str, after: int = 0) -> int:
+    """How many workers have a heartbeat row in the database, of those registered after row
+    `after` (0 before procrastinate's schema is there)."""
+    return _workers_query(url, "SELECT count(*) FROM procrastinate_workers WHERE id > %s", (after,))
 
 
 def wait_until_up(url: str, procs: Sequence[Worker], timeout: float = 60.0) -> None:
-    """Return once every worker's heartbeat is in the database; an AssertionError (with the
-    worker's stderr) when one exits first, or when `timeout` seconds pass."""
+    """Return once every worker's heartbeat is in the database (rows registered since they
+    were started: not a dead worker's left behind); an AssertionError (with the worker's
+    stderr) when one exits first, or when `timeout` seconds pass."""
+    after = min((p.started_after for p in procs), default=0)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for p in procs:
             if p.poll() is not None:
                 raise AssertionError(f"a worker exited with {p.returncode}: {p.stderr_tail()}")
-        if heartbeats(url) >= len(procs):
+        if heartbeats(url, after) >= len(procs):
             return
         time.sleep(0.1)
     raise AssertionError(f"not within {timeout}s: {len(procs)} workers up")
