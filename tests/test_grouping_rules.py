@@ -408,6 +408,8 @@ def german_pair(language: str | None) -> list[Entry]:
     [
         pytest.param("de", id="recorded German"),
         pytest.param("de-DE", id="recorded with a region"),
+        # `--lang German` ("Write the brief in German"): the name the brief records
+        pytest.param("German", id="recorded by name"),
         pytest.param(None, id="not recorded: guessed from its words"),
     ],
 )
@@ -433,7 +435,10 @@ def test_with_english_stop_words_only_the_german_items_were_one_story(
     [
         pytest.param("de", {"das", "der", "die", "und", "the"}, {"programm", "konferenz"}, id="de"),
         pytest.param("pt-BR", {"não", "para", "com", "uma"}, {"eleição", "prisão"}, id="pt-BR"),
+        pytest.param("French", {"dans", "pour", "avec"}, {"élection"}, id="French by name"),
+        pytest.param("norwegian", {"ikke", "eller"}, {"valget"}, id="norwegian by name"),
         pytest.param("en", {"the", "said"}, {"american", "announced"}, id="en keeps its own list"),
+        pytest.param("English", {"the", "said"}, {"american"}, id="English by name: its own"),
         pytest.param(None, {"the"}, {"die", "und"}, id="unknown: English only"),
     ],
 )

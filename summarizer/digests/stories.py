@@ -90,6 +90,7 @@ _STOP_LANGUAGES = {
     "tr": "Turkish",
     "uk": "Ukrainian",
 }
+_STOP_NAMES = {n.split("_")[0].lower(): n for n in _STOP_LANGUAGES.values()}
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 # Thresholds, explained in why_grouped: publication dates, wording similarity, shared parties.
@@ -163,9 +164,11 @@ WHY_SHOWN = 5
 @functools.cache
 def stop_words(language: str | None) -> frozenset[str]:
     """The words that tell no event from another in a text of `language` (an ISO 639-1 code
-    such as "de" or "pt-BR"): _STOP, and the language's own stop words when it is not English."""
-    code = (language or "").lower().replace("_", "-").split("-")[0]
-    name = _STOP_LANGUAGES.get(code)
+    such as "de" or "pt-BR", or its English name, "German"): _STOP, and the language's own stop
+    words when it is not English."""
+    key = (language or "").strip().lower().replace("_", "-")
+    # A code, or the language's name as `--lang German` records it ("Write the brief in ...").
+    name = _STOP_LANGUAGES.get(key.split("-")[0]) or _STOP_NAMES.get(key)
     if name is None:
         return _STOP
     listed = (normalize(w) for w in justext.get_stoplist(name))
