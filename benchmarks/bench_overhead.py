@@ -220,6 +220,18 @@ def grounding_table(count: int) -> None:
         print(f"{label:>24}{chars:>8,}{len(gold) * 5:>9}{cpu_per_job(gold * 5):>9.2f}")
 
 
+def grounding_job(words: int, count: int, run: bool) -> None:
+    """Build `count` new articles of `words` words and their replies, ground two, then the rest
+    only when `run`: under valgrind, the instructions of the run with them minus those of the
+    run without, divided by `count`, are one grounding's (see benchmarks/README.md)."""
+    from summarizer.brief.grounding import check_reply as check
+
+    texts = [make_article(5_000 + i, words) for i in range(count + 2)]
+    jobs = [(t, json.dumps(grounded_reply(t))) for t in texts]
+    for text, raw in jobs[:2] + (jobs[2:] if run else []):
+        check(BriefReply.model_validate_json(raw), ArticleIndex(text))
+
+
 def main() -> None:
     """Run the benchmark and print its tables."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -237,7 +249,17 @@ def main() -> None:
         action="store_true",
         help="only the CPU of one grounding by article size, and on eval/gold (CPU clock)",
     )
+    ap.add_argument(
+        "--grounding-job",
+        nargs=3,
+        metavar=("WORDS", "COUNT", "RUN"),
+        help="for valgrind: build COUNT articles of WORDS words, ground them if RUN is 1",
+    )
     args = ap.parse_args()
+    if args.grounding_job:
+        words, count, run = args.grounding_job
+        grounding_job(int(words), int(count), run == "1")
+        return
     if args.grounding:
         print_machine()
         grounding_table(20 if args.quick else 100)
