@@ -38,10 +38,11 @@ def write_articles(folder: Path, count: int) -> None:
         (folder / f"{i:06}.txt").write_text(news_article(i), encoding="utf-8")
 
 
-def trace_phases() -> dict[str, list[float]]:
+def trace_phases(rss: bool = False) -> dict[str, list[float]]:
     """Trace Python's allocations (tracemalloc) and note, at each phase of the digest's end,
     what is held and the most held so far (MiB): the phases are wrapped, the code is not
-    changed. Slows the run about 3x; RSS is then not the digest's own."""
+    changed. Slows the run about 3x; RSS is then not the digest's own. With `rss`, note the
+    process's RSS now and its peak so far instead (no tracing, no slowdown: for large sizes)."""
     import tracemalloc
 
     import summarizer.digests.run as run
@@ -49,8 +50,14 @@ def trace_phases() -> dict[str, list[float]]:
     phases: dict[str, list[float]] = {}
 
     def note(name: str) -> None:
-        current, peak = tracemalloc.get_traced_memory()
-        phases[name] = [round(current / 2**20, 1), round(peak / 2**20, 1)]
+        if rss:
+            pages = int(Path("/proc/self/statm").read_text().split()[1])
+            now = pages * resource.getpagesize() / 2**20
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            phases[name] = [round(now, 1), round(peak, 1)]
+            return
+        current, most = tracemalloc.get_traced_memory()
+        phases[name] = [round(current / 2**20, 1), round(most / 2**20, 1)]
 
     def wrap(module: Any, name: str, before: str | None, after: str | None) -> None:
         real = getattr(module, name)
@@ -70,15 +77,16 @@ def trace_phases() -> dict[str, list[float]]:
     wrap(run, "_one_lines", None, "stories built")
     wrap(run, "front_page", "continuity", None)
     wrap(run, "_write_outputs", "digest made", "outputs written")
-    tracemalloc.start()
+    if not rss:
+        tracemalloc.start()
     return phases
 
 
-def child(folder: str, db: str, phases: bool = False) -> None:
+def child(folder: str, db: str, phases: str | None = None) -> None:
     """In a fresh process: one offline digest of `folder`; print peak RSS and counts as JSON."""
     from summarizer.digests.run import arun_digest
 
-    traced = trace_phases() if phases else None
+    traced = trace_phases(rss=phases == "rss-phases") if phases else None
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     result = asyncio.run(
@@ -138,7 +146,7 @@ def fill(folder: str, db: str) -> None:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
-        child(sys.argv[2], sys.argv[3], phases=sys.argv[4:] == ["phases"])
+        child(sys.argv[2], sys.argv[3], phases=sys.argv[4] if sys.argv[4:] else None)
         return
     if len(sys.argv) > 1 and sys.argv[1] == "fill":
         fill(sys.argv[2], sys.argv[3])
@@ -163,6 +171,11 @@ def main() -> None:
         help="also trace Python's allocations (tracemalloc) and print, per size, what the digest "
         "holds at each phase of its end (MiB held, most held so far); about 3x slower",
     )
+    ap.add_argument(
+        "--rss-phases",
+        action="store_true",
+        help="note the RSS now / peak so far (MiB) at each phase instead of tracing: no slowdown",
+    )
     args = ap.parse_args()
     print_machine()
     traced: dict[int, dict[str, list[float]]] = {}
@@ -184,7 +197,8 @@ def main() -> None:
                 shutil.copyfile(filled, db)
             runs = ["warm"] if db.exists() else ["cold", "warm"]
             for run in runs:
-                extra = ["phases"] if args.phases and run == "warm" else []
+                wanted = "rss-phases" if args.rss_phases else "phases" if args.phases else None
+                extra = [wanted] if wanted and run == "warm" else []
                 r = run_child(__file__, str(folder), str(db), *extra)
                 assert r["failed"] == 0, r
                 print(
@@ -196,7 +210,12 @@ def main() -> None:
                     traced[n] = r["phases"]
     if traced:
         sizes = list(traced)
-        print("\nTraced (tracemalloc) MiB, held / most held so far, by phase of the warm run:\n")
+        what = (
+            "RSS MiB, now / peak so far"
+            if args.rss_phases
+            else "Traced (tracemalloc) MiB, held / most held so far"
+        )
+        print(f"\n{what}, by phase of the warm run:\n")
         print("| phase | " + " | ".join(f"{n:,}" for n in sizes) + " |")
         print("| --- |" + " ---: |" * len(sizes))
         for phase in traced[sizes[0]]:
