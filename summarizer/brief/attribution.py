@@ -592,9 +592,15 @@ class Attributor:
             words = m.group(1).split()
             while words and (words[0] in _FUNCTION_CAPS or words[0] in _TITLE_WORDS):
                 words.pop(0)
-            if len(words) < 2 or any(w in _ORG_WORDS or w in _FUNCTION_CAPS for w in words):
+            # (Set operations and a substring test first: no generator per name.)
+            if (
+                len(words) < 2
+                or not _ORG_WORDS.isdisjoint(words)
+                or not _FUNCTION_CAPS.isdisjoint(words)
+            ):
                 continue
-            if any(w.endswith(("’s", "'s")) for w in words[:-1]):
+            name = m.group(1)
+            if ("’s" in name or "'s" in name) and any(w.endswith(("’s", "'s")) for w in words[:-1]):
                 continue
             start = m.end() - len(" ".join(words))
             if any(x.end > start for x in self._mentions_in(max(0, m.start() - 80), m.end())):
