@@ -142,7 +142,8 @@ def _ground(text: str, reply: BriefReply) -> object:
 def offload_table(count: int) -> None:
     """Grounding on the loop against sending it to a worker process (`summarizer.brief.offload`),
     per article size: the CPU this process spends either way (for the worker: the reply's JSON,
-    pickling, the feeder threads, the report's unpickling), and the worker's own CPU."""
+    pickling, the loop's non-blocking pipe reads and writes, the report's unpickling), and the
+    worker's own CPU."""
     import asyncio
     import os
 
