@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import justext
+from stop_words import LANGUAGE_MAPPING as _STOP_LISTS
+from stop_words import get_stop_words as _stop_list
 
 from summarizer.brief.grounding import normalize
 from summarizer.brief.models import (
@@ -60,37 +61,17 @@ _STOP = frozenset(
     """.split()
 )
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-# A brief in another language loses that language's stop words too (jusText's lists, which
-# trafilatura already brings): two German feed items of different events shared nothing but
-# "das", "der", "die", "und" and were one story (heise's v2.0 App Model change and a London
-# conference programme, similarity 0.12). English keeps _STOP: jusText's English list is made
-# for telling boilerplate from text and holds words that tell events apart ("american",
-# "announced", "appointed"). Languages by ISO 639-1 code, as briefs record them.
-_STOP_LANGUAGES = {
-    "ca": "Catalan",
-    "cs": "Czech",
-    "da": "Danish",
-    "de": "German",
-    "el": "Greek",
-    "es": "Spanish",
-    "fi": "Finnish",
-    "fr": "French",
-    "hu": "Hungarian",
-    "id": "Indonesian",
-    "it": "Italian",
-    "nb": "Norwegian_Bokmal",
-    "nl": "Dutch",
-    "nn": "Norwegian_Nynorsk",
-    "no": "Norwegian_Bokmal",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "ro": "Romanian",
-    "ru": "Russian",
-    "sv": "Swedish",
-    "tr": "Turkish",
-    "uk": "Ukrainian",
-}
-_STOP_NAMES = {n.split("_")[0].lower(): n for n in _STOP_LANGUAGES.values()}
+# A brief in another language loses that language's stop words too (the lists of the
+# `stop-words` package, made of function words): two German feed items of different events
+# shared nothing but "das", "der", "die", "und" and were one story (heise's v2.0 App Model
+# change and a London conference programme, similarity 0.12). English keeps _STOP (a longer
+# English list holds words that tell events apart: "american", "announced", "appointed").
+# jusText's lists, tried first, hold names and nouns too (German "Berlin", "Krieg",
+# "Regierung"; Portuguese "Brasil", "governo"; Russian "Москва"): those would leave every
+# brief in that language. Languages by ISO 639-1 code, as briefs record them, or by English
+# name, as `--lang German` records it.
+_STOP_NAMES = {name: code for code, name in _STOP_LISTS.items()} | {"norwegian bokmal": "nb"}
+_STOP_CODES = {"no": "nb", "nn": "nb"}
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 # Thresholds, explained in why_grouped: publication dates, wording similarity, shared parties.
@@ -166,12 +147,16 @@ def stop_words(language: str | None) -> frozenset[str]:
     """The words that tell no event from another in a text of `language` (an ISO 639-1 code
     such as "de" or "pt-BR", or its English name, "German"): _STOP, and the language's own stop
     words when it is not English."""
-    key = (language or "").strip().lower().replace("_", "-")
-    # A code, or the language's name as `--lang German` records it ("Write the brief in ...").
-    name = _STOP_LANGUAGES.get(key.split("-")[0]) or _STOP_NAMES.get(key)
-    if name is None:
+    key = (language or "").strip().lower().replace("_", " ")
+    # A code ("de", "pt-BR"), or the language's name as `--lang German` records it ("Write the
+    # brief in ...").
+    code = key.split("-")[0]
+    code = _STOP_CODES.get(code, code)
+    if code not in _STOP_LISTS:
+        code = _STOP_NAMES.get(key, "")
+    if code in ("", "en"):
         return _STOP
-    listed = (normalize(w) for w in justext.get_stoplist(name))
+    listed = (normalize(w) for w in _stop_list(code))
     return _STOP | {w for w in listed if _WORD.fullmatch(w)}
 
 
