@@ -38,7 +38,7 @@ def built(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         made.append(client)
         return client
 
-    monkeypatch.setattr(llm, "make_client", spy)
+    monkeypatch.setattr(llm.clients, "make_client", spy)  # where `shared_client` looks it up
     return made
 
 

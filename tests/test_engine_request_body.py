@@ -28,7 +28,7 @@ FAST = RetryPolicy(attempts=2, backoff_base_s=0.001, backoff_max_s=0.005)
 def _requests(fault: str | None, mode: str, monkeypatch: pytest.MonkeyPatch, *, fast: bool) -> Any:
     with monkeypatch.context() as m:
         if not fast:
-            m.setattr(llm, "_as_sent", lambda kwargs: kwargs)
+            m.setattr(llm.transport, "_as_sent", lambda kwargs: kwargs)
         faults = {fault: 1.0} if fault else {}
         with FakeOpenAIServer(responder=FirstSentencesResponder(), faults=faults) as server:
             text = synthetic_article(31)
