@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import openai
 
 from summarizer import errors, replylimit
 from summarizer.brief.llm.calls import CallLog
-
-if TYPE_CHECKING:
-    pass
 
 
 def _too_large(exc: BaseException) -> bool:

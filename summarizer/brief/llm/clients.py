@@ -13,16 +13,13 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx2
 import openai
 
 from summarizer import errors, replylimit, secrets
 from summarizer.config import DEFAULT_MODEL
-
-if TYPE_CHECKING:
-    pass
 
 
 class _RedactKeys(logging.Filter):
