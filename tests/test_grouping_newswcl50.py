@@ -92,3 +92,12 @@ def test_cli_scores_the_fresh_split(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "--grouping", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text("utf-8"))["splits"] == []
+
+
+def test_the_fcc_manifest_is_undated_fresh_labelled_by_match_and_keeps_no_text() -> None:
+    data = GroupingSet.model_validate_json((SET / "fcc" / "set.json").read_text("utf-8"))
+    events = {a.event for a in data.articles}
+    assert (len(data.articles), len(events)) == (117, 35)
+    for a in data.articles:
+        assert a.split == "fresh" and a.date is None and a.sha256 and len(a.sha256) == 64
+    assert (SET / "fcc" / ".gitignore").read_text("utf-8").split() == ["texts/"]
