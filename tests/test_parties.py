@@ -327,3 +327,48 @@ def test_rules_stay_the_default() -> None:
 
     assert parties._NER is None
     assert not re.search(r"\bimport spacy\b", Path(parties.__file__).read_text().split("def ")[0])
+
+
+# The list rule's pattern before its rewrite (ambiguous: the space between words was optional).
+_OLD_LIST_BEFORE = re.compile(r"((?:[A-Z][\w’'\-.]*[ \t]?)+)(?:,|,? and)\s+$")
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "Romelu Lukaku, Yannick Carrasco, and ",
+        "Romelu Lukaku, ",
+        "coach Marc Wilmots and ",
+        "with Jean-Pierre O’Neill Jr. and  ",
+        "the minister ,\t",
+        "Smith\tJones, ",
+        "said Smith ,  ",
+        "ABC NEWS and ",
+        "no list here ",
+        "Trump and Pence and ",
+        "",
+    ],
+)
+def test_the_list_rule_matches_as_before(before: str) -> None:
+    from summarizer.offline.parties import _LIST_BEFORE
+
+    old, new = _OLD_LIST_BEFORE.search(before), _LIST_BEFORE.search(before)
+    assert (old and (old.span(), old.group(1))) == (new and (new.span(), new.group(1)))
+
+
+def test_a_run_of_capitals_does_not_hang_the_list_rule() -> None:
+    """An all-caps run before a name (a shouted headline) made the old pattern backtrack
+    exponentially (22 capitals 0.8 s; 60 would not end). Run in a child process so that a hang
+    fails the test instead of stalling the suite."""
+    import subprocess
+    import sys
+
+    code = (
+        "from summarizer.offline.parties import _listed_with\n"
+        "text = 'A' * 60 + ' Smith said it.'\n"
+        "print(_listed_with(text, 61, 66, {'Jones'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "False"
