@@ -323,6 +323,11 @@ def _terms(brief: Brief) -> Counter[str]:
     return Counter(w for w in _WORD.findall(normalize(text)) if w not in stop)
 
 
+def _title_words(e: Entry) -> set[str]:
+    """The words of the entry's own title (the feed's or page's headline), stop words kept."""
+    return set(_WORD.findall(normalize(e.ref.title or "")))
+
+
 def _title_terms(e: Entry) -> Counter[str]:
     """The entry's content words: its brief's (`Features.terms`) and, once each, the words of
     its source's own title (the feed's or page's headline) that the brief never says. A feed
@@ -548,26 +553,53 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     """
     terms = [_title_terms(e) for e in entries]
     vectors = _vectors(terms)
+    # Each vector has its entry's words as keys: the counts are not held past this point.
+    del terms
     found = links(entries, vectors)
     if not found:
         return [([e], []) for e in entries]
     # A story's summed vector: the sum of its members' pairwise similarities with another
-    # story's members is the dot product of the two sums (the vectors have unit length).
-    sums = {i: dict(v) for i, v in enumerate(vectors)}
+    # story's members is the dot product of the two sums (the vectors have unit length). A
+    # story of one shares its member's vector; it is copied when the story first takes in
+    # another (memory flat in the batch size, issue 15: one dict per article, not two).
+    sums = dict(enumerate(vectors))
+    del vectors
+    copied: set[int] = set()
     members: dict[int, list[int]] = {i: [i] for i in range(len(entries))}
     owner = list(range(len(entries)))
-    reasons: dict[int, list[str]] = {i: [] for i in range(len(entries))}
-    specifics = {i: Counter(e.feats().specifics) for i, e in enumerate(entries)}
-    # What each story says: its words, numbers, names and title words (the title is the feed's
-    # or page's, which the brief's own title may shorten).
-    titled = {i: set(_WORD.findall(normalize(e.ref.title or ""))) for i, e in enumerate(entries)}
-    mentioned = {
-        i: set(terms[i]).union(e.feats().numbers, specifics[i], titled[i])
-        for i, e in enumerate(entries)
-    }
-    own: dict[int, set[str]] = {i: _own(specifics[i], 1) for i in range(len(entries))}
+    # Per story: its reasons, specifics (names and numbers with how many members say each), the
+    # title words all its members share, what it says (words, numbers, names, title words) and
+    # its own specifics (`_own`). Held for stories of two or more members only; a story of one
+    # reads them from its entry when asked (memory flat in the batch size, issue 15).
+    reasons: dict[int, list[str]] = {}
+    specifics: dict[int, Counter[str]] = {}
+    titled: dict[int, set[str]] = {}
+    mentioned: dict[int, set[str]] = {}
+    own: dict[int, set[str]] = {}
+
+    def specifics_of(x: int) -> Counter[str]:
+        got = specifics.get(x)
+        return got if got is not None else Counter(entries[x].feats().specifics)
+
+    def titled_of(x: int) -> set[str]:
+        # The title is the feed's or page's, which the brief's own title may shorten.
+        got = titled.get(x)
+        return got if got is not None else _title_words(entries[x])
+
+    def mentioned_of(x: int) -> set[str]:
+        got = mentioned.get(x)
+        if got is not None:
+            return got
+        e = entries[x]  # a story of one: its vector's keys are its words
+        return set(sums[x]).union(e.feats().numbers, e.feats().specifics, titled_of(x))
+
+    def own_of(x: int) -> set[str]:
+        # Every story of two or more has its own (set when it grew); one article has none.
+        got = own.get(x)
+        return got if got is not None else _own(Counter(), len(members[x]))
+
     # Words said by many of the batch (as COMMON_PARTY_SHARE for parties) tell no subject apart.
-    said_by = Counter(w for said in mentioned.values() for w in said)
+    said_by = Counter(w for i in range(len(entries)) for w in mentioned_of(i))
     common_words = {
         w
         for w, c in said_by.items()
@@ -575,7 +607,7 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
     }
     del said_by
     # The latest year each story says (any member), for `years_apart`.
-    latest = {i: _latest_year(specifics[i]) for i in range(len(entries))}
+    latest = {i: _latest_year(e.feats().specifics) for i, e in enumerate(entries)}
 
     def years_apart(x: int, y: int) -> bool:
         """Story x is of a year that story y (of enough members) never reaches: x's own year
@@ -586,21 +618,23 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
         one = len(members[x]) == 1
         if len(members[y]) < (SOLO_MIN_MEMBERS if one else YEAR_MIN_MEMBERS):
             return False
-        year = latest[x] if one else _latest_year(own[x])
+        year = latest[x] if one else _latest_year(own_of(x))
         return year > latest[y]
 
     def subject(x: int) -> set[str]:
         """The names every title of story x gives (SUBJECT_MIN_MEMBERS or more members)."""
         if len(members[x]) < SUBJECT_MIN_MEMBERS:
             return set()
-        return titled[x].intersection(specifics[x]) - common_words
+        return titled_of(x).intersection(specifics_of(x)) - common_words
 
     def two_subjects(x: int, y: int) -> bool:
         """Story x's subject is never said by y, and y names someone x never says."""
         of_x = subject(x)
-        if not of_x or of_x & mentioned[y]:
+        if not of_x or of_x & mentioned_of(y):
             return False
-        return any(not w.startswith("#") for w in set(specifics[y]) - mentioned[x] - common_words)
+        return any(
+            not w.startswith("#") for w in set(specifics_of(y)) - mentioned_of(x) - common_words
+        )
 
     span: dict[int, tuple[float, float] | None] = {
         i: None if e.when is None else (_day(e.when), _day(e.when)) for i, e in enumerate(entries)
@@ -618,12 +652,13 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
             )
             a, b = owner[i], owner[j]
             if a == b:
-                reasons[a].append(why)
+                reasons.setdefault(a, []).append(why)
                 continue
             average = cosine(sums[a], sums[b]) / (len(members[a]) * len(members[b]))
             if average < AVERAGE_TO_JOIN:
                 continue
-            if own[a] - mentioned[b] and own[b] - mentioned[a]:
+            own_a, own_b = own_of(a), own_of(b)
+            if own_a and own_b and own_a - mentioned_of(b) and own_b - mentioned_of(a):
                 continue
             if years_apart(a, b) or years_apart(b, a):
                 continue
@@ -641,20 +676,26 @@ def group(entries: list[Entry]) -> list[tuple[list[Entry], list[str]]]:
             )
             for k in members[b]:
                 owner[k] = a
-            specifics[a] += specifics.pop(b)
-            mentioned[a] |= mentioned.pop(b)
-            titled[a] &= titled.pop(b)
+            specifics[a] = specifics_of(a) + specifics_of(b)
+            mentioned[a] = mentioned_of(a) | mentioned_of(b)
+            titled[a] = titled_of(a) & titled_of(b)
+            for held in (specifics, mentioned, titled, own):
+                held.pop(b, None)
             latest[a] = max(latest[a], latest.pop(b))
             members[a] += members.pop(b)
-            del own[b]
             own[a] = _own(specifics[a], len(members[a]))
-            reasons[a] += [*reasons.pop(b), why]
+            reasons[a] = [*reasons.get(a, []), *reasons.pop(b, []), why]
             total = sums[a]
+            if a not in copied:
+                total = sums[a] = dict(total)
+                copied.add(a)
+            copied.discard(b)
             for w, weight in sums.pop(b).items():
                 total[w] = total.get(w, 0.0) + weight
         pending = waiting if joined else []
     return [
-        ([entries[i] for i in sorted(ids)], reasons[root]) for root, ids in sorted(members.items())
+        ([entries[i] for i in sorted(ids)], reasons.get(root, []))
+        for root, ids in sorted(members.items())
     ]
 
 
