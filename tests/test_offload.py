@@ -438,3 +438,20 @@ def test_a_repaired_reply_grounds_in_the_worker_too(
     assert here == []
     assert [_dump(b) for b in offloaded] == [_dump(b) for b in on_loop]
     assert all(len(b.key_facts) == 2 for b in offloaded)  # the bad fact was repaired away
+
+
+def test_a_worker_noticed_gone_is_reaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker whose pipes end (it exited) is waited for without blocking the loop: no zombie
+    is left, and its Popen does not warn "still running" when dropped (a ResourceWarning that
+    failed a full CI run of test_a_worker_that_cannot_start_is_tried_a_few_times_only)."""
+    monkeypatch.setattr(offload, "_command", lambda: [sys.executable, "-c", "raise SystemExit(3)"])
+    monkeypatch.setattr(offload, "_failed_starts", 0)
+    worker = offload._Worker()
+    # Wait until it has exited, without reaping it (WNOWAIT): as when its pipes' end is read
+    # before anyone asks for its exit status.
+    os.waitid(os.P_PID, worker.proc.pid, os.WEXITED | os.WNOWAIT)
+    worker._gone()
+    deadline = time.monotonic() + 10
+    while worker.proc.returncode is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert worker.proc.returncode == 3

@@ -319,6 +319,11 @@ class _Worker:
             self._release(loop)
         for future in left:
             _resolve(future, None)
+        if self.proc.poll() is None:
+            # It has closed its pipes, exited or been killed, but its exit status may not be in
+            # yet: reap it when it comes, without waiting here, so that no zombie is left and
+            # the dropped Popen does not warn "still running".
+            threading.Thread(target=self.proc.wait, name="offload-reaper", daemon=True).start()
 
     def _release(self, loop: asyncio.AbstractEventLoop | None) -> None:
         self._detach(loop)
