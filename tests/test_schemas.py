@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -49,3 +50,27 @@ def test_v1_contract_field_names() -> None:
     assert set(defs["OpenQuestion"]["properties"]) == {"question", "why_open", "parties"}
     brief = json.loads(render(schemas()["brief.v1"]))
     assert "meta" in brief["required"]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_the_export_prints_its_usage_for_help(
+    flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--help` was taken for a directory: the schemas were written into ./--help/."""
+    from summarizer.brief.schemas import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exited:
+        main([flag])
+    assert exited.value.code == 0
+    assert "usage: python -m summarizer.brief.schemas" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_export_writes_into_the_directory_given(tmp_path: Path) -> None:
+    from summarizer.brief.schemas import main
+
+    assert main([str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{stem}.schema.json" for stem in schemas()
+    )

@@ -6,7 +6,6 @@ Run `python -m summarizer.brief.schemas` after changing a model; a test fails wh
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +47,16 @@ def schemas_dir() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Write every schema file into `schemas/` (or the directory given)."""
-    args = argv if argv is not None else sys.argv[1:]
-    target = Path(args[0]) if args else schemas_dir()
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m summarizer.brief.schemas",
+        description="Export the JSON Schema of every model (brief, brief reply, digest).",
+    )
+    parser.add_argument(
+        "directory", nargs="?", type=Path, help="where to write them (default: schemas/)"
+    )
+    target = parser.parse_args(argv).directory or schemas_dir()
     target.mkdir(parents=True, exist_ok=True)
     for stem, schema in schemas().items():
         (target / f"{stem}.schema.json").write_text(render(schema), encoding="utf-8")
