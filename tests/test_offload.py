@@ -90,6 +90,19 @@ def _cases() -> list[tuple[str, BriefReply]]:
     return cases
 
 
+def _loop_groundings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the articles grounded on the loop (not in a worker) from now on."""
+    here: list[str] = []
+    real = grounding._check_reply
+
+    def counting(reply: Any, index: Any) -> Any:
+        here.append(index.text)
+        return real(reply, index)
+
+    monkeypatch.setattr(grounding, "_check_reply", counting)
+    return here
+
+
 def test_the_workers_reports_equal_the_loops(one_worker: None) -> None:
     cases = _cases()
     assert len(cases) > 60
@@ -130,14 +143,7 @@ def test_a_batch_grounds_in_the_worker_with_the_same_briefs(
 
     monkeypatch.setenv(offload.WORKERS_ENV, "1")
     _ready()
-    here: list[str] = []
-    real = grounding._check_reply
-
-    def counting(reply: Any, index: Any) -> Any:
-        here.append(index.text)
-        return real(reply, index)
-
-    monkeypatch.setattr(grounding, "_check_reply", counting)
+    here = _loop_groundings(monkeypatch)
     offloaded = asyncio.run(batch())
     assert here == []  # every reply was grounded in the worker
     assert [_dump(b) for b in offloaded] == [_dump(b) for b in on_loop]
@@ -164,14 +170,7 @@ def test_no_offload_when_turned_off_or_the_article_is_short(
 
     monkeypatch.setenv(offload.WORKERS_ENV, "1")
     _ready()
-    here: list[str] = []
-    real = grounding._check_reply
-
-    def counting(reply: Any, index: Any) -> Any:
-        here.append(index.text)
-        return real(reply, index)
-
-    monkeypatch.setattr(grounding, "_check_reply", counting)
+    here = _loop_groundings(monkeypatch)
     for env, value in ((offload.WORKERS_ENV, "0"), (offload.MIN_CHARS_ENV, "100000")):
         # A worker is ready, but turned off, or the articles are below the size that pays.
         with monkeypatch.context() as m:
@@ -188,14 +187,7 @@ def test_a_dead_worker_costs_only_the_offload(
     worker = _ready()
     worker.proc.kill()
     worker.proc.wait()
-    here: list[str] = []
-    real = grounding._check_reply
-
-    def counting(reply: Any, index: Any) -> Any:
-        here.append(index.text)
-        return real(reply, index)
-
-    monkeypatch.setattr(grounding, "_check_reply", counting)
+    here = _loop_groundings(monkeypatch)
     texts = [synthetic_article(500 + i) for i in range(6)]
 
     async def batch() -> list[Any]:
@@ -318,14 +310,7 @@ def test_the_loop_moves_the_bytes_itself(
 
     worker = _ready()
     texts = [synthetic_article(900 + i, 1500) for i in range(24)]  # ~9 KB each, 24 at once
-    here: list[str] = []
-    real = grounding._check_reply
-
-    def counting(reply: Any, index: Any) -> Any:
-        here.append(index.text)
-        return real(reply, index)
-
-    monkeypatch.setattr(grounding, "_check_reply", counting)
+    here = _loop_groundings(monkeypatch)
     offloading: set[str] = set()  # threads seen running offload.py's code
     loop_thread = threading.get_ident()
 
@@ -425,14 +410,7 @@ def test_a_repaired_reply_grounds_in_the_worker_too(
 
     monkeypatch.setenv(offload.WORKERS_ENV, "1")
     _ready()
-    here: list[str] = []
-    real = grounding._check_reply
-
-    def counting(reply: Any, index: Any) -> Any:
-        here.append(index.text)
-        return real(reply, index)
-
-    monkeypatch.setattr(grounding, "_check_reply", counting)
+    here = _loop_groundings(monkeypatch)
     offloaded = batch()
     # The first replies and the repaired ones all ground in the worker.
     assert here == []
